@@ -1,0 +1,190 @@
+"""The one environment interface every qarcade game implements.
+
+The face is Gymnasium's (``reset`` / ``step`` returning the five-tuple) with what turn-based
+and masked games need on top of it: ``num_players``, ``current_player``, ``action_mask()``
+and a snapshot/restore of the full state. Nothing here imports pygame, so training runs
+headless.
+
+Conventions every game follows:
+
+- All randomness comes from ``self.rng``, a ``np.random.Generator`` replaced in
+  ``reset(seed=...)``: the same seed gives the same game, step for step.
+- Two-player games encode ``obs`` from the point of view of the player to move, so one
+  agent can fill both seats. ``reward`` goes to the player who moved; ``info["rewards"]``
+  holds the reward of *every* seat for that step, so the end of a game tells both players
+  their result.
+- ``info["action_mask"]`` is the legal-action mask of the position the returned ``obs``
+  describes (all False once the game is over).
+- ``step`` on a finished game, with an illegal or an out-of-range action raises a
+  :class:`GameError` subclass *before* touching the state.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+import operator
+from typing import Any, ClassVar
+
+import numpy as np
+
+Obs = np.ndarray
+Info = dict[str, Any]
+StepResult = tuple[Obs, float, bool, bool, Info]
+
+
+class GameError(Exception):
+    """A mistake a person can make with a game; the message says what and what to do."""
+
+
+class IllegalActionError(GameError, ValueError):
+    """The action is out of range or not legal in the current position."""
+
+
+class GameOverError(GameError, RuntimeError):
+    """``step`` was called on a finished game; call ``reset`` first."""
+
+
+class OptionError(GameError, ValueError):
+    """An unknown game name, an unknown option or an option value out of range."""
+
+
+class Env(abc.ABC):
+    """Base class of every game.
+
+    Subclasses set the class attributes, implement the four ``_`` methods, and may
+    override :meth:`step` for speed as long as they keep its checks.
+
+    Attributes:
+        name: the registry name (``"tictactoe"``).
+        num_players: 1 or 2.
+        num_actions: size of the discrete action space.
+        action_names: one short label per action, for menus, overlays and errors.
+        observation_shape: shape of every ``obs`` array.
+        observation_dtype: dtype of every ``obs`` array.
+        options: the keyword arguments the env was made with (JSON-serialisable), so a
+            checkpoint can record, and later re-make, the exact game it was trained on.
+        rng: the generator all randomness comes from.
+    """
+
+    name: ClassVar[str]
+    num_players: ClassVar[int] = 1
+    num_actions: int
+    action_names: tuple[str, ...]
+    observation_shape: tuple[int, ...]
+    observation_dtype: np.dtype = np.dtype(np.float32)
+
+    def __init__(self, **options: Any) -> None:
+        self.options: dict[str, Any] = dict(options)
+        self.rng: np.random.Generator = np.random.default_rng()
+        self.terminated = False
+        self.truncated = False
+        self._needs_reset = True
+
+    # ----------------------------------------------------------------- public face
+    def reset(self, *, seed: int | None = None) -> tuple[Obs, Info]:
+        """Start a new game; with ``seed``, replace the generator first."""
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        self.terminated = False
+        self.truncated = False
+        self._needs_reset = False
+        self._reset()
+        return self.observe(), self._info((0.0,) * self.num_players)
+
+    def step(self, action: int) -> StepResult:
+        """Play ``action`` for :attr:`current_player`.
+
+        Returns ``(obs, reward, terminated, truncated, info)`` where ``reward`` belongs to
+        the player who moved and ``obs`` is seen by the player to move next.
+        """
+        a = self.check_action(action)
+        rewards, terminated, truncated = self._step(a)
+        mover_reward = rewards[self._last_mover]
+        self.terminated = terminated
+        self.truncated = truncated
+        return self.observe(), mover_reward, terminated, truncated, self._info(rewards)
+
+    def check_action(self, action: Any) -> int:
+        """Return ``action`` as an int, or raise if it cannot be played now."""
+        if self._needs_reset:
+            raise GameOverError(f"{self.name}: call reset() before step()")
+        if self.terminated or self.truncated:
+            raise GameOverError(f"{self.name}: the game is over; call reset() to play again")
+        try:
+            a = operator.index(action)
+        except TypeError:
+            raise IllegalActionError(
+                f"{self.name}: action must be an integer, got {action!r}"
+            ) from None
+        if not 0 <= a < self.num_actions:
+            raise IllegalActionError(
+                f"{self.name}: action {a} is out of range; valid actions are "
+                f"0..{self.num_actions - 1} ({', '.join(self.action_names)})"
+            )
+        if not self._is_legal(a):
+            legal = ", ".join(str(i) for i in np.flatnonzero(self.action_mask()))
+            raise IllegalActionError(
+                f"{self.name}: action {a} ({self.action_names[a]}) is not legal now; "
+                f"legal actions: {legal}"
+            )
+        self._last_mover = self.current_player
+        return a
+
+    @property
+    def done(self) -> bool:
+        """True once the game has terminated or been truncated."""
+        return self.terminated or self.truncated
+
+    @property
+    def current_player(self) -> int:
+        """The seat (0-based) whose move it is; always 0 in one-player games."""
+        return 0
+
+    def action_mask(self) -> np.ndarray:
+        """Bool array of length :attr:`num_actions`: True where the action is legal."""
+        if self.done:
+            return np.zeros(self.num_actions, dtype=bool)
+        return self._action_mask()
+
+    def legal_actions(self) -> np.ndarray:
+        """Indices of the legal actions."""
+        return np.flatnonzero(self.action_mask())
+
+    def snapshot(self) -> Any:
+        """An opaque deep copy of the whole state, the generator included."""
+        return copy.deepcopy(self._snapshot_fields())
+
+    def restore(self, snapshot: Any) -> None:
+        """Return to a state taken by :meth:`snapshot`."""
+        for key, value in copy.deepcopy(snapshot).items():
+            setattr(self, key, value)
+
+    # ----------------------------------------------------------------- for games
+    _last_mover: int = 0
+
+    def _snapshot_fields(self) -> dict[str, Any]:
+        """The attributes that make up the state. Override if a game keeps caches."""
+        return {k: v for k, v in vars(self).items() if k != "options"}
+
+    def _info(self, rewards: tuple[float, ...]) -> Info:
+        return {"action_mask": self.action_mask(), "rewards": rewards}
+
+    @abc.abstractmethod
+    def _reset(self) -> None:
+        """Set up a new game, drawing any randomness from ``self.rng``."""
+
+    @abc.abstractmethod
+    def _step(self, action: int) -> tuple[tuple[float, ...], bool, bool]:
+        """Apply a checked, legal action; return (rewards per seat, terminated, truncated)."""
+
+    @abc.abstractmethod
+    def observe(self) -> Obs:
+        """The observation of the current state for the player to move."""
+
+    @abc.abstractmethod
+    def _action_mask(self) -> np.ndarray:
+        """The legal-action mask while the game is running."""
+
+    def _is_legal(self, action: int) -> bool:
+        return bool(self._action_mask()[action])
