@@ -1,0 +1,395 @@
+"""The gridworld env: walk from the start to a goal across a map of floor, walls and pits."""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from games.core import Env, Info, Obs, OptionError, StepResult
+from games.gridworld.maps import (
+    FLOOR,
+    GOAL,
+    MAX_RANDOM_SIDE,
+    PIT,
+    WALL,
+    GridMap,
+    MapError,
+    load_map,
+    random_map,
+)
+
+# FrozenLake's action order, so people coming from Gymnasium feel at home.
+LEFT, DOWN, RIGHT, UP = 0, 1, 2, 3
+#: (d_row, d_col) of each action.
+MOVES: tuple[tuple[int, int], ...] = ((0, -1), (1, 0), (0, 1), (-1, 0))
+#: The two perpendicular actions a slip can turn each action into (a - 1 and a + 1 mod 4).
+SIDEWAYS: tuple[tuple[int, int], ...] = ((UP, DOWN), (LEFT, RIGHT), (DOWN, UP), (RIGHT, LEFT))
+#: ``slippery=True``: FrozenLake's ``is_slippery``, 1/3 to each side and 1/3 as intended.
+FROZEN_LAKE_SLIP = 2.0 / 3.0
+#: Time limit per cell of the map when ``max_steps`` is not given (FrozenLake 4x4: 100).
+STEPS_PER_CELL, MIN_MAX_STEPS = 4, 100
+# Uniforms for slips are drawn from ``rng`` in batches: one numpy call per step is slower
+# than the whole rest of the step.
+_UNIFORM_BATCH = 1024
+
+
+class TransitionModel(NamedTuple):
+    """The full dynamics as arrays, for exact solvers (:mod:`games.gridworld.solver`).
+
+    Each (cell, action) has three outcomes: as intended, and the two slips sideways.
+    Cells are numbered ``row * cols + col``.
+
+    Attributes:
+        next_cell: (cells, 4, 3) int64, the cell each outcome lands on.
+        prob: (cells, 4, 3) float64, the probability of each outcome (rows sum to 1).
+        reward: (cells, 4, 3) float64, the reward of each outcome.
+        landing: (cells, 4, 3) int8, the tile each outcome lands on.
+        terminated: (cells, 4, 3) bool, whether the outcome ends the episode.
+        absorbing: (cells,) bool, goal and pit cells: an episode never continues from them.
+        start: the start cell.
+    """
+
+    next_cell: np.ndarray
+    prob: np.ndarray
+    reward: np.ndarray
+    landing: np.ndarray
+    terminated: np.ndarray
+    absorbing: np.ndarray
+    start: int
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+class GridWorldEnv(Env):
+    """A FrozenLake-style gridworld on a map of floor, walls, pits and goals.
+
+    Actions:
+        ``LEFT=0``, ``DOWN=1``, ``RIGHT=2``, ``UP=3`` (FrozenLake's order). Every action is
+        always legal; moving into a wall or off the edge leaves the agent where it was.
+        With ``slippery`` the move goes to one of the two perpendicular directions instead,
+        with probability ``slippery`` split evenly between them.
+
+    Observation:
+        One-hot float32 vector of the agent's cell, shape ``(rows * cols,)``, index
+        ``row * cols + col`` (:meth:`cell_index`). The arrays are cached, one per cell, and
+        **read-only** (as is ``info["action_mask"]``): writing to one raises ``ValueError``;
+        copy first (``obs.copy()``) to modify.
+
+    Rewards:
+        Per step, by the tile the agent lands on: ``goal_reward`` on a goal, ``pit_reward``
+        in a pit, ``step_reward`` anywhere else. The defaults (-0.01, 1, -1) make the
+        undiscounted return ``1 - 0.01 * (steps - 1)``, so the best return is the shortest
+        path that avoids the pits, and falling in a pit is never better than wandering.
+
+    Episode end:
+        Terminated on reaching a goal or a pit; truncated after ``max_steps`` steps.
+
+    Arguments (keyword-only):
+        map: a shipped map's name (``lake4``, ``lake8``, ``cliff``, ``maze``,
+            ``fourrooms``; see :func:`games.gridworld.maps.shipped_maps`), the path of a
+            ``.txt`` map file, or ``"random"`` for a generated map (see ``size``).
+        slippery: probability in [0, 1] that a move slips sideways; ``True`` means
+            FrozenLake's 2/3 (1/3 to each side), ``False`` means 0.
+        step_reward, goal_reward, pit_reward: the rewards above.
+        max_steps: the time limit; default ``max(100, 4 * rows * cols)``.
+        size: only with ``map="random"``: ``n`` for an n x n map or ``[rows, cols]``
+            (4 to 64 each; default 8).
+        map_seed: only with ``map="random"``: which random map (default 0). The same seed
+            always gives the same map, and every generated map is solvable. The map stays
+            fixed across ``reset``; ``reset(seed=...)`` seeds only the slips.
+
+    State for views: :attr:`grid` (read-only tile codes, edit with :meth:`set_tile`),
+    :attr:`position`, :attr:`start`, :attr:`map_name`, :attr:`rows`, :attr:`cols`,
+    :attr:`steps`.
+    """
+
+    name = "gridworld"
+    num_players = 1
+    num_actions = 4
+    action_names = ("left", "down", "right", "up")
+
+    def __init__(
+        self,
+        *,
+        map: str = "lake4",
+        slippery: float | bool = 0.0,
+        step_reward: float = -0.01,
+        goal_reward: float = 1.0,
+        pit_reward: float = -1.0,
+        max_steps: int | None = None,
+        size: int | list[int] | tuple[int, int] | None = None,
+        map_seed: int | None = None,
+    ) -> None:
+        super().__init__(
+            map=map,
+            slippery=slippery,
+            step_reward=step_reward,
+            goal_reward=goal_reward,
+            pit_reward=pit_reward,
+            max_steps=max_steps,
+            size=size,
+            map_seed=map_seed,
+        )
+        grid_map = _make_map(map, size, map_seed)
+        self.map_name: str = grid_map.name
+        self.rows, self.cols = grid_map.grid.shape
+        self.start: tuple[int, int] = grid_map.start
+        self.slippery = _check_slippery(slippery)
+        self.step_reward = _check_reward("step_reward", step_reward)
+        self.goal_reward = _check_reward("goal_reward", goal_reward)
+        self.pit_reward = _check_reward("pit_reward", pit_reward)
+        self.max_steps = _check_max_steps(max_steps, self.rows * self.cols)
+
+        n_cells = self.rows * self.cols
+        self.observation_shape = (n_cells,)
+        self._obs_cache: list[np.ndarray | None] = [None] * n_cells
+        self._running_mask = _read_only(np.ones(self.num_actions, dtype=bool))
+        self._done_mask = _read_only(np.zeros(self.num_actions, dtype=bool))
+
+        self.grid: np.ndarray = grid_map.grid
+        self.cell = self.cell_index(*self.start)
+        self.steps = 0
+        # Slip uniforms drawn ahead from ``rng``; refilled when used up or when ``rng`` is
+        # replaced (reset(seed=...)), so a seed still fixes the whole rollout.
+        self._uniforms: list[float] = []
+        self._uniform_index = 0
+        self._uniforms_rng = self.rng
+        self._build_tables()
+
+    # ----------------------------------------------------------------- public state
+    @property
+    def position(self) -> tuple[int, int]:
+        """The agent's (row, col)."""
+        return divmod(self.cell, self.cols)
+
+    def cell_index(self, row: int, col: int) -> int:
+        """The index of cell (row, col) in the observation: ``row * cols + col``."""
+        if not (0 <= row < self.rows and 0 <= col < self.cols):
+            raise MapError(
+                f"cell ({row}, {col}) is outside the {self.rows}x{self.cols} map "
+                f"{self.map_name!r}; rows are 0..{self.rows - 1}, columns 0..{self.cols - 1}"
+            )
+        return row * self.cols + col
+
+    def obs_for_cell(self, row: int, col: int) -> Obs:
+        """The (read-only) observation the agent would see standing on (row, col); lets an
+        overlay ask an agent for the Q-values of every cell without stepping."""
+        return self._obs_of(self.cell_index(row, col))
+
+    def set_tile(self, row: int, col: int, tile: int) -> None:
+        """Make cell (row, col) ``FLOOR``, ``WALL``, ``PIT`` or ``GOAL``, e.g. while an
+        agent learns.
+
+        The start cannot be moved or covered. The new tile takes effect the next time the
+        agent lands on the cell (an agent standing on it is not moved). Reachability of a
+        goal is not enforced: check it with
+        :func:`games.gridworld.maps.goal_reachable` if it matters. :attr:`options` still
+        describe the map as it was made.
+        """
+        index = self.cell_index(row, col)
+        if tile not in (FLOOR, WALL, PIT, GOAL):
+            raise MapError(
+                f"tile {tile!r} cannot be placed; use FLOOR ({FLOOR}), WALL ({WALL}), "
+                f"PIT ({PIT}) or GOAL ({GOAL})"
+            )
+        if (row, col) == self.start:
+            raise MapError(f"cell ({row}, {col}) is the start; it cannot be changed")
+        grid = self.grid.copy()
+        grid.flat[index] = tile
+        self.grid = grid
+        self._build_tables()
+
+    def transition_model(self) -> TransitionModel:
+        """The exact dynamics of the current map and options as arrays."""
+        actions = np.arange(self.num_actions)
+        outcome_actions = np.stack(
+            [actions, np.array([s[0] for s in SIDEWAYS]), np.array([s[1] for s in SIDEWAYS])],
+            axis=1,
+        )  # (4, 3): the action actually carried out in each outcome
+        next_cell = self._next_cell[:, outcome_actions]
+        landing = self.grid.ravel()[next_cell]
+        reward = np.full(next_cell.shape, self.step_reward)
+        reward[landing == GOAL] = self.goal_reward
+        reward[landing == PIT] = self.pit_reward
+        side = self.slippery / 2.0
+        prob = np.broadcast_to(np.array([1.0 - self.slippery, side, side]), next_cell.shape)
+        tiles = self.grid.ravel()
+        return TransitionModel(
+            next_cell=next_cell,
+            prob=prob.copy(),
+            reward=reward,
+            landing=landing,
+            terminated=(landing == GOAL) | (landing == PIT),
+            absorbing=(tiles == GOAL) | (tiles == PIT),
+            start=self.cell_index(*self.start),
+        )
+
+    # ----------------------------------------------------------------- env interface
+    def step(self, action: int) -> StepResult:
+        """As :meth:`Env.step`, with the same checks, building less on the way."""
+        if (
+            self._needs_reset
+            or self.terminated
+            or self.truncated
+            or type(action) is not int
+            or not 0 <= action < 4
+        ):
+            action = self.check_action(action)
+        (reward,), terminated, truncated = self._step(action)
+        obs = self._obs_cache[self.cell]
+        if obs is None:
+            obs = self._obs_of(self.cell)
+        mask = self._done_mask if terminated or truncated else self._running_mask
+        return obs, reward, terminated, truncated, {"action_mask": mask, "rewards": (reward,)}
+
+    def _step(self, action: int) -> tuple[tuple[float, ...], bool, bool]:
+        if self.slippery:
+            i = self._uniform_index
+            if i == len(self._uniforms) or self._uniforms_rng is not self.rng:
+                self._uniforms = self.rng.random(_UNIFORM_BATCH).tolist()
+                self._uniforms_rng = self.rng
+                i = 0
+            u = self._uniforms[i]
+            self._uniform_index = i + 1
+            if u < self.slippery:
+                action = SIDEWAYS[action][u >= self.slippery / 2.0]
+        self.cell, reward, terminated = self._outcomes[self.cell * 4 + action]
+        self.steps += 1
+        truncated = not terminated and self.steps >= self.max_steps
+        self.terminated = terminated
+        self.truncated = truncated
+        return (reward,), terminated, truncated
+
+    def _reset(self) -> None:
+        self.cell = self.cell_index(*self.start)
+        self.steps = 0
+
+    def observe(self) -> Obs:
+        return self._obs_of(self.cell)
+
+    def action_mask(self) -> np.ndarray:
+        """All True while the episode runs, all False once it is over (read-only)."""
+        return self._done_mask if self.done else self._running_mask
+
+    def _action_mask(self) -> np.ndarray:
+        return self._running_mask
+
+    def _is_legal(self, action: int) -> bool:
+        return True
+
+    def _info(self, rewards: tuple[float, ...]) -> Info:
+        return {"action_mask": self.action_mask(), "rewards": rewards}
+
+    def _snapshot_fields(self) -> dict[str, Any]:
+        # The caches are rebuilt from the grid on restore, not copied.
+        return {
+            key: getattr(self, key)
+            for key in (
+                "grid",
+                "cell",
+                "steps",
+                "terminated",
+                "truncated",
+                "_needs_reset",
+                "rng",
+                "_uniforms",
+                "_uniform_index",
+                "_uniforms_rng",
+            )
+        }
+
+    def restore(self, snapshot: Any) -> None:
+        super().restore(snapshot)
+        self._build_tables()
+
+    # ----------------------------------------------------------------- internals
+    def _obs_of(self, cell: int) -> Obs:
+        obs = self._obs_cache[cell]
+        if obs is None:
+            obs = np.zeros(self.observation_shape, dtype=np.float32)
+            obs[cell] = 1.0
+            obs = self._obs_cache[cell] = _read_only(obs)
+        return obs
+
+    def _build_tables(self) -> None:
+        """Precompute where each (cell, action) lands and what it yields, from the grid."""
+        self.grid = _read_only(np.ascontiguousarray(self.grid, dtype=np.int8))
+        rows, cols = self.rows, self.cols
+        r, c = np.divmod(np.arange(rows * cols), cols)
+        next_cell = np.empty((rows * cols, self.num_actions), dtype=np.int64)
+        for action, (dr, dc) in enumerate(MOVES):
+            nr, nc = r + dr, c + dc
+            inside = (nr >= 0) & (nr < rows) & (nc >= 0) & (nc < cols)
+            target = np.where(inside, nr * cols + nc, r * cols + c)
+            blocked = self.grid.ravel()[target] == WALL
+            next_cell[:, action] = np.where(blocked, r * cols + c, target)
+        self._next_cell = _read_only(next_cell)
+        reward_of = {GOAL: self.goal_reward, PIT: self.pit_reward}
+        tiles = self.grid.ravel().tolist()
+        self._outcomes: list[tuple[int, float, bool]] = [
+            (cell, reward_of.get(tiles[cell], self.step_reward), tiles[cell] in (GOAL, PIT))
+            for cell in next_cell.ravel().tolist()
+        ]
+
+
+def _make_map(
+    map_ref: Any, size: int | list[int] | tuple[int, int] | None, map_seed: int | None
+) -> GridMap:
+    if not isinstance(map_ref, str):
+        raise OptionError(f"map must be a map name, a .txt path or 'random', got {map_ref!r}")
+    if map_ref != "random":
+        if size is not None or map_seed is not None:
+            raise OptionError(
+                "size and map_seed choose a generated map; use them with map='random' "
+                f"(map={map_ref!r} is fixed)"
+            )
+        return load_map(map_ref)
+    rows, cols = _check_size(size)
+    seed = 0 if map_seed is None else map_seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise OptionError(f"map_seed must be an integer >= 0, got {map_seed!r}")
+    return random_map(rows, cols, int(seed))
+
+
+def _check_size(size: Any) -> tuple[int, int]:
+    if size is None:
+        return 8, 8
+    try:
+        dims = (operator.index(size),) * 2 if not isinstance(size, (list, tuple)) else size
+        rows, cols = (operator.index(d) for d in dims)
+    except (TypeError, ValueError):
+        raise OptionError(f"size must be an int (n x n) or [rows, cols], got {size!r}") from None
+    if not (4 <= rows <= MAX_RANDOM_SIDE and 4 <= cols <= MAX_RANDOM_SIDE):
+        raise OptionError(f"size {rows}x{cols}: each side must be between 4 and {MAX_RANDOM_SIDE}")
+    return rows, cols
+
+
+def _check_slippery(slippery: Any) -> float:
+    if isinstance(slippery, bool):
+        return FROZEN_LAKE_SLIP if slippery else 0.0
+    if not isinstance(slippery, (int, float)) or not 0.0 <= slippery <= 1.0:
+        raise OptionError(
+            f"slippery must be a probability in [0, 1] (or True for FrozenLake's 2/3), "
+            f"got {slippery!r}"
+        )
+    return float(slippery)
+
+
+def _check_reward(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise OptionError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _check_max_steps(max_steps: Any, n_cells: int) -> int:
+    if max_steps is None:
+        return max(MIN_MAX_STEPS, STEPS_PER_CELL * n_cells)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise OptionError(f"max_steps must be an integer >= 1, got {max_steps!r}")
+    return max_steps

@@ -1,0 +1,160 @@
+"""Exact solutions of a gridworld, to grade learners and benchmarks against.
+
+Two questions, two tools, both exact up to floating point:
+
+- :func:`value_iteration` answers "what should a Q-learner with discount ``gamma``
+  converge to?": the optimal discounted ``V``, ``Q`` and greedy policy of every cell.
+- :func:`optimal_return`, :func:`policy_return` and :func:`success_probability` answer
+  "how well can an episode go?": the expected *undiscounted* return (or the probability of
+  reaching a goal) from the start within the env's time limit, by dynamic programming over
+  the remaining steps. On a deterministic map with the default rewards the optimum is
+  ``goal_reward + (n - 1) * step_reward`` for the shortest safe path of ``n`` steps.
+
+Everything is computed from :meth:`GridWorldEnv.transition_model`, so it follows the
+env's rules, slips and current tiles (after :meth:`~GridWorldEnv.set_tile`) exactly.
+Policies are int arrays of one action per cell, shaped ``(rows, cols)`` or ``(rows * cols,)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from games.core import OptionError
+from games.gridworld.env import GridWorldEnv, TransitionModel
+from games.gridworld.maps import GOAL
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The optimal discounted values of every cell.
+
+    Attributes:
+        v: (rows, cols) optimal state values; 0 on goal and pit cells (episodes end there).
+            A wall cell holds the value of standing in it, which only
+            :meth:`~GridWorldEnv.set_tile` can bring about.
+        q: (rows, cols, 4) optimal action values, indexed by action (``LEFT``..``UP``).
+        policy: (rows, cols) a greedy action per cell (the lowest-numbered among ties);
+            -1 on goal and pit cells, where there is nothing to decide.
+        gamma: the discount.
+        iterations: sweeps until the largest change fell below the tolerance.
+    """
+
+    v: np.ndarray
+    q: np.ndarray
+    policy: np.ndarray
+    gamma: float
+    iterations: int
+
+
+def value_iteration(
+    env: GridWorldEnv, *, gamma: float = 0.99, tol: float = 1e-10, max_iterations: int = 100_000
+) -> Solution:
+    """Optimal discounted ``V``, ``Q`` and greedy policy by value iteration.
+
+    Args:
+        env: the gridworld (its map, current tiles, rewards and slip).
+        gamma: discount in [0, 1); 1 is refused because values need not converge (a cell
+            walled off from every goal would wander forever).
+        tol: stop when no value changes by more than this in a sweep.
+        max_iterations: a safety bound on sweeps.
+    """
+    if not 0.0 <= gamma < 1.0:
+        raise OptionError(
+            f"gamma must be in [0, 1) for value iteration, got {gamma}; use optimal_return "
+            "for undiscounted returns within the time limit"
+        )
+    model = env.transition_model()
+    v = np.zeros(model.absorbing.shape)
+    iterations = 0
+    while iterations < max_iterations:
+        iterations += 1
+        new_v = np.where(model.absorbing, 0.0, _backup(model, v, gamma).max(axis=1))
+        delta = float(np.abs(new_v - v).max())
+        v = new_v
+        if delta < tol:
+            break
+    q = _backup(model, v, gamma)
+    q[model.absorbing] = 0.0
+    policy = np.where(model.absorbing, -1, q.argmax(axis=1))
+    shape = (env.rows, env.cols)
+    return Solution(
+        v=v.reshape(shape),
+        q=q.reshape(*shape, env.num_actions),
+        policy=policy.reshape(shape),
+        gamma=gamma,
+        iterations=iterations,
+    )
+
+
+def optimal_return(env: GridWorldEnv, *, horizon: int | None = None) -> float:
+    """The best expected undiscounted return from the start within ``horizon`` steps
+    (default: the env's ``max_steps``), over all policies, time-dependent ones included."""
+    model = env.transition_model()
+    return float(_finite_horizon(model, model.reward, None, _horizon(env, horizon))[model.start])
+
+
+def policy_return(env: GridWorldEnv, policy: np.ndarray, *, horizon: int | None = None) -> float:
+    """The expected undiscounted return from the start of following ``policy`` (one action
+    per cell) for at most ``horizon`` steps (default: the env's ``max_steps``)."""
+    model = env.transition_model()
+    actions = _check_policy(env, policy, model)
+    return float(_finite_horizon(model, model.reward, actions, _horizon(env, horizon))[model.start])
+
+
+def success_probability(
+    env: GridWorldEnv, policy: np.ndarray | None = None, *, horizon: int | None = None
+) -> float:
+    """The probability of reaching a goal from the start within ``horizon`` steps (default:
+    the env's ``max_steps``): following ``policy``, or with the best policy when ``None``."""
+    model = env.transition_model()
+    reaches_goal = (model.landing == GOAL).astype(float)
+    actions = None if policy is None else _check_policy(env, policy, model)
+    values = _finite_horizon(model, reaches_goal, actions, _horizon(env, horizon))
+    return float(values[model.start])
+
+
+def _backup(model: TransitionModel, v: np.ndarray, gamma: float) -> np.ndarray:
+    """Q[s, a] = sum over outcomes of p * (r + gamma * V[s'] if the episode goes on)."""
+    future = np.where(model.terminated, 0.0, v[model.next_cell])
+    return (model.prob * (model.reward + gamma * future)).sum(axis=2)
+
+
+def _finite_horizon(
+    model: TransitionModel, reward: np.ndarray, actions: np.ndarray | None, horizon: int
+) -> np.ndarray:
+    """Undiscounted value of every cell with ``horizon`` steps left, for ``reward`` per
+    outcome, maximising over actions (``actions is None``) or following ``actions``."""
+    v = np.zeros(model.absorbing.shape)
+    cells = np.arange(v.size)
+    for _ in range(horizon):
+        q = (model.prob * (reward + np.where(model.terminated, 0.0, v[model.next_cell]))).sum(2)
+        v = q.max(axis=1) if actions is None else q[cells, actions]
+        v[model.absorbing] = 0.0
+    return v
+
+
+def _check_policy(env: GridWorldEnv, policy: np.ndarray, model: TransitionModel) -> np.ndarray:
+    actions = np.asarray(policy).reshape(-1)
+    if actions.size != env.rows * env.cols or not np.issubdtype(actions.dtype, np.integer):
+        raise OptionError(
+            f"a policy is one integer action per cell: {env.rows}x{env.cols} = "
+            f"{env.rows * env.cols} of them, got shape {np.shape(policy)} of {actions.dtype}"
+        )
+    # Goal and pit cells may hold anything (value_iteration puts -1): nothing is decided there.
+    actions = np.where(model.absorbing, 0, actions)
+    if actions.min() < 0 or actions.max() >= env.num_actions:
+        raise OptionError(
+            f"policy actions must be 0..{env.num_actions - 1} on every cell that is not a "
+            f"goal or a pit, got {actions.min()}..{actions.max()}"
+        )
+    return actions.astype(np.int64)
+
+
+def _horizon(env: GridWorldEnv, horizon: int | None) -> int:
+    if horizon is None:
+        return env.max_steps
+    if horizon < 0:
+        raise OptionError(f"horizon must be >= 0 steps, got {horizon}")
+    return horizon
