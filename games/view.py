@@ -1,0 +1,207 @@
+"""The face every game's view has: read an env's state, draw it into a rect, turn input
+into actions.
+
+A view is the only part of a game that imports pygame. It never owns or changes the game
+state: every frame it *reads* the env (``env.board``, ``env.grid``, ``env.position``,
+``env.state`` ...) and draws what it finds, so the same env can be driven by a person, an
+agent, or a training loop between frames, and a view can be thrown away and rebuilt at any
+time. The application (``app/``) owns the env, the agent, the clock and the window; a view
+only draws and translates input.
+
+How the app uses a view, once per frame::
+
+    for event in pygame.event.get():
+        action = view.action_for_event(event, rect)      # turn-based: clicks, keys
+        if action is not None and env.action_mask()[action]:
+            result = env.step(action)
+            view.on_step(action, result)
+    if view.realtime:                                     # real-time: held keys
+        action = view.held_action(pygame.key.get_pressed())
+        ...
+    view.draw(surface, rect, overlay)
+
+Drawing:
+    :meth:`View.draw` draws the whole game into ``rect`` of ``surface`` and nothing
+    outside it. ``rect`` can have any size (the window is resizable; in a race two views
+    share it side by side): scale to it. The app gives a rect with the view's
+    :attr:`View.aspect` (letterboxed with :func:`fit_rect`), but a view must still not
+    crash on odd sizes, including tiny ones. Pixel art is drawn at integer multiples
+    where it fits, so it stays crisp. Load images, sounds and fonts through the
+    ``assets`` object handed to the constructor (``app.assets.Assets``), once, never
+    per frame; cache scaled surfaces by size.
+
+Overlays:
+    ``overlay`` is an :class:`Overlay` or None. It carries what an agent thinks, for the
+    view to draw on the board: :attr:`Overlay.q_values` for the current position (one per
+    action; tic-tac-toe draws them on the empty squares, Invaders as bars per action) and
+    :attr:`Overlay.q_for_obs` to ask about any other observation (the gridworld asks for
+    every cell via ``env.obs_for_cell(row, col)`` and draws a heat colour for the value
+    and the greedy arrow). The app decides whether overlays are on (a toggle key); a view
+    draws the overlay it is given and nothing when given None.
+
+Input:
+    Turn-based games (:attr:`View.realtime` False) map events to actions in
+    :meth:`View.action_for_event`: a mouse click inside ``rect`` or a key press. The app
+    checks legality against ``env.action_mask()`` before stepping, so a view may return
+    an action that is not legal now (e.g. a click on a taken square); the app ignores it.
+    Real-time games (``realtime`` True) are stepped once per frame; the app asks
+    :meth:`View.held_action` for the action of the keys held down this frame.
+    Keys the app takes for itself never reach a view: always Esc (back), H (help),
+    Q (overlay on/off), N (new game), U (undo), P (pause), F11 (full screen); in Watch,
+    where nobody plays, also Space (pause), ``.`` and S (single step) and 1-4 (speed).
+    Everything else (Space to fire in Invaders, 1-9 in tic-tac-toe) is the game's.
+    :attr:`View.keys_help` lists the game's own keys for the help overlay (H).
+
+Per-game modules follow this face: ``games/tictactoe/view.py`` (``TicTacToeView``),
+``games/gridworld/view.py`` (``GridWorldView``), ``games/invaders/view.py``
+(``InvadersView``). :func:`view_class` finds them by game name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import pygame
+
+from games.core import Env, OptionError, StepResult
+
+if TYPE_CHECKING:
+    from app.assets import Assets
+
+# name -> "module:Class", imported on first use like games.make does for envs.
+_VIEWS: dict[str, str] = {
+    "tictactoe": "games.tictactoe.view:TicTacToeView",
+    "gridworld": "games.gridworld.view:GridWorldView",
+    "invaders": "games.invaders.view:InvadersView",
+}
+
+
+@dataclass
+class Overlay:
+    """What an agent thinks, handed to :meth:`View.draw`.
+
+    Attributes:
+        q_values: the agent's Q-value per action for the env's current observation
+            (illegal actions may be ``-inf`` or NaN), or None when it has none.
+        q_for_obs: ask the agent for the Q-values of any observation (None if it cannot);
+            for views that colour many states at once, like the gridworld's cells.
+        label: who the numbers belong to, e.g. ``"tabular"``, for a legend.
+        cache: scratch space for a view to memoise per-agent work (the gridworld's value
+            table). The app makes a new Overlay whenever the agent's Q-values may have
+            changed (every frame while it learns), so a view never sees stale numbers.
+    """
+
+    q_values: np.ndarray | None = None
+    q_for_obs: Callable[[np.ndarray], np.ndarray | None] | None = None
+    label: str = ""
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+class View:
+    """Base class of the per-game views: draws one env into a rect and reads input.
+
+    Subclasses set the class attributes and override :meth:`draw`, and
+    :meth:`action_for_event` (turn-based) or :meth:`held_action` (real-time).
+
+    Attributes:
+        game: the registry name of the game drawn (``"tictactoe"``).
+        aspect: width / height the view looks best at; the app letterboxes to it.
+        realtime: True if the env is stepped every frame with :meth:`held_action`
+            (Invaders); False if it moves only on a player's action (tic-tac-toe,
+            gridworld).
+        keys_help: ``(key, what it does)`` for the game's own keys, for the help overlay.
+        env: the env the view reads. The app may replace it (``view.env = other``).
+        assets: the app's one asset loader.
+    """
+
+    game: ClassVar[str]
+    aspect: ClassVar[float] = 1.0
+    realtime: ClassVar[bool] = False
+    keys_help: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def __init__(self, env: Env, assets: Assets) -> None:
+        self.env = env
+        self.assets = assets
+
+    def draw(
+        self, surface: pygame.Surface, rect: pygame.Rect, overlay: Overlay | None = None
+    ) -> None:
+        """Draw the env's current state into ``rect`` of ``surface`` (and nowhere else)."""
+        raise NotImplementedError
+
+    def action_for_event(self, event: pygame.event.Event, rect: pygame.Rect) -> int | None:
+        """The action a click or key press means (``rect`` is where the view is drawn), or
+        None if the event means no action. Turn-based views override this."""
+        return None
+
+    def held_action(self, pressed: pygame.key.ScancodeWrapper) -> int | None:
+        """The action the keys held this frame mean (``pressed`` is
+        ``pygame.key.get_pressed()``), or None for "no input". Real-time views override
+        this; None lets the app choose the game's no-op."""
+        return None
+
+    def on_step(self, action: int, result: StepResult) -> None:
+        """Called by the app after every ``env.step`` it makes with this view's env, with the
+        step's result: a place to start animations or sounds from ``info``. The view must
+        not change the env here."""
+
+    def on_reset(self) -> None:
+        """Called by the app after ``env.reset()`` or ``env.restore()``: drop animations."""
+
+    def status(self) -> str:
+        """One line for the HUD: whose turn, the score, how the game ended."""
+        return ""
+
+
+def view_class(game: str) -> type[View]:
+    """The view class for ``game``; raises :class:`OptionError` for an unknown game.
+
+    A game whose view module is missing raises :class:`OptionError` too, with a message
+    saying so (the app shows it instead of crashing).
+    """
+    try:
+        target = _VIEWS[game]
+    except KeyError:
+        raise OptionError(f"unknown game {game!r}; choose one of: {', '.join(_VIEWS)}") from None
+    module, cls = target.split(":")
+    try:
+        return getattr(importlib.import_module(module), cls)
+    except ImportError as error:
+        raise OptionError(f"the {game} view is not available yet ({error})") from None
+
+
+def fit_rect(outer: pygame.Rect, aspect: float, margin: int = 0) -> pygame.Rect:
+    """The largest rect of width / height ``aspect`` centred in ``outer`` (letterbox),
+    after taking ``margin`` pixels off each side."""
+    inner = outer.inflate(-2 * margin, -2 * margin)
+    width = max(1, inner.width)
+    height = max(1, inner.height)
+    if width / height > aspect:
+        width = max(1, round(height * aspect))
+    else:
+        height = max(1, round(width / aspect))
+    rect = pygame.Rect(0, 0, width, height)
+    rect.center = inner.center
+    return rect
+
+
+def heat_colour(value: float, low: float, high: float) -> tuple[int, int, int]:
+    """A colour for ``value`` on a diverging scale: red for ``low``, dark for the middle,
+    green for ``high`` (NaN or an empty range gives grey). Used by every Q overlay, so the
+    same colour means the same thing in every game."""
+    if not np.isfinite(value) or high <= low:
+        return (90, 90, 90)
+    t = (value - low) / (high - low) * 2.0 - 1.0  # -1 .. 1
+    t = float(np.clip(t, -1.0, 1.0))
+    mid = (40, 44, 56)
+    end = (64, 200, 96) if t >= 0 else (220, 64, 64)
+    s = abs(t)
+    return (
+        round(mid[0] + (end[0] - mid[0]) * s),
+        round(mid[1] + (end[1] - mid[1]) * s),
+        round(mid[2] + (end[2] - mid[2]) * s),
+    )
