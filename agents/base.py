@@ -42,13 +42,17 @@ class Transition:
 class Agent(abc.ABC):
     """Chooses actions from an observation and a legal-action mask.
 
-    Learners override :meth:`learn`, :meth:`q_values`, :meth:`save` and :meth:`load`;
-    fixed players keep the defaults.
+    Learners override :meth:`learn`, :meth:`q_values`, :meth:`memory_report` and the
+    checkpoint pair :meth:`to_checkpoint` / :meth:`from_checkpoint`, and expose
+    ``epsilon`` and ``learning_rate`` as settable attributes (the window's sliders set them
+    while the agent learns). Fixed players keep the defaults.
     """
 
     name: ClassVar[str]
     #: True for agents whose ``learn`` does something.
     learns: ClassVar[bool] = False
+    #: The file suffix :meth:`save` uses by default (picks the checkpoint format).
+    checkpoint_suffix: ClassVar[str] = ".npz"
 
     @abc.abstractmethod
     def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:
@@ -62,10 +66,50 @@ class Agent(abc.ABC):
         """Learn from one transition; return metrics worth logging (may be empty)."""
         return {}
 
-    def save(self, path: str) -> None:
-        """Write a checkpoint (data, never pickles) atomically."""
-        raise NotImplementedError(f"{self.name} agents have nothing to save")
+    def end_episode(self) -> dict[str, float]:
+        """Called by the trainer when an episode ends (terminated or truncated); learners
+        that learn per episode do it here. Returns metrics worth logging (may be empty)."""
+        return {}
+
+    def memory_report(self) -> dict[str, Any]:
+        """What the agent's Q-function costs in memory, for the side panel and the CLI:
+        ``{"kind": "table" | "network", "entries" | "parameters": int, "bytes": int}``;
+        empty for agents without one."""
+        return {}
 
     def config_dict(self) -> dict[str, Any]:
         """The hyperparameters, JSON-serialisable, for checkpoints and logs."""
         return {}
+
+    # ----------------------------------------------------------------- checkpoints
+    def to_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The agent as plain arrays and JSON-serialisable metadata.
+
+        The metadata holds at least ``game`` and ``game_options`` (the env it was made
+        for) and ``config`` (:meth:`config_dict`); :mod:`agents.checkpoints` adds the
+        format version, the agent kind (:attr:`name`), training counters and versions.
+        """
+        raise NotImplementedError(f"{self.name} agents have nothing to save")
+
+    @classmethod
+    def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Agent:
+        """Rebuild an agent from what :meth:`to_checkpoint` gave (after validation)."""
+        raise NotImplementedError(f"{cls.name} agents cannot be loaded from a checkpoint")
+
+    def save(self, path: str, *, training: dict[str, Any] | None = None) -> str:
+        """Write a checkpoint (data, never pickles) atomically; returns the path written.
+
+        ``training`` is the trainer's state (counters, generator states) to resume from.
+        """
+        from agents.checkpoints import save_agent
+
+        return save_agent(path, self, training=training)
+
+    @classmethod
+    def load(cls, path: str, *, game: str | None = None) -> Agent:
+        """Load a checkpoint written by :meth:`save`; ``game`` is the game the caller
+        expects (a checkpoint for another game raises
+        :class:`~agents.checkpoints.CheckpointError`)."""
+        from agents.checkpoints import load_agent
+
+        return load_agent(path, game=game, kind=getattr(cls, "name", None))

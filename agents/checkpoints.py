@@ -1,0 +1,336 @@
+"""Checkpoints: one file per agent, data only, never pickles, written atomically.
+
+Two formats, picked by the file's extension, both carrying the same JSON metadata:
+
+- ``.npz`` (Q-tables and anything else): arrays written with :func:`numpy.savez` and read
+  with ``np.load(..., allow_pickle=False)``; the metadata is stored as UTF-8 JSON in the
+  uint8 array ``__meta__``.
+- ``.safetensors`` (network weights): the metadata JSON is the ``qarcade`` entry of the
+  safetensors header's ``__metadata__``.
+
+The metadata always holds ``format`` (:data:`FORMAT`), ``format_version``, ``agent`` (the
+agent kind, e.g. ``"tabular"``), ``game``, ``game_options``, ``config``, ``steps``,
+``episodes``, ``package_version`` and ``created`` (UTC, ISO 8601), plus whatever the agent
+and trainer add (``training``: the trainer's state to resume from).
+
+Every way a file can be wrong — missing, truncated, corrupt, not a checkpoint, a newer
+format, made for another game or another agent — raises :class:`CheckpointError` with a
+message that says what and what to do.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+import os
+import struct
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+from games.core import GameError
+
+if TYPE_CHECKING:
+    from agents.base import Agent
+
+#: The value of ``meta["format"]`` in every qarcade checkpoint.
+FORMAT = "qarcade-checkpoint"
+#: The newest metadata layout this code writes and reads; older ones stay readable.
+FORMAT_VERSION = 1
+#: The npz entry that holds the metadata JSON.
+META_KEY = "__meta__"
+#: The safetensors ``__metadata__`` entry that holds the metadata JSON.
+SAFETENSORS_META_KEY = "qarcade"
+SUFFIXES = (".npz", ".safetensors")
+
+#: agent kind -> "module:Class", imported only when such a checkpoint is loaded (so
+#: loading a Q-table never imports torch).
+AGENT_CLASSES: dict[str, str] = {
+    "tabular": "agents.tabular:TabularQAgent",
+    "dqn": "agents.dqn:DQNAgent",
+}
+
+
+class CheckpointError(GameError):
+    """A checkpoint file that cannot be used: the message says why and what to do."""
+
+
+# ----------------------------------------------------------------- generic arrays + meta
+def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: dict) -> str:
+    """Write ``arrays`` and the JSON-serialisable ``meta`` to ``path`` atomically.
+
+    The format follows the suffix (``.npz`` or ``.safetensors``). The file is written to a
+    temporary file in the same folder, flushed, fsynced and renamed over ``path``, so a
+    crash at any moment leaves either the old file or the new one. Returns ``str(path)``.
+    """
+    path = Path(path)
+    suffix = _suffix(path)
+    meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
+    checked: dict[str, np.ndarray] = {}
+    for key, value in arrays.items():
+        array = np.ascontiguousarray(value)
+        if array.dtype.hasobject:
+            raise TypeError(f"array {key!r} has dtype object; checkpoints hold plain data only")
+        checked[key] = array
+    if suffix == ".npz":
+        if META_KEY in checked:
+            raise ValueError(f"{META_KEY!r} is reserved for the metadata")
+        checked[META_KEY] = np.frombuffer(meta_json.encode("utf-8"), dtype=np.uint8)
+
+        def write(f: IO[bytes]) -> None:
+            np.savez(f, allow_pickle=False, **checked)
+
+    else:
+        from safetensors.numpy import save
+
+        data = save(checked, metadata={SAFETENSORS_META_KEY: meta_json})
+
+        def write(f: IO[bytes]) -> None:
+            f.write(data)
+
+    _atomic_write(path, write)
+    return str(path)
+
+
+def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read a file written by :func:`save_arrays`: ``(arrays, meta)``.
+
+    Raises :class:`CheckpointError` if the file is missing, unreadable, truncated, corrupt,
+    not a qarcade checkpoint, or from a newer format version.
+    """
+    path = Path(path)
+    suffix = _suffix(path)
+    data = _read_bytes(path)
+    if suffix == ".npz":
+        arrays, meta_json = _parse_npz(path, data)
+    else:
+        arrays, meta_json = _parse_safetensors(path, data)
+    return arrays, _check_meta(path, meta_json)
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The metadata of a checkpoint, validated as in :func:`load_arrays`."""
+    return load_arrays(path)[1]
+
+
+# ----------------------------------------------------------------- agents
+def checkpoint_meta(
+    agent: Agent, agent_meta: dict[str, Any], training: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The full metadata of ``agent``'s checkpoint: the agent's own part plus format,
+    versions, time and the training counters."""
+    training = dict(training or {})
+    meta: dict[str, Any] = {
+        "steps": int(training.get("steps", 0)),
+        "episodes": int(training.get("episodes", 0)),
+    }
+    meta.update(agent_meta)
+    meta.update(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "agent": agent.name,
+            "package_version": package_version(),
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "training": training,
+        }
+    )
+    for field in ("game", "game_options", "config"):
+        if field not in meta:
+            raise ValueError(f"{agent.name}.to_checkpoint() must give {field!r} in its metadata")
+    return meta
+
+
+def save_agent(
+    path: str | os.PathLike[str], agent: Agent, *, training: dict[str, Any] | None = None
+) -> str:
+    """Save ``agent`` (and the trainer's ``training`` state, if given) to ``path``.
+
+    A path without one of :data:`SUFFIXES` gets the agent's default suffix appended.
+    Returns the path written.
+    """
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        path = path.with_name(path.name + agent.checkpoint_suffix)
+    arrays, agent_meta = agent.to_checkpoint()
+    return save_arrays(path, arrays, checkpoint_meta(agent, agent_meta, training))
+
+
+def load_agent(
+    path: str | os.PathLike[str], *, game: str | None = None, kind: str | None = None
+) -> Agent:
+    """Load whichever agent a checkpoint holds (dispatching on ``meta["agent"]``).
+
+    Args:
+        path: the checkpoint file.
+        game: if given, the game the caller expects; a checkpoint for another game raises.
+        kind: if given, the agent kind the caller expects (``"tabular"``, ``"dqn"``).
+    """
+    arrays, meta = load_arrays(path)
+    check_game(path, meta, game)
+    agent_kind = meta["agent"]
+    if kind is not None and agent_kind != kind:
+        raise CheckpointError(
+            f"{path}: holds a {agent_kind!r} agent, not a {kind!r} one; "
+            f"load it with the {agent_kind} agent"
+        )
+    target = AGENT_CLASSES.get(agent_kind)
+    if target is None:
+        raise CheckpointError(
+            f"{path}: unknown agent kind {agent_kind!r}; known kinds: "
+            f"{', '.join(AGENT_CLASSES)} (was it written by a newer qarcade?)"
+        )
+    module, cls_name = target.split(":")
+    cls = getattr(importlib.import_module(module), cls_name)
+    try:
+        return cls.from_checkpoint(arrays, meta)
+    except CheckpointError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError) as error:
+        raise CheckpointError(
+            f"{path}: the {agent_kind} agent's data is inconsistent ({error}); "
+            "the file is damaged, retrain or use another checkpoint"
+        ) from error
+
+
+def check_game(path: str | os.PathLike[str], meta: dict[str, Any], game: str | None) -> None:
+    """Raise :class:`CheckpointError` unless the checkpoint was made for ``game``."""
+    if game is not None and meta["game"] != game:
+        raise CheckpointError(
+            f"{path}: this checkpoint is for {meta['game']!r}, not {game!r}; "
+            f"train one for {game} with: python main.py train {game}"
+        )
+
+
+def package_version() -> str:
+    """qarcade's version, as installed (``"unknown"`` when run from a bare checkout)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("qarcade")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# ----------------------------------------------------------------- internals
+def _suffix(path: Path) -> str:
+    if path.suffix not in SUFFIXES:
+        raise CheckpointError(
+            f"{path}: unknown checkpoint type {path.suffix or '(no suffix)'!r}; "
+            f"checkpoints end in {' or '.join(SUFFIXES)}"
+        )
+    return path.suffix
+
+
+def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    # Make the rename itself durable (a no-op where directories cannot be opened).
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such checkpoint file") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"{path}: is a folder, not a checkpoint file") from None
+    except OSError as error:
+        raise CheckpointError(f"{path}: cannot read it ({error.strerror})") from None
+
+
+def _damaged(path: Path, what: str) -> CheckpointError:
+    return CheckpointError(
+        f"{path}: not a readable qarcade checkpoint ({what}); the file is truncated, "
+        "corrupt or of another kind — use another checkpoint or train a new one"
+    )
+
+
+def _parse_npz(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], str]:
+    import io
+
+    # Anything can be wrong in a damaged zip (bad headers, CRCs, lengths, a pickled
+    # array np.load refuses), and each surfaces as a different exception type; all of
+    # them mean the same thing to the person holding the file.
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except Exception as error:
+        raise _damaged(path, f"{type(error).__name__}: {error}") from error
+    meta_array = arrays.pop(META_KEY, None)
+    if meta_array is None or meta_array.dtype != np.uint8 or meta_array.ndim != 1:
+        raise CheckpointError(
+            f"{path}: an npz file without qarcade metadata, not a qarcade checkpoint"
+        )
+    try:
+        return arrays, meta_array.tobytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _damaged(path, "metadata is not UTF-8") from error
+
+
+def _parse_safetensors(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], str]:
+    from safetensors.numpy import load
+
+    if len(data) < 8:
+        raise _damaged(path, "shorter than a safetensors header")
+    (header_len,) = struct.unpack("<Q", data[:8])
+    if header_len > len(data) - 8:
+        raise _damaged(path, "header longer than the file")
+    try:
+        header = json.loads(data[8 : 8 + header_len].decode("utf-8"))
+        meta_json = header.get("__metadata__", {}).get(SAFETENSORS_META_KEY)
+    except (UnicodeDecodeError, ValueError, AttributeError) as error:
+        raise _damaged(path, "header is not valid JSON") from error
+    if not isinstance(meta_json, str):
+        raise CheckpointError(
+            f"{path}: a safetensors file without qarcade metadata, not a qarcade checkpoint"
+        )
+    try:
+        arrays = load(data)
+    except Exception as error:  # safetensors raises its own error types for bad data
+        raise _damaged(path, f"{type(error).__name__}: {error}") from error
+    return arrays, meta_json
+
+
+def _check_meta(path: Path, meta_json: str) -> dict[str, Any]:
+    try:
+        meta = json.loads(meta_json)
+    except ValueError as error:
+        raise _damaged(path, "metadata is not valid JSON") from error
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a qarcade checkpoint (no {FORMAT!r} marker)")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _damaged(path, f"bad format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: checkpoint format version {version} is newer than this qarcade "
+            f"understands (up to {FORMAT_VERSION}); upgrade qarcade to load it"
+        )
+    for field, kind in (("agent", str), ("game", str), ("game_options", dict), ("config", dict)):
+        if not isinstance(meta.get(field), kind):
+            raise _damaged(path, f"metadata field {field!r} missing or not a {kind.__name__}")
+    return meta
