@@ -1,0 +1,346 @@
+"""The Invaders env: :mod:`games.invaders.rules` behind the one env interface."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from games.core import Env, Info, Obs, OptionError
+from games.invaders import pixels, rules
+from games.invaders.rules import Event, InvadersState
+
+NOOP, LEFT, RIGHT, FIRE, LEFT_FIRE, RIGHT_FIRE = range(6)
+ACTION_NAMES = ("NOOP", "LEFT", "RIGHT", "FIRE", "LEFT+FIRE", "RIGHT+FIRE")
+#: Per action: the player's move (-1, 0, +1) and whether it fires.
+ACTION_MOVES = (0, -1, 1, 0, -1, 1)
+ACTION_FIRES = (False, False, False, True, True, True)
+
+#: Formation sizes by preset name: the arcade's, and a small one for fast training.
+PRESETS = {"arcade": (5, 11), "small": (3, 6)}
+OBS_MODES = ("features", "pixels")
+
+# ------------------------------------------------------------------ the features vector
+# Every entry lies in [-1, 1]. x positions are 2 * x / SCREEN_WIDTH - 1, y positions
+# 2 * y / SCREEN_HEIGHT - 1, horizontal offsets dx / SCREEN_WIDTH, vertical distances
+# dy / SCREEN_HEIGHT. "The player's x" is the x its shot would fly up at.
+F_PLAYER_X = 0
+#: 1 while the player can act, 0 while its explosion plays (actions do nothing then).
+F_PLAYER_READY = 1
+#: 1 while the player's shot is in flight (FIRE does nothing then), else 0.
+F_SHOT_ACTIVE = 2
+#: The shot's offset from the player's x, and its y (both 0 when there is no shot).
+F_SHOT_DX = 3
+F_SHOT_Y = 4
+#: Offset from the player's x to the centre of the nearest column with a living alien
+#: (nearest horizontally), and the bottom y of that column's lowest alien.
+F_TARGET_DX = 5
+F_TARGET_Y = 6
+#: Left and right x of the living aliens, and the bottom y of the lowest one.
+F_FORMATION_LEFT = 7
+F_FORMATION_RIGHT = 8
+F_FORMATION_BOTTOM = 9
+#: +1 marching right, -1 left.
+F_MARCH_DIR = 10
+#: Living aliens / formation size; the march speeds up as it falls.
+F_ALIVE_FRACTION = 11
+#: 1 while the mystery ship crosses, and its offset from the player's x (0 if absent).
+F_MYSTERY_ACTIVE = 12
+F_MYSTERY_DX = 13
+#: 1 if a shield still has pixels straight above the player's x (a shot would hit it).
+F_SHIELD_ABOVE = 14
+#: Then NEAREST_BOMBS blocks of BOMB_FEATURES entries: the bombs that can still hit the
+#: player, soonest first (smallest distance above the player's top). In each block:
+#: present (1/0), dx from the player's x to the bomb's centre, and dy from the bomb's
+#: bottom down to the player's top (< 0 once it reaches the player's row). An empty
+#: block is (0, 0, 1).
+F_BOMBS = 15
+NEAREST_BOMBS = 3
+BOMB_FEATURES = 3
+BOMB_PRESENT, BOMB_DX, BOMB_DY = 0, 1, 2
+#: Then one entry per formation column: the bottom y of its lowest living alien, or -1
+#: when the column is empty (no alien is ever that high).
+F_COLUMNS = F_BOMBS + NEAREST_BOMBS * BOMB_FEATURES
+_EMPTY_BOMB = (0.0, 0.0, 1.0)
+
+
+def feature_names(cols: int) -> tuple[str, ...]:
+    """A name for every entry of the features vector of a ``cols``-column formation."""
+    fixed = [
+        "player_x",
+        "player_ready",
+        "shot_active",
+        "shot_dx",
+        "shot_y",
+        "target_dx",
+        "target_y",
+        "formation_left",
+        "formation_right",
+        "formation_bottom",
+        "march_dir",
+        "alive_fraction",
+        "mystery_active",
+        "mystery_dx",
+        "shield_above",
+    ]
+    bombs = [f"bomb{i}_{k}" for i in range(NEAREST_BOMBS) for k in ("present", "dx", "dy")]
+    columns = [f"column{c}_bottom" for c in range(cols)]
+    return (*fixed, *bombs, *columns)
+
+
+class InvadersEnv(Env):
+    """Space Invaders with the arcade's rules (see :mod:`games.invaders.rules`).
+
+    Actions:
+        6 discrete: NOOP, LEFT, RIGHT, FIRE, LEFT+FIRE, RIGHT+FIRE. Every action is legal
+        while the game runs (the mask is all True): FIRE while a shot is in flight, or
+        anything while the player explodes, does nothing, so the mask never changes and
+        an agent cannot learn from it when firing works (the features say so instead).
+
+    Observation:
+        ``obs_mode="features"``: float32 vector of ``len(feature_names(cols))`` entries in
+        [-1, 1], laid out by the ``F_*`` index constants of this module.
+        ``obs_mode="pixels"``: uint8 (frame_stack, 64, 56), the last ``frame_stack``
+        grayscale frames drawn by :mod:`games.invaders.pixels`, oldest first.
+        :attr:`observation_low` and :attr:`observation_high` are the bounds.
+
+    Rewards:
+        The points scored during the step (10 / 20 / 30 per alien by row, 50..300 for the
+        mystery ship), minus ``life_penalty`` for every life lost.
+
+    Episode end:
+        Terminated when the last life is lost or the aliens land; truncated after
+        ``max_steps`` steps.
+
+    Info:
+        ``score``, ``lives``, ``wave``, ``events`` (the :class:`rules.Event` list of the
+        step, for sounds and effects), ``action_mask`` and ``rewards``.
+
+    Arguments:
+        preset: ``"arcade"`` (5 x 11 formation) or ``"small"`` (3 x 6, for fast training).
+        rows, cols: override the preset's formation size (1..6 rows, 1..11 columns).
+        frame_skip: ticks of game time (60 per second) per step, the action repeated.
+        max_steps: steps before the episode is truncated; None for no limit.
+        obs_mode: ``"features"`` or ``"pixels"``.
+        frame_stack: frames per pixel observation.
+        life_penalty: subtracted from the reward for each life lost (default 0).
+
+    The state the view draws is :attr:`state` (an :class:`rules.InvadersState`).
+    """
+
+    name: ClassVar[str] = "invaders"
+    num_players: ClassVar[int] = 1
+    num_actions = 6
+    action_names = ACTION_NAMES
+
+    def __init__(
+        self,
+        *,
+        preset: str = "arcade",
+        rows: int | None = None,
+        cols: int | None = None,
+        frame_skip: int = 1,
+        max_steps: int | None = 36_000,
+        obs_mode: str = "features",
+        frame_stack: int = 4,
+        life_penalty: float = 0.0,
+    ) -> None:
+        if preset not in PRESETS:
+            raise OptionError(
+                f"invaders: unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}"
+            )
+        default_rows, default_cols = PRESETS[preset]
+        rows = default_rows if rows is None else rows
+        cols = default_cols if cols is None else cols
+        _check_int("rows", rows, 1, rules.MAX_ROWS)
+        _check_int("cols", cols, 1, rules.MAX_COLS)
+        _check_int("frame_skip", frame_skip, 1, 64)
+        if max_steps is not None:
+            _check_int("max_steps", max_steps, 1, None)
+        if obs_mode not in OBS_MODES:
+            raise OptionError(
+                f"invaders: unknown obs_mode {obs_mode!r}; choose one of: {', '.join(OBS_MODES)}"
+            )
+        _check_int("frame_stack", frame_stack, 1, 16)
+        if not isinstance(life_penalty, int | float) or life_penalty < 0:
+            raise OptionError(f"invaders: life_penalty must be a number >= 0, got {life_penalty!r}")
+        super().__init__(
+            preset=preset,
+            rows=rows,
+            cols=cols,
+            frame_skip=frame_skip,
+            max_steps=max_steps,
+            obs_mode=obs_mode,
+            frame_stack=frame_stack,
+            life_penalty=float(life_penalty),
+        )
+        self.rows, self.cols = rows, cols
+        self.frame_skip = frame_skip
+        self.max_steps = max_steps
+        self.obs_mode = obs_mode
+        self.frame_stack = frame_stack
+        self.life_penalty = float(life_penalty)
+        if obs_mode == "features":
+            self.observation_shape = (F_COLUMNS + cols,)
+            self.observation_dtype = np.dtype(np.float32)
+            self.observation_low, self.observation_high = -1.0, 1.0
+        else:
+            self.observation_shape = (frame_stack, pixels.FRAME_HEIGHT, pixels.FRAME_WIDTH)
+            self.observation_dtype = np.dtype(np.uint8)
+            self.observation_low, self.observation_high = 0, 255
+        self.state: InvadersState = rules.new_game(rows, cols)
+        self.steps = 0
+        self.events: list[Event] = []
+        self._mask = np.ones(self.num_actions, dtype=bool)
+        self._frames = np.zeros(self.observation_shape, np.uint8) if obs_mode == "pixels" else None
+        self._columns_key: tuple[int, int, int] = (-1, -1, -1)
+        self._columns: list[float] = []
+
+    # ------------------------------------------------------------------ Env hooks
+    def _reset(self) -> None:
+        self.state = rules.new_game(self.rows, self.cols)
+        self.steps = 0
+        self.events = []
+        self._columns_key = (-1, -1, -1)
+        if self._frames is not None:
+            self._frames[:] = pixels.render(self.state)
+
+    def _step(self, action: int) -> tuple[tuple[float, ...], bool, bool]:
+        state = self.state
+        move, fire = ACTION_MOVES[action], ACTION_FIRES[action]
+        events: list[Event] = []
+        lives = state.lives
+        points = 0
+        for _ in range(self.frame_skip):
+            points += rules.tick(state, move, fire, self.rng, events)
+            if state.landed or state.lives <= 0:
+                break
+        self.events = events
+        self.steps += 1
+        if self._frames is not None:
+            self._frames[:-1] = self._frames[1:]
+            self._frames[-1] = pixels.render(state)
+        reward = points - self.life_penalty * (lives - state.lives)
+        truncated = self.max_steps is not None and self.steps >= self.max_steps
+        return (float(reward),), state.landed or state.lives <= 0, truncated
+
+    def _action_mask(self) -> np.ndarray:
+        return self._mask.copy()
+
+    def _is_legal(self, action: int) -> bool:
+        return True
+
+    def _info(self, rewards: tuple[float, ...]) -> Info:
+        state = self.state
+        return {
+            "action_mask": self.action_mask(),
+            "rewards": rewards,
+            "score": state.score,
+            "lives": state.lives,
+            "wave": state.wave,
+            "events": self.events,
+        }
+
+    def _snapshot_fields(self) -> dict[str, Any]:
+        fields = super()._snapshot_fields()
+        # The column cache is rebuilt on demand; leaving it out keeps snapshots honest.
+        fields.pop("_columns", None)
+        fields["_columns_key"] = (-1, -1, -1)
+        return fields
+
+    # ------------------------------------------------------------------ observations
+    def observe(self) -> Obs:
+        """The observation of the current state (see the class docstring)."""
+        if self._frames is not None:
+            return self._frames.copy()
+        return self.features()
+
+    def features(self) -> np.ndarray:
+        """The features vector of the current state, whatever the observation mode."""
+        s = self.state
+        width, height = rules.SCREEN_WIDTH, rules.SCREEN_HEIGHT
+        px = s.player_x + rules.PLAYER_WIDTH // 2
+        fx, fy = s.formation_x, s.formation_y
+        col_lowest = s.col_lowest
+        cell = rules.ALIEN_CELL
+
+        key = (fy, s.alive_count, s.wave)
+        if key != self._columns_key:
+            self._columns_key = key
+            self._columns = [
+                -1.0 if r < 0 else 2.0 * (fy + r * cell + rules.ALIEN_HEIGHT) / height - 1.0
+                for r in col_lowest
+            ]
+        columns = self._columns
+
+        # The nearest living column, and the living extent, in one pass.
+        target, first, last, best_gap = -1, -1, -1, width
+        centre = fx + cell // 2 - px
+        for c in range(s.cols):
+            if col_lowest[c] >= 0:
+                if first < 0:
+                    first = c
+                last = c
+                gap = abs(centre + c * cell)
+                if gap < best_gap:
+                    target, best_gap = c, gap
+        if target >= 0:
+            target_dx = (centre + target * cell) / width
+            target_y = columns[target]
+            f_left = 2.0 * (fx + first * cell + rules.CELL_LEFT) / width - 1.0
+            f_right = 2.0 * (fx + last * cell + rules.CELL_RIGHT) / width - 1.0
+            f_bottom = max(columns)
+        else:
+            target_dx = target_y = f_left = f_right = 0.0
+            f_bottom = -1.0
+
+        shot = s.shot
+        mystery = s.mystery
+        shield_above = 0.0
+        for i, sx in enumerate(rules.SHIELD_XS):
+            if sx <= px < sx + rules.SHIELD_WIDTH:
+                shield_above = 1.0 if s.shields[i, :, px - sx].any() else 0.0
+                break
+
+        values = [
+            2.0 * px / width - 1.0,
+            0.0 if s.respawn_timer else 1.0,
+            0.0 if shot is None else 1.0,
+            0.0 if shot is None else (shot.x - px) / width,
+            0.0 if shot is None else 2.0 * shot.y / height - 1.0,
+            target_dx,
+            target_y,
+            f_left,
+            f_right,
+            f_bottom,
+            float(s.march_dir),
+            s.alive_count / (s.rows * s.cols),
+            0.0 if mystery is None else 1.0,
+            0.0 if mystery is None else (mystery.x + rules.MYSTERY_WIDTH // 2 - px) / width,
+            shield_above,
+        ]
+        player_top = rules.PLAYER_Y
+        bombs = sorted(
+            (player_top - b.y - rules.BOMB_HEIGHT, b.x + rules.BOMB_WIDTH // 2 - px)
+            for b in s.bombs
+            if b.y < player_top + rules.PLAYER_HEIGHT
+        )
+        for i in range(NEAREST_BOMBS):
+            if i < len(bombs):
+                dy, dx = bombs[i]
+                values += (1.0, dx / width, dy / height)
+            else:
+                values += _EMPTY_BOMB
+        values += columns
+        return np.array(values, dtype=np.float32)
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        bounds = f"{low}..{high}" if high is not None else f">= {low}"
+        raise OptionError(f"invaders: {name} must be an integer {bounds}, got {value!r}")
