@@ -140,8 +140,9 @@ class View:
 
     def held_action(self, pressed: pygame.key.ScancodeWrapper) -> int | None:
         """The action the keys held this frame mean (``pressed`` is
-        ``pygame.key.get_pressed()``), or None for "no input". Real-time views override
-        this; None lets the app choose the game's no-op."""
+        ``pygame.key.get_pressed()``, index it with ``pygame.K_*``). Real-time views
+        override this and return the game's no-op action when nothing is held, since the
+        env steps every frame either way; turn-based views keep the default None."""
         return None
 
     def on_step(self, action: int, result: StepResult) -> None:
