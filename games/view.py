@@ -47,8 +47,9 @@ Input:
     Real-time games (``realtime`` True) are stepped once per frame; the app asks
     :meth:`View.held_action` for the action of the keys held down this frame.
     Keys the app takes for itself never reach a view: always Esc (back), H (help),
-    Q (overlay on/off), N (new game), U (undo), P (pause), F11 (full screen); in Watch,
-    where nobody plays, also Space (pause), ``.`` and S (single step) and 1-4 (speed).
+    Q (overlay on/off), N (new game), U (undo), P (pause), M (mute), F11 (full
+    screen); in Watch, where nobody plays, also Space (pause), ``.`` and S (single
+    step) and 1-4 (speed).
     Everything else (Space to fire in Invaders, 1-9 in tic-tac-toe) is the game's.
     :attr:`View.keys_help` lists the game's own keys for the help overlay (H).
 
