@@ -15,6 +15,7 @@ FrozenLake-v1 and CartPole-v1, PettingZoo classic ``tictactoe_v3``, OpenSpiel's
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from collections.abc import Callable
@@ -169,6 +170,19 @@ def main() -> None:
     features = results.get("qarcade invaders features", 0.0)
     verdict = "ok" if features >= 20_000 else "BELOW TARGET"
     print(f"qarcade invaders features: {features:,.0f} steps/s (target >= 20,000) {verdict}")
+
+    # Machine-readable rows for benchmarks/report.py (contract in benchmarks/README.md).
+    for ours, anchor, target in pairs:
+        if ours in results:
+            row = {"what": f"random play, {ours}", "ours": results[ours], "unit": "steps/s"}
+            row |= {"anchor": results.get(anchor), "anchor_name": anchor, "target": target}
+            print("RESULT " + json.dumps(row))
+    for ours in ("qarcade invaders features", "qarcade invaders pixels"):
+        if ours in results:
+            row = {"what": f"random play, {ours}", "ours": results[ours], "unit": "steps/s"}
+            if ours.endswith("features"):
+                row["target"] = 20_000
+            print("RESULT " + json.dumps(row))
 
 
 if __name__ == "__main__":
