@@ -42,19 +42,22 @@ F_FORMATION_RIGHT = 8
 F_FORMATION_BOTTOM = 9
 #: +1 marching right, -1 left.
 F_MARCH_DIR = 10
-#: Living aliens / formation size; the march speeds up as it falls.
+#: Living aliens / formation size.
 F_ALIVE_FRACTION = 11
+#: The formation's sideways speed in px per tick / MARCH_DX: 1 / living aliens (the march
+#: speeds up as they die), so a script can lead its shots.
+F_MARCH_SPEED = 12
 #: 1 while the mystery ship crosses, and its offset from the player's x (0 if absent).
-F_MYSTERY_ACTIVE = 12
-F_MYSTERY_DX = 13
+F_MYSTERY_ACTIVE = 13
+F_MYSTERY_DX = 14
 #: 1 if a shield still has pixels straight above the player's x (a shot would hit it).
-F_SHIELD_ABOVE = 14
+F_SHIELD_ABOVE = 15
 #: Then NEAREST_BOMBS blocks of BOMB_FEATURES entries: the bombs that can still hit the
 #: player, soonest first (smallest distance above the player's top). In each block:
 #: present (1/0), dx from the player's x to the bomb's centre, and dy from the bomb's
 #: bottom down to the player's top (< 0 once it reaches the player's row). An empty
 #: block is (0, 0, 1).
-F_BOMBS = 15
+F_BOMBS = 16
 NEAREST_BOMBS = 3
 BOMB_FEATURES = 3
 BOMB_PRESENT, BOMB_DX, BOMB_DY = 0, 1, 2
@@ -79,6 +82,7 @@ def feature_names(cols: int) -> tuple[str, ...]:
         "formation_bottom",
         "march_dir",
         "alive_fraction",
+        "march_speed",
         "mystery_active",
         "mystery_dx",
         "shield_above",
@@ -315,6 +319,7 @@ class InvadersEnv(Env):
             f_bottom,
             float(s.march_dir),
             s.alive_count / (s.rows * s.cols),
+            1.0 / s.alive_count if s.alive_count else 0.0,
             0.0 if mystery is None else 1.0,
             0.0 if mystery is None else (mystery.x + rules.MYSTERY_WIDTH // 2 - px) / width,
             shield_above,
