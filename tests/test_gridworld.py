@@ -31,6 +31,7 @@ from games.gridworld import (
 )
 from games.gridworld.solver import (
     optimal_return,
+    policy_of,
     policy_return,
     success_probability,
     value_iteration,
@@ -447,3 +448,15 @@ def test_policies_are_checked() -> None:
         policy_return(env, np.zeros(15, dtype=int))
     with pytest.raises(OptionError, match=r"0\.\.3"):
         policy_return(env, np.full(16, 4))
+
+
+def test_policy_of_reads_an_agent_cell_by_cell() -> None:
+    env = GridWorldEnv(map="cliff")
+    solution = value_iteration(env)
+    q_table = solution.q.reshape(-1, 4)  # what a perfect tabular agent would hold
+    policy = policy_of(env, lambda obs: int(np.argmax(q_table[np.argmax(obs)])))
+    np.testing.assert_array_equal(policy, solution.policy)
+    assert policy_return(env, policy) == pytest.approx(optimal_return(env))
+    always_right = policy_of(env, lambda obs: RIGHT)  # walks off the cliff at once
+    assert policy_return(env, always_right) == -1.0
+    assert success_probability(env, always_right) == 0.0

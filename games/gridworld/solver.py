@@ -17,6 +17,7 @@ Policies are int arrays of one action per cell, shaped ``(rows, cols)`` or ``(ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +114,19 @@ def success_probability(
     actions = None if policy is None else _check_policy(env, policy, model)
     values = _finite_horizon(model, reaches_goal, actions, _horizon(env, horizon))
     return float(values[model.start])
+
+
+def policy_of(env: GridWorldEnv, act: Callable[[np.ndarray], int]) -> np.ndarray:
+    """The (rows, cols) policy of an agent, asking ``act(obs)`` for the action in every cell
+    without stepping, e.g. ``policy_of(env, lambda obs: agent.act(obs, mask))``; -1 on goal
+    and pit cells. Pass it to :func:`policy_return` or :func:`success_probability`."""
+    absorbing = env.transition_model().absorbing.reshape(env.rows, env.cols)
+    policy = np.full((env.rows, env.cols), -1, dtype=np.int64)
+    for row in range(env.rows):
+        for col in range(env.cols):
+            if not absorbing[row, col]:
+                policy[row, col] = int(act(env.obs_for_cell(row, col)))
+    return policy
 
 
 def _backup(model: TransitionModel, v: np.ndarray, gamma: float) -> np.ndarray:
