@@ -83,9 +83,11 @@ class GridWorldEnv(Env):
 
     Rewards:
         Per step, by the tile the agent lands on: ``goal_reward`` on a goal, ``pit_reward``
-        in a pit, ``step_reward`` anywhere else. The defaults (-0.01, 1, -1) make the
-        undiscounted return ``1 - 0.01 * (steps - 1)``, so the best return is the shortest
-        path that avoids the pits, and falling in a pit is never better than wandering.
+        in a pit, ``step_reward`` anywhere else. With the defaults (-0.01, 1, -1) an
+        episode that reaches the goal in ``n`` steps returns ``1 - 0.01 * (n - 1)``, so the
+        best return is the shortest path that avoids the pits; and with a discount of 0.99
+        a pit (-1) is worth exactly as much as wandering forever (-0.01 / (1 - 0.99)), so a
+        learner is never drawn into a pit to escape the step cost.
 
     Episode end:
         Terminated on reaching a goal or a pit; truncated after ``max_steps`` steps.
