@@ -115,6 +115,7 @@ class View:
             (Invaders); False if it moves only on a player's action (tic-tac-toe,
             gridworld).
         keys_help: ``(key, what it does)`` for the game's own keys, for the help overlay.
+        seat_names: a name per seat for the HUD and the tally (``("X", "O")``).
         env: the env the view reads. The app may replace it (``view.env = other``).
         assets: the app's one asset loader.
     """
@@ -123,6 +124,7 @@ class View:
     aspect: ClassVar[float] = 1.0
     realtime: ClassVar[bool] = False
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = ()
+    seat_names: ClassVar[tuple[str, ...]] = ("Player",)
 
     def __init__(self, env: Env, assets: Assets) -> None:
         self.env = env
