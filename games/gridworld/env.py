@@ -115,6 +115,8 @@ class GridWorldEnv(Env):
     num_players = 1
     num_actions = 4
     action_names = ("left", "down", "right", "up")
+    #: Bounds of every observation entry (one-hot), for Box spaces in the Gymnasium adapter.
+    observation_low, observation_high = 0.0, 1.0
 
     def __init__(
         self,
