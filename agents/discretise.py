@@ -1,0 +1,257 @@
+"""Discretisers: the explicit map from an observation to a row of a Q-table.
+
+This is the idea qarcade is built on, made visible: if the world can be discretised, a
+table holds one score per action for each discrete state and the best action is the
+highest score. A discretiser says what "a state" is:
+
+- :class:`ExactDiscretiser`: every distinct observation is its own row (the table grows as
+  new observations appear). Exact for tic-tac-toe and the gridworld, whose observations
+  are few.
+- :class:`InvadersDiscretiser`: a handful of binned features of the Invaders feature
+  vector, so a whole game collapses into a few hundred rows; coarse on purpose.
+
+A discretiser saves itself as arrays plus JSON (``to_arrays`` / ``describe``) so a
+Q-table checkpoint holds everything needed to use it again.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+from typing import Any, ClassVar
+
+import numpy as np
+
+#: Discretiser kind -> "module:Class", for rebuilding one from a checkpoint.
+DISCRETISERS: dict[str, str] = {
+    "exact": "agents.discretise:ExactDiscretiser",
+    "invaders": "agents.discretise:InvadersDiscretiser",
+}
+
+
+class Discretiser(abc.ABC):
+    """Maps observations to Q-table rows ``0 .. num_rows - 1``."""
+
+    kind: ClassVar[str]
+
+    @abc.abstractmethod
+    def row(self, obs: np.ndarray) -> int:
+        """The row of ``obs``, adding a new row if the discretiser grows and ``obs`` is new."""
+
+    @abc.abstractmethod
+    def find(self, obs: np.ndarray) -> int:
+        """The row of ``obs``, or -1 if it has none yet (never adds one)."""
+
+    @property
+    @abc.abstractmethod
+    def num_rows(self) -> int:
+        """How many rows the table needs now."""
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-serialisable settings, stored in checkpoints (``kind`` included)."""
+        return {"kind": self.kind}
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """State that is not in :meth:`describe` (e.g. the keys seen so far)."""
+        return {}
+
+    @staticmethod
+    def from_checkpoint(settings: dict[str, Any], arrays: dict[str, np.ndarray]) -> Discretiser:
+        """Rebuild a discretiser from :meth:`describe` and :meth:`to_arrays`."""
+        kind = settings.get("kind")
+        target = DISCRETISERS.get(kind)  # type: ignore[arg-type]
+        if target is None:
+            raise ValueError(f"unknown discretiser kind {kind!r}")
+        module, name = target.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        return cls._from_checkpoint(settings, arrays)
+
+    @classmethod
+    def _from_checkpoint(
+        cls, settings: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> Discretiser:
+        return cls()
+
+
+class ExactDiscretiser(Discretiser):
+    """One row per distinct observation (compared byte for byte).
+
+    Rows are numbered in the order observations are first seen. Every observation must
+    have the same shape and dtype (the first one seen fixes them).
+    """
+
+    kind: ClassVar[str] = "exact"
+
+    def __init__(self) -> None:
+        self._rows: dict[bytes, int] = {}
+        self._keys: list[bytes] = []
+        self.obs_shape: tuple[int, ...] | None = None
+        self.obs_dtype: str | None = None
+
+    @property
+    def num_rows(self) -> int:
+        return len(self._keys)
+
+    def row(self, obs: np.ndarray) -> int:
+        key = obs.tobytes()
+        index = self._rows.get(key)
+        if index is None:
+            if self.obs_shape is None:
+                self.obs_shape, self.obs_dtype = tuple(obs.shape), obs.dtype.str
+            index = self._rows[key] = len(self._keys)
+            self._keys.append(key)
+        return index
+
+    def find(self, obs: np.ndarray) -> int:
+        return self._rows.get(obs.tobytes(), -1)
+
+    def observation(self, row: int) -> np.ndarray:
+        """The observation of ``row`` (for overlays and inspection)."""
+        assert self.obs_shape is not None and self.obs_dtype is not None
+        return np.frombuffer(self._keys[row], dtype=self.obs_dtype).reshape(self.obs_shape)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "obs_shape": list(self.obs_shape) if self.obs_shape is not None else None,
+            "obs_dtype": self.obs_dtype,
+        }
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        width = len(self._keys[0]) if self._keys else 0
+        keys = np.frombuffer(b"".join(self._keys), dtype=np.uint8).reshape(len(self._keys), width)
+        return {"keys": keys}
+
+    @classmethod
+    def _from_checkpoint(
+        cls, settings: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> ExactDiscretiser:
+        discretiser = cls()
+        keys = arrays["keys"]
+        if keys.dtype != np.uint8 or keys.ndim != 2:
+            raise ValueError("discretiser keys must be a 2-D uint8 array")
+        if len(keys):
+            shape, dtype = settings["obs_shape"], settings["obs_dtype"]
+            if int(np.prod(shape)) * np.dtype(dtype).itemsize != keys.shape[1]:
+                raise ValueError("discretiser keys do not match the observation shape")
+            discretiser.obs_shape, discretiser.obs_dtype = tuple(shape), np.dtype(dtype).str
+        discretiser._keys = [bytes(k) for k in keys]
+        discretiser._rows = {k: i for i, k in enumerate(discretiser._keys)}
+        if len(discretiser._rows) != len(discretiser._keys):
+            raise ValueError("discretiser keys repeat")
+        return discretiser
+
+
+class InvadersDiscretiser(Discretiser):
+    """A coarse grid over five features of the Invaders ``features`` observation.
+
+    Each feature is cut into a few bins and the row is the bins' mixed-radix number:
+
+    - the player's column: ``player_bins`` equal slices of the screen;
+    - the most urgent bomb (the soonest of the nearest bombs within ``bomb_reach`` to
+      either side): none, or its distance (near / far, split at ``bomb_near``) and side
+      (left / overhead / right, overhead within ``overhead``);
+    - the nearest alien column relative to the player: far left, left, lined up (within
+      ``aim``), right, far right (``far`` splits near from far);
+    - whether the player's shot is in flight.
+
+    Horizontal thresholds are in the features' units (pixels / screen width), vertical
+    ones in pixels / screen height. The defaults give 6 * 7 * 5 * 2 = 420 rows.
+    """
+
+    kind: ClassVar[str] = "invaders"
+
+    def __init__(
+        self,
+        *,
+        player_bins: int = 6,
+        bomb_reach: float = 0.12,
+        overhead: float = 0.05,
+        bomb_near: float = 0.12,
+        bomb_far: float = 0.35,
+        aim: float = 0.02,
+        far: float = 0.12,
+    ) -> None:
+        from games.invaders import env as invaders
+
+        self.settings = {
+            "player_bins": player_bins,
+            "bomb_reach": bomb_reach,
+            "overhead": overhead,
+            "bomb_near": bomb_near,
+            "bomb_far": bomb_far,
+            "aim": aim,
+            "far": far,
+        }
+        self.player_bins = player_bins
+        self.bomb_reach, self.overhead = bomb_reach, overhead
+        self.bomb_near, self.bomb_far = bomb_near, bomb_far
+        self.aim, self.far = aim, far
+        self._i_player = invaders.F_PLAYER_X
+        self._i_shot = invaders.F_SHOT_ACTIVE
+        self._i_target = invaders.F_TARGET_DX
+        self._bomb_slots = [
+            (
+                invaders.F_BOMBS + i * invaders.BOMB_FEATURES + invaders.BOMB_PRESENT,
+                invaders.F_BOMBS + i * invaders.BOMB_FEATURES + invaders.BOMB_DX,
+                invaders.F_BOMBS + i * invaders.BOMB_FEATURES + invaders.BOMB_DY,
+            )
+            for i in range(invaders.NEAREST_BOMBS)
+        ]
+
+    @classmethod
+    def for_env(cls, env: Any) -> InvadersDiscretiser:
+        """The discretiser for an Invaders env; it must observe ``features``."""
+        from games.core import OptionError
+
+        if getattr(env, "obs_mode", "features") != "features":
+            raise OptionError(
+                "a Q-table for invaders reads the features observation; "
+                "use obs_mode=features (or the dqn agent for pixels)"
+            )
+        return cls()
+
+    @property
+    def num_rows(self) -> int:
+        return self.player_bins * 7 * 5 * 2
+
+    def bins(self, obs: np.ndarray) -> tuple[int, int, int, int]:
+        """(player column, bomb state 0..6, alien offset 0..4, shot in flight 0/1)."""
+        values = obs.tolist()
+        player = min(
+            int((values[self._i_player] + 1.0) * 0.5 * self.player_bins), self.player_bins - 1
+        )
+        bomb = 0
+        for present, dx_i, dy_i in self._bomb_slots:
+            dx, dy = values[dx_i], values[dy_i]
+            if values[present] and abs(dx) <= self.bomb_reach and dy <= self.bomb_far:
+                side = 0 if dx < -self.overhead else (1 if dx <= self.overhead else 2)
+                bomb = 1 + side + (0 if dy <= self.bomb_near else 3)
+                break
+        dx = values[self._i_target]
+        if dx < -self.far:
+            alien = 0
+        elif dx < -self.aim:
+            alien = 1
+        elif dx <= self.aim:
+            alien = 2
+        else:
+            alien = 3 if dx <= self.far else 4
+        shot = 1 if values[self._i_shot] > 0.5 else 0
+        return player, bomb, alien, shot
+
+    def row(self, obs: np.ndarray) -> int:
+        player, bomb, alien, shot = self.bins(obs)
+        return ((player * 7 + bomb) * 5 + alien) * 2 + shot
+
+    def find(self, obs: np.ndarray) -> int:
+        return self.row(obs)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.settings}
+
+    @classmethod
+    def _from_checkpoint(
+        cls, settings: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> InvadersDiscretiser:
+        return cls(**{k: v for k, v in settings.items() if k != "kind"})

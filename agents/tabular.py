@@ -1,0 +1,317 @@
+"""Tabular Q-learning: one row of action values per discrete state.
+
+The update is Watkins' Q-learning, with illegal actions masked in the target's max::
+
+    target = r                                   if the game ended
+           = r + gamma * max_a' Q(s', a')        otherwise (one player, or a fixed opponent)
+           = r - gamma * max_a' Q(s', a')        in self-play (flip: s' is the opponent's)
+    Q(s, a) += learning_rate * (target - Q(s, a))
+
+The last line is negamax: in a zero-sum game the opponent's best is our worst. Which row a
+state is, is the discretiser's business (:mod:`agents.discretise`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from agents.base import Agent, Transition
+from agents.discretise import Discretiser, ExactDiscretiser
+from games.core import Env
+
+
+@dataclass
+class TabularConfig:
+    """Hyperparameters of :class:`TabularQAgent` (and its default training budget).
+
+    Attributes:
+        learning_rate: step size of the update (alpha); 1.0 suits deterministic games.
+        gamma: discount factor of future rewards.
+        start_e: epsilon (probability of a random legal action) when training starts.
+        end_e: epsilon once the decay is over.
+        exploration_fraction: fraction of the training budget over which epsilon decays.
+        backward_replay: learn each finished episode's transitions newest-first instead of
+            as they happen, so a final reward reaches every earlier step in one episode.
+        initial_q: the value every new table entry starts at.
+        episodes: default number of training episodes for ``python main.py train``.
+    """
+
+    learning_rate: float = 0.1
+    gamma: float = 0.99
+    start_e: float = 1.0
+    end_e: float = 0.05
+    exploration_fraction: float = 0.5
+    backward_replay: bool = False
+    initial_q: float = 0.0
+    episodes: int = 10_000
+
+    @classmethod
+    def for_game(cls, game: str, options: dict[str, Any] | None = None) -> TabularConfig:
+        """Defaults that learn ``game`` (with these env ``options``) well."""
+        options = options or {}
+        if game == "tictactoe":
+            # Deterministic: learning_rate 1 makes each update exact. The grade covers every
+            # position, including ones good play never reaches, so exploration stays broad.
+            return cls(
+                learning_rate=1.0,
+                gamma=0.99,
+                start_e=1.0,
+                end_e=1.0,
+                exploration_fraction=0.0,
+                backward_replay=True,
+                episodes=30_000,
+            )
+        if game == "gridworld":
+            if options.get("slippery"):
+                return cls(
+                    learning_rate=0.05,
+                    gamma=0.99,
+                    start_e=1.0,
+                    end_e=0.1,
+                    exploration_fraction=0.5,
+                    episodes=40_000,
+                )
+            return cls(
+                learning_rate=1.0,
+                gamma=0.99,
+                start_e=1.0,
+                end_e=0.1,
+                exploration_fraction=0.5,
+                backward_replay=True,
+                episodes=2_000,
+            )
+        if game == "invaders":
+            return cls(
+                learning_rate=0.1,
+                gamma=0.99,
+                start_e=1.0,
+                end_e=0.05,
+                exploration_fraction=0.5,
+                episodes=300,
+            )
+        return cls()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-serialisable dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TabularConfig:
+        """The inverse of :meth:`to_dict`; unknown keys raise ``TypeError``."""
+        return cls(**values)
+
+
+def make_discretiser(env: Env) -> Discretiser:
+    """The discretiser a table for ``env`` uses: exact, except for Invaders."""
+    if env.name == "invaders":
+        from agents.discretise import InvadersDiscretiser
+
+        return InvadersDiscretiser.for_env(env)
+    return ExactDiscretiser()
+
+
+class TabularQAgent(Agent):
+    """Q-learning with a table, through an explicit discretiser.
+
+    Args:
+        num_actions: size of the action space.
+        discretiser: maps observations to rows (default: one row per distinct observation).
+        config: hyperparameters (default: :class:`TabularConfig`).
+        seed: seeds the agent's generator (exploration and tie-breaking).
+        game: the game's name, recorded in checkpoints.
+        game_options: the env's options, recorded in checkpoints.
+
+    Attributes:
+        epsilon: probability of a random legal action when exploring; the trainer sets it
+            from the schedule, the window's slider may set it directly.
+        table: the Q-table, ``(num_rows, num_actions)`` float64 (a view; rows appear as the
+            discretiser meets new states).
+    """
+
+    name: ClassVar[str] = "tabular"
+    learns: ClassVar[bool] = True
+    checkpoint_suffix: ClassVar[str] = ".npz"
+
+    def __init__(
+        self,
+        num_actions: int,
+        discretiser: Discretiser | None = None,
+        config: TabularConfig | None = None,
+        *,
+        seed: int | None = None,
+        game: str = "",
+        game_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.num_actions = num_actions
+        self.discretiser = discretiser if discretiser is not None else ExactDiscretiser()
+        self.config = config if config is not None else TabularConfig()
+        self.game = game
+        self.game_options = dict(game_options or {})
+        self.epsilon = self.config.start_e
+        # Python's generator: a draw costs a fraction of a numpy Generator call, and the
+        # agent draws once or twice per step. Its state is plain ints, so it checkpoints.
+        self.rng = random.Random(seed)
+        self._table = np.full(
+            (max(self.discretiser.num_rows, 64), num_actions), self.config.initial_q
+        )
+        self._episode: list[Transition] = []
+
+    @classmethod
+    def for_env(
+        cls, env: Env, config: TabularConfig | None = None, *, seed: int | None = None
+    ) -> TabularQAgent:
+        """An agent for ``env`` with its game's default config unless one is given."""
+        return cls(
+            env.num_actions,
+            make_discretiser(env),
+            config if config is not None else TabularConfig.for_game(env.name, env.options),
+            seed=seed,
+            game=env.name,
+            game_options=env.options,
+        )
+
+    # ----------------------------------------------------------------- live settings
+    @property
+    def learning_rate(self) -> float:
+        """Step size of the update; settable while learning."""
+        return self.config.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.config.learning_rate = float(value)
+
+    @property
+    def table(self) -> np.ndarray:
+        return self._table[: self.discretiser.num_rows]
+
+    # ----------------------------------------------------------------- acting
+    def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:
+        legal = np.flatnonzero(mask).tolist()
+        if not legal:
+            raise ValueError("act() needs at least one legal action in mask")
+        if explore and self.rng.random() < self.epsilon:
+            return legal[int(self.rng.random() * len(legal))]
+        row = self.discretiser.find(obs)
+        if row < 0:
+            return legal[int(self.rng.random() * len(legal))]
+        q = self._table[row].tolist()
+        best = max(q[a] for a in legal)
+        ties = [a for a in legal if q[a] == best]
+        return ties[0] if len(ties) == 1 else ties[int(self.rng.random() * len(ties))]
+
+    def q_values(self, obs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        row = self.discretiser.find(obs)
+        q = (
+            self._table[row].copy()
+            if row >= 0
+            else np.full(self.num_actions, self.config.initial_q)
+        )
+        if mask is not None:
+            q[~np.asarray(mask, dtype=bool)] = -np.inf
+        return q
+
+    # ----------------------------------------------------------------- learning
+    def learn(self, transition: Transition) -> dict[str, float]:
+        if self.config.backward_replay:
+            self._episode.append(transition)
+            return {}
+        return {"td_error": self._update(transition)}
+
+    def end_episode(self) -> dict[str, float]:
+        if not self._episode:
+            return {}
+        total = 0.0
+        for transition in reversed(self._episode):
+            total += self._update(transition)
+        count = len(self._episode)
+        self._episode.clear()
+        return {"td_error": total / count}
+
+    def _update(self, t: Transition) -> float:
+        """One Q-learning update; returns the absolute TD error."""
+        disc = self.discretiser
+        row = disc.row(t.obs)
+        next_row = -1 if t.terminated else disc.row(t.next_obs)
+        if disc.num_rows > len(self._table):
+            self._grow()
+        if t.terminated:
+            target = t.reward
+        else:
+            q_next = self._table[next_row]
+            best = float(q_next[t.next_mask].max()) if t.next_mask.any() else float(q_next.max())
+            gamma = self.config.gamma
+            target = t.reward - gamma * best if t.flip else t.reward + gamma * best
+        q_row = self._table[row]
+        error = target - q_row[t.action]
+        q_row[t.action] += self.config.learning_rate * error
+        return abs(error)
+
+    def _grow(self) -> None:
+        rows = max(2 * len(self._table), self.discretiser.num_rows)
+        grown = np.full((rows, self.num_actions), self.config.initial_q)
+        grown[: len(self._table)] = self._table
+        self._table = grown
+
+    # ----------------------------------------------------------------- reporting
+    def memory_report(self) -> dict[str, Any]:
+        rows = self.discretiser.num_rows
+        keys = sum(a.nbytes for a in self.discretiser.to_arrays().values())
+        return {
+            "kind": "table",
+            "states": rows,
+            "entries": rows * self.num_actions,
+            "bytes": rows * self.num_actions * self._table.itemsize + keys,
+        }
+
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.to_dict()
+
+    # ----------------------------------------------------------------- checkpoints
+    def to_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = {"q": self.table.copy()}
+        arrays.update({f"discretiser.{k}": v for k, v in self.discretiser.to_arrays().items()})
+        version, state, gauss = self.rng.getstate()
+        meta = {
+            "game": self.game,
+            "game_options": self.game_options,
+            "config": self.config_dict(),
+            "num_actions": self.num_actions,
+            "discretiser": self.discretiser.describe(),
+            "epsilon": self.epsilon,
+            "rng_state": [version, list(state), gauss],
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TabularQAgent:
+        prefix = "discretiser."
+        discretiser = Discretiser.from_checkpoint(
+            meta["discretiser"],
+            {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)},
+        )
+        q = arrays["q"]
+        num_actions = int(meta["num_actions"])
+        if q.ndim != 2 or q.shape != (discretiser.num_rows, num_actions):
+            raise ValueError(
+                f"Q-table shape {q.shape} does not match {discretiser.num_rows} states x "
+                f"{num_actions} actions"
+            )
+        agent = cls(
+            num_actions,
+            discretiser,
+            TabularConfig.from_dict(meta["config"]),
+            game=meta["game"],
+            game_options=meta["game_options"],
+        )
+        agent._table = np.full((max(len(q), 64), num_actions), agent.config.initial_q)
+        agent._table[: len(q)] = q
+        agent.epsilon = float(meta.get("epsilon", agent.epsilon))
+        if "rng_state" in meta:
+            version, state, gauss = meta["rng_state"]
+            agent.rng.setstate((version, tuple(state), gauss))
+        return agent

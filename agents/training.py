@@ -1,0 +1,423 @@
+"""The one training loop: every game, every learner, one env step at a time.
+
+:class:`Trainer` owns an env, a learning agent and (optionally) a fixed opponent, and
+:meth:`Trainer.step` advances the game by one move: choose an action (epsilon-greedy for
+the learner), step the env, turn what happened into :class:`~agents.base.Transition` s,
+let the agent learn. The command line drives it under a progress bar with
+:meth:`Trainer.run`; the window calls :meth:`Trainer.step` between frames.
+
+Who learns from what:
+
+- **One player** (gridworld, Invaders): a transition per step.
+- **Self-play** (two players, no opponent): the agent fills both seats. Each move becomes
+  a transition for its mover with ``flip=True``: ``next_obs`` is the opponent's view and
+  its value enters the target negated (negamax). A move's transition is handed over one
+  move late, so that if the reply ends the game it becomes terminal with the result
+  ``info["rewards"]`` gives its seat: the loser learns from its loss directly.
+- **Fixed opponent** (random, minimax, ...): the opponent's moves are part of the
+  environment. The learner's transition spans its move and the replies up to its next
+  turn, with the rewards its seat got on the way; ``flip=False``. The learner changes
+  seat every episode.
+
+The epsilon schedule (:class:`~agents.schedules.EpsilonSchedule`, from the agent's config)
+runs over the budget given to the trainer (``episodes`` or ``steps``); set
+:attr:`Trainer.schedule` to None to control ``agent.epsilon`` by hand.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from agents.base import Agent, Transition
+from agents.schedules import EpsilonSchedule
+from games.core import Env
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeStats:
+    """What one finished training episode gave.
+
+    Attributes:
+        episode: the episode's number (1-based).
+        steps: env steps in the episode (moves of both seats in two-player games).
+        total_steps: env steps since training started.
+        ret: the undiscounted return of the learner's seat (seat 0 in self-play).
+        outcome: two-player games: +1 win, 0 draw, -1 loss for the learner's seat (seat
+            0, the first mover, in self-play); None in one-player games.
+        seat: the learner's seat (0 in one-player games and self-play).
+        terminated: the episode ended by the rules, not by a time limit.
+        epsilon: the learner's epsilon at the end of the episode.
+        info: the env's last ``info`` (e.g. Invaders' ``score``).
+    """
+
+    episode: int
+    steps: int
+    total_steps: int
+    ret: float
+    outcome: int | None
+    seat: int
+    terminated: bool
+    epsilon: float
+    info: dict[str, Any]
+
+
+class TrainingMetrics:
+    """Running numbers the progress bar, the CSV and the window's panel read.
+
+    Attributes:
+        returns: the return of every finished episode.
+        outcomes: the outcome (+1/0/-1) of every finished two-player episode.
+        lengths: steps per finished episode.
+        losses: the latest learning metric per update (``loss`` for DQN, ``td_error``
+            for the table), most recent last, at most ``window`` of them.
+        window: how many recent episodes the moving averages cover.
+    """
+
+    def __init__(self, window: int = 100) -> None:
+        self.window = window
+        self.returns: list[float] = []
+        self.outcomes: list[int] = []
+        self.lengths: list[int] = []
+        self.losses: list[float] = []
+        self._clock_steps = 0
+        self._clock_episodes = 0
+        self._clock_time = time.perf_counter()
+        self.steps_per_second = 0.0
+        self.episodes_per_second = 0.0
+
+    def record_episode(self, stats: EpisodeStats) -> None:
+        self.returns.append(stats.ret)
+        self.lengths.append(stats.steps)
+        if stats.outcome is not None:
+            self.outcomes.append(stats.outcome)
+
+    def record_learning(self, metrics: dict[str, float]) -> None:
+        value = metrics.get("loss", metrics.get("td_error"))
+        if value is not None:
+            self.losses.append(float(value))
+            if len(self.losses) > 2 * self.window:
+                del self.losses[: self.window]
+
+    def tick(self, total_steps: int, total_episodes: int) -> None:
+        """Update the speed readings (call now and then, e.g. from a progress bar)."""
+        now = time.perf_counter()
+        elapsed = now - self._clock_time
+        if elapsed > 0:
+            self.steps_per_second = (total_steps - self._clock_steps) / elapsed
+            self.episodes_per_second = (total_episodes - self._clock_episodes) / elapsed
+        self._clock_time, self._clock_steps, self._clock_episodes = now, total_steps, total_episodes
+
+    def mean_return(self) -> float:
+        """The mean return of the last ``window`` episodes (0 before any)."""
+        recent = self.returns[-self.window :]
+        return float(np.mean(recent)) if recent else 0.0
+
+    def outcome_rates(self) -> tuple[float, float, float]:
+        """(win, draw, loss) fractions of the last ``window`` two-player episodes."""
+        recent = self.outcomes[-self.window :]
+        if not recent:
+            return 0.0, 0.0, 0.0
+        n = len(recent)
+        return recent.count(1) / n, recent.count(0) / n, recent.count(-1) / n
+
+    def recent_loss(self) -> float | None:
+        """The mean learning metric over the last ``window`` updates, if any."""
+        recent = self.losses[-self.window :]
+        return float(np.mean(recent)) if recent else None
+
+
+EpisodeCallback = Callable[["Trainer", EpisodeStats], None]
+
+
+class Trainer:
+    """Trains ``agent`` on ``env``, one env step per :meth:`step`.
+
+    Args:
+        env: the game.
+        agent: the learner (``agent.learns`` must be True).
+        opponent: for two-player games, a fixed player for the other seat; None means
+            self-play (the agent fills both seats).
+        seed: seeds the env's first reset; everything after follows from it.
+        episodes: the training budget in episodes, over which the epsilon schedule runs.
+        steps: the budget in env steps instead (when ``episodes`` is None).
+        window: episodes covered by the moving averages in :attr:`metrics`.
+
+    Attributes:
+        episodes: finished episodes so far.
+        steps: env steps so far.
+        schedule: the epsilon schedule applied before each episode (or step, for a step
+            budget); None leaves ``agent.epsilon`` alone.
+        callbacks: called with ``(trainer, stats)`` after every finished episode.
+        metrics: :class:`TrainingMetrics`.
+    """
+
+    def __init__(
+        self,
+        env: Env,
+        agent: Agent,
+        *,
+        opponent: Agent | None = None,
+        seed: int | None = None,
+        episodes: int | None = None,
+        steps: int | None = None,
+        window: int = 100,
+    ) -> None:
+        if not agent.learns:
+            raise ValueError(f"{agent.name} agents do not learn; train a learner")
+        if opponent is not None and env.num_players != 2:
+            raise ValueError("an opponent needs a two-player game")
+        self.env = env
+        self.agent = agent
+        self.opponent = opponent
+        self.seed = seed
+        self.total_episodes = episodes
+        self.total_steps = steps
+        self.schedule: EpsilonSchedule | None = (
+            EpsilonSchedule.from_config(agent.config)
+            if all(hasattr(getattr(agent, "config", None), k) for k in ("start_e", "end_e"))
+            else None
+        )
+        self.callbacks: list[EpisodeCallback] = []
+        self.metrics = TrainingMetrics(window)
+        self.episodes = 0
+        self.steps = 0
+        self.self_play = env.num_players == 2 and opponent is None
+        # The episode in progress.
+        self._obs: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+        self._episode_steps = 0
+        self._episode_return = 0.0
+        self.learner_seat = 0
+        # Per seat: the last move (obs, action, reward so far, ...) waiting for what
+        # follows it to become a transition.
+        self._pending: list[tuple | None] = [None] * env.num_players
+        self._all_legal = np.ones(env.num_actions, dtype=bool)
+
+    # ----------------------------------------------------------------- driving
+    @property
+    def in_episode(self) -> bool:
+        """True between an episode's first step and its end."""
+        return self._obs is not None
+
+    def progress(self) -> float:
+        """The fraction of the budget done (0 without a budget)."""
+        if self.total_episodes:
+            return self.episodes / self.total_episodes
+        if self.total_steps:
+            return self.steps / self.total_steps
+        return 0.0
+
+    def run(
+        self, episodes: int | None = None, *, should_stop: Callable[[], bool] | None = None
+    ) -> None:
+        """Train until ``episodes`` more episodes have finished (default: the rest of the
+        budget), or ``should_stop()`` turns True (checked after every step)."""
+        if episodes is None:
+            if self.total_episodes is None:
+                raise ValueError("run() needs episodes=, or an episodes budget")
+            target = self.total_episodes
+        else:
+            target = self.episodes + episodes
+        step = self.step
+        while self.episodes < target:
+            step()
+            if should_stop is not None and should_stop():
+                return
+
+    def run_steps(self, n: int) -> None:
+        """Advance ``n`` env steps (ending and starting episodes on the way)."""
+        step = self.step
+        for _ in range(n):
+            step()
+
+    def step(self) -> EpisodeStats | None:
+        """Play one move (the learner's or the opponent's) and learn from it.
+
+        Returns the episode's :class:`EpisodeStats` when this step ended it, else None.
+        """
+        if self._obs is None:
+            self._begin_episode()
+        env, agent = self.env, self.agent
+        obs, mask = self._obs, self._mask
+        mover = env.current_player
+        learner_moves = self.opponent is None or mover == self.learner_seat
+        if learner_moves:
+            action = agent.act(obs, mask, explore=True)
+        else:
+            action = self.opponent.act(obs, mask)  # type: ignore[union-attr]
+        next_obs, reward, terminated, truncated, info = env.step(action)
+        self.steps += 1
+        self._episode_steps += 1
+        done = terminated or truncated
+        # A time limit is not the end of the game: the next state still has a value.
+        next_mask = info["action_mask"] if not truncated or terminated else self._all_legal
+
+        if env.num_players == 1:
+            self._learn(Transition(obs, action, reward, next_obs, next_mask, terminated))
+            self._episode_return += reward
+        elif self.self_play:
+            self._self_play_step(
+                mover, obs, action, reward, next_obs, next_mask, terminated, truncated, info
+            )
+        else:
+            self._opponent_step(
+                learner_moves, obs, action, next_obs, next_mask, terminated, truncated, info
+            )
+
+        if self.schedule is not None and self.total_episodes is None and self.total_steps:
+            agent.epsilon = self.schedule(self.progress())
+        if done:
+            return self._end_episode(terminated, info)
+        self._obs, self._mask = next_obs, info["action_mask"]
+        return None
+
+    # ----------------------------------------------------------------- transitions
+    def _learn(self, transition: Transition) -> None:
+        metrics = self.agent.learn(transition)
+        if metrics:
+            self.metrics.record_learning(metrics)
+
+    def _self_play_step(
+        self,
+        mover: int,
+        obs: np.ndarray,
+        action: int,
+        reward: float,
+        next_obs: np.ndarray,
+        next_mask: np.ndarray,
+        terminated: bool,
+        truncated: bool,
+        info: dict[str, Any],
+    ) -> None:
+        pending = self._pending
+        rewards = info["rewards"]
+        self._episode_return += rewards[0]
+        # The other seat's last move is now complete: either the game went on (its value
+        # is the negated value of the position this move faced) or this move ended it.
+        for seat, waiting in enumerate(pending):
+            if waiting is None or seat == mover:
+                continue
+            w_obs, w_action, w_reward, w_next_obs, w_next_mask = waiting
+            pending[seat] = None
+            if terminated:
+                self._learn(
+                    Transition(
+                        w_obs, w_action, w_reward + rewards[seat], next_obs, next_mask, True, True
+                    )
+                )
+            else:
+                self._learn(
+                    Transition(w_obs, w_action, w_reward, w_next_obs, w_next_mask, False, True)
+                )
+        if terminated:
+            self._learn(Transition(obs, action, reward, next_obs, next_mask, True, True))
+        elif truncated:  # bootstrap from the opponent's view
+            self._learn(Transition(obs, action, reward, next_obs, next_mask, False, True))
+        else:
+            pending[mover] = (obs, action, reward, next_obs, next_mask)
+
+    def _opponent_step(
+        self,
+        learner_moved: bool,
+        obs: np.ndarray,
+        action: int,
+        next_obs: np.ndarray,
+        next_mask: np.ndarray,
+        terminated: bool,
+        truncated: bool,
+        info: dict[str, Any],
+    ) -> None:
+        seat = self.learner_seat
+        gained = info["rewards"][seat]
+        self._episode_return += gained
+        if learner_moved:
+            self._pending[seat] = (obs, action, gained)
+        else:
+            waiting = self._pending[seat]
+            if waiting is None:  # the opponent opened the game
+                return
+            self._pending[seat] = (waiting[0], waiting[1], waiting[2] + gained)
+        waiting = self._pending[seat]
+        assert waiting is not None
+        if terminated or truncated or self.env.current_player == seat:
+            self._pending[seat] = None
+            self._learn(
+                Transition(waiting[0], waiting[1], waiting[2], next_obs, next_mask, terminated)
+            )
+
+    # ----------------------------------------------------------------- episodes
+    def _begin_episode(self) -> None:
+        seed = self.seed if self.episodes == 0 and self.seed is not None else None
+        self._obs, info = self.env.reset(seed=seed)
+        self._mask = info["action_mask"]
+        self._episode_steps = 0
+        self._episode_return = 0.0
+        self._pending = [None] * self.env.num_players
+        if self.opponent is not None:
+            self.learner_seat = self.episodes % self.env.num_players
+        if self.schedule is not None and self.total_episodes:
+            self.agent.epsilon = self.schedule(self.progress())
+
+    def _end_episode(self, terminated: bool, info: dict[str, Any]) -> EpisodeStats:
+        metrics = self.agent.end_episode()
+        if metrics:
+            self.metrics.record_learning(metrics)
+        self.episodes += 1
+        outcome = None
+        if self.env.num_players == 2:
+            ret = self._episode_return
+            outcome = 1 if ret > 0 else (-1 if ret < 0 else 0)
+        stats = EpisodeStats(
+            episode=self.episodes,
+            steps=self._episode_steps,
+            total_steps=self.steps,
+            ret=self._episode_return,
+            outcome=outcome,
+            seat=self.learner_seat,
+            terminated=terminated,
+            epsilon=float(getattr(self.agent, "epsilon", 0.0)),
+            info=info,
+        )
+        self._obs = None
+        self.metrics.record_episode(stats)
+        for callback in self.callbacks:
+            callback(self, stats)
+        return stats
+
+    # ----------------------------------------------------------------- resuming
+    def state_dict(self) -> dict[str, Any]:
+        """The trainer's counters and generator states, JSON-serialisable, for
+        checkpoints. Exact to resume from between episodes (:attr:`in_episode` False)."""
+        state: dict[str, Any] = {
+            "steps": self.steps,
+            "episodes": self.episodes,
+            "seed": self.seed,
+            "total_episodes": self.total_episodes,
+            "total_steps": self.total_steps,
+            "in_episode": self.in_episode,
+            "env_rng": self.env.rng.bit_generator.state,
+        }
+        opponent_rng = getattr(self.opponent, "rng", None)
+        if isinstance(opponent_rng, np.random.Generator):
+            state["opponent_rng"] = opponent_rng.bit_generator.state
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`state_dict`'s output: the next episode starts where the
+        saved run's next episode would have."""
+        self.steps = int(state["steps"])
+        self.episodes = int(state["episodes"])
+        self.seed = state.get("seed")
+        self.total_episodes = state.get("total_episodes", self.total_episodes)
+        self.total_steps = state.get("total_steps", self.total_steps)
+        self.env.rng = np.random.default_rng()
+        self.env.rng.bit_generator.state = state["env_rng"]
+        opponent_rng = getattr(self.opponent, "rng", None)
+        if "opponent_rng" in state and isinstance(opponent_rng, np.random.Generator):
+            opponent_rng.bit_generator.state = state["opponent_rng"]
+        self._obs = None
