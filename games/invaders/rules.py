@@ -375,6 +375,19 @@ def start_wave(state: InvadersState) -> None:
     state.shields = new_shields()
 
 
+def set_alive(state: InvadersState, alive: np.ndarray) -> None:
+    """Replace the formation's alive mask (for tests and custom setups), keeping the
+    derived fields (living count, lowest alien per column) in step with it."""
+    alive = np.asarray(alive, dtype=bool)
+    if alive.shape != (state.rows, state.cols):
+        raise ValueError(f"alive mask must have shape {(state.rows, state.cols)}")
+    state.alive[:] = alive
+    state.alive_count = int(alive.sum())
+    state.col_lowest = [
+        int(np.flatnonzero(alive[:, c])[-1]) if alive[:, c].any() else -1 for c in range(state.cols)
+    ]
+
+
 # ----------------------------------------------------------------------- the tick
 def tick(
     state: InvadersState, move: int, fire: bool, rng: np.random.Generator, events: list[Event]
