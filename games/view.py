@@ -110,7 +110,8 @@ class View:
 
     Attributes:
         game: the registry name of the game drawn (``"tictactoe"``).
-        aspect: width / height the view looks best at; the app letterboxes to it.
+        aspect: width / height the view looks best at; the app letterboxes to it (a class
+            attribute, or set per instance when it depends on the env, like a map's shape).
         realtime: True if the env is stepped every frame with :meth:`held_action`
             (Invaders); False if it moves only on a player's action (tic-tac-toe,
             gridworld).
@@ -121,7 +122,7 @@ class View:
     """
 
     game: ClassVar[str]
-    aspect: ClassVar[float] = 1.0
+    aspect: float = 1.0
     realtime: ClassVar[bool] = False
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = ()
     seat_names: ClassVar[tuple[str, ...]] = ("Player",)
