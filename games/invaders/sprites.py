@@ -3,7 +3,7 @@
 Each sprite is a tuple of equal-length strings, one per pixel row: ``X`` is a lit pixel,
 ``.`` is transparent. :func:`to_mask` turns one into a boolean array; the view colours and
 scales it once (this module stays free of pygame, like the rest of ``games/`` outside the
-views). The designs are original: one-eyed "beetles", clawed "crabs" and tentacled
+views). The designs are original: one-eyed domed "beetles", clawed "crabs" and tentacled
 "jellies", a tank on treads, a domed saucer with blinking lights, and a 5x7 font.
 """
 
@@ -18,22 +18,22 @@ Art = tuple[str, ...]
 # frames on every march step, so the legs and claws appear to walk.
 BEETLE: tuple[Art, Art] = (
     (
-        "X......X",
-        ".X.XX.X.",
-        "..XXXX..",
-        ".XX..XX.",
-        ".XX..XX.",
-        "..XXXX..",
+        "...XX...",
+        ".XXXXXX.",
+        "XXX..XXX",
+        "XXX..XXX",
+        ".XXXXXX.",
+        "..X..X..",
         ".X.XX.X.",
         "X......X",
     ),
     (
-        ".X....X.",
+        "...XX...",
+        ".XXXXXX.",
+        "XXX..XXX",
+        "XXX..XXX",
+        ".XXXXXX.",
         "..X..X..",
-        "..XXXX..",
-        ".XX..XX.",
-        ".XX..XX.",
-        "..XXXX..",
         "..X..X..",
         ".X....X.",
     ),
@@ -181,7 +181,7 @@ SHOT_EXPLOSION: Art = (
     "X.X...X.",
 )
 
-# Bombs animate as they fall: a zig-zag that wriggles and a plunger that spins.
+# Bombs animate as they fall: a zig-zag that wriggles, a plunger and a screw that spin.
 ZIGZAG_BOMB: tuple[Art, ...] = (
     (".X.", "X..", ".X.", "..X", ".X.", "X..", ".X."),
     ("X..", ".X.", "..X", ".X.", "X..", ".X.", "..X"),
@@ -196,7 +196,15 @@ PLUNGER_BOMB: tuple[Art, ...] = (
     ("XXX", ".X.", ".X.", ".X.", ".X.", ".X.", ".X."),
 )
 
-BOMBS: tuple[tuple[Art, ...], ...] = (ZIGZAG_BOMB, PLUNGER_BOMB)
+ROLLING_BOMB: tuple[Art, ...] = (
+    (".X.", "XX.", ".X.", ".XX", ".X.", "XX.", ".X."),
+    (".X.", ".X.", "XXX", ".X.", ".X.", "XXX", ".X."),
+    (".X.", ".XX", ".X.", "XX.", ".X.", ".XX", ".X."),
+    (".X.", "XXX", ".X.", ".X.", "XXX", ".X.", ".X."),
+)
+
+BOMBS: tuple[tuple[Art, ...], ...] = (ROLLING_BOMB, PLUNGER_BOMB, ZIGZAG_BOMB)
+"""Bomb art by the rules' bomb kind: rolling (aimed), plunger, squiggly; 4 frames each."""
 
 # ----------------------------------------------------------------------- a 5x7 font
 # Upper case, digits and the few marks the HUD and Q-value bars need.
