@@ -1,0 +1,196 @@
+"""The window's command line: ``python main.py`` (the menu), ``play``, ``versus``, ``watch``.
+
+pygame is imported only inside the handlers, so ``python main.py train ...`` never loads
+it. The window flags (``--frames``, ``--size``, ``--fps``, ``--mute``) work before or after
+the subcommand: ``python main.py --frames 60 play invaders`` and
+``python main.py play invaders --frames 60`` do the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from app.players import AGENT_NAMES
+from games import GAMES
+from games.core import OptionError
+
+DEFAULT_SIZE = (960, 720)
+
+
+def add_window_args(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+    """Add the window flags; on the top-level parser also make ``python main.py`` (no
+    command) open the menu.
+
+    Subcommands add the same flags with ``defaults=False``: their defaults are left
+    unset, so a flag given before the subcommand is not overwritten by the subparser.
+    """
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
+    group = parser.add_argument_group("window")
+    group.add_argument(
+        "--frames",
+        type=_positive_int,
+        default=default(None),
+        metavar="N",
+        help="draw N frames, then exit (for tests and screenshots)",
+    )
+    group.add_argument(
+        "--size",
+        type=_size,
+        default=default(DEFAULT_SIZE),
+        metavar="WxH",
+        help="window size in pixels (default 960x720; the window is resizable)",
+    )
+    group.add_argument(
+        "--fps",
+        type=_non_negative_int,
+        default=default(60),
+        help="frames per second to hold (default 60; 0: as fast as possible)",
+    )
+    group.add_argument("--mute", action="store_true", default=default(False), help="no sound")
+    if defaults:
+        parser.set_defaults(handler=run_menu)
+
+
+def add_subcommands(subparsers: Any) -> None:
+    """Add ``play``, ``versus`` and ``watch`` to the main command line."""
+    play = subparsers.add_parser(
+        "play", help="play a game yourself", description="Play a game yourself."
+    )
+    play.add_argument("game", choices=GAMES)
+    play.add_argument("--hints", choices=AGENT_NAMES, help="agent whose Q-values Q shows")
+    _game_args(play)
+    play.set_defaults(handler=run_play)
+
+    versus = subparsers.add_parser(
+        "versus",
+        help="play against an agent (a race on the same level in one-player games)",
+        description="Play against an agent. In tic-tac-toe you take a seat; in the "
+        "gridworld and Invaders you race the agent on the same seeded level.",
+    )
+    versus.add_argument("game", choices=GAMES)
+    versus.add_argument(
+        "--agent", choices=AGENT_NAMES, help="the opponent (default: the game's best built-in)"
+    )
+    versus.add_argument(
+        "--as",
+        dest="seat",
+        choices=("X", "O"),
+        default="X",
+        help="tic-tac-toe: your mark; X moves first (default X)",
+    )
+    _game_args(versus)
+    versus.set_defaults(handler=run_versus)
+
+    watch = subparsers.add_parser(
+        "watch", help="watch an agent play", description="Watch an agent play."
+    )
+    watch.add_argument("game", choices=GAMES)
+    watch.add_argument(
+        "--agent", choices=AGENT_NAMES, help="who plays (default: the game's best built-in)"
+    )
+    watch.add_argument(
+        "--speed",
+        choices=("slow", "normal", "fast", "max"),
+        default="normal",
+        help="how fast the agent plays (default normal; keys 1-4 change it)",
+    )
+    _game_args(watch)
+    watch.set_defaults(handler=run_watch)
+
+
+def _game_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
+    parser.add_argument("--seed", type=int, help="seed of the first game (default: the clock)")
+    add_window_args(parser, defaults=False)
+
+
+# ----------------------------------------------------------------- handlers
+def run_menu(args: argparse.Namespace) -> int:
+    """``python main.py``: the window with its menu."""
+    app = _open_app(args)
+    from app.scenes.menu import MenuScene
+
+    app.push(MenuScene(app))
+    return app.run(args.frames)
+
+
+def run_play(args: argparse.Namespace) -> int:
+    """``python main.py play GAME``."""
+    return _run_game(args, "play", args.hints)
+
+
+def run_versus(args: argparse.Namespace) -> int:
+    """``python main.py versus GAME --agent A --as X|O``."""
+    return _run_game(args, "versus", args.agent)
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """``python main.py watch GAME --agent A --speed S``."""
+    return _run_game(args, "watch", args.agent)
+
+
+def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
+    from app.players import AGENTS, FALLBACK
+
+    if args.map is not None and args.game != "gridworld":
+        raise OptionError(f"--map is for the gridworld, not {args.game}")
+    if mode != "play" and agent is None:
+        agent = FALLBACK[args.game]
+    if agent is not None and agent not in AGENTS[args.game]:
+        raise OptionError(
+            f"{agent!r} cannot play {args.game}; choose one of: {', '.join(AGENTS[args.game])}"
+        )
+    app = _open_app(args)
+    from app.scenes.game import GameScene, SceneConfig
+    from app.scenes.menu import MenuScene
+
+    config = SceneConfig(
+        game=args.game,
+        mode=mode,
+        agent=agent,
+        human_seat=0 if getattr(args, "seat", "X") == "X" else 1,
+        options={"map": args.map} if args.map is not None else {},
+        seed=args.seed,
+        speed=getattr(args, "speed", "normal"),
+    )
+    # Esc from the game goes back to the menu, as when it was started from there.
+    app.push(MenuScene(app))
+    app.push(GameScene(app, config))
+    return app.run(args.frames)
+
+
+def _open_app(args: argparse.Namespace) -> Any:
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    from app.window import App
+
+    return App(args.size, fps=args.fps, audio=not args.mute)
+
+
+# ----------------------------------------------------------------- argument types
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 960x720, got {text!r}") from None
+    if width < 320 or height < 240:
+        raise argparse.ArgumentTypeError(f"size must be at least 320x240, got {text!r}")
+    return width, height
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value

@@ -1,0 +1,132 @@
+"""Opponents for the window: which agents fit which game, and loading them.
+
+Learners (tabular, DQN) come pretrained from ``assets/agents/<game>-<agent>.npz`` or
+``.safetensors`` (for the gridworld, ``gridworld-<map>-<agent>`` is tried first, since a
+Q-table belongs to one map). The fixed players (minimax, scripted, random) are built in.
+A missing or broken checkpoint never stops the app: :func:`load_or_fallback` says what
+went wrong and plays the game's built-in opponent instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agents.base import Agent
+from games.core import GameError, OptionError
+
+#: The repository root; pretrained agents are in ``assets/agents/`` under it. (Not taken
+#: from :mod:`app.assets`, which imports pygame: the command line must not.)
+ROOT = Path(__file__).resolve().parent.parent
+AGENTS_DIR = ROOT / "assets" / "agents"
+#: The opponents that fit each game, the built-in one first.
+AGENTS: dict[str, tuple[str, ...]] = {
+    "tictactoe": ("minimax", "tabular", "dqn", "random"),
+    "gridworld": ("tabular", "dqn", "random"),
+    "invaders": ("scripted", "tabular", "dqn", "random"),
+}
+#: The built-in player each game falls back on when a pretrained agent cannot be loaded.
+FALLBACK: dict[str, str] = {"tictactoe": "minimax", "gridworld": "random", "invaders": "scripted"}
+#: Every agent name the command line accepts.
+AGENT_NAMES: tuple[str, ...] = ("tabular", "dqn", "minimax", "random", "scripted")
+#: Agents that need no file.
+_BUILT_IN: dict[str, str] = {
+    "random": "agents.random_agent:RandomAgent",
+    "minimax": "games.tictactoe.agents.minimax:MinimaxAgent",
+    "scripted": "agents.scripted:ScriptedInvadersAgent",
+}
+#: Loaded checkpoints, so going back and forth in the menu does not re-read files.
+_CACHE: dict[Path, tuple[Agent, dict[str, Any]]] = {}
+
+
+@dataclass
+class Opponent:
+    """An agent ready to play, and the env options it needs.
+
+    Attributes:
+        kind: ``"tabular"``, ``"dqn"``, ``"minimax"``, ``"random"`` or ``"scripted"``.
+        agent: the agent.
+        game_options: options the env must be made with for this agent (the ones its
+            checkpoint was trained with); empty for agents that play any variant.
+        source: where it came from, for the HUD ("assets/agents/..." or "built in").
+    """
+
+    kind: str
+    agent: Agent
+    game_options: dict[str, Any] = field(default_factory=dict)
+    source: str = "built in"
+
+
+def checkpoint_candidates(game: str, kind: str, options: dict[str, Any]) -> list[Path]:
+    """The files a pretrained ``kind`` agent for ``game`` may be in, in order of preference."""
+    stems = [f"{game}-{kind}"]
+    if game == "gridworld" and isinstance(options.get("map"), str):
+        stems.insert(0, f"gridworld-{Path(options['map']).stem}-{kind}")
+    return [AGENTS_DIR / f"{stem}{suffix}" for stem in stems for suffix in (".npz", ".safetensors")]
+
+
+def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -> Opponent:
+    """Build or load the ``kind`` agent for ``game``.
+
+    ``options`` are the env options the person asked for (e.g. ``{"map": "maze"}``); a
+    checkpoint trained on a different map is refused, since its table would not fit.
+    Raises :class:`GameError` with a message for the person when the agent does not fit
+    the game or its file is missing or broken.
+    """
+    options = dict(options or {})
+    if kind not in AGENTS.get(game, ()):
+        fits = ", ".join(AGENTS.get(game, ()))
+        raise OptionError(f"{kind!r} cannot play {game}; choose one of: {fits}")
+    if kind in _BUILT_IN:
+        module, cls = _BUILT_IN[kind].split(":")
+        try:
+            agent_cls = getattr(importlib.import_module(module), cls)
+        except ImportError as error:
+            raise OptionError(f"the {kind} player is not available yet ({error})") from None
+        return Opponent(kind, agent_cls())
+    from agents.checkpoints import load_agent
+
+    candidates = checkpoint_candidates(game, kind, options)
+    for path in candidates:
+        if path.is_file():
+            break
+    else:
+        raise GameError(
+            f"no pretrained {kind} agent for {game} (looked for "
+            f"{', '.join(str(p.relative_to(ROOT)) for p in candidates)}); "
+            "train one with the command in assets/agents/README.md"
+        )
+    if path not in _CACHE:
+        from agents.checkpoints import read_metadata
+
+        agent = load_agent(path, game=game, kind=kind)
+        _CACHE[path] = (agent, read_metadata(path))
+    agent, meta = _CACHE[path]
+    game_options = dict(meta.get("game_options") or {})
+    wanted_map = options.get("map")
+    if game == "gridworld" and wanted_map is not None and game_options.get("map") != wanted_map:
+        raise GameError(
+            f"the pretrained {kind} agent ({path.name}) was trained on map "
+            f"{game_options.get('map')!r}, not {wanted_map!r}; pick that map, or train one "
+            f"for {wanted_map!r}"
+        )
+    return Opponent(kind, agent, game_options, str(path.relative_to(ROOT)))
+
+
+def load_or_fallback(
+    game: str, kind: str, options: dict[str, Any] | None = None
+) -> tuple[Opponent, str | None]:
+    """:func:`load_opponent`, or the game's built-in player if that fails.
+
+    Returns the opponent and, when it fell back, a message for the person saying why.
+    """
+    try:
+        return load_opponent(game, kind, options), None
+    except GameError as error:
+        fallback = FALLBACK.get(game, "random")
+        if fallback == kind:
+            raise
+        message = f"{error} — playing {fallback} instead"
+        return load_opponent(game, fallback, options), message

@@ -1,0 +1,564 @@
+"""The game scenes: Play, Versus and Watch, all built from lanes.
+
+A *lane* is one env, the view that draws it and who fills each seat (a person or an
+agent). Play is one lane of people (hot seat for tic-tac-toe); Watch is one lane of
+agents; Versus is one lane with a person and an agent in a two-player game, or, in a
+one-player game, a *race*: two lanes on the same seed side by side, the person's and the
+agent's, and the better return wins.
+
+Everything advances per frame, not per second, so a headless run of N frames always does
+the same thing: agents wait a fixed number of frames before moving (so a person sees the
+move), and Watch speeds are steps per frame (Max steps for a fixed slice of each frame).
+Learn mode (a training loop between frames, a side panel) subclasses :class:`GameScene`
+and overrides :meth:`GameScene.update` and :meth:`GameScene.panel_width`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pygame
+
+import games
+from agents.base import Agent
+from app import hud as colours
+from app.players import Opponent, load_opponent, load_or_fallback
+from app.window import App, Scene
+from games.core import Env, GameError, StepResult
+from games.view import Overlay, View, fit_rect, view_class
+
+MODES: tuple[str, ...] = ("play", "versus", "watch", "learn")
+SPEEDS: tuple[str, ...] = ("slow", "normal", "fast", "max")
+#: Steps per frame at each Watch speed (None: as many as fit :data:`MAX_SPEED_SECONDS`).
+TURN_STEPS_PER_FRAME: dict[str, float | None] = {
+    "slow": 1 / 40,
+    "normal": 1 / 12,
+    "fast": 1 / 3,
+    "max": None,
+}
+REALTIME_STEPS_PER_FRAME: dict[str, float | None] = {
+    "slow": 1 / 3,
+    "normal": 1.0,
+    "fast": 4.0,
+    "max": None,
+}
+#: Frames a finished game stays on screen in Watch before the next starts.
+WATCH_END_FRAMES: dict[str, int] = {"slow": 90, "normal": 60, "fast": 20, "max": 0}
+#: Seconds of each frame spent stepping at Max speed: the rest is for drawing.
+MAX_SPEED_SECONDS = 0.008
+#: Frames an agent waits before its move in Versus, so the person sees it happen.
+AGENT_DELAY_FRAMES = 24
+#: Frames between an agent's moves in a turn-based race (the gridworld).
+RACE_AGENT_FRAMES = 15
+
+
+@dataclass
+class SceneConfig:
+    """What the menu or the command line asked for.
+
+    Attributes:
+        game: registry name.
+        mode: ``"play"``, ``"versus"`` or ``"watch"``.
+        agent: the opponent (Versus), the player (Watch) or the hint giver (Play; may be
+            None).
+        human_seat: the person's seat in a two-player Versus (0 moves first).
+        options: env options the person chose (e.g. ``{"map": "maze"}``).
+        seed: the first game's seed; None picks one from the clock.
+        speed: the Watch speed.
+    """
+
+    game: str
+    mode: str = "play"
+    agent: str | None = None
+    human_seat: int = 0
+    options: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+    speed: str = "normal"
+
+
+@dataclass
+class Lane:
+    """One env on screen, its view and who plays each seat (None: a person)."""
+
+    env: Env
+    view: View
+    seats: list[Agent | None]
+    label: str
+    rect: pygame.Rect = field(default_factory=lambda: pygame.Rect(0, 0, 1, 1))
+    episode_return: float = 0.0
+    last_rewards: tuple[float, ...] = ()
+    history: list[tuple[Any, int, float]] = field(default_factory=list)
+    wait: float = 0.0
+    step_credit: float = 0.0
+    counted: bool = False
+    overlay: Overlay | None = None
+
+    @property
+    def mover(self) -> Agent | None:
+        """Who plays the seat to move (None: a person)."""
+        return self.seats[self.env.current_player]
+
+    @property
+    def has_person(self) -> bool:
+        """True if a person plays any seat of this lane."""
+        return any(seat is None for seat in self.seats)
+
+
+class GameScene(Scene):
+    """Play, Versus or Watch one game (see the module docstring)."""
+
+    def __init__(self, app: App, config: SceneConfig) -> None:
+        super().__init__(app)
+        if config.mode not in ("play", "versus", "watch"):
+            raise GameError(f"unknown mode {config.mode!r}; choose play, versus or watch")
+        if config.speed not in SPEEDS:
+            raise GameError(f"unknown speed {config.speed!r}; choose one of {', '.join(SPEEDS)}")
+        self.config = config
+        self.mode = config.mode
+        self.speed = config.speed
+        self.view_cls: type[View] = view_class(config.game)
+        self.opponent = self._opponent(config)
+        options = {**config.options, **(self.opponent.game_options if self.opponent else {})}
+        self.seed = config.seed if config.seed is not None else int(time.time()) % 100_000
+        self.games_started = 0
+        self.lanes = self._make_lanes(config, options)
+        self.show_overlay = self.mode == "watch"
+        self.paused = False
+        self.tally: dict[str, int] = {}
+        self.returns: list[float] = []
+        self.title = self._title()
+        self._new_game()
+
+    # ----------------------------------------------------------------- set-up
+    def _opponent(self, config: SceneConfig) -> Opponent | None:
+        if config.agent is None:
+            if config.mode == "play":
+                return None
+            raise GameError(f"{config.mode} needs an agent; pick one with --agent")
+        if config.mode == "play":
+            # Hints are optional: without the agent the game still plays, without overlay.
+            try:
+                return load_opponent(config.game, config.agent, config.options)
+            except GameError:
+                return None
+        opponent, message = load_or_fallback(config.game, config.agent, config.options)
+        if message:
+            self.app.message(message)
+        return opponent
+
+    def _make_lanes(self, config: SceneConfig, options: dict[str, Any]) -> list[Lane]:
+        def lane(seats: list[Agent | None], label: str) -> Lane:
+            env = games.make(config.game, **options)
+            return Lane(env, self.view_cls(env, self.app.assets), seats, label)
+
+        agent = self.opponent.agent if self.opponent else None
+        label = self.opponent.kind if self.opponent else ""
+        num_players = games.env_class(config.game).num_players
+        if self.mode == "play":
+            return [lane([None] * num_players, "")]
+        if self.mode == "watch":
+            return [lane([agent] * num_players, label)]
+        if num_players == 2:
+            seats: list[Agent | None] = [agent, agent]
+            seats[config.human_seat] = None
+            return [lane(seats, label)]
+        return [lane([None], "You"), lane([agent], label)]
+
+    def _title(self) -> str:
+        name = {"tictactoe": "Tic-tac-toe", "gridworld": "Gridworld", "invaders": "Invaders"}
+        game = name.get(self.config.game, self.config.game)
+        env = self.lanes[0].env
+        if getattr(env, "map_name", None):
+            game += f" · {env.map_name}"
+        who = self.opponent.kind if self.opponent else ""
+        if self.mode == "play":
+            return f"{game} · Play"
+        if self.mode == "watch":
+            return f"{game} · Watch {who}"
+        if len(self.lanes) == 1:
+            seat = self.view_cls.seat_names[self.config.human_seat]
+            return f"{game} · You ({seat}) vs {who}"
+        return f"{game} · Race vs {who}"
+
+    @property
+    def overlay_agent(self) -> Agent | None:
+        """The agent whose Q-values the overlay shows."""
+        return self.opponent.agent if self.opponent else None
+
+    # ----------------------------------------------------------------- games
+    def _new_game(self) -> None:
+        seed = self.seed + self.games_started
+        self.games_started += 1
+        for lane in self.lanes:
+            lane.env.reset(seed=seed)
+            lane.view.on_reset()
+            lane.episode_return = 0.0
+            lane.last_rewards = ()
+            lane.history.clear()
+            lane.counted = False
+            lane.overlay = None
+            lane.step_credit = 0.0
+            lane.wait = self._agent_wait(lane)
+
+    def _agent_wait(self, lane: Lane) -> float:
+        if self.mode != "versus" or lane.has_person:
+            return AGENT_DELAY_FRAMES if lane.has_person else 0
+        return RACE_AGENT_FRAMES if not lane.view.realtime else 0
+
+    def _step(self, lane: Lane, action: int) -> StepResult:
+        if self._undo_allowed(lane):
+            mover = lane.env.current_player
+            lane.history.append((lane.env.snapshot(), mover, lane.episode_return))
+        result = lane.env.step(action)
+        lane.episode_return += float(result[4]["rewards"][0])
+        lane.last_rewards = tuple(result[4]["rewards"])
+        lane.view.on_step(action, result)
+        lane.overlay = None
+        if lane.env.done:
+            self._finished(lane)
+        return result
+
+    def _undo_allowed(self, lane: Lane) -> bool:
+        return lane.has_person and not lane.view.realtime and len(self.lanes) == 1
+
+    def _undo(self) -> None:
+        lane = self.lanes[0]
+        if not self._undo_allowed(lane) or not lane.history:
+            return
+        if lane.counted:
+            self._uncount(lane)
+        while lane.history:
+            snapshot, mover, episode_return = lane.history.pop()
+            if lane.seats[mover] is None:
+                break
+        lane.env.restore(snapshot)
+        lane.episode_return = episode_return
+        lane.view.on_reset()
+        lane.overlay = None
+        lane.wait = self._agent_wait(lane)
+
+    # ----------------------------------------------------------------- results
+    def _result(self, lane: Lane) -> str:
+        """The tally key of a finished game."""
+        names = lane.view.seat_names
+        if lane.env.num_players == 2:
+            rewards = lane.last_rewards or (0.0, 0.0)
+            if rewards[0] == rewards[1]:
+                return "draws"
+            winner = int(np.argmax(rewards))
+            if self.mode == "versus":
+                return "You" if lane.seats[winner] is None else lane.label
+            return names[winner]
+        if len(self.lanes) == 2:
+            you, agent = (x.episode_return for x in self.lanes)
+            if np.isclose(you, agent):
+                return "ties"
+            return "You" if you > agent else self.lanes[1].label
+        return "games"
+
+    def _finished(self, lane: Lane) -> None:
+        if lane.counted:
+            return
+        if len(self.lanes) == 2 and not all(x.env.done for x in self.lanes):
+            return
+        for x in self.lanes:
+            x.counted = True
+        key = self._result(lane)
+        self.tally[key] = self.tally.get(key, 0) + 1
+        if self.lanes[0].env.num_players == 1 and len(self.lanes) == 1:
+            self.returns.append(lane.episode_return)
+        lane.wait = WATCH_END_FRAMES[self.speed] if self.mode == "watch" else 0
+
+    def _uncount(self, lane: Lane) -> None:
+        key = self._result(lane)
+        self.tally[key] = max(0, self.tally.get(key, 0) - 1)
+        if self.returns and lane.env.num_players == 1:
+            self.returns.pop()
+        lane.counted = False
+
+    def tally_text(self) -> str:
+        """The running score for the top bar."""
+        if self.lanes[0].env.num_players == 1 and len(self.lanes) == 1:
+            if not self.returns:
+                return ""
+            recent = self.returns[-100:]
+            return f"games {len(self.returns)} · mean return {np.mean(recent):.2f}"
+        order: list[str]
+        if len(self.lanes) == 2:
+            order = ["You", self.lanes[1].label, "ties"]
+        elif self.mode == "versus":
+            order = ["You", self.lanes[0].label, "draws"]
+        else:
+            order = [*self.lanes[0].view.seat_names, "draws"]
+        return " · ".join(f"{key} {self.tally.get(key, 0)}" for key in order)
+
+    # ----------------------------------------------------------------- input
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.KEYDOWN and self._handle_key(event.key):
+            return
+        all_done = all(lane.env.done for lane in self.lanes)
+        if all_done and self.mode != "watch" and _is_confirm(event):
+            self._new_game()
+            return
+        if self.paused or self.mode == "watch":
+            return
+        for lane in self.lanes:
+            if lane.env.done or lane.view.realtime or lane.mover is not None:
+                continue
+            action = lane.view.action_for_event(event, lane.rect)
+            legal = action is not None and 0 <= action < lane.env.num_actions
+            if legal and lane.env.action_mask()[action]:
+                self._step(lane, action)
+                lane.wait = self._agent_wait(lane)
+
+    def _handle_key(self, key: int) -> bool:
+        """The scene's own keys; True if ``key`` was one of them."""
+        if key == pygame.K_ESCAPE:
+            self.app.pop()
+        elif key == pygame.K_n:
+            self._new_game()
+        elif key == pygame.K_q:
+            self._toggle_overlay()
+        elif key == pygame.K_u:
+            self._undo()
+        elif key == pygame.K_p:
+            self.paused = not self.paused
+        elif self.mode != "watch":
+            return False
+        elif key == pygame.K_SPACE:
+            self.paused = not self.paused
+        elif key in (pygame.K_PERIOD, pygame.K_s):
+            self.paused = True
+            for lane in self.lanes:
+                self._advance(lane, single_step=True)
+        elif key in _SPEED_KEYS:
+            self.speed = SPEEDS[_SPEED_KEYS.index(key)]
+        else:
+            return False
+        return True
+
+    def _toggle_overlay(self) -> None:
+        agent = self.overlay_agent
+        if agent is None or agent.q_values(*self._probe()) is None:
+            who = self.opponent.kind if self.opponent else "no agent"
+            self.app.message(f"{who} has no Q-values to show", 2.5)
+            self.show_overlay = False
+            return
+        self.show_overlay = not self.show_overlay
+
+    def _probe(self) -> tuple[np.ndarray, np.ndarray]:
+        env = self.lanes[-1].env
+        mask = env.action_mask()
+        if not mask.any():
+            mask = np.ones(env.num_actions, dtype=bool)
+        return env.observe(), mask
+
+    # ----------------------------------------------------------------- update
+    def update(self, dt: float) -> None:
+        if self.paused:
+            return
+        for lane in self.lanes:
+            self._advance(lane)
+
+    def _advance(self, lane: Lane, single_step: bool = False) -> None:
+        """Move ``lane`` on by one frame (or by exactly one step)."""
+        env = lane.env
+        if env.done:
+            if self.mode == "watch":
+                lane.wait -= 1
+                if lane.wait <= 0 or single_step:
+                    self._new_game()
+            return
+        if lane.view.realtime and lane.has_person:
+            self._step(lane, self._held(lane))
+            return
+        agent = lane.mover
+        if agent is None:
+            return
+        if single_step:
+            self._step(lane, self._act(lane, agent))
+            return
+        if self.mode != "watch":
+            if lane.view.realtime:
+                self._step(lane, self._act(lane, agent))
+                return
+            lane.wait -= 1
+            if lane.wait <= 0:
+                self._step(lane, self._act(lane, agent))
+                lane.wait = self._agent_wait(lane)
+            return
+        table = REALTIME_STEPS_PER_FRAME if lane.view.realtime else TURN_STEPS_PER_FRAME
+        rate = table[self.speed]
+        if rate is None:
+            deadline = time.perf_counter() + MAX_SPEED_SECONDS
+            while not env.done and time.perf_counter() < deadline:
+                self._step(lane, self._act(lane, lane.mover or agent))
+            return
+        lane.step_credit += rate
+        while lane.step_credit >= 1.0 and not env.done:
+            lane.step_credit -= 1.0
+            self._step(lane, self._act(lane, lane.mover or agent))
+
+    def _held(self, lane: Lane) -> int:
+        action = lane.view.held_action(pygame.key.get_pressed())
+        return 0 if action is None else action
+
+    @staticmethod
+    def _act(lane: Lane, agent: Agent) -> int:
+        return agent.act(lane.env.observe(), lane.env.action_mask(), explore=False)
+
+    # ----------------------------------------------------------------- drawing
+    def panel_width(self, area: pygame.Rect) -> int:
+        """Width of a side panel on the right of the board (Learn mode has one)."""
+        return 0
+
+    def draw_panel(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """Draw the side panel (Learn mode)."""
+
+    def overlay_for(self, lane: Lane) -> Overlay | None:
+        """The overlay to draw on ``lane`` this frame, or None."""
+        agent = self.overlay_agent
+        if not self.show_overlay or agent is None or (lane.has_person and len(self.lanes) == 2):
+            return None
+        if lane.overlay is None:
+            env = lane.env
+            q = None if env.done else agent.q_values(env.observe(), env.action_mask())
+            lane.overlay = Overlay(
+                q_values=q,
+                q_for_obs=lambda obs: agent.q_values(obs),
+                label=self.opponent.kind if self.opponent else "",
+            )
+        return lane.overlay
+
+    def layout(self, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect, int]:
+        """Top bar, board area, bottom bar and the text size for a window ``area``; also
+        places each lane's rect."""
+        size = max(14, min(30, area.height // 26))
+        bar = int(size * 1.7)
+        top = pygame.Rect(area.left, area.top, area.width, bar)
+        bottom = pygame.Rect(area.left, area.bottom - bar, area.width, bar)
+        middle = pygame.Rect(area.left, top.bottom, area.width, bottom.top - top.bottom)
+        panel = self.panel_width(middle)
+        board = pygame.Rect(middle.left, middle.top, middle.width - panel, middle.height)
+        n = len(self.lanes)
+        label = int(size * 1.5) if n > 1 else 0
+        width = board.width // n
+        for i, lane in enumerate(self.lanes):
+            column = pygame.Rect(
+                board.left + i * width, board.top + label, width, board.height - label
+            )
+            lane.rect = fit_rect(column, lane.view.aspect, margin=max(4, size // 2))
+        return top, board, bottom, size
+
+    def draw(self, surface: pygame.Surface) -> None:
+        hud = self.app.hud
+        top, board, bottom, size = self.layout(surface.get_rect())
+        for lane in self.lanes:
+            lane.view.draw(surface, lane.rect, self.overlay_for(lane))
+            if len(self.lanes) > 1:
+                score = f"{lane.label} · return {lane.episode_return:.2f}"
+                hud.text(
+                    surface,
+                    score,
+                    (lane.rect.centerx, lane.rect.top - 4),
+                    size,
+                    colours.TEXT,
+                    "midbottom",
+                )
+            self._draw_lane_end(surface, lane)
+        panel = pygame.Rect(board.right, board.top, surface.get_width() - board.right, board.height)
+        if panel.width > 0:
+            self.draw_panel(surface, panel)
+        status = self._status()
+        hud.bar(surface, top, [self.title, status, self.tally_text()], size)
+        hud.bar(surface, bottom, self._hints(), max(12, size - 4))
+        if self.paused:
+            hud.text(surface, "PAUSED", board.center, size * 2, colours.ACCENT, "center")
+
+    def _status(self) -> str:
+        lane = self.lanes[0]
+        status = lane.view.status()
+        if self.mode == "watch":
+            status = f"{status} · speed {self.speed}" if status else f"speed {self.speed}"
+        elif self.mode == "versus" and len(self.lanes) == 1 and not lane.env.done:
+            status = "your move" if lane.mover is None else f"{lane.label} is thinking"
+        return status
+
+    def _draw_lane_end(self, surface: pygame.Surface, lane: Lane) -> None:
+        if not lane.env.done or (self.mode == "watch" and self.speed == "max"):
+            return
+        hud = self.app.hud
+        again = "" if self.mode == "watch" else "N or Enter: play again"
+        if len(self.lanes) == 2:
+            if not all(x.env.done for x in self.lanes):
+                hud.banner(surface, lane.rect, "Finished", f"return {lane.episode_return:.2f}")
+                return
+            if lane is not self.lanes[-1]:
+                return
+            result = self._result(lane)
+            title = (
+                "Tie!"
+                if result == "ties"
+                else ("You win!" if result == "You" else f"{result} wins")
+            )
+            you, agent = (x.episode_return for x in self.lanes)
+            board = self.lanes[0].rect.union(self.lanes[1].rect)
+            hud.banner(surface, board, title, f"{you:.2f} to {agent:.2f} · {again}")
+            return
+        if lane.env.num_players == 2:
+            result = self._result(lane)
+            if result == "draws":
+                title = "Draw"
+            elif result == "You":
+                title = "You win!"
+            else:
+                title = f"{result} wins"
+        else:
+            title = lane.view.status() or "Game over"
+        detail = (
+            again if lane.env.num_players == 2 else f"return {lane.episode_return:.2f} · {again}"
+        )
+        hud.banner(surface, lane.rect, title, detail.strip(" ·"))
+
+    def _hints(self) -> list[str]:
+        hints = ["H help", "Esc menu", "N new game"]
+        if self._undo_allowed(self.lanes[0]):
+            hints.append("U undo")
+        if self.overlay_agent is not None:
+            hints.append("Q Q-values " + ("on" if self.show_overlay else "off"))
+        if self.mode == "watch":
+            hints += ["Space pause", ". step", "1-4 speed"]
+        else:
+            hints.append("P pause")
+        return hints
+
+    def keys(self) -> list[tuple[str, str]]:
+        keys = list(self.view_cls.keys_help) if self.mode != "watch" else []
+        keys += [("N", "new game"), ("Q", "agent's Q-values on / off")]
+        if self._undo_allowed(self.lanes[0]):
+            keys.append(("U", "undo your last move"))
+        if self.mode == "watch":
+            keys += [
+                ("Space / P", "pause / resume"),
+                (". or S", "one step (pauses)"),
+                ("1 2 3 4", "speed: slow, normal, fast, max"),
+            ]
+        else:
+            keys.append(("P", "pause / resume"))
+        return keys
+
+    def on_exit(self) -> None:
+        if self.app.assets.audio:
+            pygame.mixer.stop()
+
+
+_SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4)
+
+
+def _is_confirm(event: pygame.event.Event) -> bool:
+    if event.type == pygame.KEYDOWN:
+        return event.key in (pygame.K_RETURN, pygame.K_KP_ENTER)
+    return event.type == pygame.MOUSEBUTTONDOWN and event.button == 1

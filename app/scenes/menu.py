@@ -1,0 +1,279 @@
+"""The menu: pick a game, a mode, an agent (and a map, a seat, a speed), then start.
+
+Keyboard: Up/Down choose a row, Left/Right change it, Enter starts, Esc quits. Mouse:
+click any choice, then Start. A game or mode that cannot start yet (a missing view, Learn
+before it exists) is shown dimmed and says why when picked; a game that fails to start
+(a missing agent with no fallback) shows the message and the menu stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from app import hud as colours
+from app.players import AGENTS
+from app.scenes.game import SPEEDS, GameScene, SceneConfig
+from app.window import App, Scene
+from games.core import GameError
+from games.gridworld.maps import shipped_maps
+from games.view import view_class
+
+GAME_TITLES: dict[str, str] = {
+    "tictactoe": "Tic-tac-toe",
+    "gridworld": "Gridworld",
+    "invaders": "Invaders",
+}
+MODE_TITLES: dict[str, str] = {
+    "play": "Play",
+    "versus": "Versus",
+    "watch": "Watch",
+    "learn": "Learn",
+}
+MODE_HELP: dict[str, str] = {
+    "play": "You play. Q shows what the chosen agent would do.",
+    "versus": "You against the agent (a race on the same level in one-player games).",
+    "watch": "The agent plays; pause, single-step, change the speed.",
+    "learn": "Watch an agent learn from scratch (coming soon).",
+}
+AGENT_TITLES: dict[str, str] = {
+    "tabular": "Tabular Q",
+    "dqn": "DQN",
+    "minimax": "Minimax",
+    "random": "Random",
+    "scripted": "Scripted",
+}
+NO_HINTS = "none"
+
+
+@dataclass
+class Row:
+    """One line of the menu: a label and its choices (value, shown text)."""
+
+    key: str
+    label: str
+    choices: list[tuple[str, str]]
+    index: int = 0
+
+    @property
+    def value(self) -> str:
+        return self.choices[self.index][0]
+
+
+class MenuScene(Scene):
+    """The first screen (see the module docstring)."""
+
+    title = "Menu"
+
+    def __init__(self, app: App) -> None:
+        super().__init__(app)
+        self.unavailable: dict[str, str] = {}
+        for game in GAME_TITLES:
+            try:
+                view_class(game)
+            except GameError as error:
+                self.unavailable[game] = str(error)
+        self.choice: dict[str, str] = {
+            "game": "tictactoe",
+            "mode": "play",
+            "agent": "minimax",
+            "map": "maze",
+            "seat": "X",
+            "speed": "normal",
+        }
+        self.selected = 0
+        self.rows: list[Row] = []
+        self._hits: list[tuple[int, int, pygame.Rect]] = []
+        self._start_rect = pygame.Rect(0, 0, 0, 0)
+        self._rebuild()
+
+    # ----------------------------------------------------------------- rows
+    def _rebuild(self) -> None:
+        """Recompute the rows, which depend on the game and mode chosen."""
+        game, mode = self.choice["game"], self.choice["mode"]
+        rows = [
+            Row("game", "Game", [(g, t) for g, t in GAME_TITLES.items()]),
+            Row("mode", "Mode", [(m, t) for m, t in MODE_TITLES.items()]),
+        ]
+        agents = [(a, AGENT_TITLES[a]) for a in AGENTS[game]]
+        if mode == "play":
+            rows.append(Row("agent", "Hints from", [(NO_HINTS, "None"), *agents]))
+        else:
+            rows.append(Row("agent", "Opponent" if mode == "versus" else "Agent", agents))
+        if game == "gridworld":
+            rows.append(Row("map", "Map", [(m, m) for m in shipped_maps()]))
+        if game == "tictactoe" and mode == "versus":
+            rows.append(Row("seat", "You play", [("X", "X (first)"), ("O", "O (second)")]))
+        if mode == "watch":
+            rows.append(Row("speed", "Speed", [(s, s.capitalize()) for s in SPEEDS]))
+        for row in rows:
+            values = [value for value, _ in row.choices]
+            if self.choice.get(row.key) not in values:
+                self.choice[row.key] = values[0]
+            row.index = values.index(self.choice[row.key])
+        self.rows = rows
+        self.selected = min(self.selected, len(rows))
+
+    def _choose(self, row_index: int, index: int) -> None:
+        row = self.rows[row_index]
+        row.index = index % len(row.choices)
+        self.choice[row.key] = row.value
+        if row.key == "game" and row.value in self.unavailable:
+            self.app.message(self.unavailable[row.value], 3.0)
+        self._rebuild()
+        self.app.assets.play("ui_move")
+
+    # ----------------------------------------------------------------- input
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.KEYDOWN:
+            self._key(event.key)
+        elif event.type == pygame.MOUSEMOTION:
+            for row_index, _, rect in self._hits:
+                if rect.collidepoint(event.pos):
+                    self.selected = row_index
+            if self._start_rect.collidepoint(event.pos):
+                self.selected = len(self.rows)
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            for row_index, index, rect in self._hits:
+                if rect.collidepoint(event.pos):
+                    self.selected = row_index
+                    self._choose(row_index, index)
+                    return
+            if self._start_rect.collidepoint(event.pos):
+                self.start()
+
+    def _key(self, key: int) -> None:
+        if key == pygame.K_ESCAPE:
+            self.app.pop()
+        elif key in (pygame.K_UP, pygame.K_w):
+            self.selected = (self.selected - 1) % (len(self.rows) + 1)
+        elif key in (pygame.K_DOWN, pygame.K_s, pygame.K_TAB):
+            self.selected = (self.selected + 1) % (len(self.rows) + 1)
+        elif key in (pygame.K_LEFT, pygame.K_a, pygame.K_RIGHT, pygame.K_d):
+            if self.selected < len(self.rows):
+                step = -1 if key in (pygame.K_LEFT, pygame.K_a) else 1
+                self._choose(self.selected, self.rows[self.selected].index + step)
+        elif key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+            self.start()
+
+    def config(self) -> SceneConfig:
+        """What the menu shows, as a scene configuration."""
+        c = self.choice
+        agent = None if c["agent"] == NO_HINTS else c["agent"]
+        options = {"map": c["map"]} if c["game"] == "gridworld" else {}
+        return SceneConfig(
+            game=c["game"],
+            mode=c["mode"],
+            agent=agent,
+            human_seat=0 if c["seat"] == "X" else 1,
+            options=options,
+            speed=c["speed"],
+        )
+
+    def start(self) -> None:
+        """Start the chosen game, or say why it cannot start."""
+        config = self.config()
+        if config.game in self.unavailable:
+            self.app.message(self.unavailable[config.game])
+            return
+        if config.mode == "learn":
+            self.app.message("Learn mode is coming soon; try Watch to see a trained agent")
+            return
+        try:
+            scene = GameScene(self.app, config)
+        except GameError as error:
+            self.app.message(str(error))
+            return
+        self.app.assets.play("ui_click")
+        self.app.push(scene)
+
+    # ----------------------------------------------------------------- drawing
+    def draw(self, surface: pygame.Surface) -> None:
+        hud = self.app.hud
+        area = surface.get_rect()
+        size = max(16, min(34, area.height // 24, area.width // 34))
+        title_size = size * 3
+        y = area.top + size
+        hud.text(surface, "qarcade", (area.centerx, y), title_size, colours.ACCENT, "midtop")
+        y += int(title_size * 0.8)
+        subtitle = "play, race and watch agents that learn by Q-learning"
+        hud.text(surface, subtitle, (area.centerx, y), size, colours.DIM, "midtop")
+        y += int(size * 2.2)
+
+        self._hits = []
+        label_width = max(self.app.assets.font(size).size(row.label)[0] for row in self.rows)
+        gap = size // 2
+        row_height = int(size * 2.0)
+        content_left = area.left + max(size, (area.width - self._content_width(size)) // 2)
+        for row_index, row in enumerate(self.rows):
+            selected = row_index == self.selected
+            colour = colours.ACCENT if selected else colours.TEXT
+            hud.text(
+                surface, row.label, (content_left, y + row_height // 2), size, colour, "midleft"
+            )
+            x = content_left + label_width + size
+            for index, (value, text) in enumerate(row.choices):
+                shown = text
+                dim = (row.key == "game" and value in self.unavailable) or (
+                    row.key == "mode" and value == "learn"
+                )
+                if dim:
+                    shown += " (soon)"
+                width = self.app.assets.font(size).size(shown)[0] + size
+                if x + width > area.right - size:
+                    break
+                rect = pygame.Rect(
+                    x, y + (row_height - int(size * 1.5)) // 2, width, int(size * 1.5)
+                )
+                chosen = index == row.index
+                fill = colours.SELECTED if chosen else colours.PANEL
+                edge = colours.ACCENT if chosen and selected else colours.PANEL_EDGE
+                hud.panel(surface, rect, fill, edge)
+                text_colour = colours.DIM if dim else colours.TEXT
+                hud.text(surface, shown, rect.center, size, text_colour, "center")
+                self._hits.append((row_index, index, rect))
+                x = rect.right + gap
+            y += row_height
+
+        y += size // 2
+        start = pygame.Rect(0, 0, size * 8, int(size * 2))
+        start.midtop = (area.centerx, y)
+        focused = self.selected == len(self.rows)
+        hud.panel(
+            surface,
+            start,
+            (40, 110, 60) if focused else (34, 80, 48),
+            colours.ACCENT if focused else colours.PANEL_EDGE,
+        )
+        hud.text(surface, "Start", start.center, int(size * 1.2), colours.TEXT, "center")
+        self._start_rect = start
+        y = start.bottom + size
+        hud.text(
+            surface, MODE_HELP[self.choice["mode"]], (area.centerx, y), size, colours.DIM, "midtop"
+        )
+        hints = "Up/Down: row · Left/Right: change · Enter: start · H: help · Esc: quit"
+        small = hud.fit_text(hints, area.width - 2 * size, max(12, size - 4))
+        hud.text(
+            surface, hints, (area.centerx, area.bottom - size), small, colours.DIM, "midbottom"
+        )
+
+    def _content_width(self, size: int) -> int:
+        font = self.app.assets.font(size)
+        label_width = max(font.size(row.label)[0] for row in self.rows)
+        widest = 0
+        for row in self.rows:
+            chips = sum(
+                font.size(text + (" (soon)" if text == "Learn" else ""))[0] + size + size // 2
+                for _, text in row.choices
+            )
+            widest = max(widest, chips)
+        return label_width + size + widest
+
+    def keys(self) -> list[tuple[str, str]]:
+        return [
+            ("Up / Down, W / S", "choose a row"),
+            ("Left / Right, A / D", "change the choice"),
+            ("Mouse", "click a choice, then Start"),
+            ("Enter / Space", "start"),
+        ]

@@ -1,0 +1,217 @@
+"""The window and its main loop, in the order of pygame's ``examples/aliens.py``: events,
+update, draw, flip, ``clock.tick``.
+
+The loop never blocks: every frame pumps the event queue, so the window answers (moves,
+resizes, closes) even while a scene waits for an agent or a training loop runs between
+frames. Scenes live on a stack: the menu at the bottom, a game pushed on it; Esc pops.
+A QUIT event (closing the window) ends the loop from any scene.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pygame
+
+from app.assets import Assets
+from app.hud import BACKGROUND, Hud
+
+#: How long a message to the person stays on screen, in seconds.
+MESSAGE_SECONDS = 5.0
+#: Keys the window handles in every scene.
+WINDOW_KEYS: list[tuple[str, str]] = [
+    ("H", "show / hide this help"),
+    ("Esc", "back (the menu quits)"),
+    ("F11", "full screen on / off"),
+    ("M", "sound on / off"),
+]
+
+
+class Scene:
+    """One screen of the app: the menu, or a game being played, watched or raced.
+
+    Subclasses override what they need. ``handle_event`` gets every event except QUIT and
+    the window's own keys; ``update`` runs once per frame before ``draw``.
+    """
+
+    title: str = ""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def handle_event(self, event: pygame.event.Event) -> None:
+        """React to one event; the default pops the scene on Esc."""
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
+            self.app.pop()
+
+    def update(self, dt: float) -> None:
+        """Advance by ``dt`` seconds of wall-clock time."""
+
+    def draw(self, surface: pygame.Surface) -> None:
+        """Draw the whole scene onto the window."""
+
+    def keys(self) -> list[tuple[str, str]]:
+        """``(key, what it does)`` for the help overlay, besides the window's keys."""
+        return []
+
+    def on_exit(self) -> None:
+        """Called when the scene leaves the stack (stop sounds, let go of resources)."""
+
+
+@dataclass
+class FrameStats:
+    """Work time per frame (events + update + draw + flip, not the wait in ``tick``)."""
+
+    work_ms: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        """Mean, 95th percentile and max work time in ms, and the frame count."""
+        if not self.work_ms:
+            return {"frames": 0, "mean_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
+        ms = np.asarray(self.work_ms)
+        return {
+            "frames": len(ms),
+            "mean_ms": float(ms.mean()),
+            "p95_ms": float(np.percentile(ms, 95)),
+            "max_ms": float(ms.max()),
+        }
+
+
+class App:
+    """The window, the scene stack and the main loop.
+
+    Args:
+        size: the window's starting size in pixels; it is resizable.
+        fps: frames per second to hold; 0 runs as fast as possible (tests, benchmarks).
+        audio: open the mixer if there is an audio device.
+    """
+
+    def __init__(
+        self, size: tuple[int, int] = (960, 720), *, fps: int = 60, audio: bool = True
+    ) -> None:
+        pygame.display.init()
+        pygame.font.init()
+        pygame.display.set_caption("qarcade")
+        self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.fps = fps
+        self.clock = pygame.time.Clock()
+        self.assets = Assets(audio=audio)
+        self.hud = Hud(self.assets)
+        self.scenes: list[Scene] = []
+        self.running = True
+        self.show_help = False
+        self.frame_count = 0
+        self.stats = FrameStats()
+        self._messages: list[tuple[str, float]] = []
+        self._windowed_size = size
+
+    # ----------------------------------------------------------------- scene stack
+    @property
+    def scene(self) -> Scene | None:
+        """The scene on top of the stack (the one drawn), or None once all are gone."""
+        return self.scenes[-1] if self.scenes else None
+
+    def push(self, scene: Scene) -> None:
+        """Show ``scene`` on top of the current one."""
+        self.scenes.append(scene)
+
+    def pop(self) -> None:
+        """Leave the current scene; leaving the last one ends the loop."""
+        if self.scenes:
+            self.scenes.pop().on_exit()
+        self.show_help = False
+        if not self.scenes:
+            self.running = False
+
+    def replace(self, scene: Scene) -> None:
+        """Swap the current scene for ``scene``."""
+        if self.scenes:
+            self.scenes.pop().on_exit()
+        self.scenes.append(scene)
+
+    def message(self, text: str, seconds: float = MESSAGE_SECONDS) -> None:
+        """Show ``text`` to the person for a few seconds, over any scene."""
+        self._messages.append((text, time.monotonic() + seconds))
+        del self._messages[:-3]
+
+    # ----------------------------------------------------------------- the loop
+    def run(self, frames: int | None = None) -> int:
+        """Run until the last scene is left, the window is closed, or ``frames`` frames
+        have been drawn. Returns the exit status (0)."""
+        try:
+            while self.running and (frames is None or self.frame_count < frames):
+                self.frame()
+        finally:
+            for scene in reversed(self.scenes):
+                scene.on_exit()
+            self.scenes.clear()
+        return 0
+
+    def frame(self) -> None:
+        """One frame: events, update, draw, flip, tick."""
+        start = time.perf_counter()
+        for event in pygame.event.get():
+            self._dispatch(event)
+            if not self.running:
+                return
+        scene = self.scene
+        if scene is None:
+            self.running = False
+            return
+        dt = self.clock.get_time() / 1000.0
+        scene.update(min(dt, 0.1))
+        if self.scene is not scene or not self.running:
+            return
+        surface = pygame.display.get_surface()
+        surface.fill(BACKGROUND)
+        scene.draw(surface)
+        self._draw_overlays(surface, scene)
+        pygame.display.flip()
+        self.stats.work_ms.append((time.perf_counter() - start) * 1000.0)
+        self.frame_count += 1
+        self.clock.tick(self.fps)
+
+    def _dispatch(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        if event.type == pygame.KEYDOWN:
+            if self.show_help:
+                # Any key closes the help, so nobody is stuck in it.
+                self.show_help = False
+                return
+            if event.key == pygame.K_h:
+                self.show_help = True
+                return
+            if event.key == pygame.K_F11:
+                self._toggle_fullscreen()
+                return
+            if event.key == pygame.K_m:
+                self.assets.muted = not self.assets.muted
+                if self.assets.audio:
+                    pygame.mixer.stop()
+                self.message("sound off" if self.assets.muted else "sound on", 1.5)
+                return
+        if self.show_help and event.type == pygame.MOUSEBUTTONDOWN:
+            self.show_help = False
+            return
+        if self.scene is not None:
+            self.scene.handle_event(event)
+
+    def _toggle_fullscreen(self) -> None:
+        if pygame.display.get_surface().get_flags() & pygame.FULLSCREEN:
+            self.screen = pygame.display.set_mode(self._windowed_size, pygame.RESIZABLE)
+        else:
+            self._windowed_size = pygame.display.get_surface().get_size()
+            self.screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+
+    def _draw_overlays(self, surface: pygame.Surface, scene: Scene) -> None:
+        now = time.monotonic()
+        self._messages = [(text, until) for text, until in self._messages if until > now]
+        if self._messages:
+            self.hud.messages(surface, [text for text, _ in self._messages])
+        if self.show_help:
+            title = f"{scene.title} — keys" if scene.title else "Keys"
+            self.hud.help_overlay(surface, title, [*scene.keys(), *WINDOW_KEYS])
