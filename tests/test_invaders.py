@@ -453,6 +453,58 @@ def test_features_describe_the_state() -> None:
     assert columns[0] == pytest.approx(2 * bottom / rules.SCREEN_HEIGHT - 1)
 
 
+def reference_features(s: InvadersState) -> dict[int, float]:
+    """The fixed features computed the slow, obvious way from the state."""
+    w, h = rules.SCREEN_WIDTH, rules.SCREEN_HEIGHT
+    px = s.player_x + rules.PLAYER_WIDTH // 2
+    living = [c for c in range(s.cols) if s.alive[:, c].any()]
+    centres = {c: s.formation_x + c * rules.ALIEN_CELL + rules.ALIEN_CELL // 2 for c in living}
+    target = min(living, key=lambda c: (abs(centres[c] - px), c))
+    lowest = max(np.flatnonzero(s.alive[:, target]))
+    left, right, bottom = rules.formation_extent(s)
+    out = {
+        inv.F_PLAYER_X: 2 * px / w - 1,
+        inv.F_TARGET_DX: (centres[target] - px) / w,
+        inv.F_TARGET_Y: 2 * (s.formation_y + lowest * 16 + rules.ALIEN_HEIGHT) / h - 1,
+        inv.F_FORMATION_LEFT: 2 * left / w - 1,
+        inv.F_FORMATION_RIGHT: 2 * right / w - 1,
+        inv.F_FORMATION_BOTTOM: 2 * bottom / h - 1,
+        inv.F_ALIVE_FRACTION: s.alive.mean(),
+        inv.F_MARCH_SPEED: 1 / s.alive.sum(),
+        inv.F_SHOT_ACTIVE: float(s.shot is not None),
+        inv.F_MYSTERY_ACTIVE: float(s.mystery is not None),
+    }
+    shield_above = any(
+        sx <= px < sx + rules.SHIELD_WIDTH and s.shields[i, :, px - sx].any()
+        for i, sx in enumerate(rules.SHIELD_XS)
+    )
+    out[inv.F_SHIELD_ABOVE] = float(shield_above)
+    return out
+
+
+def test_features_match_a_direct_computation() -> None:
+    env = InvadersEnv()
+    obs, _ = env.reset(seed=4)
+    rng = np.random.default_rng(4)
+    checked = 0
+    for step in range(6000):
+        obs, _, terminated, truncated, _ = env.step(int(rng.integers(6)))
+        if terminated or truncated:
+            obs, _ = env.reset()
+        if step % 300 == 0:
+            # Random formations cover the column cache and the target search.
+            alive = rng.random((5, 11)) < rng.random()
+            alive[rng.integers(5), rng.integers(11)] = True
+            rules.set_alive(env.state, alive)
+            obs = env.observe()
+        if step % 7:
+            continue
+        for index, value in reference_features(env.state).items():
+            assert obs[index] == pytest.approx(value, abs=1e-6), inv.feature_names(11)[index]
+        checked += 1
+    assert checked > 800
+
+
 def test_fire_while_a_shot_flies_is_legal_and_does_nothing() -> None:
     env = InvadersEnv()
     env.reset(seed=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any, ClassVar
 
 import numpy as np
@@ -197,15 +198,14 @@ class InvadersEnv(Env):
         self.events: list[Event] = []
         self._mask = np.ones(self.num_actions, dtype=bool)
         self._frames = np.zeros(self.observation_shape, np.uint8) if obs_mode == "pixels" else None
-        self._columns_key: tuple[int, int, int] = (-1, -1, -1)
-        self._columns: list[float] = []
+        self._columns_key: tuple[int, ...] = ()
+        self._columns: _Columns | None = None
 
     # ------------------------------------------------------------------ Env hooks
     def _reset(self) -> None:
         self.state = rules.new_game(self.rows, self.cols)
         self.steps = 0
         self.events = []
-        self._columns_key = (-1, -1, -1)
         if self._frames is not None:
             self._frames[:] = pixels.render(self.state)
 
@@ -245,13 +245,6 @@ class InvadersEnv(Env):
             "events": self.events,
         }
 
-    def _snapshot_fields(self) -> dict[str, Any]:
-        fields = super()._snapshot_fields()
-        # The column cache is rebuilt on demand; leaving it out keeps snapshots honest.
-        fields.pop("_columns", None)
-        fields["_columns_key"] = (-1, -1, -1)
-        return fields
-
     # ------------------------------------------------------------------ observations
     def observe(self) -> Obs:
         """The observation of the current state (see the class docstring)."""
@@ -262,82 +255,111 @@ class InvadersEnv(Env):
     def features(self) -> np.ndarray:
         """The features vector of the current state, whatever the observation mode."""
         s = self.state
-        width, height = rules.SCREEN_WIDTH, rules.SCREEN_HEIGHT
-        px = s.player_x + rules.PLAYER_WIDTH // 2
-        fx, fy = s.formation_x, s.formation_y
-        col_lowest = s.col_lowest
-        cell = rules.ALIEN_CELL
-
-        key = (fy, s.alive_count, s.wave)
+        px = s.player_x + _HALF_PLAYER
+        fx = s.formation_x
+        # The column features depend on nothing else, so this key can never go stale.
+        key = (s.formation_y, *s.col_lowest)
         if key != self._columns_key:
             self._columns_key = key
-            self._columns = [
-                -1.0 if r < 0 else 2.0 * (fy + r * cell + rules.ALIEN_HEIGHT) / height - 1.0
-                for r in col_lowest
-            ]
-        columns = self._columns
+            self._columns = _Columns(s)
+        cached = self._columns
 
-        # The nearest living column, and the living extent, in one pass.
-        target, first, last, best_gap = -1, -1, -1, width
-        centre = fx + cell // 2 - px
-        for c in range(s.cols):
-            if col_lowest[c] >= 0:
-                if first < 0:
-                    first = c
-                last = c
-                gap = abs(centre + c * cell)
-                if gap < best_gap:
-                    target, best_gap = c, gap
-        if target >= 0:
-            target_dx = (centre + target * cell) / width
-            target_y = columns[target]
-            f_left = 2.0 * (fx + first * cell + rules.CELL_LEFT) / width - 1.0
-            f_right = 2.0 * (fx + last * cell + rules.CELL_RIGHT) / width - 1.0
-            f_bottom = max(columns)
+        living = cached.living
+        if living:
+            # The nearest living column to the player: bisect on the fractional column
+            # under the player, then compare the two neighbours (ties go left).
+            i = bisect.bisect_left(living, (px - fx - _HALF_CELL) / _CELL)
+            if i == len(living) or (
+                i > 0
+                and px - (fx + living[i - 1] * _CELL + _HALF_CELL)
+                <= fx + living[i] * _CELL + _HALF_CELL - px
+            ):
+                i -= 1
+            target = living[i]
+            target_dx = (fx + target * _CELL + _HALF_CELL - px) / _WIDTH
+            target_y = cached.values[target]
+            f_left = (fx + cached.left) * _X_SCALE - 1.0
+            f_right = (fx + cached.right) * _X_SCALE - 1.0
         else:
             target_dx = target_y = f_left = f_right = 0.0
-            f_bottom = -1.0
 
         shot = s.shot
         mystery = s.mystery
         shield_above = 0.0
-        for i, sx in enumerate(rules.SHIELD_XS):
-            if sx <= px < sx + rules.SHIELD_WIDTH:
-                shield_above = 1.0 if s.shields[i, :, px - sx].any() else 0.0
-                break
-
+        shield = _SHIELD_UNDER[px]
+        if shield >= 0 and s.shields[shield, :, px - rules.SHIELD_XS[shield]].any():
+            shield_above = 1.0
+        alive = s.alive_count
         values = [
-            2.0 * px / width - 1.0,
+            px * _X_SCALE - 1.0,
             0.0 if s.respawn_timer else 1.0,
             0.0 if shot is None else 1.0,
-            0.0 if shot is None else (shot.x - px) / width,
-            0.0 if shot is None else 2.0 * shot.y / height - 1.0,
+            0.0 if shot is None else (shot.x - px) / _WIDTH,
+            0.0 if shot is None else shot.y * _Y_SCALE - 1.0,
             target_dx,
             target_y,
             f_left,
             f_right,
-            f_bottom,
+            cached.bottom,
             float(s.march_dir),
-            s.alive_count / (s.rows * s.cols),
-            1.0 / s.alive_count if s.alive_count else 0.0,
+            alive * cached.inverse_size,
+            1.0 / alive if alive else 0.0,
             0.0 if mystery is None else 1.0,
-            0.0 if mystery is None else (mystery.x + rules.MYSTERY_WIDTH // 2 - px) / width,
+            0.0 if mystery is None else (mystery.x + _HALF_MYSTERY - px) / _WIDTH,
             shield_above,
         ]
-        player_top = rules.PLAYER_Y
-        bombs = sorted(
-            (player_top - b.y - rules.BOMB_HEIGHT, b.x + rules.BOMB_WIDTH // 2 - px)
-            for b in s.bombs
-            if b.y < player_top + rules.PLAYER_HEIGHT
-        )
-        for i in range(NEAREST_BOMBS):
-            if i < len(bombs):
-                dy, dx = bombs[i]
-                values += (1.0, dx / width, dy / height)
-            else:
-                values += _EMPTY_BOMB
-        values += columns
+        bombs = s.bombs
+        if bombs:
+            near = sorted(
+                (_BOMB_DY0 - b.y, b.x + _HALF_BOMB - px) for b in bombs if b.y < _BOMB_PAST
+            )[:NEAREST_BOMBS]
+            for dy, dx in near:
+                values += (1.0, dx / _WIDTH, dy / _HEIGHT)
+            values += _EMPTY_BOMB * (NEAREST_BOMBS - len(near))
+        else:
+            values += _NO_BOMBS
+        values += cached.values
         return np.array(values, dtype=np.float32)
+
+
+class _Columns:
+    """Per-formation-column features, rebuilt only when an alien dies or the formation
+    steps down (not every step)."""
+
+    __slots__ = ("bottom", "inverse_size", "left", "living", "right", "values")
+
+    def __init__(self, s: InvadersState) -> None:
+        bottoms = [s.formation_y + r * _CELL + rules.ALIEN_HEIGHT for r in s.col_lowest]
+        self.values = [
+            -1.0 if r < 0 else y * _Y_SCALE - 1.0
+            for r, y in zip(s.col_lowest, bottoms, strict=True)
+        ]
+        self.living = [c for c, r in enumerate(s.col_lowest) if r >= 0]
+        self.left = self.living[0] * _CELL + rules.CELL_LEFT if self.living else 0
+        self.right = self.living[-1] * _CELL + rules.CELL_RIGHT if self.living else 0
+        self.bottom = max(self.values)
+        self.inverse_size = 1.0 / (s.rows * s.cols)
+
+
+_WIDTH = float(rules.SCREEN_WIDTH)
+_HEIGHT = float(rules.SCREEN_HEIGHT)
+_X_SCALE = 2.0 / rules.SCREEN_WIDTH
+_Y_SCALE = 2.0 / rules.SCREEN_HEIGHT
+_CELL = rules.ALIEN_CELL
+_HALF_CELL = rules.ALIEN_CELL // 2
+_HALF_PLAYER = rules.PLAYER_WIDTH // 2
+_HALF_BOMB = rules.BOMB_WIDTH // 2
+_HALF_MYSTERY = rules.MYSTERY_WIDTH // 2
+#: A bomb's dy is measured from its bottom (y + height) to the player's top.
+_BOMB_DY0 = rules.PLAYER_Y - rules.BOMB_HEIGHT
+#: Bombs whose top is at or below the player's bottom can no longer hit it.
+_BOMB_PAST = rules.PLAYER_Y + rules.PLAYER_HEIGHT
+_NO_BOMBS = _EMPTY_BOMB * NEAREST_BOMBS
+#: For every screen x, the shield whose columns cover it, or -1.
+_SHIELD_UNDER = [
+    next((i for i, sx in enumerate(rules.SHIELD_XS) if sx <= x < sx + rules.SHIELD_WIDTH), -1)
+    for x in range(rules.SCREEN_WIDTH)
+]
 
 
 def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
