@@ -34,7 +34,7 @@ AGENT_NAMES: tuple[str, ...] = ("tabular", "dqn", "minimax", "random", "scripted
 #: Agents that need no file.
 _BUILT_IN: dict[str, str] = {
     "random": "agents.random_agent:RandomAgent",
-    "minimax": "games.tictactoe.agents.minimax:MinimaxAgent",
+    "minimax": "agents.minimax:MinimaxAgent",
     "scripted": "agents.scripted:ScriptedInvadersAgent",
 }
 #: Loaded checkpoints, so going back and forth in the menu does not re-read files.

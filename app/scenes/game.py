@@ -125,12 +125,13 @@ class GameScene(Scene):
         self.seed = config.seed if config.seed is not None else int(time.time()) % 100_000
         self.games_started = 0
         self.lanes = self._make_lanes(config, options)
-        self.show_overlay = self.mode == "watch"
         self.paused = False
         self.tally: dict[str, int] = {}
         self.returns: list[float] = []
         self.title = self._title()
         self._new_game()
+        self.has_q = self._has_q()
+        self.show_overlay = self.mode == "watch" and self.has_q
 
     # ----------------------------------------------------------------- set-up
     def _opponent(self, config: SceneConfig) -> Opponent | None:
@@ -285,7 +286,7 @@ class GameScene(Scene):
             if not self.returns:
                 return ""
             recent = self.returns[-100:]
-            return f"games {len(self.returns)} · mean return {np.mean(recent):.2f}"
+            return f"games {len(self.returns)} · mean {format_return(float(np.mean(recent)))}"
         order: list[str]
         if len(self.lanes) == 2:
             order = ["You", self.lanes[1].label, "ties"]
@@ -341,20 +342,18 @@ class GameScene(Scene):
         return True
 
     def _toggle_overlay(self) -> None:
-        agent = self.overlay_agent
-        if agent is None or agent.q_values(*self._probe()) is None:
+        if not self.has_q:
             who = self.opponent.kind if self.opponent else "no agent"
-            self.app.message(f"{who} has no Q-values to show", 2.5)
-            self.show_overlay = False
+            self.app.message(f"{who} has no Q-values to show; pick a learner or minimax", 2.5)
             return
         self.show_overlay = not self.show_overlay
 
-    def _probe(self) -> tuple[np.ndarray, np.ndarray]:
+    def _has_q(self) -> bool:
+        agent = self.overlay_agent
+        if agent is None:
+            return False
         env = self.lanes[-1].env
-        mask = env.action_mask()
-        if not mask.any():
-            mask = np.ones(env.num_actions, dtype=bool)
-        return env.observe(), mask
+        return agent.q_values(env.observe(), env.action_mask()) is not None
 
     # ----------------------------------------------------------------- update
     def update(self, dt: float) -> None:
@@ -459,7 +458,7 @@ class GameScene(Scene):
         for lane in self.lanes:
             lane.view.draw(surface, lane.rect, self.overlay_for(lane))
             if len(self.lanes) > 1:
-                score = f"{lane.label} · return {lane.episode_return:.2f}"
+                score = f"{lane.label} · {format_return(lane.episode_return)}"
                 hud.text(
                     surface,
                     score,
@@ -494,7 +493,8 @@ class GameScene(Scene):
         again = "" if self.mode == "watch" else "N or Enter: play again"
         if len(self.lanes) == 2:
             if not all(x.env.done for x in self.lanes):
-                hud.banner(surface, lane.rect, "Finished", f"return {lane.episode_return:.2f}")
+                wait = f"{format_return(lane.episode_return)} · waiting for the other side"
+                hud.banner(surface, lane.rect, "Finished", wait)
                 return
             if lane is not self.lanes[-1]:
                 return
@@ -506,7 +506,8 @@ class GameScene(Scene):
             )
             you, agent = (x.episode_return for x in self.lanes)
             board = self.lanes[0].rect.union(self.lanes[1].rect)
-            hud.banner(surface, board, title, f"{you:.2f} to {agent:.2f} · {again}")
+            score = f"{format_return(you, bare=True)} to {format_return(agent, bare=True)}"
+            hud.banner(surface, board, title, f"{score} · {again}")
             return
         if lane.env.num_players == 2:
             result = self._result(lane)
@@ -519,7 +520,9 @@ class GameScene(Scene):
         else:
             title = lane.view.status() or "Game over"
         detail = (
-            again if lane.env.num_players == 2 else f"return {lane.episode_return:.2f} · {again}"
+            again
+            if lane.env.num_players == 2
+            else f"{format_return(lane.episode_return)} · {again}"
         )
         hud.banner(surface, lane.rect, title, detail.strip(" ·"))
 
@@ -527,7 +530,7 @@ class GameScene(Scene):
         hints = ["H help", "Esc menu", "N new game"]
         if self._undo_allowed(self.lanes[0]):
             hints.append("U undo")
-        if self.overlay_agent is not None:
+        if self.has_q:
             hints.append("Q Q-values " + ("on" if self.show_overlay else "off"))
         if self.mode == "watch":
             hints += ["Space pause", ". step", "1-4 speed"]
@@ -562,3 +565,11 @@ def _is_confirm(event: pygame.event.Event) -> bool:
     if event.type == pygame.KEYDOWN:
         return event.key in (pygame.K_RETURN, pygame.K_KP_ENTER)
     return event.type == pygame.MOUSEBUTTONDOWN and event.button == 1
+
+
+def format_return(value: float, *, bare: bool = False) -> str:
+    """A return for the HUD: ``score 130`` for whole-number games (Invaders), else
+    ``return 0.87``; ``bare`` leaves the word out."""
+    if float(value).is_integer():
+        return f"{int(value)}" if bare else f"score {int(value)}"
+    return f"{value:.2f}" if bare else f"return {value:.2f}"
