@@ -14,8 +14,9 @@ explosions, the four-note march (its tempo is the formation's), the mystery ship
 warble while it crosses. They go through the app's asset loader, which stays silent when
 there is no audio device.
 
-The best score is kept for the session and in a small JSON file in the user's data folder
-(:func:`default_hiscore_path`); a missing or damaged file simply counts as no record.
+The HI-SCORE is the best score seen this session; the best game a *person* played is also
+kept in a small JSON file in the user's data folder (:func:`default_hiscore_path`), where
+a missing or damaged file simply counts as no record.
 """
 
 from __future__ import annotations
@@ -95,18 +96,22 @@ def default_hiscore_path() -> Path:
 
 
 class HiScore:
-    """The best score seen: this session's, and the record kept in a JSON file.
+    """The HI-SCORE: the best of the kept record and every score seen this session.
+
+    Only games a person played become the kept record (:meth:`keep`); agents' scores show
+    for the session, so rendering an agent's games (the Gymnasium adapter, tests) never
+    writes files.
 
     Args:
-        path: the JSON file (``{"best": 1234}``), or None to keep it in memory only.
+        path: the JSON file (``{"best": 1234}``), or None to keep nothing on disk.
             A missing, unreadable or malformed file counts as no record, and a file that
             cannot be written is left alone: a high score is never worth a crash.
     """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self.best = self._load()
-        self._saved = self.best
+        self.record = self._load()
+        self.best = self.record
 
     def _load(self) -> int:
         if self.path is None:
@@ -120,21 +125,22 @@ class HiScore:
         return best if isinstance(best, int) and 0 <= best < 10**9 else 0
 
     def update(self, score: int) -> None:
-        """Take ``score`` as the best if it beats it."""
+        """Show ``score`` as the best if it beats it (any player, this session only)."""
         self.best = max(self.best, int(score))
 
-    def save(self) -> None:
-        """Write the best score if it is a new record (atomically: write, then rename)."""
-        if self.path is None or self.best <= self._saved:
+    def keep(self, score: int) -> None:
+        """Write ``score`` as the record if it beats it (atomically: write, then rename)."""
+        self.update(score)
+        if self.path is None or score <= self.record:
             return
         tmp = self.path.with_suffix(".tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"best": self.best}), encoding="utf-8")
+            tmp.write_text(json.dumps({"best": int(score)}), encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError:
             return
-        self._saved = self.best
+        self.record = int(score)
 
 
 # ----------------------------------------------------------------------- surfaces
@@ -200,8 +206,10 @@ class InvadersView(View):
     Args:
         env: the env to read.
         assets: the app's asset loader (sounds).
-        hiscore: where the best score lives; default :class:`HiScore` at
-            :func:`default_hiscore_path`.
+        hiscore: the HI-SCORE shown and kept; default :class:`HiScore` at
+            :func:`default_hiscore_path`. The score of a game a person plays (the app
+            asks :meth:`held_action` for its input) is kept when the game ends or a new
+            one starts.
     """
 
     game: ClassVar[str] = "invaders"
@@ -228,7 +236,8 @@ class InvadersView(View):
         self._march_note = 0
         self._last_note_tick = -MIN_NOTE_TICKS
         self._mystery_playing = False
-        self._game_over_seen = False
+        self._person_playing = False
+        self._person_score = 0
 
     # ------------------------------------------------------------------ input
     def held_action(self, pressed: Sequence[bool]) -> int:
@@ -237,6 +246,7 @@ class InvadersView(View):
         right = pressed[pygame.K_RIGHT] or pressed[pygame.K_d]
         fire = pressed[pygame.K_SPACE] or pressed[pygame.K_UP] or pressed[pygame.K_w]
         move = int(bool(right)) - int(bool(left))
+        self._person_playing = True
         if fire:
             return (FIRE, RIGHT_FIRE, LEFT_FIRE)[move]
         return (NOOP, RIGHT, LEFT)[move]
@@ -252,14 +262,20 @@ class InvadersView(View):
                 self._march_due = True
 
     def on_reset(self) -> None:
-        """A new game (or a restored one): drop queued sounds, stop the warble."""
-        self.hiscore.save()
+        """A new game (or a restored one): keep a person's score, drop queued sounds, stop
+        the warble."""
+        self._keep_person_score()
         self._pending_sounds.clear()
         self._march_due = False
         self._march_note = 0
         self._last_note_tick = -MIN_NOTE_TICKS
-        self._game_over_seen = False
         self._set_mystery_loop(False)
+
+    def _keep_person_score(self) -> None:
+        if self._person_playing:
+            self.hiscore.keep(self._person_score)
+        self._person_playing = False
+        self._person_score = 0
 
     def _play_sounds(self, state: InvadersState) -> None:
         for name in sorted(self._pending_sounds):
@@ -304,9 +320,10 @@ class InvadersView(View):
         """Paint the state on the logical screen, scale it into ``rect``, play sounds."""
         state = self.env.state
         self.hiscore.update(state.score)
-        if state.game_over and not self._game_over_seen:
-            self._game_over_seen = True
-            self.hiscore.save()
+        if self._person_playing:
+            self._person_score = state.score
+            if state.game_over:
+                self._keep_person_score()
         self._play_sounds(state)
         if rect.width < 1 or rect.height < 1:
             return
