@@ -8,11 +8,9 @@ its state.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 import numpy as np
 import pytest
+from helpers import state_of
 
 import games
 from games.core import GameOverError, IllegalActionError, OptionError
@@ -47,27 +45,6 @@ def rollout(name: str, options: dict[str, object], seed: int, steps: int) -> lis
             obs, info = env.reset()
             trace.append((obs.tobytes(), "reset"))
     return trace
-
-
-def canonical(value: Any) -> Any:
-    """A comparable, hashable-free picture of a snapshot: arrays to bytes, generators to state."""
-    if isinstance(value, dict):
-        return {k: canonical(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return (value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, np.random.Generator):
-        return canonical(value.bit_generator.state)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return canonical({f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
-    if hasattr(value, "__dict__"):
-        return canonical(vars(value))
-    return value
-
-
-def state_of(env: games.Env) -> Any:
-    return canonical(env.snapshot())
 
 
 @pytest.mark.parametrize(("name", "options"), CONFIGS, ids=IDS)
