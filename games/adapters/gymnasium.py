@@ -82,8 +82,9 @@ class QarcadeEnv(gymnasium.Env):
     Arguments:
         game: the qarcade game name (``"gridworld"``, ``"invaders"``, ``"tictactoe"``).
         render_mode: None, ``"rgb_array"`` or ``"human"``, drawn by the game's pygame view.
-        opponent: two-player games only: ``"random"`` (uniform legal moves drawn from this
-            env's ``np_random``), ``"minimax"`` (perfect play) or any qarcade
+        opponent: two-player games only: ``"random"`` (uniform legal moves) or
+            ``"minimax"`` (perfect play, random among equally good moves), both drawing
+            from this env's ``np_random``, or any qarcade
             :class:`~agents.base.Agent` (anything with ``act(obs, mask)``). Default
             ``"random"``. Agents are imported only when named: ``agents`` sits above
             ``games``, and this adapter is where the two meet.
@@ -124,6 +125,7 @@ class QarcadeEnv(gymnasium.Env):
         self.illegal_action = illegal_action
         self.illegal_reward = float(illegal_reward)
         self.opponent, self.seat = self._seat_opponent(opponent, seat)
+        self._named_opponent = isinstance(opponent, str) and self.opponent is not None
 
         self.action_space = spaces.Discrete(self.game.num_actions)
         low, high = observation_bounds(self.game)
@@ -132,7 +134,7 @@ class QarcadeEnv(gymnasium.Env):
         )
         self.metadata = {**self.metadata, "render_fps": _render_fps(self.game)}
         self._over = True
-        self._renderer: _Renderer | None = None
+        self._renderer: Renderer | None = None
 
     # ------------------------------------------------------------------ Gymnasium API
     def reset(
@@ -147,6 +149,10 @@ class QarcadeEnv(gymnasium.Env):
                 "gymnasium.make instead"
             )
         self.game.rng = self.np_random
+        if self._named_opponent:
+            # An opponent made here draws its tie-breaks from the same generator, so the
+            # same seed gives the same games; an agent passed in keeps its own.
+            self.opponent.rng = self.np_random
         obs, info = self.game.reset()
         if self.opponent_to_move():
             obs, _, _, _, info = self._opponent_replies(obs, info)
@@ -193,7 +199,7 @@ class QarcadeEnv(gymnasium.Env):
             )
             return None
         if self._renderer is None:
-            self._renderer = _Renderer(self.game, self.render_mode, self.metadata["render_fps"])
+            self._renderer = Renderer(self.game, self.render_mode, self.metadata["render_fps"])
         return self._renderer.draw()
 
     def close(self) -> None:
@@ -298,7 +304,7 @@ def _own_info(info: Info) -> Info:
     return {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in info.items()}
 
 
-class _Renderer:
+class Renderer:
     """Draws the game with its pygame view into an off-screen surface or a window.
 
     pygame, the view and the app's asset loader are imported here, on the first frame,
