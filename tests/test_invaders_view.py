@@ -441,3 +441,32 @@ def test_sprites_are_well_formed():
         sprites.to_mask(("XX", "X"))
     text = sprites.text_mask("HI-SCORE 0123456789")
     assert text.shape == (sprites.GLYPH_H, 19 * 6 - 1)
+
+
+def test_wave_banner_after_a_cleared_wave(tmp_path):
+    env, view, assets = make_view(tmp_path)
+    rect = RECTS[0]
+    banner = sprites.text_mask("WAVE 1")
+    x0 = (SCREEN_W - banner.shape[1]) // 2
+    y, x = np.argwhere(banner)[0]
+    assert pixel(view, render(view, rect), rect, x0 + x, rules.MYSTERY_Y + y) == BLACK
+    cleared = rules.Event("wave_cleared", points=1)
+    view.on_step(NOOP, (env.observe(), 0.0, False, False, {"events": [cleared]}))
+    assert pixel(view, render(view, rect), rect, x0 + x, rules.MYSTERY_Y + y) == YELLOW
+    assert "wave_clear" in assets.played
+    for _ in range(200):
+        surface = render(view, rect)
+    assert pixel(view, surface, rect, x0 + x, rules.MYSTERY_Y + y) == BLACK
+
+
+def test_warble_stops_while_paused(tmp_path):
+    env, view, assets = make_view(tmp_path)
+    env.state.mystery_timer = 1
+    play(env, view, [NOOP] * 2)
+    assert "mystery" in assets.looping
+    surface = pygame.Surface((224, 256))
+    for _ in range(60):  # drawn, never stepped: the app is paused
+        view.draw(surface, surface.get_rect())
+    assert "mystery" not in assets.looping
+    play(env, view, [NOOP])
+    assert "mystery" in assets.looping

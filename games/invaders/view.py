@@ -66,6 +66,12 @@ GROUND_LINE_Y = rules.GROUND_Y
 #: Game ticks between two march notes at least: the last aliens step every tick, and a
 #: note per tick would be a buzz, not a beat.
 MIN_NOTE_TICKS = 5
+#: Frames without a step after which the game counts as paused and the warble stops.
+IDLE_FRAMES = 30
+#: Frames the "WAVE n" banner shows after a wave is cleared.
+BANNER_FRAMES = 120
+#: The banner shows in the mystery ship's lane, which is empty when a wave starts.
+BANNER_Y = rules.MYSTERY_Y
 
 #: Which sound each event plays.
 EVENT_SOUNDS = {
@@ -236,6 +242,8 @@ class InvadersView(View):
         self._march_note = 0
         self._last_note_tick = -MIN_NOTE_TICKS
         self._mystery_playing = False
+        self._idle_frames = 0
+        self._banner_frames = 0
         self._person_playing = False
         self._person_score = 0
 
@@ -254,12 +262,15 @@ class InvadersView(View):
     # ------------------------------------------------------------------ sounds
     def on_step(self, action: int, result: StepResult) -> None:
         """Queue the sounds of the step's events; :meth:`draw` plays them once per frame."""
+        self._idle_frames = 0
         for event in result[4].get("events", ()):
             sound = EVENT_SOUNDS.get(event.kind)
             if sound is not None:
                 self._pending_sounds.add(sound)
-            elif event.kind == "march":
+            if event.kind == "march":
                 self._march_due = True
+            elif event.kind == "wave_cleared":
+                self._banner_frames = BANNER_FRAMES
 
     def on_reset(self) -> None:
         """A new game (or a restored one): keep a person's score, drop queued sounds, stop
@@ -269,6 +280,7 @@ class InvadersView(View):
         self._march_due = False
         self._march_note = 0
         self._last_note_tick = -MIN_NOTE_TICKS
+        self._banner_frames = 0
         self._set_mystery_loop(False)
 
     def _keep_person_score(self) -> None:
@@ -286,8 +298,10 @@ class InvadersView(View):
             self._march_note = (self._march_note + 1) % 4
             self._last_note_tick = state.tick
         self._march_due = False
-        flying = state.mystery is not None and not state.game_over
-        self._set_mystery_loop(flying and not self.assets.muted)
+        # Paused or over, the ship hangs still: its warble stops until the game moves.
+        self._idle_frames += 1
+        flying = state.mystery is not None and self._idle_frames <= IDLE_FRAMES
+        self._set_mystery_loop(flying and not state.game_over and not self.assets.muted)
 
     def _set_mystery_loop(self, on: bool) -> None:
         if on and not self._mystery_playing:
@@ -332,9 +346,18 @@ class InvadersView(View):
         self._paint(screen, state)
         if q_values is not None:
             self._paint_q_strip(screen, q_values)
-        surface.fill(BLACK, rect)
         target = self.game_rect(rect, overlay)
         surface.blit(self._scale(screen, target.size), target)
+        # Black bars where the rect is wider or taller than the game (only there: filling
+        # the whole rect first would cost as much as the scaling).
+        for bar in (
+            pygame.Rect(rect.x, rect.y, target.x - rect.x, rect.height),
+            pygame.Rect(target.right, rect.y, rect.right - target.right, rect.height),
+            pygame.Rect(target.x, rect.y, target.width, target.y - rect.y),
+            pygame.Rect(target.x, target.bottom, target.width, rect.bottom - target.bottom),
+        ):
+            if bar.width > 0 and bar.height > 0:
+                surface.fill(BLACK, bar)
 
     def _logical_size(self, with_q: bool) -> tuple[int, int]:
         return SCREEN_W, SCREEN_H + (Q_STRIP_H if with_q else 0)
@@ -398,6 +421,9 @@ class InvadersView(View):
             blit(frames[(state.tick // 4 + bomb.x) % len(frames)], (bomb.x, bomb.y))
         screen.fill(GREEN, (0, GROUND_LINE_Y, SCREEN_W, 1))
         self._paint_lives(screen, state)
+        if self._banner_frames > 0:
+            self._banner_frames -= 1
+            self._centred(screen, f"WAVE {state.wave}", YELLOW, BANNER_Y)
         if state.game_over:
             self._centred(screen, "GAME OVER", RED, rules.MYSTERY_Y)
             if state.landed:
