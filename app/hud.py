@@ -110,7 +110,8 @@ class Hud:
                 break
 
     def banner(self, surface: pygame.Surface, rect: pygame.Rect, title: str, detail: str) -> None:
-        """A centred box over ``rect`` announcing how a game ended."""
+        """A box over the lower part of ``rect`` announcing how a game ended (low, so the
+        board's middle, where a winning line runs, stays visible)."""
         size = max(18, rect.height // 9)
         size = self.fit_text(title, int(rect.width * 0.85), size)
         small = max(14, size // 2)
@@ -118,7 +119,7 @@ class Hud:
         width = min(rect.width, max(self.assets.font(size).size(title)[0], 10) + 2 * size)
         width = max(width, min(rect.width, self.assets.font(small).size(detail)[0] + size))
         box = pygame.Rect(0, 0, width, int(size * 1.2 + small * 1.6 + size * 0.4))
-        box.center = rect.center
+        box.midbottom = (rect.centerx, rect.bottom - max(4, rect.height // 12))
         self.panel(surface, box, alpha=225)
         self.text(surface, title, (box.centerx, box.top + size // 4), size, ACCENT, "midtop")
         self.text(surface, detail, (box.centerx, box.bottom - small // 2), small, TEXT, "midbottom")

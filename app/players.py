@@ -95,7 +95,7 @@ def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -
     else:
         raise GameError(
             f"no pretrained {kind} agent for {game} (looked for "
-            f"{', '.join(str(p.relative_to(ROOT)) for p in candidates)}); "
+            f"{', '.join(_shown(p) for p in candidates)}); "
             "train one with the command in assets/agents/README.md"
         )
     if path not in _CACHE:
@@ -112,7 +112,7 @@ def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -
             f"{game_options.get('map')!r}, not {wanted_map!r}; pick that map, or train one "
             f"for {wanted_map!r}"
         )
-    return Opponent(kind, agent, game_options, str(path.relative_to(ROOT)))
+    return Opponent(kind, agent, game_options, _shown(path))
 
 
 def load_or_fallback(
@@ -130,3 +130,11 @@ def load_or_fallback(
             raise
         message = f"{error} — playing {fallback} instead"
         return load_opponent(game, fallback, options), message
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (shorter messages)."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)

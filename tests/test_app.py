@@ -1,0 +1,450 @@
+"""The window app, headless: scenes driven by posted pygame events, checked by state and
+by pixels, and the command line started as a subprocess in every mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+import games
+from agents.tabular import TabularQAgent
+from agents.training import Trainer
+from app import players
+from app.assets import AssetError, Assets
+from app.scenes.game import AGENT_DELAY_FRAMES, RACE_AGENT_FRAMES, GameScene, SceneConfig
+from app.scenes.menu import MenuScene
+from app.window import App
+from games.gridworld import view as gridview
+from games.tictactoe import view as tttview
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app() -> Iterator[App]:
+    window = App((800, 600), fps=0, audio=False)
+    yield window
+    window.run(frames=window.frame_count)  # leaves every scene (on_exit)
+
+
+@pytest.fixture
+def no_checkpoints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Pretrained agents are looked for in an empty folder."""
+    monkeypatch.setattr(players, "AGENTS_DIR", tmp_path)
+    monkeypatch.setattr(players, "_CACHE", {})
+    return tmp_path
+
+
+def post_key(app: App, key: int, frames: int = 1) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
+    run(app, frames)
+
+
+def post_click(app: App, pos: tuple[int, int], frames: int = 1) -> None:
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos))
+    run(app, frames)
+
+
+def run(app: App, frames: int) -> None:
+    for _ in range(frames):
+        app.frame()
+
+
+def pixel(pos: tuple[int, int]) -> tuple[int, int, int]:
+    return tuple(pygame.display.get_surface().get_at(pos))[:3]
+
+
+def start(app: App, config: SceneConfig) -> GameScene:
+    scene = GameScene(app, config)
+    app.push(MenuScene(app))
+    app.push(scene)
+    app.frame()
+    return scene
+
+
+def messages(app: App) -> str:
+    return " | ".join(text for text, _ in app._messages)
+
+
+# ----------------------------------------------------------------- menu
+def test_menu_keyboard_picks_game_mode_and_starts(app: App) -> None:
+    menu = MenuScene(app)
+    app.push(menu)
+    app.frame()
+    post_key(app, pygame.K_RIGHT)  # game: gridworld
+    post_key(app, pygame.K_DOWN)
+    post_key(app, pygame.K_RIGHT)  # mode: versus
+    assert (menu.choice["game"], menu.choice["mode"]) == ("gridworld", "versus")
+    assert [row.key for row in menu.rows] == ["game", "mode", "agent", "map"]
+    maps = [value for value, _ in menu.rows[3].choices]
+    before = maps.index(menu.choice["map"])
+    post_key(app, pygame.K_DOWN)
+    post_key(app, pygame.K_DOWN)
+    post_key(app, pygame.K_LEFT)  # the previous map (wrapping round)
+    assert menu.choice["map"] == maps[(before - 1) % len(maps)]
+    with_fallback = players.AGENTS["gridworld"]
+    assert menu.choice["agent"] in with_fallback
+    post_key(app, pygame.K_RETURN)
+    scene = app.scene
+    assert isinstance(scene, GameScene)
+    assert (scene.config.game, scene.mode, scene.config.options) == (
+        "gridworld",
+        "versus",
+        {"map": menu.choice["map"]},
+    )
+
+
+def test_menu_mouse_click_on_a_choice_then_start(app: App) -> None:
+    menu = MenuScene(app)
+    app.push(menu)
+    app.frame()
+    invaders = next(rect for row, i, rect in menu._hits if row == 0 and i == 2)
+    post_click(app, invaders.center)
+    assert menu.choice["game"] == "invaders"
+    watch = next(rect for row, i, rect in menu._hits if row == 1 and i == 2)
+    post_click(app, watch.center)
+    assert menu.choice["mode"] == "watch"
+    assert menu.choice["agent"] == "scripted"
+    post_click(app, menu._start_rect.center)
+    assert isinstance(app.scene, GameScene) and app.scene.config.game == "invaders"
+
+
+def test_menu_learn_says_coming_soon_and_stays(app: App) -> None:
+    menu = MenuScene(app)
+    app.push(menu)
+    menu.choice["mode"] = "learn"
+    menu._rebuild()
+    post_key(app, pygame.K_RETURN)
+    assert app.scene is menu
+    assert "coming soon" in messages(app)
+
+
+def test_escape_goes_back_and_closing_the_window_quits(app: App) -> None:
+    start(app, SceneConfig("tictactoe", "play"))
+    post_key(app, pygame.K_ESCAPE)
+    assert isinstance(app.scene, MenuScene) and app.running
+    post_key(app, pygame.K_ESCAPE)
+    assert not app.running and app.scene is None
+    again = App((640, 480), fps=0, audio=False)
+    again.push(MenuScene(again))
+    again.push(GameScene(again, SceneConfig("gridworld", "watch", "random")))
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    assert again.run(frames=100) == 0
+    assert again.frame_count == 0 and not again.running
+
+
+def test_help_overlay_opens_with_h_and_any_key_closes_it(app: App) -> None:
+    scene = start(app, SceneConfig("gridworld", "play", options={"map": "lake4"}))
+    before = pixel((5, 300))
+    post_key(app, pygame.K_h)
+    assert app.show_help
+    assert pixel((5, 300)) != before  # the screen is shaded under the help box
+    keys = dict(scene.keys())
+    assert "Arrows / WASD" in keys and "N" in keys
+    post_key(app, pygame.K_RIGHT)  # closes the help; does not move
+    assert not app.show_help and scene.lanes[0].env.position == (0, 0)
+
+
+# ----------------------------------------------------------------- tic-tac-toe
+def test_ttt_click_on_the_centre_puts_x_there_then_undo_and_new(app: App) -> None:
+    scene = start(app, SceneConfig("tictactoe", "play"))
+    lane = scene.lanes[0]
+    centre = lane.view.square_rect(lane.rect, 4).center
+    assert pixel(centre) == tttview.BOARD
+    post_click(app, centre)
+    assert lane.env.board[4] == games.tictactoe.X
+    assert pixel(centre) == tttview.X_COLOUR
+    post_key(app, pygame.K_3)  # O in the top-right square
+    assert lane.env.board[2] == games.tictactoe.O
+    post_key(app, pygame.K_u)
+    assert lane.env.board[2] == games.tictactoe.EMPTY and lane.env.board[4] == games.tictactoe.X
+    post_key(app, pygame.K_n)
+    assert lane.env.board == games.tictactoe.EMPTY_BOARD
+    assert pixel(centre) == tttview.BOARD
+
+
+def test_ttt_versus_agent_replies_and_the_tally_counts(app: App) -> None:
+    scene = start(app, SceneConfig("tictactoe", "versus", "random", human_seat=0, seed=3))
+    lane = scene.lanes[0]
+    env = lane.env
+    while not env.done:
+        assert lane.mover is None  # the person's turn
+        square = int(np.flatnonzero(env.action_mask())[0])
+        post_click(app, lane.view.square_rect(lane.rect, square).center)
+        if env.done:
+            break
+        run(app, AGENT_DELAY_FRAMES - 2)
+        assert lane.mover is not None, "the agent waits before it moves"
+        run(app, 3)
+    assert sum(scene.tally.values()) == 1
+    assert set(scene.tally) <= {"You", "random", "draws"}
+    post_key(app, pygame.K_RETURN)
+    assert not env.done and env.board == games.tictactoe.EMPTY_BOARD
+
+
+def test_ttt_versus_as_o_the_agent_opens(app: App) -> None:
+    scene = start(app, SceneConfig("tictactoe", "versus", "minimax", human_seat=1, seed=0))
+    env = scene.lanes[0].env
+    run(app, AGENT_DELAY_FRAMES + 1)
+    assert sum(mark != 0 for mark in env.board) == 1
+    assert env.current_player == 1 and scene.lanes[0].mover is None
+
+
+def test_ttt_overlay_shows_minimax_values_on_empty_squares(app: App) -> None:
+    scene = start(app, SceneConfig("tictactoe", "play", "minimax"))
+    lane = scene.lanes[0]
+    for square in (0, 4, 8):  # X, O, X: now O must block... or lose
+        post_key(app, getattr(pygame, f"K_{square + 1}"))
+    post_key(app, pygame.K_q)
+    assert scene.show_overlay
+    overlay = scene.overlay_for(lane)
+    q = np.asarray(overlay.q_values)
+    assert np.isneginf(q[[0, 4, 8]]).all() or not np.isfinite(q[[0, 4, 8]]).any()
+    box = lane.view.square_rect(lane.rect, 2).inflate(-6, -6)
+    corner = (box.left + box.width // 4, box.top + 4)
+    assert pixel(corner) == tttview.heat_colour(q[2], -1, 1)
+
+
+# ----------------------------------------------------------------- gridworld
+def test_gridworld_arrow_keys_move_the_penguin_on_screen(app: App) -> None:
+    scene = start(app, SceneConfig("gridworld", "play", options={"map": "maze"}))
+    lane = scene.lanes[0]
+    for key in (pygame.K_RIGHT, pygame.K_d, pygame.K_DOWN):  # (0,2) then a wall below
+        post_key(app, key)
+    assert lane.env.position == (0, 2)
+    cell = lane.view.cell_rect(lane.rect, 0, 2)
+    belly = (cell.left + int(7.5 * cell.width / 16), cell.top + int(9.5 * cell.height / 16))
+    assert pixel(belly) == gridview.AGENT_COLOUR
+
+
+def test_gridworld_race_runs_two_lanes_on_the_same_seed(app: App, no_checkpoints: Path) -> None:
+    scene = start(
+        app, SceneConfig("gridworld", "versus", "random", options={"map": "lake8"}, seed=5)
+    )
+    you, agent = scene.lanes
+    assert you.seats == [None] and agent.seats[0] is not None
+    assert you.rect.right <= agent.rect.left
+    assert you.env.rng.bit_generator.state == agent.env.rng.bit_generator.state
+    run(app, RACE_AGENT_FRAMES * 3 + 1)
+    assert agent.env.steps >= 3 or agent.env.done
+    assert you.env.steps == 0
+    post_key(app, pygame.K_RIGHT)
+    assert you.env.steps == 1
+
+
+def test_watch_pauses_and_single_steps(app: App) -> None:
+    scene = start(app, SceneConfig("gridworld", "watch", "random", options={"map": "fourrooms"}))
+    env = scene.lanes[0].env
+    post_key(app, pygame.K_3, frames=30)  # fast: one step every 3 frames
+    assert env.steps >= 8
+    post_key(app, pygame.K_SPACE, frames=1)
+    paused_at = env.steps
+    run(app, 20)
+    assert env.steps == paused_at and scene.paused
+    post_key(app, pygame.K_PERIOD)
+    assert env.steps == paused_at + 1
+    post_key(app, pygame.K_s)
+    assert env.steps == paused_at + 2
+    post_key(app, pygame.K_SPACE, frames=12)
+    assert env.steps > paused_at + 2
+
+
+def test_watch_at_max_speed_plays_many_games(app: App) -> None:
+    scene = start(
+        app, SceneConfig("gridworld", "watch", "random", options={"map": "lake4"}, speed="max")
+    )
+    run(app, 30)
+    assert scene.tally.get("games", 0) >= 10
+
+
+# ----------------------------------------------------------------- invaders
+class Pressed:
+    """Stands in for pygame.key.get_pressed(): the dummy video driver has no keyboard."""
+
+    def __init__(self, *keys: int) -> None:
+        self.keys = set(keys)
+
+    def __getitem__(self, key: int) -> bool:
+        return key in self.keys
+
+
+def test_invaders_held_keys_move_the_cannon(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    scene = start(app, SceneConfig("invaders", "play", seed=0))
+    env = scene.lanes[0].env
+    x0 = env.state.player_x
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed(pygame.K_RIGHT))
+    run(app, 20)
+    assert env.state.player_x > x0
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed(pygame.K_SPACE))
+    fired = env.state.shots_fired
+    run(app, 2)
+    assert env.state.shots_fired == fired + 1
+    post_key(app, pygame.K_p)
+    tick = env.state.tick
+    run(app, 5)
+    assert env.state.tick == tick, "P pauses the game"
+
+
+def test_invaders_race_steps_both_lanes_every_frame(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
+    scene = start(app, SceneConfig("invaders", "versus", "scripted", seed=2))
+    you, agent = scene.lanes
+    run(app, 30)
+    assert you.env.steps == agent.env.steps == 31
+    assert agent.env.state.shots_fired > 0 and you.env.state.shots_fired == 0
+
+
+# ----------------------------------------------------------------- opponents
+def test_missing_checkpoint_shows_a_message_and_falls_back(app: App, no_checkpoints: Path) -> None:
+    scene = start(app, SceneConfig("tictactoe", "versus", "tabular"))
+    assert scene.opponent is not None and scene.opponent.kind == "minimax"
+    assert "no pretrained tabular agent" in messages(app)
+    assert "playing minimax instead" in messages(app)
+
+
+def test_corrupt_checkpoint_shows_a_message_and_falls_back(app: App, no_checkpoints: Path) -> None:
+    (no_checkpoints / "invaders-dqn.safetensors").write_bytes(b"\x00" * 40)
+    scene = start(app, SceneConfig("invaders", "watch", "dqn"))
+    assert scene.opponent is not None and scene.opponent.kind == "scripted"
+    assert "invaders-dqn.safetensors" in messages(app)
+
+
+def test_menu_survives_an_agent_that_cannot_play(app: App, no_checkpoints: Path) -> None:
+    menu = MenuScene(app)
+    app.push(menu)
+    menu.choice.update(game="gridworld", mode="watch", agent="tabular")
+    menu._rebuild()
+    post_key(app, pygame.K_RETURN)  # falls back to random with a message
+    assert isinstance(app.scene, GameScene)
+    assert "no pretrained tabular agent for gridworld" in messages(app)
+
+
+def test_pretrained_tabular_agent_drives_the_gridworld_overlay(
+    app: App, no_checkpoints: Path
+) -> None:
+    env = games.make("gridworld", map="lake4")
+    agent = TabularQAgent.for_env(env, seed=0)
+    Trainer(env, agent, seed=0, episodes=400).run()
+    agent.save(str(no_checkpoints / "gridworld-lake4-tabular.npz"))
+
+    scene = start(app, SceneConfig("gridworld", "watch", "tabular", options={"map": "lake4"}))
+    assert scene.opponent is not None and scene.opponent.kind == "tabular"
+    assert scene.show_overlay, "Watch shows the Q-values of an agent that has them"
+    lane = scene.lanes[0]
+    value, greedy = lane.view.values(scene.overlay_for(lane))
+    assert np.isfinite(value[0, 0]) and greedy[0, 0] in (1, 2)  # down or right from start
+    cell = lane.view.cell_rect(lane.rect, 1, 0)
+    tinted = pixel((cell.left + 3, cell.top + 3))
+    post_key(app, pygame.K_q)
+    assert not scene.show_overlay and pixel((cell.left + 3, cell.top + 3)) != tinted
+
+
+def test_checkpoint_for_another_map_is_refused(no_checkpoints: Path) -> None:
+    env = games.make("gridworld", map="lake4")
+    TabularQAgent.for_env(env, seed=0).save(str(no_checkpoints / "gridworld-tabular.npz"))
+    with pytest.raises(games.GameError, match="trained on map 'lake4', not 'maze'"):
+        players.load_opponent("gridworld", "tabular", {"map": "maze"})
+    opponent, message = players.load_or_fallback("gridworld", "tabular", {"map": "maze"})
+    assert opponent.kind == "random" and "playing random instead" in (message or "")
+
+
+def test_an_agent_that_does_not_fit_the_game_is_refused() -> None:
+    with pytest.raises(games.OptionError, match="cannot play tictactoe"):
+        players.load_opponent("tictactoe", "scripted")
+
+
+# ----------------------------------------------------------------- window
+def test_resized_window_keeps_the_board_inside_and_square(app: App) -> None:
+    scene = start(app, SceneConfig("tictactoe", "play"))
+    for size in ((1200, 500), (420, 900), (320, 240)):
+        pygame.display.set_mode(size, pygame.RESIZABLE)
+        app.frame()
+        rect = scene.lanes[0].rect
+        assert pygame.Rect((0, 0), size).contains(rect)
+        assert abs(rect.width - rect.height) <= 1
+        assert pixel(scene.lanes[0].view.board_rect(rect).move(3, 3).topleft) == tttview.BOARD
+
+
+def test_no_audio_device_means_silence(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise pygame.error("no audio device")
+
+    monkeypatch.setattr(pygame.mixer, "get_init", lambda: None)
+    monkeypatch.setattr(pygame.mixer, "init", broken)
+    assets = Assets(audio=True)
+    assert not assets.audio and assets.sound("shoot") is None
+    assets.play("shoot")  # nothing, and no error
+
+
+def test_a_missing_asset_fails_loudly_with_a_way_out(tmp_path: Path) -> None:
+    assets = Assets(tmp_path, audio=False)
+    with pytest.raises(AssetError, match=r"make_sounds\.py"):
+        assets.path("sounds/shoot.wav")
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(AssetError, match="cannot be read as an image"):
+        assets.image("broken.png")
+
+
+# ----------------------------------------------------------------- command line
+COMMANDS = [
+    [],
+    ["play", "tictactoe"],
+    ["play", "gridworld", "--map", "cliff"],
+    ["play", "invaders"],
+    ["versus", "tictactoe", "--agent", "minimax", "--as", "O"],
+    ["versus", "gridworld", "--agent", "random"],
+    ["versus", "invaders", "--agent", "scripted"],
+    ["watch", "tictactoe", "--agent", "minimax", "--speed", "fast"],
+    ["watch", "gridworld", "--agent", "random", "--map", "maze"],
+    ["watch", "invaders", "--agent", "scripted", "--speed", "max"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "menu")
+def test_main_runs_n_frames_and_exits_0(command: list[str]) -> None:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    result = subprocess.run(
+        [sys.executable, "main.py", *command, "--frames", "20", "--fps", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_frames_flag_works_before_the_command_and_errors_are_one_line() -> None:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    ok = subprocess.run(
+        [sys.executable, "main.py", "--frames", "3", "play", "tictactoe"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run(
+        [sys.executable, "main.py", "watch", "tictactoe", "--agent", "scripted", "--frames", "3"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "cannot play tictactoe" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_parsing_the_command_line_does_not_import_pygame() -> None:
+    script = (
+        "import sys, main; "
+        "main.build_parser().parse_args(['watch', 'invaders', '--frames', '5']); "
+        "print('pygame' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "False", result.stderr
