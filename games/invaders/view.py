@@ -3,8 +3,8 @@
 Every frame the view paints the arcade's 224 x 256 logical screen at one pixel per unit
 (sprites from :mod:`games.invaders.sprites`, coloured and turned into surfaces once), then
 scales that small surface into the rect in one go: by a whole number where the rect
-allows it, otherwise nearest-neighbour up to the next whole multiple and smoothly down to
-the exact size ("sharp bilinear"), so pixels stay square and crisp at any window size.
+allows it, otherwise nearest-neighbour to a whole multiple near the target and smoothly
+to the exact size ("sharp bilinear"), so pixels stay square and crisp at any window size.
 
 When an agent plays, a strip under the screen shows its Q-value per action as bars (the
 greedy action highlighted) in the same pixel font.
@@ -379,6 +379,10 @@ class InvadersView(View):
         whole = max(-(-tw // w), -(-th // h))  # the next whole multiple at or above
         if (whole * w, whole * h) == size:
             return pygame.transform.scale(screen, size, out)
+        if whole > 3:
+            # Big windows: going down from the multiple above costs twice as much as going
+            # up from the one below, and beyond 3x the two look the same.
+            whole -= 1
         big = self._buffer((whole * w, whole * h))
         pygame.transform.scale(screen, big.get_size(), big)
         return pygame.transform.smoothscale(big, size, out)
