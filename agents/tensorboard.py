@@ -20,13 +20,14 @@ class TensorBoardWriter:
 
     Args:
         log_dir: directory for the event file (created if missing).
-        step_key: the metric that holds the x-axis (the training step); it is used as
-            the scalar's step and not written as a scalar of its own.
+        step_key: the metric that holds the x-axis: ``"steps"``, the env steps so far,
+            as in the CSV (and as Stable-Baselines3 and CleanRL plot); it becomes the
+            scalars' step and is not written as a scalar of its own.
 
     Use as a context manager, or call :meth:`close`, so the last rows reach the disk.
     """
 
-    def __init__(self, log_dir: str | os.PathLike[str], *, step_key: str = "step") -> None:
+    def __init__(self, log_dir: str | os.PathLike[str], *, step_key: str = "steps") -> None:
         self.log_dir = os.fspath(log_dir)
         self.step_key = step_key
         self._writer = SummaryWriter(log_dir=self.log_dir)

@@ -235,7 +235,7 @@ def test_stable_baselines3_dqn_learns_the_optimal_gridworld_policy() -> None:
         learning_starts=200,
         batch_size=64,
         gamma=0.95,
-        train_freq=1,
+        train_freq=2,
         target_update_interval=100,
         exploration_fraction=0.5,
         exploration_final_eps=0.05,
@@ -363,13 +363,16 @@ def test_tensorboard_event_file_reads_back(tmp_path: Path) -> None:
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+    from agents.plotting import CSV_COLUMNS
     from agents.tensorboard import TensorBoardWriter
 
+    # Rows as the training command writes them to metrics.csv (an empty cell is None).
     rows = [
-        {"step": 100, "episode": 3, "return": -0.5, "loss": float("nan")},
-        {"step": 200, "episode": 7, "return": 0.25, "loss": 0.125},
-        {"step": 300, "episode": 12, "return": 0.95, "loss": None},
+        {"episode": 3, "steps": 100, "return": -0.5, "epsilon": 1.0, "eval": float("nan")},
+        {"episode": 7, "steps": 200, "return": 0.25, "epsilon": 0.5, "eval": 0.125},
+        {"episode": 12, "steps": 300, "return": 0.95, "epsilon": 0.05, "eval": None},
     ]
+    assert all(set(row) <= set(CSV_COLUMNS) for row in rows)
     with TensorBoardWriter(tmp_path) as writer:
         for row in rows:
             writer.write(row)
@@ -377,13 +380,13 @@ def test_tensorboard_event_file_reads_back(tmp_path: Path) -> None:
 
     events = EventAccumulator(str(tmp_path))
     events.Reload()
-    assert sorted(events.Tags()["scalars"]) == ["episode", "loss", "return"]
+    assert sorted(events.Tags()["scalars"]) == ["episode", "epsilon", "eval", "return"]
     assert [(e.step, e.value) for e in events.Scalars("return")] == [
         (100, -0.5),
         (200, 0.25),
         (300, pytest.approx(0.95)),
     ]
     # Missing values (NaN from an empty CSV cell, None) are skipped, not drawn as zeros.
-    assert [(e.step, e.value) for e in events.Scalars("loss")] == [(200, 0.125)]
+    assert [(e.step, e.value) for e in events.Scalars("eval")] == [(200, 0.125)]
     with pytest.raises(ValueError, match="step"):
         TensorBoardWriter(tmp_path / "other").write({"return": 1.0})
