@@ -109,33 +109,48 @@ class Hud:
             if x > rect.right:
                 break
 
-    def banner(self, surface: pygame.Surface, rect: pygame.Rect, title: str, detail: str) -> None:
-        """A box over the lower part of ``rect`` announcing how a game ended (low, so the
-        board's middle, where a winning line runs, stays visible)."""
-        size = max(18, rect.height // 9)
-        size = self.fit_text(title, int(rect.width * 0.85), size)
-        small = max(14, size // 2)
-        small = self.fit_text(detail, int(rect.width * 0.85), small)
-        width = min(rect.width, max(self.assets.font(size).size(title)[0], 10) + 2 * size)
-        width = max(width, min(rect.width, self.assets.font(small).size(detail)[0] + size))
-        box = pygame.Rect(0, 0, width, int(size * 1.2 + small * 1.6 + size * 0.4))
-        box.midbottom = (rect.centerx, rect.bottom - max(4, rect.height // 12))
-        self.panel(surface, box, alpha=225)
-        self.text(surface, title, (box.centerx, box.top + size // 4), size, ACCENT, "midtop")
-        self.text(surface, detail, (box.centerx, box.bottom - small // 2), small, TEXT, "midbottom")
+    def result(
+        self,
+        surface: pygame.Surface,
+        midtop: tuple[int, int],
+        max_width: int,
+        title: str,
+        detail: str = "",
+        hint: str = "",
+    ) -> None:
+        """One line under a board: the ``title`` (how the game ended) in the accent colour,
+        then ``detail`` and a ``hint`` (what to press next), shrunk to ``max_width``."""
+        parts = [(title, ACCENT), (detail, TEXT), (hint, DIM)]
+        parts = [(text, colour) for text, colour in parts if text]
+        if not parts:
+            return
+        gap = "   "
+        size = max(14, min(30, surface.get_height() // 26))
+        size = self.fit_text(gap.join(text for text, _ in parts), max_width, size)
+        font = self.assets.font(size)
+        total = font.size(gap.join(text for text, _ in parts))[0]
+        x = midtop[0] - total // 2
+        for text, colour in parts:
+            drawn = self.text(surface, text, (x, midtop[1]), size, colour)
+            x = drawn.right + font.size(gap)[0]
 
     def messages(self, surface: pygame.Surface, lines: list[str]) -> None:
-        """Messages for the person (a missing agent, a fallback), stacked at the bottom."""
+        """Messages for the person (a missing agent, a fallback), stacked at the bottom
+        and word-wrapped to the window."""
         area = surface.get_rect()
-        size = max(16, min(26, area.height // 30))
-        y = area.bottom - int(size * 2.2)
-        for line in reversed(lines):
-            fitted = self.fit_text(line, area.width - 4 * size, size)
-            width = self.assets.font(fitted).size(line)[0] + 2 * size
-            box = pygame.Rect(0, 0, width, int(fitted * 1.6))
+        size = max(14, min(24, area.height // 32))
+        font = self.assets.font(size)
+        y = area.bottom - int(size * 2.4)
+        for message in reversed(lines):
+            wrapped = wrap(message, font, area.width - 4 * size)
+            height = int(size * (1.1 * len(wrapped) + 0.6))
+            width = max(font.size(line)[0] for line in wrapped) + 2 * size
+            box = pygame.Rect(0, 0, width, height)
             box.midbottom = (area.centerx, y)
             self.panel(surface, box, colour=(70, 30, 30), edge=BAD, alpha=235)
-            self.text(surface, line, box.center, fitted, TEXT, "center")
+            for i, line in enumerate(wrapped):
+                pos = (box.centerx, box.top + int(size * (0.35 + 1.1 * i)))
+                self.text(surface, line, pos, size, TEXT, "midtop")
             y = box.top - size // 3
 
     def help_overlay(
@@ -151,7 +166,7 @@ class Hud:
         key_width = max(self.assets.font(size).size(k)[0] for k, _ in keys) if keys else 0
         what_width = max(self.assets.font(size).size(w)[0] for _, w in keys) if keys else 0
         width = min(area.width - 20, key_width + what_width + 3 * size)
-        box = pygame.Rect(0, 0, width, int(rows * size * 1.25 + size))
+        box = pygame.Rect(0, 0, width, int(size * (len(keys) * 1.25 + 3.4)))
         box.center = area.center
         self.panel(surface, box, alpha=240)
         y = box.top + size // 2
@@ -161,3 +176,18 @@ class Hud:
             self.text(surface, key, (box.left + size, y), size, ACCENT)
             self.text(surface, what, (box.left + key_width + 2 * size, y), size, TEXT)
             y += int(size * 1.25)
+
+
+def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` (at spaces; a single word that
+    is too long stays whole)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and font.size(candidate)[0] > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return [*lines, line] if line else lines or [""]

@@ -207,7 +207,7 @@ def test_ttt_overlay_shows_minimax_values_on_empty_squares(app: App) -> None:
     overlay = scene.overlay_for(lane)
     q = np.asarray(overlay.q_values)
     assert np.isneginf(q[[0, 4, 8]]).all() or not np.isfinite(q[[0, 4, 8]]).any()
-    box = lane.view.square_rect(lane.rect, 2).inflate(-6, -6)
+    box = lane.view.q_box(lane.rect, 2)
     corner = (box.left + box.width // 4, box.top + 4)
     assert pixel(corner) == tttview.heat_colour(q[2], -1, 1)
 

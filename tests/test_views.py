@@ -127,10 +127,10 @@ def test_ttt_overlay_colours_each_empty_square_by_its_q(assets: Assets) -> None:
     canvas, rect = surface(), pygame.Rect(0, 0, 450, 450)
     view.draw(canvas, rect, Overlay(q_values=q))
     for square in (0, 1, 2, 3, 5, 6, 7):
-        box = view.square_rect(rect, square).inflate(-6, -6)
+        box = view.q_box(rect, square)
         corner = (box.left + box.width // 4, box.top + 4)
         assert colour(canvas, corner) == heat_colour(q[square], -1, 1), square
-    best = view.square_rect(rect, 8).inflate(-6, -6)
+    best = view.q_box(rect, 8)
     assert colour(canvas, (best.centerx, best.top + 1)) == tttview.WIN_COLOUR
 
 

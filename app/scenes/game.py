@@ -16,7 +16,7 @@ and overrides :meth:`GameScene.update` and :meth:`GameScene.panel_width`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -73,6 +73,7 @@ class SceneConfig:
     game: str
     mode: str = "play"
     agent: str | None = None
+    _: KW_ONLY
     human_seat: int = 0
     options: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
@@ -434,7 +435,8 @@ class GameScene(Scene):
 
     def layout(self, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect, int]:
         """Top bar, board area, bottom bar and the text size for a window ``area``; also
-        places each lane's rect."""
+        places each lane's rect, with a label strip above it in a race and a result strip
+        below it (so how a game ended never covers the board)."""
         size = max(14, min(30, area.height // 26))
         bar = int(size * 1.7)
         top = pygame.Rect(area.left, area.top, area.width, bar)
@@ -444,12 +446,13 @@ class GameScene(Scene):
         board = pygame.Rect(middle.left, middle.top, middle.width - panel, middle.height)
         n = len(self.lanes)
         label = int(size * 1.5) if n > 1 else 0
+        result = int(size * 1.8)
         width = board.width // n
         for i, lane in enumerate(self.lanes):
             column = pygame.Rect(
-                board.left + i * width, board.top + label, width, board.height - label
+                board.left + i * width, board.top + label, width, board.height - label - result
             )
-            lane.rect = fit_rect(column, lane.view.aspect, margin=max(4, size // 2))
+            lane.rect = fit_rect(column, lane.view.aspect, margin=max(4, size // 3))
         return top, board, bottom, size
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -459,20 +462,13 @@ class GameScene(Scene):
             lane.view.draw(surface, lane.rect, self.overlay_for(lane))
             if len(self.lanes) > 1:
                 score = f"{lane.label} · {format_return(lane.episode_return)}"
-                hud.text(
-                    surface,
-                    score,
-                    (lane.rect.centerx, lane.rect.top - 4),
-                    size,
-                    colours.TEXT,
-                    "midbottom",
-                )
-            self._draw_lane_end(surface, lane)
+                where = (lane.rect.centerx, lane.rect.top - size // 4)
+                hud.text(surface, score, where, size, colours.TEXT, "midbottom")
+        self._draw_result(surface, board, size)
         panel = pygame.Rect(board.right, board.top, surface.get_width() - board.right, board.height)
         if panel.width > 0:
             self.draw_panel(surface, panel)
-        status = self._status()
-        hud.bar(surface, top, [self.title, status, self.tally_text()], size)
+        hud.bar(surface, top, [self.title, self._status(), self.tally_text()], size)
         hud.bar(surface, bottom, self._hints(), max(12, size - 4))
         if self.paused:
             hud.text(surface, "PAUSED", board.center, size * 2, colours.ACCENT, "center")
@@ -482,49 +478,44 @@ class GameScene(Scene):
         status = lane.view.status()
         if self.mode == "watch":
             status = f"{status} · speed {self.speed}" if status else f"speed {self.speed}"
-        elif self.mode == "versus" and len(self.lanes) == 1 and not lane.env.done:
+        elif len(self.lanes) == 2:
+            status = "same level, better score wins"
+        elif self.mode == "versus" and not lane.env.done:
             status = "your move" if lane.mover is None else f"{lane.label} is thinking"
         return status
 
-    def _draw_lane_end(self, surface: pygame.Surface, lane: Lane) -> None:
-        if not lane.env.done or (self.mode == "watch" and self.speed == "max"):
-            return
+    def _draw_result(self, surface: pygame.Surface, board: pygame.Rect, size: int) -> None:
+        """How the game ended (or, in a race, where each side stands), under the board."""
         hud = self.app.hud
-        again = "" if self.mode == "watch" else "N or Enter: play again"
+        again = "N or Enter: play again" if self.mode != "watch" else ""
+        y = max(lane.rect.bottom for lane in self.lanes) + size // 3
         if len(self.lanes) == 2:
-            if not all(x.env.done for x in self.lanes):
-                wait = f"{format_return(lane.episode_return)} · waiting for the other side"
-                hud.banner(surface, lane.rect, "Finished", wait)
+            if all(lane.env.done for lane in self.lanes):
+                result = self._result(self.lanes[0])
+                title = {"ties": "Tie!", "You": "You win!"}.get(result, f"{result} wins")
+                you, agent = (format_return(x.episode_return, bare=True) for x in self.lanes)
+                hud.result(
+                    surface, (board.centerx, y), board.width, title, f"{you} to {agent}", again
+                )
                 return
-            if lane is not self.lanes[-1]:
-                return
-            result = self._result(lane)
-            title = (
-                "Tie!"
-                if result == "ties"
-                else ("You win!" if result == "You" else f"{result} wins")
-            )
-            you, agent = (x.episode_return for x in self.lanes)
-            board = self.lanes[0].rect.union(self.lanes[1].rect)
-            score = f"{format_return(you, bare=True)} to {format_return(agent, bare=True)}"
-            hud.banner(surface, board, title, f"{score} · {again}")
+            for lane in self.lanes:
+                if lane.env.done:
+                    line = ("Finished", "waiting for the other side", "")
+                else:
+                    line = ("", lane.view.status(), "")
+                hud.result(surface, (lane.rect.centerx, y), lane.rect.width, *line)
+            return
+        lane = self.lanes[0]
+        if not lane.env.done:
             return
         if lane.env.num_players == 2:
             result = self._result(lane)
-            if result == "draws":
-                title = "Draw"
-            elif result == "You":
-                title = "You win!"
-            else:
-                title = f"{result} wins"
+            title = {"draws": "Draw", "You": "You win!"}.get(result, f"{result} wins")
+            detail = ""
         else:
             title = lane.view.status() or "Game over"
-        detail = (
-            again
-            if lane.env.num_players == 2
-            else f"{format_return(lane.episode_return)} · {again}"
-        )
-        hud.banner(surface, lane.rect, title, detail.strip(" ·"))
+            detail = format_return(lane.episode_return)
+        hud.result(surface, (board.centerx, y), board.width, title, detail, again)
 
     def _hints(self) -> list[str]:
         hints = ["H help", "Esc menu", "N new game"]
@@ -540,7 +531,9 @@ class GameScene(Scene):
 
     def keys(self) -> list[tuple[str, str]]:
         keys = list(self.view_cls.keys_help) if self.mode != "watch" else []
-        keys += [("N", "new game"), ("Q", "agent's Q-values on / off")]
+        keys.append(("N", "new game"))
+        if self.has_q:
+            keys.append(("Q", f"{self.opponent.kind if self.opponent else ''} Q-values on / off"))
         if self._undo_allowed(self.lanes[0]):
             keys.append(("U", "undo your last move"))
         if self.mode == "watch":

@@ -6,8 +6,8 @@ up in :data:`PALETTE`), drawn for this project. They are turned into surfaces on
 scaled to the cell size with nearest-neighbour, so they stay blocky at any window size.
 
 Overlay: with an agent's Q-values, every floor cell is tinted by its value
-(``max_a Q(cell, a)``, red low, green high, on a scale symmetric about 0) and shows the
-greedy action as an arrow; large cells also print the value.
+(``max_a Q(cell, a)``, red for the lowest on the board, green for the highest) and shows
+the greedy action as an arrow; large cells also print the value.
 """
 
 from __future__ import annotations
@@ -324,14 +324,15 @@ class GridWorldView(View):
         rows, cols = value.shape
         layer = pygame.Surface((cols * cell, rows * cell), pygame.SRCALPHA)
         finite = value[np.isfinite(value)]
-        scale = float(np.max(np.abs(finite))) if finite.size else 0.0
-        scale = scale or 1.0
+        # The colour spans the values on the board, so differences show even when all
+        # cells are close (early in learning).
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
         font = self.assets.font(max(10, cell // 4)) if cell >= 48 else None
         for r in range(rows):
             for c in range(cols):
                 if greedy[r, c] < 0:
                     continue
-                colour = heat_colour(value[r, c], -scale, scale)
+                colour = heat_colour(value[r, c], low, high)
                 box = pygame.Rect(c * cell, r * cell, cell, cell)
                 layer.fill((*colour, 150), box.inflate(-2, -2))
                 self._draw_arrow(layer, box, int(greedy[r, c]))

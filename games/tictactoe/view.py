@@ -89,6 +89,11 @@ class TicTacToeView(View):
         row = min(2, int((pos[1] - board.top) * 3 // board.height))
         return row * 3 + col
 
+    def q_box(self, rect: pygame.Rect, square: int) -> pygame.Rect:
+        """The coloured box an overlay draws in ``square``: inside the grid lines."""
+        box = self.square_rect(rect, square)
+        return box.inflate(-max(6, box.width // 7), -max(6, box.height // 7))
+
     # ----------------------------------------------------------------- drawing
     def draw(
         self, surface: pygame.Surface, rect: pygame.Rect, overlay: Overlay | None = None
@@ -163,7 +168,7 @@ class TicTacToeView(View):
         best = max(legal, key=lambda s: q[s])
         font = self.assets.font(max(10, self.square_rect(rect, 0).height // 4))
         for square in legal:
-            box = self.square_rect(rect, square).inflate(-6, -6)
+            box = self.q_box(rect, square)
             pygame.draw.rect(surface, heat_colour(q[square], -1.0, 1.0), box, border_radius=6)
             if square == best:
                 pygame.draw.rect(surface, WIN_COLOUR, box, width=3, border_radius=6)

@@ -1,0 +1,206 @@
+"""Render the menu and every game in play to PNG files, headless, for the README.
+
+    python -m app.screenshots                      # writes docs/screenshots/*.png
+    python -m app.screenshots --out /tmp/shots --size 1280x800
+
+Each picture is the real app driven by scripted input: the scenes are built as the menu
+builds them, keys and clicks are posted as pygame events, and the frame is saved after
+the app has drawn it. Agents come from ``assets/agents/`` like in the window; where a
+learner's file is missing, a small one is trained here first (a few seconds), so the
+Q-value overlays show real learnt values rather than nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame
+
+from app import players
+from app.scenes.game import GameScene, SceneConfig
+from app.scenes.menu import MenuScene
+from app.window import App
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "docs" / "screenshots"
+
+
+class HeldKeys:
+    """Stands in for ``pygame.key.get_pressed()`` (the dummy driver has no keyboard):
+    the keys a script holds this frame."""
+
+    def __init__(self) -> None:
+        self.keys: set[int] = set()
+
+    def __getitem__(self, key: int) -> bool:
+        return key in self.keys
+
+
+def post_key(key: int) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
+
+
+def run(app: App, frames: int, each: Callable[[int], None] | None = None) -> None:
+    for i in range(frames):
+        if each is not None:
+            each(i)
+        app.frame()
+
+
+def game(app: App, config: SceneConfig) -> GameScene:
+    """Push the menu and a game on it, as the menu's Start does."""
+    app.scenes.clear()
+    app.push(MenuScene(app))
+    scene = GameScene(app, config)
+    app.push(scene)
+    return scene
+
+
+def tabular_agents_dir(game_name: str, options: dict, episodes: int, scratch: Path) -> Path:
+    """The folder to load a tabular agent for the shot from: ``assets/agents`` when it has
+    one, else ``scratch`` after training one there for ``episodes`` episodes."""
+    candidates = players.checkpoint_candidates(game_name, "tabular", options)
+    if any(path.is_file() for path in candidates):
+        return players.AGENTS_DIR
+    import games
+    from agents.tabular import TabularQAgent
+    from agents.training import Trainer
+
+    env = games.make(game_name, **options)
+    agent = TabularQAgent.for_env(env, seed=0)
+    Trainer(env, agent, seed=0, episodes=episodes).run()
+    scratch.mkdir(parents=True, exist_ok=True)
+    agent.save(str(scratch / candidates[0].name))
+    print(f"no {candidates[0].name} in assets/agents: trained one for {episodes} episodes")
+    return scratch
+
+
+def shots(app: App, out: Path, scratch: Path) -> list[Path]:
+    """Make every screenshot into ``out``; returns the files written. ``scratch`` holds
+    agents trained for the shots when ``assets/agents`` lacks them."""
+    written: list[Path] = []
+    surface = pygame.display.get_surface
+
+    def save(name: str) -> None:
+        path = out / f"{name}.png"
+        pygame.image.save(surface(), str(path))
+        written.append(path)
+
+    # The menu, with a choice being made.
+    app.scenes.clear()
+    menu = MenuScene(app)
+    app.push(menu)
+    run(app, 2)
+    post_key(pygame.K_RIGHT)  # gridworld
+    post_key(pygame.K_DOWN)
+    post_key(pygame.K_RIGHT)
+    post_key(pygame.K_RIGHT)  # watch
+    run(app, 2)
+    save("menu")
+
+    # Tic-tac-toe against minimax, the person to move, minimax's values shown.
+    scene = game(app, SceneConfig("tictactoe", "versus", "minimax", human_seat=0, seed=1))
+    lane = scene.lanes[0]
+    run(app, 2)
+    for _ in range(2):  # the centre, then a free corner: minimax must block next
+        free = [s for s in (4, 0, 6, 8, 2) if lane.env.board[s] == 0]
+        post_key(getattr(pygame, f"K_{free[0] + 1}"))
+        run(app, 40)
+    post_key(pygame.K_q)
+    run(app, 2)
+    save("tictactoe-versus")
+
+    # Tic-tac-toe hot seat, X wins along the diagonal.
+    scene = game(app, SceneConfig("tictactoe", "play"))
+    for square in (0, 1, 4, 2, 8):
+        post_key(getattr(pygame, f"K_{square + 1}"))
+        run(app, 1)
+    run(app, 2)
+    save("tictactoe-win")
+
+    # Gridworld, Watch: a tabular agent walks the maze, values and arrows on every cell.
+    shipped = players.AGENTS_DIR
+    players.AGENTS_DIR = tabular_agents_dir("gridworld", {"map": "maze"}, 600, scratch)
+    try:
+        scene = game(
+            app, SceneConfig("gridworld", "watch", "tabular", options={"map": "maze"}, seed=0)
+        )
+    finally:
+        players.AGENTS_DIR = shipped
+    run(app, 12 * 9)
+    save("gridworld-watch")
+
+    # Gridworld, Play on the cliff walk.
+    scene = game(app, SceneConfig("gridworld", "play", options={"map": "cliff"}, seed=0))
+    for key in (pygame.K_UP, pygame.K_RIGHT, pygame.K_RIGHT, pygame.K_RIGHT, pygame.K_RIGHT):
+        post_key(key)
+        run(app, 1)
+    save("gridworld-play")
+
+    # Gridworld race on the four rooms.
+    scene = game(
+        app, SceneConfig("gridworld", "versus", "random", options={"map": "fourrooms"}, seed=3)
+    )
+    for key in (pygame.K_DOWN,) * 4 + (pygame.K_RIGHT,) * 3:
+        post_key(key)
+        run(app, 8)
+    run(app, 30)
+    save("gridworld-race")
+
+    # Invaders: the person (a scripted hand on the keys) races the scripted bot.
+    held = HeldKeys()
+    real_get_pressed = pygame.key.get_pressed
+    pygame.key.get_pressed = lambda: held  # type: ignore[assignment]
+    try:
+
+        def hands(frame: int) -> None:
+            held.keys = {pygame.K_LEFT if frame // 50 % 2 else pygame.K_RIGHT}
+            if frame % 20 == 0:
+                held.keys.add(pygame.K_SPACE)
+
+        game(app, SceneConfig("invaders", "play", seed=4))
+        run(app, 420, hands)
+        save("invaders-play")
+        game(app, SceneConfig("invaders", "versus", "scripted", seed=4))
+        run(app, 420, hands)
+        save("invaders-race")
+    finally:
+        pygame.key.get_pressed = real_get_pressed  # type: ignore[assignment]
+
+    game(app, SceneConfig("invaders", "watch", "scripted", seed=5))
+    run(app, 900)
+    save("invaders-watch")
+
+    # The help overlay over a game.
+    game(app, SceneConfig("gridworld", "play", options={"map": "lake8"}, seed=0))
+    run(app, 1)
+    post_key(pygame.K_h)
+    run(app, 1)
+    save("help")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the PNGs")
+    parser.add_argument("--size", default="960x720", help="window size, WxH (default 960x720)")
+    args = parser.parse_args(argv)
+    width, height = (int(x) for x in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = App((width, height), fps=0, audio=False)
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in shots(app, args.out, Path(scratch)):
+            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
