@@ -147,6 +147,10 @@ def test_illegal_actions_lose_by_default_or_raise() -> None:
     assert (reward, terminated, truncated, info["illegal_action"]) == (-1.0, True, False, True)
     with pytest.raises(GameOverError):
         env.step(0)
+    env.reset(seed=0)
+    for outside in (9, -1, "centre"):
+        with pytest.raises(IllegalActionError):
+            env.step(outside)
     strict = gym_make("qarcade/TicTacToe-v0", seat=1, illegal_action="raise")
     strict.reset(seed=0)
     with pytest.raises(IllegalActionError):

@@ -77,6 +77,7 @@ class QarcadeEnv(gymnasium.Env):
         ``illegal_reward``, as PettingZoo's ``TerminateIllegalWrapper`` does, so agents
         that know nothing of masks (SB3's DQN and PPO) can still be trained.
         ``illegal_action="raise"``: raise :class:`~games.core.IllegalActionError`.
+        An action outside the space (``9``, ``"left"``) raises either way.
         Games whose actions are always legal (gridworld, Invaders) never see either.
 
     Arguments:
@@ -168,7 +169,8 @@ class QarcadeEnv(gymnasium.Env):
         try:
             self.game.check_action(action)
         except IllegalActionError:
-            if self.illegal_action == "raise" or self.game.done:
+            # Only a legal-looking action of the space can "lose"; garbage always raises.
+            if self.illegal_action == "raise" or not self.action_space.contains(action):
                 raise
             self._over = True
             info = {
