@@ -470,3 +470,15 @@ def test_warble_stops_while_paused(tmp_path):
     assert "mystery" not in assets.looping
     play(env, view, [NOOP])
     assert "mystery" in assets.looping
+
+
+def test_views_side_by_side_share_the_session_hiscore(tmp_path, monkeypatch):
+    monkeypatch.setenv("QARCADE_DATA_DIR", str(tmp_path))
+    person, agent = InvadersEnv(), InvadersEnv()
+    person.reset(seed=0)
+    agent.reset(seed=0)
+    left, right = InvadersView(person, FakeAssets()), InvadersView(agent, FakeAssets())
+    assert left.hiscore is right.hiscore
+    agent.state.score = 250
+    right.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
+    assert left.hiscore.best == 250

@@ -114,10 +114,20 @@ class HiScore:
             cannot be written is left alone: a high score is never worth a crash.
     """
 
+    _shared: ClassVar[dict[Path, HiScore]] = {}
+
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.record = self._load()
         self.best = self.record
+
+    @classmethod
+    def shared(cls, path: Path) -> HiScore:
+        """The one HiScore of this session for ``path``, so views side by side (a race)
+        show the same HI-SCORE."""
+        if path not in cls._shared:
+            cls._shared[path] = cls(path)
+        return cls._shared[path]
 
     def _load(self) -> int:
         if self.path is None:
@@ -212,10 +222,10 @@ class InvadersView(View):
     Args:
         env: the env to read.
         assets: the app's asset loader (sounds).
-        hiscore: the HI-SCORE shown and kept; default :class:`HiScore` at
-            :func:`default_hiscore_path`. The score of a game a person plays (the app
-            asks :meth:`held_action` for its input) is kept when the game ends or a new
-            one starts.
+        hiscore: the HI-SCORE shown and kept; default the session's shared
+            :class:`HiScore` at :func:`default_hiscore_path`. The score of a game a
+            person plays (the app asks :meth:`held_action` for its input) is kept when
+            the game ends or a new one starts.
     """
 
     game: ClassVar[str] = "invaders"
@@ -231,7 +241,7 @@ class InvadersView(View):
 
     def __init__(self, env: InvadersEnv, assets: Assets, *, hiscore: HiScore | None = None) -> None:
         super().__init__(env, assets)
-        self.hiscore = hiscore if hiscore is not None else HiScore(default_hiscore_path())
+        self.hiscore = hiscore if hiscore is not None else HiScore.shared(default_hiscore_path())
         self._art: _Art | None = None
         self._text = _Text()
         self._screens: dict[bool, pygame.Surface] = {}
