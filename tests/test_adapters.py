@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,23 @@ def test_spaces_and_masks_match_the_game(env_id: str, kwargs: dict[str, Any]) ->
         if terminated or truncated:
             assert not info["action_mask"].any()
             obs, info = env.reset()
+
+
+def test_adapters_load_pygame_only_to_render() -> None:
+    script = (
+        "import sys, gymnasium, games.adapters.gymnasium, games.adapters.pettingzoo\n"
+        "env = gymnasium.make('qarcade/TicTacToe-v0', opponent='minimax')\n"
+        "env.reset(seed=0); env.step(4)\n"
+        "print('pygame' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"
 
 
 def test_make_keyword_arguments_reach_the_game() -> None:
