@@ -149,6 +149,9 @@ def run_script(path: Path, extra_args: list[str], timeout: float, cpu: int | Non
         command = ["taskset", "-c", str(cpu), *command]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # Benchmarks that draw (view timings) need no screen or sound card.
+    env.setdefault("SDL_VIDEODRIVER", "dummy")
+    env.setdefault("SDL_AUDIODRIVER", "dummy")
     start = time.perf_counter()
     try:
         proc = subprocess.run(
