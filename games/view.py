@@ -91,9 +91,13 @@ class Overlay:
         q_for_obs: ask the agent for the Q-values of any observation (None if it cannot);
             for views that colour many states at once, like the gridworld's cells.
         label: who the numbers belong to, e.g. ``"tabular"``, for a legend.
-        cache: scratch space for a view to memoise per-agent work (the gridworld's value
-            table). The app makes a new Overlay whenever the agent's Q-values may have
-            changed (every frame while it learns), so a view never sees stale numbers.
+        cache: scratch space for a view to memoise work that depends only on the agent
+            (the gridworld's value of every cell, and the layer drawn from it). The app
+            hands every Overlay of the same unchanging agent the *same* dict (Play,
+            Versus, Watch: the agent does not learn there), and a fresh dict whenever
+            the agent's Q-values may have changed (every frame while it learns), so a
+            view computes per-agent work once and never shows stale numbers. Keys are
+            the view's own; include anything else the result depends on (the map).
     """
 
     q_values: np.ndarray | None = None

@@ -96,6 +96,8 @@ class Lane:
     step_credit: float = 0.0
     counted: bool = False
     overlay: Overlay | None = None
+    #: The overlay cache of this lane's fixed agent, shared by its overlays (games.view).
+    q_cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def mover(self) -> Agent | None:
@@ -430,6 +432,7 @@ class GameScene(Scene):
                 q_values=q,
                 q_for_obs=lambda obs: agent.q_values(obs),
                 label=self.opponent.kind if self.opponent else "",
+                cache=lane.q_cache,
             )
         return lane.overlay
 

@@ -219,9 +219,6 @@ class GridWorldView(View):
         self._scaled: dict[tuple[str, int], pygame.Surface] = {}
         self._board_key: tuple[Any, ...] = ()
         self._board: pygame.Surface | None = None
-        self._overlay_source: Overlay | None = None
-        self._overlay_key: tuple[Any, ...] = ()
-        self._overlay_surface: pygame.Surface | None = None
 
     @property
     def aspect(self) -> float:  # type: ignore[override]
@@ -292,9 +289,9 @@ class GridWorldView(View):
     def values(self, overlay: Overlay) -> tuple[np.ndarray, np.ndarray] | None:
         """``(value, greedy action)`` per cell from the overlay's agent, NaN / -1 on walls,
         pits and goals (nothing is decided there); None if the agent has no Q-values."""
-        cached = overlay.cache.get("gridworld")
-        if cached is not None:
-            return cached
+        key = ("gridworld-values", self.env.grid.tobytes())
+        if key in overlay.cache:
+            return overlay.cache[key]
         assert overlay.q_for_obs is not None
         env = self.env
         value = np.full((env.rows, env.cols), np.nan)
@@ -305,18 +302,18 @@ class GridWorldView(View):
                     continue
                 q = overlay.q_for_obs(env.obs_for_cell(r, c))
                 if q is None:
+                    overlay.cache[key] = None
                     return None
                 q = np.asarray(q, dtype=np.float64)
                 value[r, c] = np.max(q)
                 greedy[r, c] = int(np.argmax(q))
-        overlay.cache["gridworld"] = (value, greedy)
+        overlay.cache[key] = (value, greedy)
         return value, greedy
 
     def _overlay_layer(self, overlay: Overlay, cell: int) -> pygame.Surface | None:
-        key = (cell, self.env.grid.tobytes())
-        # Identity, not equality: a new Overlay means the agent may have changed.
-        if overlay is self._overlay_source and key == self._overlay_key:
-            return self._overlay_surface
+        key = ("gridworld-layer", cell, self.env.grid.tobytes())
+        if key in overlay.cache:
+            return overlay.cache[key]
         result = self.values(overlay)
         if result is None:
             return None
@@ -339,7 +336,7 @@ class GridWorldView(View):
                 if font is not None:
                     text = font.render(f"{value[r, c]:.2f}", True, (255, 255, 255))
                     layer.blit(text, text.get_rect(midbottom=(box.centerx, box.bottom - 2)))
-        self._overlay_source, self._overlay_key, self._overlay_surface = overlay, key, layer
+        overlay.cache[key] = layer
         return layer
 
     @staticmethod
