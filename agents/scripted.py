@@ -50,7 +50,7 @@ _BOMB_FALL = rules.BOMB_SPEED / rules.BOMB_PERIOD
 #: touch, plus a safety margin.
 _CLEARANCE = (rules.PLAYER_WIDTH + rules.BOMB_WIDTH) / 2 + 3
 #: Only bombs this close in time (ticks) are worth dodging.
-_HORIZON = 45
+_HORIZON = 70
 _MIN_X = rules.PLAYER_MIN_X + rules.PLAYER_WIDTH // 2
 _MAX_X = rules.PLAYER_MAX_X + rules.PLAYER_WIDTH // 2
 _MOVE_ACTIONS = {(-1, False): LEFT, (0, False): NOOP, (1, False): RIGHT}
@@ -97,7 +97,9 @@ class ScriptedInvadersAgent(Agent):
     @staticmethod
     def _danger(obs: np.ndarray, x: float, move: int) -> float:
         """How threatening the bombs are if the cannon keeps moving ``move`` until each
-        bomb reaches its row: the sum, over bombs that would touch it, of 1 / time."""
+        bomb reaches its row: over the bombs that would come too close, the sum of how
+        much too close (0..1) divided by the time left, so that even where no move is
+        safe, the one that gains most room wins."""
         total = 0.0
         for i in range(NEAREST_BOMBS):
             base = F_BOMBS + i * BOMB_FEATURES
@@ -116,5 +118,5 @@ class ScriptedInvadersAgent(Agent):
             lo, hi = min(near, far), max(near, far)
             gap = 0.0 if lo <= bomb_x <= hi else min(abs(bomb_x - lo), abs(bomb_x - hi))
             if gap < _CLEARANCE:
-                total += 1.0 / (1.0 + t_hit)
+                total += (1.0 - gap / _CLEARANCE) / (1.0 + t_hit)
         return total
