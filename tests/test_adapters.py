@@ -306,7 +306,7 @@ def test_our_dqn_learns_gymnasium_frozen_lake_through_the_reverse_adapter() -> N
         buffer_size=10_000,
         batch_size=64,
         learning_starts=200,
-        train_frequency=1,
+        train_frequency=2,
         target_network_frequency=100,
         gamma=gamma,
         exploration_fraction=0.5,
