@@ -198,15 +198,22 @@ def fit_rect(outer: pygame.Rect, aspect: float, margin: int = 0) -> pygame.Rect:
     return rect
 
 
-def heat_colour(value: float, low: float, high: float) -> tuple[int, int, int]:
-    """A colour for ``value`` on a diverging scale: red for ``low``, dark for the middle,
+#: The middle of :func:`heat_colour`'s scale on dark boards, and on light ones.
+HEAT_MID_DARK = (40, 44, 56)
+HEAT_MID_LIGHT = (240, 200, 70)
+
+
+def heat_colour(
+    value: float, low: float, high: float, mid: tuple[int, int, int] = HEAT_MID_DARK
+) -> tuple[int, int, int]:
+    """A colour for ``value`` on a diverging scale: red for ``low``, ``mid`` half-way,
     green for ``high`` (NaN or an empty range gives grey). Used by every Q overlay, so the
-    same colour means the same thing in every game."""
+    same colour means the same thing in every game; pass :data:`HEAT_MID_LIGHT` where
+    the board underneath is light and a dark middle would look like a shadow."""
     if not np.isfinite(value) or high <= low:
         return (90, 90, 90)
     t = (value - low) / (high - low) * 2.0 - 1.0  # -1 .. 1
     t = float(np.clip(t, -1.0, 1.0))
-    mid = (40, 44, 56)
     end = (64, 200, 96) if t >= 0 else (220, 64, 64)
     s = abs(t)
     return (

@@ -20,7 +20,7 @@ import pygame
 from games.core import Env
 from games.gridworld.env import DOWN, LEFT, RIGHT, UP, GridWorldEnv
 from games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL
-from games.view import Overlay, View, heat_colour
+from games.view import HEAT_MID_LIGHT, Overlay, View, heat_colour
 
 PALETTE: dict[str, tuple[int, int, int]] = {
     "i": (150, 196, 226),  # ice
@@ -329,20 +329,24 @@ class GridWorldView(View):
             for c in range(cols):
                 if greedy[r, c] < 0:
                     continue
-                colour = heat_colour(value[r, c], low, high)
+                colour = heat_colour(value[r, c], low, high, HEAT_MID_LIGHT)
                 box = pygame.Rect(c * cell, r * cell, cell, cell)
-                layer.fill((*colour, 150), box.inflate(-2, -2))
-                self._draw_arrow(layer, box, int(greedy[r, c]))
-                if font is not None:
-                    text = font.render(f"{value[r, c]:.2f}", True, (255, 255, 255))
-                    layer.blit(text, text.get_rect(midbottom=(box.centerx, box.bottom - 2)))
+                layer.fill((*colour, 170), box.inflate(-2, -2))
+                if font is None:
+                    self._draw_arrow(layer, box, int(greedy[r, c]))
+                    continue
+                text = font.render(f"{value[r, c]:.2f}", True, (16, 20, 32))
+                layer.blit(text, text.get_rect(midbottom=(box.centerx, box.bottom - 2)))
+                above = pygame.Rect(box.left, box.top, box.width, box.height - text.get_height())
+                self._draw_arrow(layer, above, int(greedy[r, c]))
         overlay.cache[key] = layer
         return layer
 
     @staticmethod
     def _draw_arrow(layer: pygame.Surface, box: pygame.Rect, action: int) -> None:
+        """The greedy action's arrow, centred in ``box`` and scaled to its short side."""
         dx, dy = _DIRECTIONS[action]
-        size = box.width
+        size = min(box.width, box.height)
         points = [
             (box.centerx + (x * dx - y * dy) * size, box.centery + (x * dy + y * dx) * size)
             for x, y in _ARROW
