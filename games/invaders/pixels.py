@@ -182,10 +182,12 @@ def render_screen(state: InvadersState) -> np.ndarray:
 
 def render(state: InvadersState) -> np.ndarray:
     """The (FRAME_HEIGHT, FRAME_WIDTH) uint8 observation frame: the screen max-pooled."""
-    # Pairwise maxima over strided views: ~20x faster than ndarray.max over two axes.
-    rows = render_screen(state).reshape(FRAME_HEIGHT, DOWNSCALE, rules.SCREEN_WIDTH)
-    rows = np.maximum(np.maximum(rows[:, 0], rows[:, 1]), np.maximum(rows[:, 2], rows[:, 3]))
-    cells = rows.reshape(FRAME_HEIGHT, FRAME_WIDTH, DOWNSCALE)
-    return np.maximum(
-        np.maximum(cells[:, :, 0], cells[:, :, 1]), np.maximum(cells[:, :, 2], cells[:, :, 3])
-    )
+    # Maxima over strided views: ~20x faster than ndarray.max over two reshaped axes.
+    screen = render_screen(state)
+    rows = screen[0::DOWNSCALE]
+    for k in range(1, DOWNSCALE):
+        rows = np.maximum(rows, screen[k::DOWNSCALE])
+    frame = rows[:, 0::DOWNSCALE]
+    for k in range(1, DOWNSCALE):
+        frame = np.maximum(frame, rows[:, k::DOWNSCALE])
+    return frame

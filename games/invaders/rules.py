@@ -201,8 +201,8 @@ class Event:
 
     Kinds: ``shot_fired``, ``alien_killed`` (points), ``mystery_appeared``, ``mystery``
     (points), ``shot_missed``, ``shield_hit``, ``bomb_dropped``, ``bomb_ground``,
-    ``player_hit``, ``player_respawned``, ``march`` (points = the animation frame, for
-    the four-note beat), ``wave_cleared``, ``aliens_landed``, ``game_over``.
+    ``player_hit``, ``player_respawned``, ``march`` (the formation stepped: the beat),
+    ``wave_cleared`` (points = the wave cleared), ``aliens_landed``, ``game_over``.
     """
 
     kind: str
@@ -539,7 +539,7 @@ def _march(state: InvadersState, events: list[Event]) -> None:
         bottom += MARCH_DY
     else:
         state.formation_x += dx
-    events.append(Event("march", points=state.anim_frame))
+    events.append(Event("march"))
     if bottom > SHIELD_Y:
         _aliens_crush_shields(state)
     if bottom >= PLAYER_Y:
