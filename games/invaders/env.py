@@ -124,13 +124,16 @@ class InvadersEnv(Env):
     Arguments:
         preset: ``"arcade"`` (5 x 11 formation) or ``"small"`` (3 x 6, for fast training).
         rows, cols: override the preset's formation size (1..6 rows, 1..11 columns).
-        frame_skip: ticks of game time (60 per second) per step, the action repeated.
-        max_steps: steps before the episode is truncated; None for no limit.
+        frame_skip: ticks of game time (60 per second) per step, the action repeated
+            (fewer if the game ends within the step).
+        max_steps: steps before the episode is truncated (the default is ten minutes
+            of game time without frame skip); None for no limit.
         obs_mode: ``"features"`` or ``"pixels"``.
         frame_stack: frames per pixel observation.
         life_penalty: subtracted from the reward for each life lost (default 0).
 
-    The state the view draws is :attr:`state` (an :class:`rules.InvadersState`).
+    The state the view draws is :attr:`state` (an :class:`rules.InvadersState`); the
+    last step's events are also kept in :attr:`events`.
     """
 
     name: ClassVar[str] = "invaders"

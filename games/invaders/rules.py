@@ -14,7 +14,7 @@ What follows the arcade and where it is simpler:
   alternate with every step.
 - One player shot on screen at a time, 4 px a tick. It stops at an alien, the mystery
   ship, a shield (eroding it) or the top of the playfield. Shots and bombs pass each
-  other (the arcade lets them collide).
+  other (in the arcade they can collide).
 - Up to 3 bombs at once, falling 4 px every 3 ticks, always from the lowest living alien
   of a column: the "rolling" bomb from the column nearest the player, the other two from
   random columns. The reload time shortens as the score rises, as in the arcade.
@@ -197,7 +197,7 @@ class Explosion:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Something that happened during a tick, for rewards shaping, sounds and effects.
+    """Something that happened during a tick, for reward shaping, sounds and effects.
 
     Kinds: ``shot_fired``, ``alien_killed`` (points), ``mystery_appeared``, ``mystery``
     (points), ``shot_missed``, ``shield_hit``, ``bomb_dropped``, ``bomb_ground``,
