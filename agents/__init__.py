@@ -1,0 +1,32 @@
+"""Agents that play and learn: tabular Q, DQN, minimax, random and scripted players, the
+one training loop, evaluation and checkpoints.
+
+Importing this package is cheap and never imports torch or pygame: the DQN lives in
+:mod:`agents.dqn` and is imported only when asked for.
+"""
+
+from agents.base import Agent, Transition
+from agents.checkpoints import CheckpointError, load_agent, read_metadata
+from agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
+from agents.random_agent import RandomAgent
+from agents.schedules import EpsilonSchedule
+from agents.tabular import TabularConfig, TabularQAgent
+from agents.training import EpisodeStats, Trainer, TrainingMetrics
+
+__all__ = [
+    "Agent",
+    "CheckpointError",
+    "Discretiser",
+    "EpisodeStats",
+    "EpsilonSchedule",
+    "ExactDiscretiser",
+    "InvadersDiscretiser",
+    "RandomAgent",
+    "TabularConfig",
+    "TabularQAgent",
+    "Trainer",
+    "TrainingMetrics",
+    "Transition",
+    "load_agent",
+    "read_metadata",
+]

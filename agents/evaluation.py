@@ -1,0 +1,283 @@
+"""Evaluation: how good is an agent, in numbers a person can compare.
+
+- Two-player games: win / draw / loss against a fixed opponent in each seat
+  (:func:`play_matches`); for tic-tac-toe also the exact grade over every position and the
+  exhaustive never-loses check against perfect play (from :mod:`agents.minimax`).
+- Gridworld: success rate and mean return of the greedy policy over sampled episodes,
+  beside the exact optimum and the exact value of the agent's greedy policy
+  (:mod:`games.gridworld.solver`).
+- Invaders: mean score.
+
+Every ``evaluate_*`` function returns rows (dicts) for :func:`format_table`. Agents play
+greedily (``explore=False``) and learn nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from agents.base import Agent
+from games.core import Env, OptionError
+
+Row = dict[str, Any]
+#: Columns that hold fractions, printed as percentages.
+PERCENT_COLUMNS = ("win", "draw", "loss", "success", "optimal")
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """One evaluation episode: the agent's return, its outcome (two-player: +1/0/-1),
+    whether it reached a goal or the end of the game, and the env's final info."""
+
+    ret: float
+    outcome: int | None
+    steps: int
+    terminated: bool
+    info: dict[str, Any]
+
+
+def play_episode(
+    env: Env,
+    agent: Agent,
+    *,
+    opponent: Agent | None = None,
+    seat: int = 0,
+    seed: int | None = None,
+    max_steps: int | None = None,
+) -> EpisodeResult:
+    """Play one greedy episode; in two-player games ``agent`` takes ``seat`` and
+    ``opponent`` the other (the agent plays itself when ``opponent`` is None)."""
+    obs, info = env.reset(seed=seed)
+    ret, steps, done, terminated = 0.0, 0, False, False
+    while not done:
+        mover = env.current_player
+        player = agent if opponent is None or mover == seat else opponent
+        obs, _, terminated, truncated, info = env.step(player.act(obs, info["action_mask"]))
+        ret += info["rewards"][seat]
+        steps += 1
+        done = terminated or truncated or (max_steps is not None and steps >= max_steps)
+    outcome = None if env.num_players == 1 else (1 if ret > 0 else (-1 if ret < 0 else 0))
+    return EpisodeResult(ret, outcome, steps, terminated, info)
+
+
+def play_matches(
+    env: Env, agent: Agent, opponent: Agent, *, games: int, seed: int = 0
+) -> list[Row]:
+    """``games`` games in each seat against ``opponent``: one row per seat with the
+    win, draw and loss fractions."""
+    rows = []
+    for seat in range(env.num_players):
+        outcomes = [
+            play_episode(env, agent, opponent=opponent, seat=seat, seed=seed + 7919 * seat + i)
+            for i in range(games)
+        ]
+        counts = [sum(r.outcome == o for r in outcomes) for o in (1, 0, -1)]
+        rows.append(
+            {
+                "test": f"vs {opponent.name} as {seat_name(env, seat)}",
+                "games": games,
+                "win": counts[0] / games,
+                "draw": counts[1] / games,
+                "loss": counts[2] / games,
+            }
+        )
+    return rows
+
+
+def seat_name(env: Env, seat: int) -> str:
+    """How people call a seat: X / O in tic-tac-toe, else "seat N"."""
+    names = ("X", "O") if env.name == "tictactoe" else ()
+    return names[seat] if seat < len(names) else f"seat {seat}"
+
+
+def make_opponent(name: str, env: Env, *, seed: int | None = None) -> Agent:
+    """A fixed player by name: ``random``, ``minimax`` (tic-tac-toe) or ``scripted``
+    (Invaders)."""
+    if name == "random":
+        from agents.random_agent import RandomAgent
+
+        return RandomAgent(seed)
+    if name == "minimax":
+        if env.name != "tictactoe":
+            raise OptionError(f"minimax plays tic-tac-toe only, not {env.name}")
+        from agents.minimax import MinimaxAgent
+
+        return MinimaxAgent(seed=seed)
+    if name == "scripted":
+        if env.name != "invaders":
+            raise OptionError(f"the scripted player plays invaders only, not {env.name}")
+        from agents.scripted import ScriptedInvadersAgent
+
+        return ScriptedInvadersAgent()
+    raise OptionError(f"unknown opponent {name!r}; choose random, minimax or scripted")
+
+
+# ----------------------------------------------------------------- per game
+def evaluate_tictactoe(
+    env: Env,
+    agent: Agent,
+    *,
+    vs: Sequence[str] = ("random", "minimax"),
+    games: int = 500,
+    seed: int = 0,
+) -> list[Row]:
+    """Exact grade, the never-loses check, and matches against each of ``vs``."""
+    from agents import minimax
+
+    rows: list[Row] = []
+    grade = minimax.grade(agent)
+    rows.append(
+        {
+            "test": "exact grade: greedy move optimal",
+            "games": grade.positions,
+            "optimal": grade.fraction,
+        }
+    )
+    lost = minimax.losing_lines(agent)
+    rows.append({"test": "vs perfect play, every line", "games": "all", "loss": float(bool(lost))})
+    for name in vs:
+        rows += play_matches(
+            env, agent, make_opponent(name, env, seed=seed), games=games, seed=seed
+        )
+    return rows
+
+
+def evaluate_gridworld(env: Env, agent: Agent, *, games: int = 1000, seed: int = 0) -> list[Row]:
+    """Greedy success rate and mean return over ``games`` episodes, beside the exact
+    optimum and the exact value of the agent's greedy policy."""
+    from games.gridworld import solver
+
+    results = [play_episode(env, agent, seed=seed + i) for i in range(games)]
+    goal = float(env.goal_reward)  # type: ignore[attr-defined]
+    reached = [r.terminated and r.info["rewards"][0] == goal for r in results]
+    policy = solver.policy_of(env, lambda obs: agent.act(obs, np.ones(env.num_actions, bool)))
+    return [
+        {
+            "test": "greedy episodes",
+            "games": games,
+            "success": float(np.mean(reached)),
+            "return": float(np.mean([r.ret for r in results])),
+        },
+        {
+            "test": "greedy policy (exact)",
+            "games": "exact",
+            "success": solver.success_probability(env, policy),
+            "return": solver.policy_return(env, policy),
+        },
+        {
+            "test": "optimum (exact)",
+            "games": "exact",
+            "success": solver.success_probability(env),
+            "return": solver.optimal_return(env),
+        },
+    ]
+
+
+def mean_score(env: Env, agent: Agent, *, games: int, seed: int = 0) -> tuple[float, float]:
+    """Mean and standard deviation of the final ``info["score"]`` over ``games`` games."""
+    scores = [play_episode(env, agent, seed=seed + i).info["score"] for i in range(games)]
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def evaluate_invaders(
+    env: Env,
+    agent: Agent,
+    *,
+    vs: Sequence[str] = ("random", "scripted"),
+    games: int = 20,
+    seed: int = 0,
+) -> list[Row]:
+    """Mean score of ``agent`` and of each baseline in ``vs``, over the same seeds."""
+    import games as game_registry
+
+    # The baselines read the features vector, whatever the agent observes.
+    baseline_env = game_registry.make(env.name, **{**env.options, "obs_mode": "features"})
+    rows = []
+    players = [("agent", agent, env)]
+    players += [(n, make_opponent(n, env, seed=seed), baseline_env) for n in vs]
+    for name, player, player_env in players:
+        mean, std = mean_score(player_env, player, games=games, seed=seed)
+        rows.append({"test": f"{name} mean score", "games": games, "score": mean, "std": std})
+    return rows
+
+
+def evaluate(
+    env: Env,
+    agent: Agent,
+    *,
+    vs: Sequence[str] | None = None,
+    games: int | None = None,
+    seed: int = 0,
+) -> list[Row]:
+    """The evaluation that fits ``env``'s game (defaults per game when ``vs``/``games``
+    are None)."""
+    kwargs: dict[str, Any] = {"seed": seed}
+    if games is not None:
+        kwargs["games"] = games
+    if env.name == "tictactoe":
+        return evaluate_tictactoe(env, agent, vs=vs or ("random", "minimax"), **kwargs)
+    if env.name == "gridworld":
+        return evaluate_gridworld(env, agent, **kwargs)
+    if env.name == "invaders":
+        return evaluate_invaders(env, agent, vs=vs or ("random", "scripted"), **kwargs)
+    if env.num_players == 2:
+        return play_matches(env, agent, make_opponent("random", env, seed=seed), **kwargs)
+    results = [play_episode(env, agent, seed=seed + i) for i in range(kwargs.get("games", 100))]
+    return [
+        {
+            "test": "greedy episodes",
+            "games": len(results),
+            "return": float(np.mean([r.ret for r in results])),
+        }
+    ]
+
+
+def progress_score(env: Env) -> tuple[str, Callable[[Agent], float]] | None:
+    """A quick exact score to follow during training, as (label, score(agent)): the exact
+    grade in tic-tac-toe, the exact greedy return in the gridworld; None elsewhere."""
+    if env.name == "tictactoe":
+        from agents import minimax
+
+        return "exact grade (fraction optimal)", lambda agent: minimax.grade(agent).fraction
+    if env.name == "gridworld":
+        from games.gridworld import solver
+
+        all_legal = np.ones(env.num_actions, dtype=bool)
+
+        def greedy_return(agent: Agent) -> float:
+            policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))  # type: ignore[arg-type]
+            return solver.policy_return(env, policy)  # type: ignore[arg-type]
+
+        return "greedy return (exact)", greedy_return
+    return None
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    """Rows as an aligned text table; the fractions in :data:`PERCENT_COLUMNS` print as
+    percentages."""
+    if not rows:
+        return ""
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+
+    def cell(key: str, value: Any) -> str:
+        if isinstance(value, float):
+            return f"{100 * value:.1f}%" if key in PERCENT_COLUMNS else f"{value:.4g}"
+        return str(value)
+
+    table = [columns] + [[cell(k, row.get(k, "")) for k in columns] for row in rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
+    lines = [
+        "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w)
+            for i, (v, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in table
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

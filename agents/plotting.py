@@ -1,0 +1,92 @@
+"""Training records on disk: a CSV of per-episode metrics and a learning-curve PNG.
+
+The PNG is drawn with matplotlib's object API on an Agg canvas, so it works headless
+and never changes the process-wide matplotlib backend (the window may have its own).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: The CSV's columns, in order; missing values are written empty.
+CSV_COLUMNS = ("episode", "steps", "return", "outcome", "epsilon", "eval")
+
+
+def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> str:
+    """Write per-episode ``rows`` (keys from :data:`CSV_COLUMNS`) to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})
+    return str(path)
+
+
+def moving_average(values: Sequence[float], window: int) -> np.ndarray:
+    """The mean of the last ``window`` values at every point (shorter at the start)."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0:
+        return x
+    cumsum = np.concatenate([[0.0], np.cumsum(x)])
+    ends = np.arange(1, len(x) + 1)
+    starts = np.maximum(ends - window, 0)
+    return (cumsum[ends] - cumsum[starts]) / (ends - starts)
+
+
+def plot_learning_curve(
+    path: str | os.PathLike[str],
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    eval_label: str = "evaluation",
+    window: int = 100,
+) -> str:
+    """Draw the moving-average return (and win/draw/loss rates for two-player games,
+    and the periodic evaluation if any) against episodes; save as PNG at ``path``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    episodes = np.array([r["episode"] for r in rows], dtype=float)
+    evals = [(r["episode"], r["eval"]) for r in rows if r.get("eval") is not None]
+    outcomes = [r.get("outcome") for r in rows]
+    two_player = any(o is not None for o in outcomes)
+    panels = 1 + bool(evals)
+    fig = Figure(figsize=(7, 3.2 * panels), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(panels, 1, 1)
+    if two_player:
+        for value, label in ((1, "win"), (0, "draw"), (-1, "loss")):
+            hits = [float(o == value) for o in outcomes]
+            ax.plot(episodes, moving_average(hits, window), label=f"{label} rate (seat 1)")
+        ax.set_ylabel(f"rate, last {window} episodes")
+        ax.set_ylim(-0.02, 1.02)
+    else:
+        returns = [r["return"] for r in rows]
+        ax.plot(episodes, returns, color="0.8", linewidth=0.5, label="episode return")
+        ax.plot(episodes, moving_average(returns, window), label=f"mean of last {window}")
+        ax.set_ylabel("return")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3)
+    if evals:
+        ax2 = fig.add_subplot(panels, 1, 2, sharex=ax)
+        x, y = zip(*evals, strict=True)
+        ax2.plot(x, y, marker="o", markersize=3)
+        ax2.set_ylabel(eval_label)
+        ax2.grid(alpha=0.3)
+        ax2.set_xlabel("episode")
+    else:
+        ax.set_xlabel("episode")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    return str(path)
