@@ -27,6 +27,12 @@ from games.tictactoe import view as tttview
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Invaders keeps a person's hi-score on disk: keep the tests' away from the user's."""
+    monkeypatch.setenv("QARCADE_DATA_DIR", str(tmp_path / "data"))
+
+
 @pytest.fixture
 def app() -> Iterator[App]:
     window = App((800, 600), fps=0, audio=False)
@@ -213,6 +219,15 @@ def test_ttt_overlay_shows_minimax_values_on_empty_squares(app: App) -> None:
 
 
 # ----------------------------------------------------------------- gridworld
+def test_q_without_an_agent_says_how_to_get_hints(app: App, no_checkpoints: Path) -> None:
+    start(app, SceneConfig("gridworld", "play", "tabular", options={"map": "maze"}))
+    post_key(app, pygame.K_q)
+    assert "no hints: no pretrained tabular agent for gridworld" in messages(app)
+    scene = start(app, SceneConfig("gridworld", "watch", "random"))
+    post_key(app, pygame.K_q)
+    assert "random has no Q-values" in messages(app) and not scene.show_overlay
+
+
 def test_gridworld_arrow_keys_move_the_penguin_on_screen(app: App) -> None:
     scene = start(app, SceneConfig("gridworld", "play", options={"map": "maze"}))
     lane = scene.lanes[0]
@@ -412,6 +427,7 @@ COMMANDS = [
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "menu")
 def test_main_runs_n_frames_and_exits_0(command: list[str]) -> None:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    assert env["QARCADE_DATA_DIR"]  # set by the data_dir fixture
     result = subprocess.run(
         [sys.executable, "main.py", *command, "--frames", "20", "--fps", "0"],
         cwd=ROOT,

@@ -138,15 +138,18 @@ class GameScene(Scene):
 
     # ----------------------------------------------------------------- set-up
     def _opponent(self, config: SceneConfig) -> Opponent | None:
+        self.hint_error = "no hints: choose an agent under 'Hints from' in the menu (or --hints)"
         if config.agent is None:
             if config.mode == "play":
                 return None
             raise GameError(f"{config.mode} needs an agent; pick one with --agent")
         if config.mode == "play":
-            # Hints are optional: without the agent the game still plays, without overlay.
+            # Hints are optional: without the agent the game still plays, without overlay;
+            # why there are none is said when the person asks for them (Q).
             try:
                 return load_opponent(config.game, config.agent, config.options)
-            except GameError:
+            except GameError as error:
+                self.hint_error = f"no hints: {error}"
                 return None
         opponent, message = load_or_fallback(config.game, config.agent, config.options)
         if message:
@@ -346,8 +349,11 @@ class GameScene(Scene):
 
     def _toggle_overlay(self) -> None:
         if not self.has_q:
-            who = self.opponent.kind if self.opponent else "no agent"
-            self.app.message(f"{who} has no Q-values to show; pick a learner or minimax", 2.5)
+            if self.opponent is None:
+                self.app.message(self.hint_error)
+            else:
+                kind = self.opponent.kind
+                self.app.message(f"{kind} has no Q-values to show; pick a learner or minimax")
             return
         self.show_overlay = not self.show_overlay
 
