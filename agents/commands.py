@@ -289,6 +289,11 @@ def train_command(args: argparse.Namespace) -> int:
         rows,
         title=title,
         eval_label=scorer[0] if scorer else "evaluation",
+        outcome_labels=(
+            ("first player wins", "draws", "second player wins")
+            if trainer.self_play
+            else ("learner wins", "draws", "learner losses")
+        ),
     )
     memory = agent.memory_report()
     print(

@@ -2,7 +2,7 @@
 
 - Two-player games: win / draw / loss against a fixed opponent in each seat
   (:func:`play_matches`); for tic-tac-toe also the exact grade over every position and the
-  exhaustive never-loses check against perfect play (from :mod:`agents.minimax`).
+  exhaustive never-loses check against perfect play (from :mod:`agents.grading`).
 - Gridworld: success rate and mean return of the greedy policy over sampled episodes,
   beside the exact optimum and the exact value of the agent's greedy policy
   (:mod:`games.gridworld.solver`).
@@ -126,19 +126,27 @@ def evaluate_tictactoe(
     seed: int = 0,
 ) -> list[Row]:
     """Exact grade, the never-loses check, and matches against each of ``vs``."""
-    from agents import minimax
+    from agents.grading import grade_tictactoe, never_loses_vs_perfect
 
-    rows: list[Row] = []
-    grade = minimax.grade(agent)
-    rows.append(
+    grade = grade_tictactoe(agent)
+    rows: list[Row] = [
         {
             "test": "exact grade: greedy move optimal",
             "games": grade.positions,
             "optimal": grade.fraction,
         }
-    )
-    lost = minimax.losing_lines(agent)
-    rows.append({"test": "vs perfect play, every line", "games": "all", "loss": float(bool(lost))})
+    ]
+    _, records = never_loses_vs_perfect(agent)
+    for record in records:
+        rows.append(
+            {
+                "test": f"vs every perfect line as {seat_name(env, record.seat)}",
+                "games": record.games,
+                "win": record.wins / record.games,
+                "draw": record.draws / record.games,
+                "loss": record.losses / record.games,
+            }
+        )
     for name in vs:
         rows += play_matches(
             env, agent, make_opponent(name, env, seed=seed), games=games, seed=seed
@@ -240,9 +248,9 @@ def progress_score(env: Env) -> tuple[str, Callable[[Agent], float]] | None:
     """A quick exact score to follow during training, as (label, score(agent)): the exact
     grade in tic-tac-toe, the exact greedy return in the gridworld; None elsewhere."""
     if env.name == "tictactoe":
-        from agents import minimax
+        from agents.grading import grade_tictactoe
 
-        return "exact grade (fraction optimal)", lambda agent: minimax.grade(agent).fraction
+        return "exact grade (fraction optimal)", lambda agent: grade_tictactoe(agent).fraction
     if env.name == "gridworld":
         from games.gridworld import solver
 

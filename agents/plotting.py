@@ -47,10 +47,12 @@ def plot_learning_curve(
     *,
     title: str,
     eval_label: str = "evaluation",
+    outcome_labels: tuple[str, str, str] = ("win", "draw", "loss"),
     window: int = 100,
 ) -> str:
-    """Draw the moving-average return (and win/draw/loss rates for two-player games,
-    and the periodic evaluation if any) against episodes; save as PNG at ``path``."""
+    """Draw the moving-average return (for two-player games the rates of the three
+    outcomes, named by ``outcome_labels``), and the periodic evaluation if any, against
+    episodes; save as PNG at ``path``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -63,9 +65,9 @@ def plot_learning_curve(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(panels, 1, 1)
     if two_player:
-        for value, label in ((1, "win"), (0, "draw"), (-1, "loss")):
+        for value, label in zip((1, 0, -1), outcome_labels, strict=True):
             hits = [float(o == value) for o in outcomes]
-            ax.plot(episodes, moving_average(hits, window), label=f"{label} rate (seat 1)")
+            ax.plot(episodes, moving_average(hits, window), label=label)
         ax.set_ylabel(f"rate, last {window} episodes")
         ax.set_ylim(-0.02, 1.02)
     else:
