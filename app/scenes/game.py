@@ -51,6 +51,8 @@ WATCH_END_FRAMES: dict[str, int] = {"slow": 90, "normal": 60, "fast": 20, "max":
 MAX_SPEED_SECONDS = 0.008
 #: Frames an agent waits before its move in Versus, so the person sees it happen.
 AGENT_DELAY_FRAMES = 24
+#: Games whose return is a points score, shown as a whole number.
+SCORE_GAMES = frozenset({"invaders"})
 #: Frames between an agent's moves in a turn-based race (the gridworld).
 RACE_AGENT_FRAMES = 15
 
@@ -286,13 +288,20 @@ class GameScene(Scene):
             self.returns.pop()
         lane.counted = False
 
+    def format_return(self, value: float, *, bare: bool = False) -> str:
+        """A return for the HUD: ``score 130`` in games that count points (Invaders),
+        else ``return 0.87``; ``bare`` leaves the word out."""
+        if self.config.game in SCORE_GAMES:
+            return f"{value:.0f}" if bare else f"score {value:.0f}"
+        return f"{value:.2f}" if bare else f"return {value:.2f}"
+
     def tally_text(self) -> str:
         """The running score for the top bar."""
         if self.lanes[0].env.num_players == 1 and len(self.lanes) == 1:
             if not self.returns:
                 return ""
             recent = self.returns[-100:]
-            return f"games {len(self.returns)} · mean {format_return(float(np.mean(recent)))}"
+            return f"games {len(self.returns)} · mean {self.format_return(float(np.mean(recent)))}"
         order: list[str]
         if len(self.lanes) == 2:
             order = ["You", self.lanes[1].label, "ties"]
@@ -470,7 +479,7 @@ class GameScene(Scene):
         for lane in self.lanes:
             lane.view.draw(surface, lane.rect, self.overlay_for(lane))
             if len(self.lanes) > 1:
-                score = f"{lane.label} · {format_return(lane.episode_return)}"
+                score = f"{lane.label} · {self.format_return(lane.episode_return)}"
                 where = (lane.rect.centerx, lane.rect.top - size // 4)
                 hud.text(surface, score, where, size, colours.TEXT, "midbottom")
         self._draw_result(surface, board, size)
@@ -502,7 +511,7 @@ class GameScene(Scene):
             if all(lane.env.done for lane in self.lanes):
                 result = self._result(self.lanes[0])
                 title = {"ties": "Tie!", "You": "You win!"}.get(result, f"{result} wins")
-                you, agent = (format_return(x.episode_return, bare=True) for x in self.lanes)
+                you, agent = (self.format_return(x.episode_return, bare=True) for x in self.lanes)
                 hud.result(
                     surface, (board.centerx, y), board.width, title, f"{you} to {agent}", again
                 )
@@ -523,7 +532,7 @@ class GameScene(Scene):
             detail = ""
         else:
             title = lane.view.status() or "Game over"
-            detail = format_return(lane.episode_return)
+            detail = self.format_return(lane.episode_return)
         hud.result(surface, (board.centerx, y), board.width, title, detail, again)
 
     def _hints(self) -> list[str]:
@@ -567,11 +576,3 @@ def _is_confirm(event: pygame.event.Event) -> bool:
     if event.type == pygame.KEYDOWN:
         return event.key in (pygame.K_RETURN, pygame.K_KP_ENTER)
     return event.type == pygame.MOUSEBUTTONDOWN and event.button == 1
-
-
-def format_return(value: float, *, bare: bool = False) -> str:
-    """A return for the HUD: ``score 130`` for whole-number games (Invaders), else
-    ``return 0.87``; ``bare`` leaves the word out."""
-    if float(value).is_integer():
-        return f"{int(value)}" if bare else f"score {int(value)}"
-    return f"{value:.2f}" if bare else f"return {value:.2f}"
