@@ -1,0 +1,563 @@
+"""Deep Q-learning: the same Q-function as the table, approximated by a network.
+
+A double DQN (van Hasselt et al. 2016) in CleanRL's shape, with the masks and the
+self-play sign that board games need. For a sampled batch of transitions::
+
+    a*     = argmax over legal a' of Q_online(s', a')      (next_mask: illegal a' excluded)
+    target = r + gamma * b * Q_target(s', a*)
+             b = 0 if the game ended, -1 if s' is the opponent's view (flip), +1 otherwise
+    loss   = Huber(Q_online(s, a), target)
+
+then a gradient step (clipped to ``max_grad_norm``) and, every
+``target_network_frequency`` steps, ``target <- tau * online + (1 - tau) * target`` (a
+hard copy when ``tau == 1``). ``b = -1`` is negamax, as in the tabular agent: in a
+zero-sum game the opponent's best is our worst.
+
+Acting never picks an illegal action, exploring or not. Transitions go into a replay
+buffer preallocated in numpy (:mod:`agents.replay`); the networks are in
+:mod:`agents.networks`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from agents.base import Agent, Transition
+from agents.checkpoints import CheckpointError
+from agents.networks import MLP, FlatNetwork, build_network
+from agents.replay import ReplayBuffer
+from games.core import Env, OptionError
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass
+class DQNConfig:
+    """Hyperparameters of :class:`DQNAgent`, with CleanRL's names.
+
+    Attributes:
+        learning_rate: Adam's step size.
+        buffer_size: transitions the replay buffer holds.
+        batch_size: transitions per gradient step.
+        learning_starts: transitions stored before the first gradient step.
+        train_frequency: a gradient step every this many transitions.
+        target_network_frequency: transitions between target-network updates.
+        tau: target update weight: 1.0 copies the online net, less is Polyak averaging.
+        gamma: discount factor of future rewards.
+        start_e: epsilon (probability of a random legal action) when training starts.
+        end_e: epsilon once the decay is over.
+        exploration_fraction: fraction of ``total_timesteps`` over which epsilon decays.
+        total_timesteps: the training budget in transitions (env steps of every seat).
+        max_grad_norm: gradients are scaled down to at most this global L2 norm.
+        hidden_sizes: widths of the MLP's hidden layers (the CNN uses the last one).
+        seed: seeds the weights, the replay sampling and the exploration.
+        device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
+        save_replay_buffer: checkpoints also hold the replay buffer, so a resumed run
+            continues exactly (large for pixel games).
+    """
+
+    learning_rate: float = 1e-3
+    buffer_size: int = 50_000
+    batch_size: int = 64
+    learning_starts: int = 1_000
+    train_frequency: int = 4
+    target_network_frequency: int = 500
+    tau: float = 1.0
+    gamma: float = 0.99
+    start_e: float = 1.0
+    end_e: float = 0.05
+    exploration_fraction: float = 0.5
+    total_timesteps: int = 100_000
+    max_grad_norm: float = 10.0
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    seed: int = 0
+    device: str = "auto"
+    save_replay_buffer: bool = False
+
+    def __post_init__(self) -> None:
+        self.hidden_sizes = tuple(self.hidden_sizes)
+        positive = ("buffer_size", "batch_size", "train_frequency", "target_network_frequency")
+        for name in (*positive, "total_timesteps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise OptionError(f"DQN {name} must be an integer >= 1, got {value!r}")
+        if not isinstance(self.learning_starts, int) or self.learning_starts < 0:
+            raise OptionError(
+                f"DQN learning_starts must be an integer >= 0, got {self.learning_starts!r}"
+            )
+        for name, low, high in (
+            ("tau", 0.0, 1.0),
+            ("gamma", 0.0, 1.0),
+            ("start_e", 0.0, 1.0),
+            ("end_e", 0.0, 1.0),
+            ("exploration_fraction", 0.0, 1.0),
+        ):
+            _check_range(name, getattr(self, name), low, high)
+        if not self.tau > 0.0:
+            raise OptionError("DQN tau must be > 0 (0 would freeze the target network)")
+        for name in ("learning_rate", "max_grad_norm"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
+                raise OptionError(f"DQN {name} must be a positive number, got {value!r}")
+        if not self.hidden_sizes or any(
+            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden_sizes
+        ):
+            raise OptionError(
+                f"DQN hidden_sizes must be one or more positive integers, got {self.hidden_sizes!r}"
+            )
+        if self.device not in DEVICES:
+            raise OptionError(
+                f"DQN device must be one of {', '.join(DEVICES)}, got {self.device!r}"
+            )
+
+    @classmethod
+    def for_game(cls, game: str, **overrides: Any) -> DQNConfig:
+        """Defaults that learn ``game`` well, with ``overrides`` on top.
+
+        Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
+        """
+        values = dict(GAME_DEFAULTS.get(game, {}))
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise OptionError(
+                f"unknown DQN setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
+            )
+        values.update(overrides)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-serialisable dict."""
+        values = dataclasses.asdict(self)
+        values["hidden_sizes"] = list(self.hidden_sizes)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> DQNConfig:
+        """The inverse of :meth:`to_dict`; unknown keys raise ``TypeError``."""
+        return cls(**values)
+
+
+#: Per-game settings that differ from :class:`DQNConfig`'s defaults; each learns its game
+#: within ``total_timesteps`` (see benchmarks/dqn_speed.py and benchmarks/dqn_games.py).
+GAME_DEFAULTS: dict[str, dict[str, Any]] = {
+    "gridworld": dict(
+        learning_rate=1e-3,
+        buffer_size=20_000,
+        batch_size=64,
+        learning_starts=500,
+        train_frequency=4,
+        target_network_frequency=250,
+        exploration_fraction=0.5,
+        total_timesteps=30_000,
+        hidden_sizes=(64, 64),
+    ),
+    "tictactoe": dict(
+        learning_rate=1e-3,
+        buffer_size=100_000,
+        batch_size=128,
+        learning_starts=1_000,
+        train_frequency=1,
+        target_network_frequency=500,
+        gamma=1.0,
+        end_e=0.2,
+        exploration_fraction=0.5,
+        total_timesteps=200_000,
+        hidden_sizes=(128, 128),
+    ),
+    "invaders": dict(
+        learning_rate=2.5e-4,
+        buffer_size=100_000,
+        batch_size=64,
+        learning_starts=5_000,
+        train_frequency=4,
+        target_network_frequency=1_000,
+        exploration_fraction=0.3,
+        total_timesteps=200_000,
+        hidden_sizes=(128, 128),
+    ),
+}
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when present, else CPU; ``"cuda"`` without CUDA raises."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise OptionError("device 'cuda' was asked for but no CUDA GPU is available; use cpu")
+    return torch.device(name)
+
+
+class DQNAgent(Agent):
+    """Double DQN with masked actions, a replay buffer and a target network.
+
+    Args:
+        observation_shape, observation_dtype: of the env's observations; uint8 frames
+            ``(frames, height, width)`` get a CNN, anything else an MLP.
+        num_actions: size of the action space.
+        config: hyperparameters (default: :class:`DQNConfig`).
+        game: the game's name, recorded in checkpoints.
+        game_options: the env's options, recorded in checkpoints.
+
+    Attributes:
+        epsilon: probability of a random legal action when exploring; the trainer sets it
+            from the config's schedule (:class:`~agents.schedules.EpsilonSchedule`), the
+            window's slider may set it directly.
+        steps: transitions learnt from so far.
+        train_steps: gradient steps taken so far.
+        online, target: the online and target networks.
+        buffer: the replay buffer.
+    """
+
+    name: ClassVar[str] = "dqn"
+    learns: ClassVar[bool] = True
+    checkpoint_suffix: ClassVar[str] = ".safetensors"
+
+    def __init__(
+        self,
+        observation_shape: tuple[int, ...],
+        observation_dtype: np.dtype,
+        num_actions: int,
+        config: DQNConfig | None = None,
+        *,
+        game: str = "",
+        game_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.config = config if config is not None else DQNConfig()
+        self.observation_shape = tuple(observation_shape)
+        self.observation_dtype = np.dtype(observation_dtype)
+        self.num_actions = num_actions
+        self.game = game
+        self.game_options = dict(game_options or {})
+        self.device = resolve_device(self.config.device)
+        self.epsilon = self.config.start_e
+        self.steps = 0
+        self.train_steps = 0
+
+        seed = self.config.seed
+        # Every random draw has its own seeded generator, none of them global: weights
+        # (torch), replay sampling (numpy) and exploration (Python's, a fraction of a
+        # numpy call's cost per draw).
+        generator = torch.Generator().manual_seed(seed)
+        self.rng = random.Random(seed)
+        self.buffer = ReplayBuffer(
+            self.config.buffer_size,
+            self.observation_shape,
+            self.observation_dtype,
+            num_actions,
+            np.random.default_rng(seed),
+        )
+        self.online = self._network(generator)
+        self.target = self._network(generator)
+        self.target.weights.requires_grad_(False)
+        with torch.no_grad():
+            self.target.weights.copy_(self.online.weights)
+        # One flat parameter (see agents.networks): the fused Adam kernel updates it in
+        # a single call.
+        self.optimizer = torch.optim.Adam(
+            [self.online.weights], lr=self.config.learning_rate, fused=True
+        )
+        # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
+        # copied into fixed device tensors): no allocation per step. The first tensor
+        # holds obs and next_obs stacked (see ReplayBuffer.empty_batch).
+        self._host_batch = self.buffer.empty_batch(self.config.batch_size)
+        host = self._host_batch
+        self._cpu_batch = tuple(
+            torch.from_numpy(a)
+            for a in (host.obs.base, host.actions, host.rewards, host.next_masks, host.bootstrap)
+        )
+        self._device_batch = (
+            self._cpu_batch
+            if self.device.type == "cpu"
+            else tuple(t.to(self.device) for t in self._cpu_batch)
+        )
+        # Acting one observation at a time in numpy is several times faster than a torch
+        # call for an MLP on the CPU (see MLP.numpy_forward).
+        self._numpy_acting = isinstance(self.online, MLP) and self.device.type == "cpu"
+
+    def _network(self, generator: torch.Generator) -> FlatNetwork:
+        network = build_network(
+            self.observation_shape,
+            self.observation_dtype,
+            self.num_actions,
+            self.config.hidden_sizes,
+            generator,
+        )
+        return network.to(self.device)
+
+    @classmethod
+    def for_env(
+        cls, env: Env, config: DQNConfig | None = None, *, seed: int | None = None
+    ) -> DQNAgent:
+        """An agent for ``env`` with its game's default config unless one is given;
+        ``seed``, if given, replaces the config's."""
+        config = config if config is not None else DQNConfig.for_game(env.name)
+        if seed is not None:
+            config = dataclasses.replace(config, seed=seed)
+        return cls(
+            env.observation_shape,
+            env.observation_dtype,
+            env.num_actions,
+            config,
+            game=env.name,
+            game_options=env.options,
+        )
+
+    # ----------------------------------------------------------------- live settings
+    @property
+    def learning_rate(self) -> float:
+        """Adam's step size; settable while learning (updates the optimizer)."""
+        return self.config.learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        value = float(value)
+        if not value > 0 or not math.isfinite(value):
+            raise OptionError(f"learning_rate must be a positive number, got {value!r}")
+        self.config.learning_rate = value
+        for group in self.optimizer.param_groups:
+            group["lr"] = value
+
+    # ----------------------------------------------------------------- acting
+    def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:
+        if explore and self.rng.random() < self.epsilon:
+            legal = np.flatnonzero(mask)
+            if len(legal) == 0:
+                raise ValueError("act() needs at least one legal action in mask")
+            return int(legal[int(self.rng.random() * len(legal))])
+        q = self._q(obs)
+        if not mask.all():
+            if not mask.any():
+                raise ValueError("act() needs at least one legal action in mask")
+            q = np.where(mask, q, -np.inf)
+        return int(q.argmax())
+
+    def q_values(self, obs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        q = self._q(obs).astype(np.float64)
+        if mask is not None:
+            q[~np.asarray(mask, dtype=bool)] = -np.inf
+        return q
+
+    def q_values_batch(self, obs: np.ndarray) -> np.ndarray:
+        """Q-values of a batch of observations ``(n, *observation_shape)`` -> ``(n, A)``."""
+        with torch.inference_mode():
+            x = torch.as_tensor(np.asarray(obs), device=self.device)
+            return self.online(x).float().cpu().numpy()
+
+    def _q(self, obs: np.ndarray) -> np.ndarray:
+        if self._numpy_acting:
+            return self.online.numpy_forward(obs)
+        with torch.inference_mode():
+            x = torch.as_tensor(obs, device=self.device).unsqueeze(0)
+            return self.online(x)[0].cpu().numpy()
+
+    # ----------------------------------------------------------------- learning
+    def learn(self, transition: Transition) -> dict[str, float]:
+        t = transition
+        self.buffer.add(t.obs, t.action, t.reward, t.next_obs, t.next_mask, t.terminated, t.flip)
+        self.steps += 1
+        config = self.config
+        if self.steps <= config.learning_starts:
+            return {}
+        metrics: dict[str, float] = {}
+        if self.steps % config.train_frequency == 0:
+            metrics = self._train_step()
+        if self.steps % config.target_network_frequency == 0:
+            self._update_target()
+        return metrics
+
+    def _train_step(self) -> dict[str, float]:
+        """One gradient step on a sampled batch; returns the loss and the mean Q."""
+        config = self.config
+        B = config.batch_size
+        self.buffer.sample(B, out=self._host_batch)
+        if self._device_batch is not self._cpu_batch:
+            for device_tensor, host_tensor in zip(self._device_batch, self._cpu_batch, strict=True):
+                device_tensor.copy_(host_tensor, non_blocking=True)
+        both_obs, actions, rewards, next_masks, bootstrap = self._device_batch
+
+        # obs and next_obs are the two halves of one array: one online forward for both.
+        q_all = self.online(both_obs)
+        q = q_all[:B].gather(1, actions.unsqueeze(1)).squeeze(1)
+        with torch.no_grad():
+            td_target = double_dqn_targets(
+                rewards, bootstrap, config.gamma, q_all[B:], self.target(both_obs[B:]), next_masks
+            )
+        loss = F.smooth_l1_loss(q, td_target)
+
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.online.weights, config.max_grad_norm)
+        self.optimizer.step()
+        self.train_steps += 1
+        # float() waits for the device; on a GPU that also guarantees the batch copies
+        # are done before the host arrays are refilled next step.
+        return {"loss": float(loss.detach()), "q_mean": float(q.detach().mean())}
+
+    def _update_target(self) -> None:
+        online, target = self.online.weights, self.target.weights
+        with torch.no_grad():
+            if self.config.tau == 1.0:
+                target.copy_(online)
+            else:
+                target.lerp_(online, self.config.tau)
+
+    # ----------------------------------------------------------------- reporting
+    def memory_report(self) -> dict[str, Any]:
+        weights = self.online.weights
+        return {
+            "kind": "network",
+            "parameters": weights.numel(),
+            "bytes": weights.numel() * weights.element_size(),
+            "replay_transitions": len(self.buffer),
+            "replay_capacity": self.buffer.capacity,
+            "replay_bytes": self.buffer.nbytes,
+        }
+
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.to_dict()
+
+    # ----------------------------------------------------------------- checkpoints
+    def to_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        arrays = {f"online.{k}": _numpy(v) for k, v in self.online.named_tensors()}
+        arrays.update({f"target.{k}": _numpy(v) for k, v in self.target.named_tensors()})
+        adam = self.optimizer.state.get(self.online.weights, {})
+        adam_step = 0
+        if adam:
+            arrays["adam.exp_avg"] = _numpy(adam["exp_avg"])
+            arrays["adam.exp_avg_sq"] = _numpy(adam["exp_avg_sq"])
+            adam_step = int(adam["step"])
+        if self.config.save_replay_buffer:
+            arrays.update(self.buffer.state_arrays("replay."))
+        meta = {
+            "game": self.game,
+            "game_options": self.game_options,
+            "config": self.config_dict(),
+            "observation_shape": list(self.observation_shape),
+            "observation_dtype": self.observation_dtype.str,
+            "num_actions": self.num_actions,
+            "epsilon": self.epsilon,
+            "dqn_steps": self.steps,
+            "train_steps": self.train_steps,
+            "adam_step": adam_step,
+            "rng_state": _python_rng_state(self.rng),
+            "replay_rng_state": self.buffer.rng.bit_generator.state,
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> DQNAgent:
+        config = DQNConfig.from_dict(meta["config"])
+        if config.device == "cuda" and not torch.cuda.is_available():
+            # Weights trained on a GPU load anywhere.
+            config = dataclasses.replace(config, device="auto")
+        agent = cls(
+            tuple(int(n) for n in meta["observation_shape"]),
+            np.dtype(meta["observation_dtype"]),
+            int(meta["num_actions"]),
+            config,
+            game=meta["game"],
+            game_options=meta["game_options"],
+        )
+        _load_weights(agent.online, arrays, "online.")
+        _load_weights(agent.target, arrays, "target.")
+        adam_step = int(meta.get("adam_step", 0))
+        if adam_step > 0:
+            size = agent.online.num_parameters
+            state = {}
+            for key in ("exp_avg", "exp_avg_sq"):
+                array = arrays.get(f"adam.{key}")
+                if array is None or array.shape != (size,) or array.dtype != np.float32:
+                    raise CheckpointError(
+                        f"optimizer state adam.{key} is missing or not ({size},) float32"
+                    )
+                state[key] = torch.from_numpy(array.copy()).to(agent.device)
+            state["step"] = torch.tensor(float(adam_step), device=agent.device)
+            agent.optimizer.state[agent.online.weights] = state
+        if any(key.startswith("replay.") for key in arrays):
+            agent.buffer.load_state_arrays(arrays, "replay.")
+        agent.epsilon = float(meta.get("epsilon", agent.epsilon))
+        agent.steps = int(meta.get("dqn_steps", 0))
+        agent.train_steps = int(meta.get("train_steps", 0))
+        if "rng_state" in meta:
+            agent.rng.setstate(_python_rng_from_json(meta["rng_state"]))
+        if "replay_rng_state" in meta:
+            agent.buffer.rng.bit_generator.state = meta["replay_rng_state"]
+        return agent
+
+
+def double_dqn_targets(
+    rewards: torch.Tensor,
+    bootstrap: torch.Tensor,
+    gamma: float,
+    next_q_online: torch.Tensor,
+    next_q_target: torch.Tensor,
+    next_masks: torch.Tensor,
+) -> torch.Tensor:
+    """The double-DQN targets of a batch: ``r + gamma * b * Q_target(s', a*)`` with
+    ``a* = argmax over legal a' of Q_online(s', a')``.
+
+    Args:
+        rewards: (B,) the rewards.
+        bootstrap: (B,) 0 where the game ended, -1 where ``s'`` is the opponent's view
+            (negamax), +1 otherwise (:class:`agents.replay.Batch`).
+        gamma: the discount.
+        next_q_online, next_q_target: (B, A) both networks' Q-values of ``s'``.
+        next_masks: (B, A) bool, the legal actions in ``s'``. A terminal ``s'`` has none:
+            its argmax is arbitrary and multiplied by ``b == 0``.
+    """
+    best = next_q_online.masked_fill(~next_masks, -torch.inf).argmax(1, keepdim=True)
+    return rewards + gamma * bootstrap * next_q_target.gather(1, best).squeeze(1)
+
+
+def _check_range(name: str, value: Any, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise OptionError(f"DQN {name} must be a number in [{low}, {high}], got {value!r}")
+
+
+def _numpy(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().cpu().numpy().copy()
+
+
+def _load_weights(network: FlatNetwork, arrays: dict[str, np.ndarray], prefix: str) -> None:
+    """Copy the ``prefix + name`` arrays into ``network``'s weights; raise
+    :class:`CheckpointError` on any missing, unexpected, misshapen or non-finite one."""
+    tensors = dict(network.named_tensors())
+    expected = {prefix + k for k in tensors}
+    found = {k for k in arrays if k.startswith(prefix)}
+    if found != expected:
+        missing = sorted(expected - found)
+        extra = sorted(found - expected)
+        raise CheckpointError(
+            f"the {prefix[:-1]} network's weights do not match this network "
+            f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})"
+        )
+    with torch.no_grad():
+        for name, tensor in tensors.items():
+            array = arrays[prefix + name]
+            if array.shape != tuple(tensor.shape) or array.dtype != np.float32:
+                raise CheckpointError(
+                    f"weight {prefix}{name} is {array.shape} {array.dtype}, "
+                    f"expected {tuple(tensor.shape)} float32"
+                )
+            if not np.isfinite(array).all():
+                raise CheckpointError(f"weight {prefix}{name} holds NaN or infinite values")
+            tensor.copy_(torch.from_numpy(array))
+
+
+def _python_rng_state(rng: random.Random) -> list[Any]:
+    version, state, gauss = rng.getstate()
+    return [version, list(state), gauss]
+
+
+def _python_rng_from_json(value: list[Any]) -> tuple[Any, ...]:
+    version, state, gauss = value
+    return (version, tuple(state), gauss)

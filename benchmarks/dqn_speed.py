@@ -1,0 +1,211 @@
+"""DQN training speed beside Stable-Baselines3's DQN, on the same gridworld, in one run.
+
+Both learners get the same network (an MLP with ReLU hidden layers), batch size, train
+frequency, target-network update, learning rate, buffer, discount, exploration schedule
+and gradient clipping; SB3 sees the gridworld through qarcade's Gymnasium adapter. Runs
+alternate (ours, SB3, ours, SB3, ...) so load on a shared machine hits both alike.
+For each run it prints:
+
+- training throughput in env steps per second (evaluation time excluded), and
+- wall time (and steps) until the greedy policy is first optimal: every ``--eval-every``
+  steps the greedy action of every cell is read off the Q-network and graded exactly by
+  :func:`games.gridworld.solver.policy_return` against :func:`optimal_return` (value
+  iteration over the env's dynamics). The clock stops while grading.
+
+    python benchmarks/dqn_speed.py [--map lake8] [--steps 30000] [--repeats 3]
+
+SB3 is a benchmark-only dependency (``pip install -e ".[bench]"``). Torch runs on one
+thread for both (faster for networks this small, and fair on a shared machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
+import torch
+
+import games
+from agents.dqn import DQNAgent, DQNConfig
+from agents.training import Trainer
+from games.gridworld.env import GridWorldEnv
+from games.gridworld.solver import optimal_return, policy_of, policy_return
+
+
+@dataclass
+class RunResult:
+    """One training run's numbers."""
+
+    learner: str
+    seed: int
+    steps: int
+    train_seconds: float
+    solved_step: int | None
+    solved_seconds: float | None
+    final_optimal: bool
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.train_seconds
+
+
+def shared_config(steps: int, seed: int) -> DQNConfig:
+    """Our gridworld defaults, which SB3 also gets, with the step budget and seed."""
+    return DQNConfig.for_game("gridworld", total_timesteps=steps, seed=seed, device="cpu")
+
+
+class Grader:
+    """Grades a greedy policy exactly and keeps the training clock stopped meanwhile."""
+
+    def __init__(self, map_name: str) -> None:
+        self.env: GridWorldEnv = games.make("gridworld", map=map_name)  # type: ignore[assignment]
+        self.optimum = optimal_return(self.env)
+        self.mask = np.ones(self.env.num_actions, dtype=bool)
+
+    def is_optimal(self, act: Callable[[np.ndarray], int]) -> bool:
+        policy = policy_of(self.env, act)
+        return abs(policy_return(self.env, policy) - self.optimum) < 1e-9
+
+
+def run_ours(map_name: str, steps: int, seed: int, eval_every: int) -> RunResult:
+    grader = Grader(map_name)
+    env = games.make("gridworld", map=map_name)
+    agent = DQNAgent.for_env(env, shared_config(steps, seed))
+    trainer = Trainer(env, agent, seed=seed, steps=steps)
+
+    def act(obs: np.ndarray) -> int:
+        return agent.act(obs, grader.mask)
+
+    train_seconds, solved_step, solved_seconds = 0.0, None, None
+    while trainer.steps < steps:
+        start = time.perf_counter()
+        trainer.run_steps(min(eval_every, steps - trainer.steps))
+        train_seconds += time.perf_counter() - start
+        if solved_step is None and grader.is_optimal(act):
+            solved_step, solved_seconds = trainer.steps, train_seconds
+    return RunResult(
+        "qarcade", seed, steps, train_seconds, solved_step, solved_seconds, grader.is_optimal(act)
+    )
+
+
+def run_sb3(map_name: str, steps: int, seed: int, eval_every: int) -> RunResult:
+    import gymnasium
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    import games.adapters.gymnasium  # noqa: F401  (registers the qarcade/ ids)
+
+    grader = Grader(map_name)
+    c = shared_config(steps, seed)
+    model = DQN(
+        "MlpPolicy",
+        gymnasium.make("qarcade/GridWorld-v0", map=map_name),
+        learning_rate=c.learning_rate,
+        buffer_size=c.buffer_size,
+        learning_starts=c.learning_starts,
+        batch_size=c.batch_size,
+        tau=c.tau,
+        gamma=c.gamma,
+        train_freq=c.train_frequency,
+        gradient_steps=1,
+        target_update_interval=c.target_network_frequency,
+        exploration_fraction=c.exploration_fraction,
+        exploration_initial_eps=c.start_e,
+        exploration_final_eps=c.end_e,
+        max_grad_norm=c.max_grad_norm,
+        policy_kwargs={"net_arch": list(c.hidden_sizes)},
+        seed=seed,
+        device="cpu",
+    )
+
+    def act(obs: np.ndarray) -> int:
+        with torch.no_grad():
+            return int(model.q_net(torch.as_tensor(obs).unsqueeze(0)).argmax())
+
+    class Clock(BaseCallback):
+        """Stops the clock for grading every ``eval_every`` steps."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.paused = 0.0
+            self.start = time.perf_counter()
+            self.solved_step: int | None = None
+            self.solved_seconds: float | None = None
+
+        def _on_step(self) -> bool:
+            if self.solved_step is None and self.num_timesteps % eval_every == 0:
+                pause = time.perf_counter()
+                if grader.is_optimal(act):
+                    self.solved_step = self.num_timesteps
+                    self.solved_seconds = pause - self.start - self.paused
+                self.paused += time.perf_counter() - pause
+            return True
+
+    clock = Clock()
+    model.learn(total_timesteps=steps, callback=clock)
+    train_seconds = time.perf_counter() - clock.start - clock.paused
+    return RunResult(
+        "sb3",
+        seed,
+        steps,
+        train_seconds,
+        clock.solved_step,
+        clock.solved_seconds,
+        grader.is_optimal(act),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--map", default="lake8", help="gridworld map (default lake8)")
+    parser.add_argument("--steps", type=int, default=None, help="training steps per run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per learner (seeds 0..)")
+    parser.add_argument("--eval-every", type=int, default=500, help="steps between gradings")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    steps = args.steps or DQNConfig.for_game("gridworld").total_timesteps
+    c = shared_config(steps, 0)
+    print(
+        f"gridworld {args.map}: {steps} steps per run; shared settings: MLP "
+        f"{list(c.hidden_sizes)}, batch {c.batch_size}, train every {c.train_frequency}, "
+        f"target every {c.target_network_frequency}, lr {c.learning_rate}, "
+        f"learning starts {c.learning_starts}, epsilon {c.start_e}->{c.end_e} over "
+        f"{c.exploration_fraction:.0%}; optimum {Grader(args.map).optimum:.2f}"
+    )
+    results: dict[str, list[RunResult]] = {"qarcade": [], "sb3": []}
+    for seed in range(args.repeats):
+        for run in (run_ours, run_sb3):
+            result = run(args.map, steps, seed, args.eval_every)
+            results[result.learner].append(result)
+            solved = (
+                f"optimal at step {result.solved_step} after {result.solved_seconds:.2f} s"
+                if result.solved_step is not None
+                else "never optimal"
+            )
+            print(
+                f"  {result.learner:8s} seed {seed}: {result.steps_per_second:7.0f} steps/s, "
+                f"{solved}; final policy {'optimal' if result.final_optimal else 'NOT optimal'}"
+            )
+    print("median over seeds:")
+    medians = {}
+    for learner, runs in results.items():
+        speed = statistics.median(r.steps_per_second for r in runs)
+        times = [r.solved_seconds for r in runs if r.solved_seconds is not None]
+        solve = statistics.median(times) if len(times) == len(runs) else None
+        medians[learner] = (speed, solve)
+        solve_text = f"{solve:.2f} s" if solve is not None else "not every run solved"
+        print(f"  {learner:8s} {speed:7.0f} steps/s, time to first optimal policy {solve_text}")
+    ours, sb3 = medians["qarcade"], medians["sb3"]
+    print(f"speed ratio qarcade / sb3: {ours[0] / sb3[0]:.2f}x")
+    if ours[1] is not None and sb3[1] is not None:
+        print(f"time-to-optimal ratio sb3 / qarcade: {sb3[1] / ours[1]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,399 @@
+"""DQN: masked acting, the double-DQN target by hand, a learning test that a broken
+target fails, the hand-written MLP backward against autograd, checkpoints (round trip,
+exact resume, every bad file) and the config's checks."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import agents.dqn as dqn
+import games
+from agents.checkpoints import CheckpointError, load_agent
+from agents.dqn import DQNAgent, DQNConfig, double_dqn_targets
+from agents.networks import CNN, MLP, _MLPFunction, build_network
+from agents.replay import ReplayBuffer
+from agents.training import Trainer
+from games.core import OptionError
+from games.gridworld.solver import value_iteration
+
+torch.set_num_threads(1)
+
+
+def small_config(**overrides: object) -> DQNConfig:
+    values: dict[str, object] = dict(
+        learning_rate=3e-3,
+        buffer_size=5_000,
+        batch_size=32,
+        learning_starts=100,
+        train_frequency=1,
+        target_network_frequency=100,
+        gamma=0.9,
+        exploration_fraction=0.5,
+        total_timesteps=3_000,
+        hidden_sizes=(32,),
+        seed=0,
+        device="cpu",
+    )
+    values.update(overrides)
+    return DQNConfig(**values)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- acting
+@pytest.mark.parametrize("explore", [False, True])
+def test_masked_action_is_never_illegal(explore: bool) -> None:
+    rng = np.random.default_rng(0)
+    agent = DQNAgent((5,), np.float32, 9, small_config(hidden_sizes=(16,)))
+    agent.epsilon = 0.5
+    for _ in range(2_000):
+        obs = rng.normal(size=5).astype(np.float32)
+        mask = rng.random(9) < rng.random()
+        if not mask.any():
+            mask[rng.integers(9)] = True
+        action = agent.act(obs, mask, explore=explore)
+        assert mask[action], (mask, action)
+
+
+def test_greedy_action_is_the_best_legal_q_value() -> None:
+    rng = np.random.default_rng(1)
+    agent = DQNAgent((5,), np.float32, 9, small_config(hidden_sizes=(16,)))
+    for _ in range(200):
+        obs = rng.normal(size=5).astype(np.float32)
+        mask = rng.random(9) < 0.5
+        mask[rng.integers(9)] = True
+        q = agent.q_values(obs, mask)
+        assert np.isneginf(q[~mask]).all()
+        assert agent.act(obs, mask) == int(np.argmax(q))
+        # The torch path (used on a GPU) agrees with the numpy one used on the CPU.
+        batch_q = agent.q_values_batch(obs[None])[0]
+        np.testing.assert_allclose(batch_q[mask], q[mask], rtol=1e-5, atol=1e-6)
+
+
+def test_act_without_a_legal_action_raises() -> None:
+    agent = DQNAgent((3,), np.float32, 4, small_config())
+    for explore in (False, True):
+        agent.epsilon = 1.0
+        with pytest.raises(ValueError, match="legal action"):
+            agent.act(np.zeros(3, np.float32), np.zeros(4, bool), explore=explore)
+
+
+def test_exploration_follows_epsilon() -> None:
+    agent = DQNAgent((3,), np.float32, 4, small_config())
+    obs, mask = np.zeros(3, np.float32), np.ones(4, bool)
+    greedy = agent.act(obs, mask)
+    agent.epsilon = 0.0
+    assert all(agent.act(obs, mask, explore=True) == greedy for _ in range(200))
+    agent.epsilon = 1.0
+    counts = np.bincount([agent.act(obs, mask, explore=True) for _ in range(4_000)], minlength=4)
+    assert counts.min() > 850  # uniform over the 4 legal actions
+
+
+# --------------------------------------------------------------------------- the target
+def test_double_dqn_target_by_hand() -> None:
+    """Four transitions with known Q-values: a plain one, one whose best next action is
+    illegal, a self-play one (flip) and a terminal one."""
+    gamma = 0.9
+    rewards = torch.tensor([1.0, 0.0, 0.5, -1.0])
+    bootstrap = torch.tensor([1.0, 1.0, -1.0, 0.0])
+    next_q_online = torch.tensor(
+        [
+            [0.1, 0.7, 0.3],  # best legal: 1
+            [9.0, 0.2, 0.4],  # 0 is best but illegal -> 2
+            [0.5, 0.6, 0.1],  # 1 illegal -> 0
+            [5.0, 6.0, 7.0],  # terminal: nothing legal
+        ]
+    )
+    next_q_target = torch.tensor(
+        [
+            [10.0, 2.0, 30.0],
+            [10.0, 20.0, 3.0],
+            [4.0, 50.0, 60.0],
+            [100.0, 100.0, 100.0],
+        ]
+    )
+    masks = torch.tensor(
+        [[True, True, True], [False, True, True], [True, False, True], [False, False, False]]
+    )
+    expected = [
+        1.0 + gamma * 2.0,  # the online net chooses, the target net values (not max 30)
+        0.0 + gamma * 3.0,
+        0.5 - gamma * 4.0,  # negamax: the opponent's value counts against the mover
+        -1.0,  # terminal: no bootstrap
+    ]
+    got = double_dqn_targets(rewards, bootstrap, gamma, next_q_online, next_q_target, masks)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+
+
+def test_replay_buffer_stores_the_bootstrap_sign() -> None:
+    buffer = ReplayBuffer(4, (2,), np.float32, 3, np.random.default_rng(0))
+    obs, mask = np.zeros(2, np.float32), np.ones(3, bool)
+    for terminated, flip in [(False, False), (False, True), (True, False), (True, True)]:
+        buffer.add(obs, 0, 0.0, obs, mask, terminated, flip)
+    np.testing.assert_array_equal(buffer.bootstrap, [1.0, -1.0, 0.0, 0.0])
+    buffer.add(obs + 1, 2, 3.0, obs, mask, False, False)  # overwrites the oldest
+    assert (buffer.pos, len(buffer), buffer.actions[0], buffer.obs[0, 0]) == (1, 4, 2, 1.0)
+
+
+def test_train_step_uses_the_masked_target() -> None:
+    """Through the agent: with every transition's next state allowing only action 2, the
+    loss the agent reports is the Huber loss against targets built from action 2."""
+    config = small_config(batch_size=8, learning_starts=0, train_frequency=1_000)
+    agent = DQNAgent((3,), np.float32, 3, config)
+    rng = np.random.default_rng(0)
+    only_two = np.array([False, False, True])
+    for _ in range(8):
+        obs = rng.normal(size=3).astype(np.float32)
+        nxt = rng.normal(size=3).astype(np.float32)
+        agent.buffer.add(obs, int(rng.integers(3)), float(rng.normal()), nxt, only_two, False, True)
+    agent.buffer.rng = np.random.default_rng(7)
+    replay = np.random.default_rng(7).integers(0, 8, size=8)
+    q = agent.q_values_batch(agent.buffer.obs[replay])[np.arange(8), agent.buffer.actions[replay]]
+    with torch.no_grad():
+        next_target = agent.target(torch.from_numpy(agent.buffer.next_obs[replay]))[:, 2].numpy()
+    expected_target = agent.buffer.rewards[replay] - config.gamma * next_target
+    diff = np.abs(q - expected_target)
+    huber = np.where(diff < 1, 0.5 * diff**2, diff - 0.5).mean()
+    metrics = agent._train_step()
+    assert metrics["loss"] == pytest.approx(huber, rel=1e-5)
+    assert metrics["q_mean"] == pytest.approx(q.mean(), rel=1e-5, abs=1e-6)
+
+
+# --------------------------------------------------------------------------- networks
+def test_mlp_backward_matches_autograd() -> None:
+    generator = torch.Generator().manual_seed(0)
+    mlp = MLP(6, (7, 5), 3)
+    mlp.reset_parameters(generator)
+    mlp = mlp.double()
+    x = torch.randn(4, 6, dtype=torch.float64, generator=generator)
+    assert torch.autograd.gradcheck(lambda w: _MLPFunction.apply(x, w, mlp), (mlp.weights,))
+
+
+def test_networks_for_each_observation_kind() -> None:
+    generator = torch.Generator().manual_seed(0)
+    mlp = build_network((2, 3, 3), np.float32, 9, (32, 16), generator)
+    assert isinstance(mlp, MLP)
+    assert mlp(torch.zeros(5, 2, 3, 3)).shape == (5, 9)
+    cnn = build_network((4, 64, 56), np.uint8, 6, (64,), generator)
+    assert isinstance(cnn, CNN)
+    frames = torch.randint(0, 256, (2, 4, 64, 56), dtype=torch.uint8)
+    assert cnn(frames).shape == (2, 6)
+    # Scaled inside the network: bytes in, the same as the floats / 255 through the layers.
+    names = [name for name, _ in cnn.named_tensors()]
+    assert names[0] == "convs.0.weight" and names[-1] == "head.1.bias"
+
+
+def test_seeded_weights_are_reproducible_and_the_global_rng_untouched() -> None:
+    state = torch.random.get_rng_state()
+    a = DQNAgent((4,), np.float32, 2, small_config(seed=3))
+    b = DQNAgent((4,), np.float32, 2, small_config(seed=3))
+    c = DQNAgent((4,), np.float32, 2, small_config(seed=4))
+    assert torch.equal(a.online.weights, b.online.weights)
+    assert not torch.equal(a.online.weights, c.online.weights)
+    assert torch.equal(a.online.weights, a.target.weights)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_learning_rate_is_live_in_the_optimizer() -> None:
+    agent = DQNAgent((4,), np.float32, 2, small_config())
+    agent.learning_rate = 0.123
+    assert agent.optimizer.param_groups[0]["lr"] == 0.123
+    assert agent.config.learning_rate == 0.123
+    with pytest.raises(OptionError):
+        agent.learning_rate = -1.0
+
+
+def test_polyak_and_hard_target_updates() -> None:
+    hard = DQNAgent((4,), np.float32, 2, small_config())
+    soft = DQNAgent((4,), np.float32, 2, small_config(tau=0.25))
+    for agent in (hard, soft):
+        with torch.no_grad():
+            agent.online.weights.fill_(1.0)
+            agent.target.weights.fill_(0.0)
+        agent._update_target()
+    assert torch.all(hard.target.weights == 1.0)
+    assert torch.allclose(soft.target.weights, torch.tensor(0.25))
+
+
+def test_memory_report() -> None:
+    agent = DQNAgent((16,), np.float32, 4, small_config(hidden_sizes=(8,), buffer_size=10))
+    report = agent.memory_report()
+    parameters = 16 * 8 + 8 + 8 * 4 + 4
+    assert report["kind"] == "network"
+    assert report["parameters"] == parameters and report["bytes"] == 4 * parameters
+    # obs + next_obs (16 float32 each), action int64, reward, bootstrap, 4-action mask.
+    assert report["replay_bytes"] == 10 * (2 * 64 + 8 + 4 + 4 + 4)
+
+
+# --------------------------------------------------------------------------- learning
+def train_lake4(config: DQNConfig) -> tuple[DQNAgent, games.Env]:
+    env = games.make("gridworld", map="lake4")
+    agent = DQNAgent.for_env(env, config)
+    Trainer(env, agent, seed=0, steps=config.total_timesteps).run_steps(config.total_timesteps)
+    return agent, env
+
+
+def greedy_is_optimal_everywhere(agent: DQNAgent, env: games.Env) -> bool:
+    """Whether the greedy action is optimal (by value iteration) in every cell where
+    there is something to decide."""
+    solution = value_iteration(env, gamma=agent.config.gamma)
+    q_star = solution.q.reshape(-1, 4)
+    decide = solution.policy.reshape(-1) >= 0
+    q = agent.q_values_batch(np.eye(len(q_star), dtype=np.float32))
+    greedy = q.argmax(axis=1)
+    optimal = q_star[np.arange(len(q_star)), greedy] >= q_star.max(axis=1) - 1e-9
+    return bool(optimal[decide].all())
+
+
+def test_learns_the_4x4_lake_optimally() -> None:
+    agent, env = train_lake4(small_config())
+    assert agent.train_steps == 3_000 - 100
+    assert greedy_is_optimal_everywhere(agent, env)
+
+
+def test_a_broken_target_fails_the_learning_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The learning test can fail: with the bootstrap sign flipped (the self-play target
+    applied to a one-player game) the greedy policy is not optimal."""
+
+    def wrong_sign(rewards, bootstrap, gamma, q_online, q_target, masks):  # type: ignore[no-untyped-def]
+        return double_dqn_targets(rewards, -bootstrap, gamma, q_online, q_target, masks)
+
+    monkeypatch.setattr(dqn, "double_dqn_targets", wrong_sign)
+    agent, env = train_lake4(small_config())
+    assert not greedy_is_optimal_everywhere(agent, env)
+
+
+def test_seeded_cpu_training_is_reproducible() -> None:
+    config = small_config(total_timesteps=600)
+    a, _ = train_lake4(config)
+    b, _ = train_lake4(small_config(total_timesteps=600))
+    assert torch.equal(a.online.weights, b.online.weights)
+
+
+# --------------------------------------------------------------------------- checkpoints
+def test_save_load_round_trip_gives_identical_q_values(tmp_path: Path) -> None:
+    agent, env = train_lake4(small_config(total_timesteps=500))
+    path = agent.save(str(tmp_path / "agent"))
+    assert path.endswith(".safetensors")
+    loaded = DQNAgent.load(path, game="gridworld")
+    assert isinstance(loaded, DQNAgent)
+    obs = np.eye(16, dtype=np.float32)
+    np.testing.assert_array_equal(loaded.q_values_batch(obs), agent.q_values_batch(obs))
+    for cell in range(16):
+        assert loaded.act(obs[cell], np.ones(4, bool)) == agent.act(obs[cell], np.ones(4, bool))
+    assert loaded.config == agent.config and loaded.steps == agent.steps
+    assert loaded.game_options == env.options
+
+
+def test_resumed_training_gives_identical_weights(tmp_path: Path) -> None:
+    """Train, save (with the replay buffer and the trainer's state), load, train on: the
+    weights equal those of the same run uninterrupted."""
+    config = small_config(total_timesteps=1_000, save_replay_buffer=True)
+
+    def trainer_for(agent: DQNAgent) -> Trainer:
+        return Trainer(games.make("gridworld", map="lake4"), agent, seed=0, steps=1_000)
+
+    whole = trainer_for(DQNAgent.for_env(games.make("gridworld", map="lake4"), config))
+    whole.run(episodes=60)
+
+    first = trainer_for(DQNAgent.for_env(games.make("gridworld", map="lake4"), config))
+    first.run(episodes=25)
+    path = first.agent.save(str(tmp_path / "a.safetensors"), training=first.state_dict())
+    agent = load_agent(path)
+    second = trainer_for(agent)  # type: ignore[arg-type]
+    second.load_state_dict(json.loads(json.dumps(first.state_dict())))
+    second.run(episodes=35)
+    assert second.steps == whole.steps
+    assert torch.equal(agent.online.weights, whole.agent.online.weights)  # type: ignore[attr-defined]
+    assert torch.equal(agent.target.weights, whole.agent.target.weights)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> str:
+    agent = DQNAgent.for_env(games.make("gridworld", map="lake4"), small_config())
+    return agent.save(str(tmp_path / "agent.safetensors"))
+
+
+def test_truncated_file_gives_a_clear_error(saved: str) -> None:
+    data = Path(saved).read_bytes()
+    for cut in (0, 5, 100, len(data) // 2, len(data) - 1):
+        Path(saved).write_bytes(data[:cut])
+        with pytest.raises(CheckpointError, match=r"truncated|corrupt|not a qarcade"):
+            DQNAgent.load(saved)
+
+
+def test_corrupt_header_gives_a_clear_error(saved: str) -> None:
+    data = bytearray(Path(saved).read_bytes())
+    data[12:20] = b"\xff" * 8
+    Path(saved).write_bytes(bytes(data))
+    with pytest.raises(CheckpointError):
+        DQNAgent.load(saved)
+
+
+def test_nan_weights_give_a_clear_error(saved: str) -> None:
+    data = bytearray(Path(saved).read_bytes())
+    (header_len,) = struct.unpack("<Q", data[:8])
+    data[-4:] = np.array([np.nan], dtype=np.float32).tobytes()  # the last weight
+    assert len(data) > 8 + header_len
+    Path(saved).write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="NaN"):
+        DQNAgent.load(saved)
+
+
+def test_foreign_weights_give_a_clear_error(tmp_path: Path, saved: str) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    # Another game.
+    with pytest.raises(CheckpointError, match="for 'gridworld', not 'tictactoe'"):
+        DQNAgent.load(saved, game="tictactoe")
+    # A plain safetensors file, not a qarcade checkpoint.
+    plain = tmp_path / "plain.safetensors"
+    save_file({"w": np.zeros(3, np.float32)}, str(plain))
+    with pytest.raises(CheckpointError, match="not a qarcade checkpoint"):
+        DQNAgent.load(str(plain))
+    # Weights of another shape under the right names (a network for another map).
+    with open(saved, "rb") as f:
+        (header_len,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(header_len))
+    arrays = load_file(saved)
+    arrays["online.layers.0.weight"] = np.zeros((32, 64), np.float32)
+    reshaped = tmp_path / "reshaped.safetensors"
+    save_file(arrays, str(reshaped), metadata=header["__metadata__"])
+    with pytest.raises(CheckpointError, match=r"online.layers.0.weight is \(32, 64\)"):
+        DQNAgent.load(str(reshaped))
+    # A weight missing.
+    arrays = load_file(saved)
+    del arrays["target.layers.1.bias"]
+    save_file(arrays, str(reshaped), metadata=header["__metadata__"])
+    with pytest.raises(CheckpointError, match=r"missing: target\.layers\.1\.bias"):
+        DQNAgent.load(str(reshaped))
+    # A tabular checkpoint asked for as a DQN one.
+    from agents.tabular import TabularQAgent
+
+    table = TabularQAgent.for_env(games.make("gridworld", map="lake4"))
+    npz = table.save(str(tmp_path / "table"))
+    with pytest.raises(CheckpointError, match="'tabular' agent, not a 'dqn'"):
+        DQNAgent.load(npz)
+
+
+# --------------------------------------------------------------------------- config
+def test_config_for_game_and_its_checks() -> None:
+    config = DQNConfig.for_game("tictactoe", learning_rate=0.01)
+    assert config.learning_rate == 0.01 and config.gamma == DQNConfig.for_game("tictactoe").gamma
+    assert DQNConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    with pytest.raises(OptionError, match="unknown DQN setting"):
+        DQNConfig.for_game("gridworld", learning_rat=0.1)
+    for bad in (
+        dict(batch_size=0),
+        dict(gamma=1.5),
+        dict(tau=0.0),
+        dict(device="tpu"),
+        dict(hidden_sizes=()),
+        dict(learning_rate=float("nan")),
+    ):
+        with pytest.raises(OptionError):
+            DQNConfig(**bad)  # type: ignore[arg-type]
