@@ -87,6 +87,8 @@ class Hud:
         alpha: int = 255,
     ) -> None:
         """A filled rounded box, translucent when ``alpha`` < 255."""
+        if rect.width <= 0 or rect.height <= 0:
+            return
         if alpha < 255:
             box = pygame.Surface(rect.size, pygame.SRCALPHA)
             pygame.draw.rect(box, (*colour[:3], alpha), box.get_rect(), border_radius=8)

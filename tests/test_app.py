@@ -389,6 +389,26 @@ def test_resized_window_keeps_the_board_inside_and_square(app: App) -> None:
         assert pixel(scene.lanes[0].view.board_rect(rect).move(3, 3).topleft) == tttview.BOARD
 
 
+@pytest.mark.parametrize("size", [(120, 90), (60, 500), (2000, 300)])
+def test_every_scene_draws_at_odd_window_sizes(app: App, size: tuple[int, int]) -> None:
+    pygame.display.set_mode(size, pygame.RESIZABLE)
+    app.push(MenuScene(app))
+    post_key(app, pygame.K_h, frames=2)
+    post_key(app, pygame.K_h)
+    configs = [
+        SceneConfig("tictactoe", "versus", "minimax"),
+        SceneConfig("gridworld", "versus", "random", options={"map": "cliff"}),
+        SceneConfig("gridworld", "watch", "random"),
+        SceneConfig("invaders", "versus", "scripted"),
+    ]
+    for config in configs:
+        app.push(GameScene(app, config))
+        app.message("a message long enough to need wrapping in a small window")
+        post_key(app, pygame.K_h, frames=3)
+        for lane in app.scene.lanes:
+            assert pygame.Rect((0, 0), size).contains(lane.rect) or min(size) < 100
+
+
 def test_no_audio_device_means_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise pygame.error("no audio device")
