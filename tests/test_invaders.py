@@ -375,6 +375,8 @@ def test_clearing_a_wave_starts_the_next() -> None:
         {"obs_mode": "rgb"},
         {"frame_stack": 0},
         {"life_penalty": -1},
+        {"life_penalty": float("nan")},
+        {"life_penalty": True},
     ],
 )
 def test_bad_options_raise(options: dict) -> None:
@@ -404,6 +406,22 @@ def test_observation_shapes_and_bounds(options: dict, shape: tuple, dtype: type)
         obs, _, _, _, info = env.step(int(rng.integers(6)))
     if options.get("obs_mode") != "pixels":
         assert len(inv.feature_names(env.cols)) == shape[0]
+
+
+def test_options_are_recorded_as_plain_values() -> None:
+    env = games.make("invaders", preset="small", rows=np.int64(2), max_steps=np.int32(9))
+    assert env.options == {
+        "preset": "small",
+        "rows": 2,
+        "cols": 6,
+        "frame_skip": 1,
+        "max_steps": 9,
+        "obs_mode": "features",
+        "frame_stack": 4,
+        "life_penalty": 0.0,
+    }
+    assert all(type(v) in (str, int, float) for v in env.options.values())
+    assert games.make("invaders", **env.options).observation_shape == env.observation_shape
 
 
 def test_actions() -> None:

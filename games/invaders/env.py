@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -160,18 +161,24 @@ class InvadersEnv(Env):
         default_rows, default_cols = PRESETS[preset]
         rows = default_rows if rows is None else rows
         cols = default_cols if cols is None else cols
-        _check_int("rows", rows, 1, rules.MAX_ROWS)
-        _check_int("cols", cols, 1, rules.MAX_COLS)
-        _check_int("frame_skip", frame_skip, 1, 64)
+        rows = _check_int("rows", rows, 1, rules.MAX_ROWS)
+        cols = _check_int("cols", cols, 1, rules.MAX_COLS)
+        frame_skip = _check_int("frame_skip", frame_skip, 1, 64)
         if max_steps is not None:
-            _check_int("max_steps", max_steps, 1, None)
+            max_steps = _check_int("max_steps", max_steps, 1, None)
         if obs_mode not in OBS_MODES:
             raise OptionError(
                 f"invaders: unknown obs_mode {obs_mode!r}; choose one of: {', '.join(OBS_MODES)}"
             )
-        _check_int("frame_stack", frame_stack, 1, 16)
-        if not isinstance(life_penalty, int | float) or life_penalty < 0:
-            raise OptionError(f"invaders: life_penalty must be a number >= 0, got {life_penalty!r}")
+        frame_stack = _check_int("frame_stack", frame_stack, 1, 16)
+        if (
+            isinstance(life_penalty, bool)
+            or not isinstance(life_penalty, int | float)
+            or not 0 <= life_penalty < math.inf
+        ):
+            raise OptionError(
+                f"invaders: life_penalty must be a finite number >= 0, got {life_penalty!r}"
+            )
         super().__init__(
             preset=preset,
             rows=rows,
@@ -365,7 +372,8 @@ _SHIELD_UNDER = [
 ]
 
 
-def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
+def _check_int(name: str, value: Any, low: int, high: int | None) -> int:
+    """``value`` as a plain int (options must be JSON-serialisable), or an OptionError."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | np.integer)
@@ -374,3 +382,4 @@ def _check_int(name: str, value: Any, low: int, high: int | None) -> None:
     ):
         bounds = f"{low}..{high}" if high is not None else f">= {low}"
         raise OptionError(f"invaders: {name} must be an integer {bounds}, got {value!r}")
+    return int(value)
