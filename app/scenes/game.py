@@ -9,8 +9,12 @@ agent's, and the better return wins.
 Everything advances per frame, not per second, so a headless run of N frames always does
 the same thing: agents wait a fixed number of frames before moving (so a person sees the
 move), and Watch speeds are steps per frame (Max steps for a fixed slice of each frame).
-Learn mode (a training loop between frames, a side panel) subclasses :class:`GameScene`
-and overrides :meth:`GameScene.update` and :meth:`GameScene.panel_width`.
+Learn mode (a training loop between frames, a side panel) can subclass
+:class:`GameScene`: override :meth:`GameScene.update` to advance the trainer for a slice
+of the frame, :meth:`GameScene.panel_width` and :meth:`GameScene.draw_panel` for the side
+panel, and give each lane a fresh ``q_cache`` dict (and ``overlay = None``) whenever the
+agent has learnt, so the overlays redraw from the new Q-values (see
+:class:`games.view.Overlay`).
 """
 
 from __future__ import annotations

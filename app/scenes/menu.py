@@ -180,6 +180,8 @@ class MenuScene(Scene):
         if config.mode == "learn":
             self.app.message("Learn mode is coming soon; try Watch to see a trained agent")
             return
+        if config.agent in ("tabular", "dqn"):
+            self._show_loading(config.agent)
         try:
             scene = GameScene(self.app, config)
         except GameError as error:
@@ -187,6 +189,20 @@ class MenuScene(Scene):
             return
         self.app.assets.play("ui_click")
         self.app.push(scene)
+
+    def _show_loading(self, agent: str) -> None:
+        """Say "loading" on screen before reading a checkpoint (the first DQN also imports
+        PyTorch, a second or two), so the window does not look hung."""
+        surface = pygame.display.get_surface()
+        area = surface.get_rect()
+        box = pygame.Rect(0, 0, area.width // 2, area.height // 8)
+        box.center = area.center
+        self.app.hud.panel(surface, box, alpha=240)
+        words = f"loading the {AGENT_TITLES[agent]} agent..."
+        size = self.app.hud.fit_text(words, box.width - 20, max(14, box.height // 3))
+        self.app.hud.text(surface, words, box.center, size, colours.TEXT, "center")
+        pygame.display.flip()
+        pygame.event.pump()
 
     # ----------------------------------------------------------------- drawing
     def draw(self, surface: pygame.Surface) -> None:
