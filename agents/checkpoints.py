@@ -280,6 +280,10 @@ def _parse_npz(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], str]:
             arrays = {key: npz[key] for key in npz.files}
     except Exception as error:
         raise _damaged(path, f"{type(error).__name__}: {error}") from error
+    # np.load hands back the raw bytes of a zip entry that is not a .npy file.
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise _damaged(path, f"entry {key!r} is not an array")
     meta_array = arrays.pop(META_KEY, None)
     if meta_array is None or meta_array.dtype != np.uint8 or meta_array.ndim != 1:
         raise CheckpointError(
