@@ -20,41 +20,72 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from agents.checkpoints import load_agent, read_metadata
+from agents.checkpoints import load_agent, load_arrays, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = 10
 
-# The child: a small real agent, saved in a loop; it reports each finished save.
+# The child saves version after version and reports each one it finished: a real
+# tabular agent as ``.npz`` (save_agent), or a network-sized array as ``.safetensors``
+# (save_arrays, the path DQN weights take).
 CHILD = """
 import sys
-import games
-from agents.checkpoints import save_agent
-from agents.tabular import TabularQAgent
-from agents.training import Trainer
+import numpy as np
+from agents.checkpoints import FORMAT, FORMAT_VERSION, save_agent, save_arrays
 
-env = games.make("tictactoe")
-agent = TabularQAgent.for_env(env, seed=0)
-Trainer(env, agent, seed=0, episodes=20).run()
-version = int(sys.argv[2])
+path, version = sys.argv[1], int(sys.argv[2])
+if path.endswith(".npz"):
+    import games
+    from agents.tabular import TabularQAgent
+    from agents.training import Trainer
+
+    env = games.make("tictactoe")
+    agent = TabularQAgent.for_env(env, seed=0)
+    Trainer(env, agent, seed=0, episodes=1000).run()
+else:
+    weights = np.zeros(64 * 1024, dtype=np.float32)
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "agent": "dqn",
+            "game": "gridworld", "game_options": {}, "config": {}}
 while True:
     version += 1
-    agent.table[:] = version
-    save_agent(sys.argv[1], agent, training={"steps": version})
+    if path.endswith(".npz"):
+        agent.table[:] = version
+        save_agent(path, agent, training={"steps": version})
+    else:
+        weights[:] = version
+        save_arrays(path, {"weights": weights}, dict(meta, steps=version))
     print(version, flush=True)
+    if sys.argv[3] == "die-mid-write":
+        # The next save dies at the worst moment: written, not yet renamed into place.
+        import os, signal
+        os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
-def start_saver(path: Path, first_version: int) -> subprocess.Popen[str]:
+def start_saver(path: Path, first_version: int, mode: str = "loop") -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), str(first_version)],
+        [sys.executable, "-c", CHILD, str(path), str(first_version), mode],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+def saved_version(path: Path) -> int:
+    """The version in the checkpoint at ``path``, checking that it is one whole save."""
+    if path.suffix == ".npz":
+        agent = load_agent(path)
+        version = read_metadata(path)["steps"]
+        assert np.all(agent.table == version), "table and metadata are from different saves"
+    else:
+        arrays, meta = load_arrays(path)
+        version = meta["steps"]
+        assert np.all(arrays["weights"] == version), "weights and metadata are from different saves"
+    return version
 
 
 def last_reported(child: subprocess.Popen[str], wait: float) -> int:
@@ -76,8 +107,9 @@ def last_reported(child: subprocess.Popen[str], wait: float) -> int:
         assert time.monotonic() < deadline, "the saver never finished a save"
 
 
-def test_a_checkpoint_killed_while_saving_always_loads(tmp_path: Path) -> None:
-    path = tmp_path / "agent.npz"
+@pytest.mark.parametrize("name", ["agent.npz", "weights.safetensors"])
+def test_a_checkpoint_killed_while_saving_always_loads(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
     rng = random.Random()
     version = 0
     outcomes = []
@@ -90,12 +122,28 @@ def test_a_checkpoint_killed_while_saving_always_loads(tmp_path: Path) -> None:
             child.send_signal(signal.SIGKILL)
             child.wait()
             child.stdout.close()
-        agent = load_agent(path)
-        saved = read_metadata(path)["steps"]
+        saved = saved_version(path)
         assert saved >= finished, "the kill lost a finished save"
-        assert np.all(agent.table == saved), "the table and the metadata are from different saves"
         strays = [p.name for p in tmp_path.iterdir() if p != path]
         assert len(strays) <= 1, f"temporary files pile up: {strays}"
         outcomes.append((finished, saved, len(strays)))
         version = saved
-    print(f"\n{KILLS} kills: (last finished save, version on disk, stray temp files) {outcomes}")
+    print(f"\n{name}, {KILLS} kills: (last save reported, version on disk, temp files) {outcomes}")
+
+
+@pytest.mark.parametrize("name", ["agent.npz", "weights.safetensors"])
+def test_kills_between_write_and_rename_keep_the_last_save_and_one_temp_file(
+    tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    version = 0
+    for _ in range(3):
+        child = start_saver(path, version, "die-mid-write")
+        assert child.stdout is not None
+        finished = int(child.stdout.readline())
+        assert child.wait(timeout=60) == -signal.SIGKILL
+        child.stdout.close()
+        assert saved_version(path) == finished == version + 1
+        strays = [p.name for p in tmp_path.iterdir() if p != path]
+        assert len(strays) <= 1, f"temporary files pile up: {strays}"
+        version = finished
