@@ -2,6 +2,7 @@
 
     python -m app.frametime                 # 600 frames per case, 960x720
     python -m app.frametime --frames 300 --size 1280x960
+    python -m app.frametime --fps 60        # throttled as in the window: is 60 held?
 
 Each case runs the real scenes with the clock unthrottled and records the *work* per
 frame (events, update, draw, flip: what must fit in 16.7 ms for 60 FPS), as wall-clock
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -61,6 +63,7 @@ def measure(app: App, config: SceneConfig, frames: int) -> dict[str, float]:
     real_get_pressed = pygame.key.get_pressed
     pygame.key.get_pressed = lambda: held  # type: ignore[assignment]
     keys = _TURN_KEYS.get(config.game, [])
+    start = time.perf_counter()
     try:
         for frame in range(frames):
             if config.mode == "play" and keys and frame % 10 == 0:
@@ -70,20 +73,27 @@ def measure(app: App, config: SceneConfig, frames: int) -> dict[str, float]:
             app.frame()
     finally:
         pygame.key.get_pressed = real_get_pressed  # type: ignore[assignment]
-    return app.stats.summary()
+    return app.stats.summary() | {"fps": frames / (time.perf_counter() - start)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=600, help="frames per case")
     parser.add_argument("--size", default="960x720", help="window size, WxH")
+    parser.add_argument(
+        "--fps",
+        type=int,
+        default=0,
+        help="hold this frame rate as the window does (0: unthrottled); the fps column "
+        "then says whether it was held",
+    )
     args = parser.parse_args(argv)
     width, height = (int(x) for x in args.size.lower().split("x"))
-    app = App((width, height), fps=0, audio=False)
+    app = App((width, height), fps=args.fps, audio=False)
     print(f"work per frame, {args.frames} frames, {width}x{height}, budget {BUDGET_MS:.1f} ms")
-    header = ("mean ms", "p95 ms", "max ms", "cpu mean", "cpu p95")
+    header = ("mean ms", "p95 ms", "max ms", "cpu mean", "cpu p95", "fps")
     print(f"{'case':16}" + "".join(f"{h:>10}" for h in header))
-    keys = ("mean_ms", "p95_ms", "max_ms", "cpu_mean_ms", "cpu_p95_ms")
+    keys = ("mean_ms", "p95_ms", "max_ms", "cpu_mean_ms", "cpu_p95_ms", "fps")
     for name, config in CASES:
         summary = measure(app, config, args.frames)
         print(f"{name:16}" + "".join(f"{summary[k]:10.2f}" for k in keys))
