@@ -88,7 +88,19 @@ class SceneConfig:
 
 @dataclass
 class Lane:
-    """One env on screen, its view and who plays each seat (None: a person)."""
+    """One env on screen, its view and who plays each seat (None: a person).
+
+    Attributes:
+        rect: where the view is drawn this frame (set by :meth:`GameScene.layout`).
+        episode_return: seat 0's rewards so far in this game.
+        last_rewards: every seat's reward of the last step (who won, at the end).
+        history: ``(snapshot, mover, episode_return)`` before each step, for undo.
+        wait: frames left before the agent moves (or, in Watch, before the next game).
+        step_credit: Watch: fractional steps owed at the current speed.
+        counted: the finished game is in the tally.
+        overlay: this step's overlay, rebuilt after every step.
+        q_cache: the overlay cache of this lane's fixed agent, shared by its overlays.
+    """
 
     env: Env
     view: View
@@ -102,7 +114,6 @@ class Lane:
     step_credit: float = 0.0
     counted: bool = False
     overlay: Overlay | None = None
-    #: The overlay cache of this lane's fixed agent, shared by its overlays (games.view).
     q_cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
