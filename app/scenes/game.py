@@ -34,7 +34,11 @@ from app.window import App, Scene
 from games.core import Env, GameError, StepResult
 from games.view import Overlay, View, fit_rect, view_class
 
-MODES: tuple[str, ...] = ("play", "versus", "watch", "learn")
+GAME_TITLES: dict[str, str] = {
+    "tictactoe": "Tic-tac-toe",
+    "gridworld": "Gridworld",
+    "invaders": "Invaders",
+}
 SPEEDS: tuple[str, ...] = ("slow", "normal", "fast", "max")
 #: Steps per frame at each Watch speed (None: as many as fit :data:`MAX_SPEED_SECONDS`).
 TURN_STEPS_PER_FRAME: dict[str, float | None] = {
@@ -192,8 +196,7 @@ class GameScene(Scene):
         return [lane([None], "You"), lane([agent], label)]
 
     def _title(self) -> str:
-        name = {"tictactoe": "Tic-tac-toe", "gridworld": "Gridworld", "invaders": "Invaders"}
-        game = name.get(self.config.game, self.config.game)
+        game = GAME_TITLES.get(self.config.game, self.config.game)
         env = self.lanes[0].env
         if getattr(env, "map_name", None):
             game += f" · {env.map_name}"
@@ -228,9 +231,10 @@ class GameScene(Scene):
             lane.wait = self._agent_wait(lane)
 
     def _agent_wait(self, lane: Lane) -> float:
-        if self.mode != "versus" or lane.has_person:
-            return AGENT_DELAY_FRAMES if lane.has_person else 0
-        return RACE_AGENT_FRAMES if not lane.view.realtime else 0
+        """Frames an agent waits before its next move in ``lane`` (only Versus waits)."""
+        if self.mode != "versus" or lane.view.realtime:
+            return 0
+        return AGENT_DELAY_FRAMES if lane.has_person else RACE_AGENT_FRAMES
 
     def _step(self, lane: Lane, action: int) -> StepResult:
         if self._undo_allowed(lane):

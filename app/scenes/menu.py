@@ -14,17 +14,12 @@ import pygame
 
 from app import hud as colours
 from app.players import AGENTS
-from app.scenes.game import SPEEDS, GameScene, SceneConfig
+from app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
 from app.window import App, Scene
 from games.core import GameError
 from games.gridworld.maps import shipped_maps
 from games.view import view_class
 
-GAME_TITLES: dict[str, str] = {
-    "tictactoe": "Tic-tac-toe",
-    "gridworld": "Gridworld",
-    "invaders": "Invaders",
-}
 MODE_TITLES: dict[str, str] = {
     "play": "Play",
     "versus": "Versus",
