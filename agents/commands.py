@@ -226,7 +226,12 @@ def train_command(args: argparse.Namespace) -> int:
     from agents.plotting import plot_learning_curve, write_csv
     from agents.training import Trainer
 
-    env = games.make(args.game, **game_options(args))
+    options = game_options(args)
+    if args.agent == "tabular":
+        from agents.tabular import TRAIN_ENV_OPTIONS
+
+        options = {**TRAIN_ENV_OPTIONS.get(args.game, {}), **options}
+    env = games.make(args.game, **options)
     agent = make_agent(
         args.agent,
         env,
