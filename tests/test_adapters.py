@@ -228,6 +228,17 @@ def test_pettingzoo_observations_are_from_each_agents_point_of_view() -> None:
 
 
 # --------------------------------------------------------------------------- learning
+@pytest.fixture
+def one_torch_thread() -> Any:
+    """Train on one thread (fixed seeds then give one result), and give the rest back."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def greedy_rollout(act: Any, env: Any, seed: int, gamma: float = 1.0) -> tuple[float, int]:
     """The (discounted) return and length of one greedy episode."""
     obs, info = env.reset(seed=seed)
@@ -241,14 +252,12 @@ def greedy_rollout(act: Any, env: Any, seed: int, gamma: float = 1.0) -> tuple[f
             return total, steps
 
 
-def test_stable_baselines3_dqn_learns_the_optimal_gridworld_policy() -> None:
+def test_stable_baselines3_dqn_learns_the_optimal_gridworld_policy(one_torch_thread: None) -> None:
     pytest.importorskip("stable_baselines3")
-    import torch
     from stable_baselines3 import DQN
 
     from games.gridworld.solver import optimal_return
 
-    torch.set_num_threads(1)
     env = gym_make("qarcade/GridWorld-v0", map="lake4")
     model = DQN(
         "MlpPolicy",
@@ -292,13 +301,12 @@ def frozen_lake_optimum(env: GymnasiumEnv, gamma: float) -> float:
     return float(v[0])
 
 
-def test_our_dqn_learns_gymnasium_frozen_lake_through_the_reverse_adapter() -> None:
-    import torch
-
+def test_our_dqn_learns_gymnasium_frozen_lake_through_the_reverse_adapter(
+    one_torch_thread: None,
+) -> None:
     from agents.dqn import DQNAgent, DQNConfig
     from agents.training import Trainer
 
-    torch.set_num_threads(1)
     gamma, steps = 0.95, 4_000
     env = GymnasiumEnv("FrozenLake-v1", is_slippery=False)
     config = DQNConfig(
