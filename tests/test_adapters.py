@@ -65,6 +65,16 @@ def test_check_env_passes(env_id: str, kwargs: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("env_id", "kwargs"), GYM_CONFIGS, ids=GYM_IDS)
+def test_stable_baselines3_env_checker_passes(env_id: str, kwargs: dict[str, Any]) -> None:
+    pytest.importorskip("stable_baselines3")
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    # Its warnings are advice for CNN policies (tic-tac-toe's 2x3x3 board looks like an
+    # image to it); failures raise.
+    sb3_check_env(gym_make(env_id, **kwargs).unwrapped, warn=False)
+
+
+@pytest.mark.parametrize(("env_id", "kwargs"), GYM_CONFIGS, ids=GYM_IDS)
 def test_spaces_and_masks_match_the_game(env_id: str, kwargs: dict[str, Any]) -> None:
     env = gym_make(env_id, **kwargs)
     game = env.unwrapped.game
