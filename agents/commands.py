@@ -83,6 +83,18 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the evaluation games")
     evaluate.set_defaults(handler=eval_command)
 
+    bench = subparsers.add_parser(
+        "bench",
+        help="run the benchmarks and print the results table",
+        description="Run benchmarks/report.py (every benchmark beside its anchor).",
+    )
+    bench.add_argument(
+        "report_args",
+        nargs=argparse.REMAINDER,
+        help="arguments for benchmarks/report.py, e.g. --only tabular_speed",
+    )
+    bench.set_defaults(handler=bench_command)
+
 
 def _add_game_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
@@ -380,3 +392,14 @@ def eval_command(args: argparse.Namespace) -> int:
     rows = evaluation.evaluate(env, agent, vs=args.vs, games=args.games, seed=args.seed)
     print(evaluation.format_table(rows))
     return 0
+
+
+# ----------------------------------------------------------------- bench
+def bench_command(args: argparse.Namespace) -> int:
+    """``python main.py bench``: run benchmarks/report.py in a subprocess."""
+    import subprocess
+
+    report = Path(__file__).resolve().parent.parent / "benchmarks" / "report.py"
+    if not report.exists():
+        raise OptionError(f"{report} is missing; benchmarks ship with the source checkout only")
+    return subprocess.call([sys.executable, str(report), *args.report_args])
