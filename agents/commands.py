@@ -284,6 +284,7 @@ def train_command(args: argparse.Namespace) -> int:
         }
         if scorer is not None and eval_every and stats.episode % eval_every == 0:
             row["eval"] = round(scorer[1](agent), 6)
+            trainer.metrics.evaluations.append((stats.episode, row["eval"]))
         rows.append(row)
         if args.save_every and stats.episode % args.save_every == 0:
             agent.save(str(checkpoint), training=trainer.state_dict())
@@ -356,6 +357,7 @@ def _train_loop(
 
 
 def _postfix(trainer: Any) -> str:
+    """The progress bar's readings: speed, epsilon, results, latest evaluation, loss."""
     metrics = trainer.metrics
     parts = [
         f"{metrics.episodes_per_second:,.0f} ep/s",
@@ -367,6 +369,8 @@ def _postfix(trainer: Any) -> str:
         parts.append(f"W/D/L {win:.0%}/{draw:.0%}/{loss:.0%}")
     elif metrics.returns and not metrics.outcomes:
         parts.append(f"return {metrics.mean_return():.3g}")
+    if metrics.evaluations:
+        parts.append(f"eval {metrics.evaluations[-1][1]:.4g}")
     loss = metrics.recent_loss()
     if loss is not None and math.isfinite(loss):
         parts.append(f"loss {loss:.3g}")

@@ -73,8 +73,8 @@ class TrainingMetrics:
         returns: the return of every finished episode.
         outcomes: the outcome (+1/0/-1) of every finished two-player episode.
         lengths: steps per finished episode.
-        losses: the latest learning metric per update (``loss`` for DQN, ``td_error``
-            for the table), most recent last, at most ``window`` of them.
+        losses: the latest learning metrics (``loss`` for DQN, ``td_error`` for the
+            table), most recent last; at least the last ``window`` are kept.
         window: how many recent episodes the moving averages cover.
     """
 
@@ -84,6 +84,9 @@ class TrainingMetrics:
         self.outcomes: list[int] = []
         self.lengths: list[int] = []
         self.losses: list[float] = []
+        #: (episode, score) of periodic evaluations, for whoever runs them (the CLI, the
+        #: window); the progress bar shows the latest.
+        self.evaluations: list[tuple[int, float]] = []
         self._clock_steps = 0
         self._clock_episodes = 0
         self._clock_time = time.perf_counter()
@@ -179,7 +182,10 @@ class Trainer:
         self.total_steps = steps
         self.schedule: EpsilonSchedule | None = (
             EpsilonSchedule.from_config(agent.config)
-            if all(hasattr(getattr(agent, "config", None), k) for k in ("start_e", "end_e"))
+            if all(
+                hasattr(getattr(agent, "config", None), k)
+                for k in ("start_e", "end_e", "exploration_fraction")
+            )
             else None
         )
         self.callbacks: list[EpisodeCallback] = []
