@@ -208,6 +208,7 @@ class TabularQAgent(Agent):
 
     @property
     def table(self) -> np.ndarray:
+        """The Q-table so far, ``(states met, num_actions)`` (a view)."""
         return self._table[: self.discretiser.num_rows]
 
     # ----------------------------------------------------------------- acting
@@ -247,6 +248,7 @@ class TabularQAgent(Agent):
         return ties[0] if len(ties) == 1 else ties[int(self.rng.random() * len(ties))]
 
     def _legal(self, mask: np.ndarray) -> list[int]:
+        """The legal actions of ``mask`` as a list (cached by the mask's bytes)."""
         key = mask.tobytes()
         legal = self._legal_cache.get(key)
         if legal is None:
