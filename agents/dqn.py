@@ -260,11 +260,7 @@ class DQNAgent(Agent):
         self.target.weights.requires_grad_(False)
         with torch.no_grad():
             self.target.weights.copy_(self.online.weights)
-        # One flat parameter (see agents.networks): the fused Adam kernel updates it in
-        # a single call.
-        self.optimizer = torch.optim.Adam(
-            [self.online.weights], lr=self.config.learning_rate, fused=True
-        )
+        self.optimizer = FlatAdam(self.online.weights, self.config.learning_rate)
         # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
         # copied into fixed device tensors): no allocation per step. The first tensor
         # holds obs and next_obs stacked (see ReplayBuffer.empty_batch).
@@ -323,8 +319,7 @@ class DQNAgent(Agent):
         if not value > 0 or not math.isfinite(value):
             raise OptionError(f"learning_rate must be a positive number, got {value!r}")
         self.config.learning_rate = value
-        for group in self.optimizer.param_groups:
-            group["lr"] = value
+        self.optimizer.lr = value
 
     # ----------------------------------------------------------------- acting
     def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:
@@ -348,14 +343,14 @@ class DQNAgent(Agent):
 
     def q_values_batch(self, obs: np.ndarray) -> np.ndarray:
         """Q-values of a batch of observations ``(n, *observation_shape)`` -> ``(n, A)``."""
-        with torch.inference_mode():
+        with torch.no_grad():
             x = torch.as_tensor(np.asarray(obs), device=self.device)
             return self.online(x).float().cpu().numpy()
 
     def _q(self, obs: np.ndarray) -> np.ndarray:
         if self._numpy_acting:
             return self.online.numpy_forward(obs)
-        with torch.inference_mode():
+        with torch.no_grad():
             x = torch.as_tensor(obs, device=self.device).unsqueeze(0)
             return self.online(x)[0].cpu().numpy()
 
@@ -393,9 +388,12 @@ class DQNAgent(Agent):
             )
         loss = F.smooth_l1_loss(q, td_target)
 
-        self.optimizer.zero_grad(set_to_none=True)
+        self.online.weights.grad = None
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.online.weights, config.max_grad_norm)
+        # clip_grad_norm_ for one tensor, without its per-call bookkeeping.
+        grad = self.online.weights.grad
+        norm = torch.linalg.vector_norm(grad)
+        grad.mul_((config.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
         self.optimizer.step()
         self.train_steps += 1
         # float() waits for the device; on a GPU that also guarantees the batch copies
@@ -429,12 +427,8 @@ class DQNAgent(Agent):
     def to_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {f"online.{k}": _numpy(v) for k, v in self.online.named_tensors()}
         arrays.update({f"target.{k}": _numpy(v) for k, v in self.target.named_tensors()})
-        adam = self.optimizer.state.get(self.online.weights, {})
-        adam_step = 0
-        if adam:
-            arrays["adam.exp_avg"] = _numpy(adam["exp_avg"])
-            arrays["adam.exp_avg_sq"] = _numpy(adam["exp_avg_sq"])
-            adam_step = int(adam["step"])
+        arrays["adam.exp_avg"] = _numpy(self.optimizer.exp_avg)
+        arrays["adam.exp_avg_sq"] = _numpy(self.optimizer.exp_avg_sq)
         if self.config.save_replay_buffer:
             arrays.update(self.buffer.state_arrays("replay."))
         meta = {
@@ -447,7 +441,7 @@ class DQNAgent(Agent):
             "epsilon": self.epsilon,
             "dqn_steps": self.steps,
             "train_steps": self.train_steps,
-            "adam_step": adam_step,
+            "adam_step": self.optimizer.steps,
             "rng_state": _python_rng_state(self.rng),
             "replay_rng_state": self.buffer.rng.bit_generator.state,
         }
@@ -469,19 +463,15 @@ class DQNAgent(Agent):
         )
         _load_weights(agent.online, arrays, "online.")
         _load_weights(agent.target, arrays, "target.")
-        adam_step = int(meta.get("adam_step", 0))
-        if adam_step > 0:
-            size = agent.online.num_parameters
-            state = {}
-            for key in ("exp_avg", "exp_avg_sq"):
-                array = arrays.get(f"adam.{key}")
-                if array is None or array.shape != (size,) or array.dtype != np.float32:
-                    raise CheckpointError(
-                        f"optimizer state adam.{key} is missing or not ({size},) float32"
-                    )
-                state[key] = torch.from_numpy(array.copy()).to(agent.device)
-            state["step"] = torch.tensor(float(adam_step), device=agent.device)
-            agent.optimizer.state[agent.online.weights] = state
+        size = agent.online.num_parameters
+        for key in ("exp_avg", "exp_avg_sq"):
+            array = arrays.get(f"adam.{key}")
+            if array is None or array.shape != (size,) or array.dtype != np.float32:
+                raise CheckpointError(
+                    f"optimizer state adam.{key} is missing or not ({size},) float32"
+                )
+            getattr(agent.optimizer, key).copy_(torch.from_numpy(array))
+        agent.optimizer.steps = int(meta.get("adam_step", 0))
         if any(key.startswith("replay.") for key in arrays):
             agent.buffer.load_state_arrays(arrays, "replay.")
         agent.epsilon = float(meta.get("epsilon", agent.epsilon))
@@ -492,6 +482,49 @@ class DQNAgent(Agent):
         if "replay_rng_state" in meta:
             agent.buffer.rng.bit_generator.state = meta["replay_rng_state"]
         return agent
+
+
+class FlatAdam:
+    """Adam (PyTorch's formulation and defaults) for one flat parameter vector.
+
+    ``torch.optim.Adam`` spends more time in per-call bookkeeping than in the update for
+    a network this small (and importing it pulls in ``torch._dynamo``, seconds at
+    start-up); on one vector (:class:`agents.networks.FlatNetwork`) the whole update is a
+    handful of tensor operations. The state is three plain values, saved in checkpoints.
+
+    Attributes:
+        lr: the learning rate, read at every step (settable while learning).
+        steps: updates done (for the bias corrections).
+        exp_avg, exp_avg_sq: the first and second moment estimates.
+    """
+
+    def __init__(
+        self,
+        param: torch.nn.Parameter,
+        lr: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        self.param = param
+        self.lr = lr
+        self.betas = betas
+        self.eps = eps
+        self.steps = 0
+        self.exp_avg = torch.zeros_like(param, requires_grad=False)
+        self.exp_avg_sq = torch.zeros_like(param, requires_grad=False)
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One update from ``param.grad``."""
+        grad = self.param.grad
+        beta1, beta2 = self.betas
+        self.steps += 1
+        self.exp_avg.lerp_(grad, 1.0 - beta1)
+        self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+        bias_correction1 = 1.0 - beta1**self.steps
+        bias_correction2_sqrt = math.sqrt(1.0 - beta2**self.steps)
+        denom = (self.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
+        self.param.addcdiv_(self.exp_avg, denom, value=-self.lr / bias_correction1)
 
 
 def double_dqn_targets(

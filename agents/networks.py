@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -88,11 +88,14 @@ class MLP(FlatNetwork):
         for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             specs += [(f"layers.{i}.weight", (n_out, n_in)), (f"layers.{i}.bias", (n_out,))]
         super().__init__(specs)
-        self._numpy_views: tuple[int, list[np.ndarray]] | None = None
+        self._cache: _ViewCache | None = None
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``obs`` (batch, *observation_shape), any real dtype -> Q (batch, num_actions)."""
-        return _MLPFunction.apply(obs.flatten(1).float(), self.weights, self)
+        x = obs.flatten(1).float()
+        if torch.is_grad_enabled():
+            return _MLPFunction.apply(x, self.weights, self)
+        return _layers_forward(self.cached_views().weights, x, None)
 
     def numpy_forward(self, obs: np.ndarray) -> np.ndarray:
         """Q-values of one observation, computed in numpy from CPU weights.
@@ -101,11 +104,7 @@ class MLP(FlatNetwork):
         microseconds where a torch call costs tens. It reads the weights through numpy
         views, so it always sees the current ones.
         """
-        pointer = self.weights.data_ptr()
-        if self._numpy_views is None or self._numpy_views[0] != pointer:
-            flat = self.weights.detach().numpy()
-            self._numpy_views = (pointer, [v.numpy() for v in self.views(torch.from_numpy(flat))])
-        views = self._numpy_views[1]
+        views = self.cached_views().numpy
         x = obs.reshape(-1).astype(np.float32, copy=False)
         last = len(views) - 2
         for i in range(0, len(views), 2):
@@ -113,6 +112,34 @@ class MLP(FlatNetwork):
             if i < last:
                 np.maximum(x, 0.0, out=x)
         return x
+
+    def cached_views(self) -> _ViewCache:
+        """The layer views of the weights and of a gradient buffer, made once: slicing
+        a dozen views per call would cost more than the small network's arithmetic. The
+        weights are updated in place, so the views stay valid until the storage moves
+        (``.to(device)``), which the cache notices."""
+        pointer = self.weights.data_ptr()
+        if self._cache is None or self._cache.pointer != pointer:
+            # Ordinary tensors even when first called under torch.inference_mode, so the
+            # training step may write into the gradient buffer later.
+            with torch.inference_mode(False):
+                weights = self.weights.detach()
+                grad = torch.empty_like(weights)
+                numpy = [v.numpy() for v in self.views(weights)] if not weights.is_cuda else []
+                self._cache = _ViewCache(
+                    pointer, self.views(weights), grad, self.views(grad), numpy
+                )
+        return self._cache
+
+
+class _ViewCache(NamedTuple):
+    """An MLP's layer views (see :meth:`MLP.cached_views`)."""
+
+    pointer: int
+    weights: list[torch.Tensor]
+    grad: torch.Tensor
+    grads: list[torch.Tensor]
+    numpy: list[np.ndarray]
 
 
 class _MLPFunction(torch.autograd.Function):
@@ -126,34 +153,42 @@ class _MLPFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, weights: torch.Tensor, mlp: MLP) -> torch.Tensor:
-        views = mlp.views(weights)
-        inputs = []
-        h = x
-        last = len(views) - 2
-        for i in range(0, len(views), 2):
-            inputs.append(h)
-            h = torch.addmm(views[i + 1], h, views[i].t())
-            if i < last:
-                h = h.relu_()
-        ctx.save_for_backward(weights, *inputs)
+        # ``weights`` is what autograd differentiates; the cached views alias it.
+        inputs: list[torch.Tensor] = []
+        q = _layers_forward(mlp.cached_views().weights, x, inputs)
+        ctx.save_for_backward(*inputs)
         ctx.mlp = mlp
-        return h
+        return q
 
     @staticmethod
     def backward(ctx: Any, grad_q: torch.Tensor) -> tuple[None, torch.Tensor, None]:
-        weights, *inputs = ctx.saved_tensors
-        views = ctx.mlp.views(weights)
-        grad = torch.empty_like(weights)
-        grad_views = ctx.mlp.views(grad)
+        inputs = ctx.saved_tensors
+        cache = ctx.mlp.cached_views()
+        views, grads = cache.weights, cache.grads
         g = grad_q
         for layer in reversed(range(len(inputs))):
             h = inputs[layer]
-            torch.mm(g.t(), h, out=grad_views[2 * layer])
-            torch.sum(g, 0, out=grad_views[2 * layer + 1])
+            torch.mm(g.t(), h, out=grads[2 * layer])
+            torch.sum(g, 0, out=grads[2 * layer + 1])
             if layer > 0:
                 # The layer's input is a ReLU output: zero exactly where the unit was off.
                 g = g.mm(views[2 * layer]).masked_fill_(h == 0, 0.0)
-        return None, grad, None
+        # A copy: the buffer is reused by the next backward, the result may be kept.
+        return None, cache.grad.clone(), None
+
+
+def _layers_forward(
+    views: list[torch.Tensor], x: torch.Tensor, inputs: list[torch.Tensor] | None
+) -> torch.Tensor:
+    """The MLP's layers on ``x``; appends each layer's input to ``inputs`` if given."""
+    last = len(views) - 2
+    for i in range(0, len(views), 2):
+        if inputs is not None:
+            inputs.append(x)
+        x = torch.addmm(views[i + 1], x, views[i].t())
+        if i < last:
+            x = x.relu_()
+    return x
 
 
 class CNN(FlatNetwork):

@@ -46,6 +46,7 @@ class RunResult:
     seed: int
     steps: int
     train_seconds: float
+    cpu_seconds: float
     solved_step: int | None
     solved_seconds: float | None
     final_optimal: bool
@@ -53,6 +54,10 @@ class RunResult:
     @property
     def steps_per_second(self) -> float:
         return self.steps / self.train_seconds
+
+    @property
+    def steps_per_cpu_second(self) -> float:
+        return self.steps / self.cpu_seconds
 
 
 def shared_config(steps: int, seed: int) -> DQNConfig:
@@ -82,15 +87,23 @@ def run_ours(map_name: str, steps: int, seed: int, eval_every: int) -> RunResult
     def act(obs: np.ndarray) -> int:
         return agent.act(obs, grader.mask)
 
-    train_seconds, solved_step, solved_seconds = 0.0, None, None
+    train_seconds, cpu_seconds, solved_step, solved_seconds = 0.0, 0.0, None, None
     while trainer.steps < steps:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         trainer.run_steps(min(eval_every, steps - trainer.steps))
         train_seconds += time.perf_counter() - start
+        cpu_seconds += time.process_time() - cpu_start
         if solved_step is None and grader.is_optimal(act):
             solved_step, solved_seconds = trainer.steps, train_seconds
     return RunResult(
-        "qarcade", seed, steps, train_seconds, solved_step, solved_seconds, grader.is_optimal(act)
+        "qarcade",
+        seed,
+        steps,
+        train_seconds,
+        cpu_seconds,
+        solved_step,
+        solved_seconds,
+        grader.is_optimal(act),
     )
 
 
@@ -134,27 +147,32 @@ def run_sb3(map_name: str, steps: int, seed: int, eval_every: int) -> RunResult:
         def __init__(self) -> None:
             super().__init__()
             self.paused = 0.0
+            self.cpu_paused = 0.0
             self.start = time.perf_counter()
+            self.cpu_start = time.process_time()
             self.solved_step: int | None = None
             self.solved_seconds: float | None = None
 
         def _on_step(self) -> bool:
             if self.solved_step is None and self.num_timesteps % eval_every == 0:
-                pause = time.perf_counter()
+                pause, cpu_pause = time.perf_counter(), time.process_time()
                 if grader.is_optimal(act):
                     self.solved_step = self.num_timesteps
                     self.solved_seconds = pause - self.start - self.paused
                 self.paused += time.perf_counter() - pause
+                self.cpu_paused += time.process_time() - cpu_pause
             return True
 
     clock = Clock()
     model.learn(total_timesteps=steps, callback=clock)
     train_seconds = time.perf_counter() - clock.start - clock.paused
+    cpu_seconds = time.process_time() - clock.cpu_start - clock.cpu_paused
     return RunResult(
         "sb3",
         seed,
         steps,
         train_seconds,
+        cpu_seconds,
         clock.solved_step,
         clock.solved_seconds,
         grader.is_optimal(act),
@@ -189,22 +207,30 @@ def main() -> None:
                 else "never optimal"
             )
             print(
-                f"  {result.learner:8s} seed {seed}: {result.steps_per_second:7.0f} steps/s, "
+                f"  {result.learner:8s} seed {seed}: {result.steps_per_second:7.0f} steps/s "
+                f"({result.steps_per_cpu_second:.0f} per CPU second), "
                 f"{solved}; final policy {'optimal' if result.final_optimal else 'NOT optimal'}"
             )
     print("median over seeds:")
     medians = {}
     for learner, runs in results.items():
         speed = statistics.median(r.steps_per_second for r in runs)
+        cpu_speed = statistics.median(r.steps_per_cpu_second for r in runs)
         times = [r.solved_seconds for r in runs if r.solved_seconds is not None]
         solve = statistics.median(times) if len(times) == len(runs) else None
-        medians[learner] = (speed, solve)
+        medians[learner] = (speed, cpu_speed, solve)
         solve_text = f"{solve:.2f} s" if solve is not None else "not every run solved"
-        print(f"  {learner:8s} {speed:7.0f} steps/s, time to first optimal policy {solve_text}")
+        print(
+            f"  {learner:8s} {speed:7.0f} steps/s ({cpu_speed:.0f} per CPU second), "
+            f"time to first optimal policy {solve_text}"
+        )
     ours, sb3 = medians["qarcade"], medians["sb3"]
-    print(f"speed ratio qarcade / sb3: {ours[0] / sb3[0]:.2f}x")
-    if ours[1] is not None and sb3[1] is not None:
-        print(f"time-to-optimal ratio sb3 / qarcade: {sb3[1] / ours[1]:.2f}x")
+    print(
+        f"speed ratio qarcade / sb3: {ours[0] / sb3[0]:.2f}x wall clock, "
+        f"{ours[1] / sb3[1]:.2f}x CPU time"
+    )
+    if ours[2] is not None and sb3[2] is not None:
+        print(f"time-to-optimal ratio sb3 / qarcade: {sb3[2] / ours[2]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import torch
 import agents.dqn as dqn
 import games
 from agents.checkpoints import CheckpointError, load_agent
-from agents.dqn import DQNAgent, DQNConfig, double_dqn_targets
+from agents.dqn import DQNAgent, DQNConfig, FlatAdam, double_dqn_targets
 from agents.networks import CNN, MLP, _MLPFunction, build_network
 from agents.replay import ReplayBuffer
 from agents.training import Trainer
@@ -201,10 +201,24 @@ def test_seeded_weights_are_reproducible_and_the_global_rng_untouched() -> None:
 def test_learning_rate_is_live_in_the_optimizer() -> None:
     agent = DQNAgent((4,), np.float32, 2, small_config())
     agent.learning_rate = 0.123
-    assert agent.optimizer.param_groups[0]["lr"] == 0.123
+    assert agent.optimizer.lr == 0.123
     assert agent.config.learning_rate == 0.123
     with pytest.raises(OptionError):
         agent.learning_rate = -1.0
+
+
+def test_flat_adam_matches_torch_adam() -> None:
+    generator = torch.Generator().manual_seed(0)
+    ours = torch.nn.Parameter(torch.randn(50, generator=generator))
+    theirs = torch.nn.Parameter(ours.detach().clone())
+    flat_adam = FlatAdam(ours, lr=0.01)
+    torch_adam = torch.optim.Adam([theirs], lr=0.01)
+    for _ in range(20):
+        grad = torch.randn(50, generator=generator)
+        ours.grad, theirs.grad = grad.clone(), grad.clone()
+        flat_adam.step()
+        torch_adam.step()
+    torch.testing.assert_close(ours.detach(), theirs.detach(), rtol=1e-5, atol=1e-7)
 
 
 def test_polyak_and_hard_target_updates() -> None:
