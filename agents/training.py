@@ -26,6 +26,7 @@ runs over the budget given to the trainer (``episodes`` or ``steps``); set
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -397,8 +398,21 @@ class Trainer:
 
     # ----------------------------------------------------------------- resuming
     def state_dict(self) -> dict[str, Any]:
-        """The trainer's counters and generator states, JSON-serialisable, for
-        checkpoints. Exact to resume from between episodes (:attr:`in_episode` False)."""
+        """Everything the trainer needs to continue a run, JSON-serialisable, for
+        checkpoints (:func:`agents.checkpoints.save_agent` stores it as
+        ``meta["training"]``; the agent saves its own table or weights, generators and
+        replay buffer).
+
+        It holds the step and episode counts (the epsilon schedule's position follows
+        from them and the budget), the budget, the env's random state
+        (:meth:`~games.core.Env.rng_state`, numbers drawn ahead included), the fixed
+        opponent's kind and generator, and the recent returns for the moving averages.
+
+        Exact only between episodes: ``in_episode`` records whether a game was under
+        way, and a run resumed from such a state starts a new episode (the unfinished
+        one is dropped; what the agent learnt from its moves is kept).
+        """
+        window = self.metrics.window
         state: dict[str, Any] = {
             "steps": self.steps,
             "episodes": self.episodes,
@@ -406,24 +420,99 @@ class Trainer:
             "total_episodes": self.total_episodes,
             "total_steps": self.total_steps,
             "in_episode": self.in_episode,
-            "env_rng": self.env.rng.bit_generator.state,
+            "env_random": self.env.rng_state(),
+            "opponent": None if self.opponent is None else self.opponent.name,
+            "recent_returns": self.metrics.returns[-window:],
+            "recent_outcomes": self.metrics.outcomes[-window:],
+            "recent_lengths": self.metrics.lengths[-window:],
         }
-        opponent_rng = getattr(self.opponent, "rng", None)
-        if isinstance(opponent_rng, np.random.Generator):
-            state["opponent_rng"] = opponent_rng.bit_generator.state
+        opponent_rng = _generator_state(getattr(self.opponent, "rng", None))
+        if opponent_rng is not None:
+            state["opponent_random"] = opponent_rng
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from :meth:`state_dict`'s output: the next episode starts where the
-        saved run's next episode would have."""
-        self.steps = int(state["steps"])
-        self.episodes = int(state["episodes"])
-        self.seed = state.get("seed")
-        self.total_episodes = state.get("total_episodes", self.total_episodes)
-        self.total_steps = state.get("total_steps", self.total_steps)
-        self.env.rng = np.random.default_rng()
-        self.env.rng.bit_generator.state = state["env_rng"]
-        opponent_rng = getattr(self.opponent, "rng", None)
-        if "opponent_rng" in state and isinstance(opponent_rng, np.random.Generator):
-            opponent_rng.bit_generator.state = state["opponent_rng"]
+        saved run's next episode would have.
+
+        The budget given to this trainer wins over the saved one where both are set (a
+        resumed run may be extended). Raises ``ValueError`` for a state that does not
+        fit this trainer or is damaged; the trainer is unchanged then.
+        """
+        try:
+            steps, episodes = _count(state["steps"]), _count(state["episodes"])
+            seed = state.get("seed")
+            if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                raise ValueError(f"seed {seed!r} is not an integer")
+            total_episodes = _budget(state.get("total_episodes"))
+            total_steps = _budget(state.get("total_steps"))
+            opponent = state.get("opponent")
+            mine = None if self.opponent is None else self.opponent.name
+            if "opponent" in state and opponent != mine:
+                raise ValueError(
+                    f"the run was trained against {opponent or 'itself'}, not {mine or 'itself'}"
+                )
+            # Checkpoints from before rng_state() hold the bare generator state.
+            env_random = state.get("env_random") or {"bit_generator": state["env_rng"]}
+            recent = {
+                name: [float(x) for x in state.get(f"recent_{name}", [])]
+                for name in ("returns", "outcomes", "lengths")
+            }
+            env_rng_before = self.env.rng_state()
+            self.env.set_rng_state(env_random)
+            try:
+                opponent_random = state.get("opponent_random", state.get("opponent_rng"))
+                if opponent_random is not None:
+                    _set_generator_state(getattr(self.opponent, "rng", None), opponent_random)
+            except BaseException:
+                self.env.set_rng_state(env_rng_before)
+                raise
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+            raise ValueError(
+                f"the training state is damaged or for another run ({error})"
+            ) from error
+        self.steps, self.episodes, self.seed = steps, episodes, seed
+        if self.total_episodes is None and self.total_steps is None:
+            self.total_episodes, self.total_steps = total_episodes, total_steps
+        self.metrics.returns = recent["returns"]
+        self.metrics.outcomes = [int(x) for x in recent["outcomes"]]
+        self.metrics.lengths = [int(x) for x in recent["lengths"]]
+        self.metrics.tick(self.steps, self.episodes)
         self._obs = None
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"count {value!r} is not an integer >= 0")
+    return value
+
+
+def _budget(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"budget {value!r} is not an integer >= 1")
+    return value
+
+
+def _generator_state(rng: Any) -> dict[str, Any] | None:
+    """The JSON state of a numpy or Python generator (None for anything else)."""
+    if isinstance(rng, np.random.Generator):
+        return {"kind": "numpy", "state": rng.bit_generator.state}
+    if isinstance(rng, random.Random):
+        version, words, gauss = rng.getstate()
+        return {"kind": "python", "state": [version, list(words), gauss]}
+    return None
+
+
+def _set_generator_state(rng: Any, state: dict[str, Any]) -> None:
+    """Put back what :func:`_generator_state` gave (a bare numpy state is accepted too,
+    as older checkpoints hold it)."""
+    kind = state.get("kind", "numpy")
+    if kind == "numpy" and isinstance(rng, np.random.Generator):
+        rng.bit_generator.state = state["state"] if "kind" in state else state
+    elif kind == "python" and isinstance(rng, random.Random):
+        version, words, gauss = state["state"]
+        rng.setstate((version, tuple(words), gauss))
+    else:
+        raise ValueError(f"a {kind} generator state does not fit the opponent's generator")

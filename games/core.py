@@ -160,6 +160,19 @@ class Env(abc.ABC):
         for key, value in copy.deepcopy(snapshot).items():
             setattr(self, key, value)
 
+    def rng_state(self) -> dict[str, Any]:
+        """All of the env's randomness as JSON-serialisable data, for checkpoints that
+        resume a run exactly; :meth:`set_rng_state` puts it back. Games that draw random
+        numbers ahead of use override both, so the numbers drawn count too."""
+        return {"bit_generator": self.rng.bit_generator.state}
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`rng_state`'s output; raises ``ValueError`` (or
+        ``KeyError`` / ``TypeError``) for data it did not give."""
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state["bit_generator"]
+        self.rng = rng
+
     # ----------------------------------------------------------------- for games
     _last_mover: int = 0
 

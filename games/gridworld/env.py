@@ -160,10 +160,13 @@ class GridWorldEnv(Env):
         self.cell = self.cell_index(*self.start)
         self.steps = 0
         # Slip uniforms drawn ahead from ``rng``; refilled when used up or when ``rng`` is
-        # replaced (reset(seed=...)), so a seed still fixes the whole rollout.
+        # replaced (reset(seed=...)), so a seed still fixes the whole rollout. The
+        # generator state a batch was drawn from is kept, so rng_state() can describe the
+        # batch in a few numbers instead of 1024.
         self._uniforms: list[float] = []
         self._uniform_index = 0
         self._uniforms_rng = self.rng
+        self._uniforms_origin: dict[str, Any] | None = None
         self._build_tables()
 
     # ----------------------------------------------------------------- public state
@@ -256,8 +259,7 @@ class GridWorldEnv(Env):
         if self.slippery:
             i = self._uniform_index
             if i == len(self._uniforms) or self._uniforms_rng is not self.rng:
-                self._uniforms = self.rng.random(_UNIFORM_BATCH).tolist()
-                self._uniforms_rng = self.rng
+                self._draw_uniforms()
                 i = 0
             u = self._uniforms[i]
             self._uniform_index = i + 1
@@ -305,14 +307,50 @@ class GridWorldEnv(Env):
                 "_uniforms",
                 "_uniform_index",
                 "_uniforms_rng",
+                "_uniforms_origin",
             )
         }
+
+    def rng_state(self) -> dict[str, Any]:
+        """As :meth:`Env.rng_state`, plus the slip uniforms drawn ahead and not yet used:
+        the generator state they were drawn from and how many are used."""
+        state = super().rng_state()
+        if self._uniforms_rng is self.rng and self._uniform_index < len(self._uniforms):
+            state["slip_batch"] = {"drawn_from": self._uniforms_origin, "used": self._uniform_index}
+        return state
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        """As :meth:`Env.set_rng_state`; a ``slip_batch`` is drawn again from the state it
+        was first drawn from, so the next slips are the ones the saved env would have had."""
+        batch = state.get("slip_batch")
+        if batch is not None:
+            used = batch["used"]
+            if (
+                isinstance(used, bool)
+                or not isinstance(used, int)
+                or not 0 <= used <= _UNIFORM_BATCH
+            ):
+                raise ValueError(f"slip_batch used must be an integer in [0, {_UNIFORM_BATCH}]")
+        super().set_rng_state(state)
+        self._uniforms, self._uniform_index = [], 0
+        self._uniforms_rng = self.rng
+        if batch is not None:
+            current = self.rng.bit_generator.state
+            self.rng.bit_generator.state = batch["drawn_from"]
+            self._draw_uniforms()
+            self._uniform_index = batch["used"]
+            self.rng.bit_generator.state = current
 
     def restore(self, snapshot: Any) -> None:
         super().restore(snapshot)
         self._build_tables()
 
     # ----------------------------------------------------------------- internals
+    def _draw_uniforms(self) -> None:
+        self._uniforms_origin = self.rng.bit_generator.state
+        self._uniforms = self.rng.random(_UNIFORM_BATCH).tolist()
+        self._uniforms_rng = self.rng
+
     def _obs_of(self, cell: int) -> Obs:
         obs = self._obs_cache[cell]
         if obs is None:
