@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from agents.base import Agent, Transition
 from agents.checkpoints import CheckpointError
 from agents.networks import MLP, FlatNetwork, build_network
-from agents.replay import ReplayBuffer
+from agents.replay import Batch, ReplayBuffer
 from games.core import Env, OptionError
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -262,18 +262,13 @@ class DQNAgent(Agent):
             self.target.weights.copy_(self.online.weights)
         self.optimizer = FlatAdam(self.online.weights, self.config.learning_rate)
         # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
-        # copied into fixed device tensors): no allocation per step. The first tensor
-        # holds obs and next_obs stacked (see ReplayBuffer.empty_batch).
+        # copied into fixed device tensors): no allocation per step.
         self._host_batch = self.buffer.empty_batch(self.config.batch_size)
-        host = self._host_batch
-        self._cpu_batch = tuple(
-            torch.from_numpy(a)
-            for a in (host.obs.base, host.actions, host.rewards, host.next_masks, host.bootstrap)
-        )
+        self._cpu_batch = Batch(*(torch.from_numpy(a) for a in self._host_batch))
         self._device_batch = (
             self._cpu_batch
             if self.device.type == "cpu"
-            else tuple(t.to(self.device) for t in self._cpu_batch)
+            else Batch(*(t.to(self.device) for t in self._cpu_batch))
         )
         # Acting one observation at a time in numpy is several times faster than a torch
         # call for an MLP on the CPU (see MLP.numpy_forward).
@@ -377,14 +372,17 @@ class DQNAgent(Agent):
         if self._device_batch is not self._cpu_batch:
             for device_tensor, host_tensor in zip(self._device_batch, self._cpu_batch, strict=True):
                 device_tensor.copy_(host_tensor, non_blocking=True)
-        both_obs, actions, rewards, next_masks, bootstrap = self._device_batch
+        obs, actions, rewards, next_obs, next_masks, bootstrap = self._device_batch
 
-        # obs and next_obs are the two halves of one array: one online forward for both.
-        q_all = self.online(both_obs)
-        q = q_all[:B].gather(1, actions.unsqueeze(1)).squeeze(1)
+        q = self.online(obs).gather(1, actions.view(B, 1)).view(B)
         with torch.no_grad():
             td_target = double_dqn_targets(
-                rewards, bootstrap, config.gamma, q_all[B:], self.target(both_obs[B:]), next_masks
+                rewards,
+                bootstrap,
+                config.gamma,
+                self.online(next_obs),
+                self.target(next_obs),
+                next_masks,
             )
         loss = F.smooth_l1_loss(q, td_target)
 
@@ -547,8 +545,8 @@ def double_dqn_targets(
         next_masks: (B, A) bool, the legal actions in ``s'``. A terminal ``s'`` has none:
             its argmax is arbitrary and multiplied by ``b == 0``.
     """
-    best = next_q_online.masked_fill(~next_masks, -torch.inf).argmax(1, keepdim=True)
-    return rewards + gamma * bootstrap * next_q_target.gather(1, best).squeeze(1)
+    best = torch.where(next_masks, next_q_online, -torch.inf).argmax(1, keepdim=True)
+    return torch.addcmul(rewards, bootstrap, next_q_target.gather(1, best).view(-1), value=gamma)
 
 
 def _check_range(name: str, value: Any, low: float, high: float) -> None:

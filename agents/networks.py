@@ -95,7 +95,7 @@ class MLP(FlatNetwork):
         x = obs.flatten(1).float()
         if torch.is_grad_enabled():
             return _MLPFunction.apply(x, self.weights, self)
-        return _layers_forward(self.cached_views().weights, x, None)
+        return _layers_forward(self.cached_views(), x, None)
 
     def numpy_forward(self, obs: np.ndarray) -> np.ndarray:
         """Q-values of one observation, computed in numpy from CPU weights.
@@ -126,8 +126,9 @@ class MLP(FlatNetwork):
                 weights = self.weights.detach()
                 grad = torch.empty_like(weights)
                 numpy = [v.numpy() for v in self.views(weights)] if not weights.is_cuda else []
+                views = self.views(weights)
                 self._cache = _ViewCache(
-                    pointer, self.views(weights), grad, self.views(grad), numpy
+                    pointer, views, [w.t() for w in views[::2]], grad, self.views(grad), numpy
                 )
         return self._cache
 
@@ -137,6 +138,7 @@ class _ViewCache(NamedTuple):
 
     pointer: int
     weights: list[torch.Tensor]
+    transposed: list[torch.Tensor]
     grad: torch.Tensor
     grads: list[torch.Tensor]
     numpy: list[np.ndarray]
@@ -155,7 +157,7 @@ class _MLPFunction(torch.autograd.Function):
     def forward(ctx: Any, x: torch.Tensor, weights: torch.Tensor, mlp: MLP) -> torch.Tensor:
         # ``weights`` is what autograd differentiates; the cached views alias it.
         inputs: list[torch.Tensor] = []
-        q = _layers_forward(mlp.cached_views().weights, x, inputs)
+        q = _layers_forward(mlp.cached_views(), x, inputs)
         ctx.save_for_backward(*inputs)
         ctx.mlp = mlp
         return q
@@ -178,14 +180,14 @@ class _MLPFunction(torch.autograd.Function):
 
 
 def _layers_forward(
-    views: list[torch.Tensor], x: torch.Tensor, inputs: list[torch.Tensor] | None
+    cache: _ViewCache, x: torch.Tensor, inputs: list[torch.Tensor] | None
 ) -> torch.Tensor:
     """The MLP's layers on ``x``; appends each layer's input to ``inputs`` if given."""
-    last = len(views) - 2
-    for i in range(0, len(views), 2):
+    last = len(cache.transposed) - 1
+    for i, (weight_t, bias) in enumerate(zip(cache.transposed, cache.weights[1::2], strict=True)):
         if inputs is not None:
             inputs.append(x)
-        x = torch.addmm(views[i + 1], x, views[i].t())
+        x = torch.addmm(bias, x, weight_t)
         if i < last:
             x = x.relu_()
     return x

@@ -121,16 +121,12 @@ class ReplayBuffer:
         return out
 
     def empty_batch(self, batch_size: int) -> Batch:
-        """Arrays for :meth:`sample` to fill. ``obs`` and ``next_obs`` are the two halves
-        of one array (``batch.obs.base``), so a network can take both in one call."""
-        both = np.zeros((2 * batch_size, *self.obs.shape[1:]), dtype=self.obs.dtype)
+        """Arrays of ``batch_size`` rows for :meth:`sample` to fill."""
         return Batch(
-            both[:batch_size],
-            np.zeros(batch_size, dtype=np.int64),
-            np.zeros(batch_size, dtype=np.float32),
-            both[batch_size:],
-            np.zeros((batch_size, self.next_masks.shape[1]), dtype=bool),
-            np.zeros(batch_size, dtype=np.float32),
+            *(
+                np.zeros((batch_size, *getattr(self, f).shape[1:]), getattr(self, f).dtype)
+                for f in FIELDS
+            )
         )
 
     # ----------------------------------------------------------------- checkpoints
