@@ -172,6 +172,19 @@ def load_agent(
     """
     arrays, meta = load_arrays(path)
     check_game(path, meta, game)
+    return agent_from_arrays(path, arrays, meta, kind=kind)
+
+
+def agent_from_arrays(
+    path: str | os.PathLike[str],
+    arrays: dict[str, np.ndarray],
+    meta: dict[str, Any],
+    *,
+    kind: str | None = None,
+) -> Agent:
+    """Build the agent of a checkpoint already read with :func:`load_arrays` (e.g. after
+    changing a setting such as the device in ``meta["config"]``); ``path`` names the
+    file in errors."""
     agent_kind = meta["agent"]
     if kind is not None and agent_kind != kind:
         raise CheckpointError(

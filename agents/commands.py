@@ -4,24 +4,34 @@
     python main.py train gridworld --map maze --episodes 3000 --seed 1 --out runs/maze
     python main.py train gridworld --map lake4 --slippery
     python main.py train invaders --agent dqn --option obs_mode=pixels --set batch_size=32
+    python main.py train --resume runs/tictactoe-tabular/agent.npz
     python main.py eval runs/tictactoe-tabular/agent.npz --vs minimax
 
 ``train`` shows a progress bar, then writes into ``--out`` the checkpoint
 (``agent.npz`` for tables, ``agent.safetensors`` for networks), ``metrics.csv`` and
-``learning_curve.png``, and prints an evaluation table. Ctrl-C (or SIGTERM) stops after
-the current step and saves what was learnt so far.
+``learning_curve.png``, and prints an evaluation table.
+
+Nothing learnt is lost: the checkpoint (and metrics.csv) is saved atomically every
+``--save-every`` episodes (default: every tenth of the run) and when training stops. Ctrl-C
+or SIGTERM stops at the end of the episode under way, saves and exits with 128 + the
+signal's number; a second signal stops after the current step instead (the unfinished
+episode is then dropped on resume, so that resume is not bit-exact). Every save is made
+between episodes otherwise, so ``train --resume CHECKPOINT`` with the same total
+``--episodes`` ends with the table or weights the uninterrupted run would have had (for
+DQN, when the checkpoint holds the replay buffer: ``--set save_replay_buffer=true``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
+import os
 import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,21 +50,51 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train",
         help="train an agent headless, with a progress bar",
-        description="Train an agent; writes a checkpoint, metrics.csv and learning_curve.png.",
+        description=(
+            "Train an agent; writes a checkpoint, metrics.csv and learning_curve.png. "
+            "The checkpoint is saved every --save-every episodes and when training stops "
+            "on Ctrl-C or SIGTERM (at the end of the episode under way; a second signal "
+            "stops at once); --resume continues a saved run exactly."
+        ),
     )
-    train.add_argument("game", help=f"the game: {', '.join(games.GAMES)}")
-    train.add_argument("--agent", choices=AGENTS, default="tabular", help="the learner")
-    train.add_argument("--episodes", type=int, help="training episodes (default: per game)")
-    train.add_argument("--steps", type=int, help="training env steps instead of episodes")
-    train.add_argument("--seed", type=int, default=0, help="seed of the env and the agent")
-    train.add_argument("--out", help="output folder (default: runs/GAME-AGENT)")
+    train.add_argument(
+        "game", nargs="?", help=f"the game: {', '.join(games.GAMES)} (not with --resume)"
+    )
+    train.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue the run saved in CHECKPOINT: game, agent, settings, opponent and seed "
+        "come from it; with the same total --episodes (or --steps) the result is the one "
+        "the run would have had uninterrupted",
+    )
+    train.add_argument("--agent", choices=AGENTS, help="the learner (default: tabular)")
+    train.add_argument(
+        "--episodes",
+        type=int,
+        help="total training episodes, counting those a resumed run already did "
+        "(default: per game; with --resume: the saved run's total)",
+    )
+    train.add_argument(
+        "--steps", type=int, help="total training env steps instead of episodes (as --episodes)"
+    )
+    train.add_argument("--seed", type=int, help="seed of the env and the agent (default: 0)")
+    train.add_argument(
+        "--out",
+        help="output folder (default: runs/GAME-AGENT; with --resume: the checkpoint's, "
+        "which is overwritten)",
+    )
     train.add_argument(
         "--vs",
         choices=OPPONENTS,
-        default="self",
-        help="two-player games: learn by self-play or against a fixed opponent",
+        help="two-player games: learn by self-play (default) or against a fixed opponent",
     )
-    train.add_argument("--save-every", type=int, metavar="N", help="also save every N episodes")
+    train.add_argument(
+        "--save-every",
+        type=int,
+        metavar="N",
+        help="save the checkpoint every N episodes (default: every tenth of the run; 0: "
+        "only at the end)",
+    )
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), help="dqn: where to train")
     _add_game_options(train)
     train.add_argument(
@@ -171,18 +211,39 @@ def make_agent(
 
 # ----------------------------------------------------------------- train
 class _StopFlag:
-    """Set by SIGINT / SIGTERM while training, so the loop stops between steps and the
-    agent is saved instead of lost mid-update."""
+    """Counts SIGINT / SIGTERM while training. The first asks the loop to stop at the end
+    of the episode under way (a checkpoint from there resumes exactly); a second, to stop
+    after the current step. Either way the agent is saved, never lost mid-update."""
 
     def __init__(self) -> None:
-        self.raised = False
+        self.signals: list[int] = []
         self._previous: dict[int, Any] = {}
 
-    def __call__(self) -> bool:
-        return self.raised
+    @property
+    def raised(self) -> bool:
+        """A stop was asked for."""
+        return bool(self.signals)
+
+    @property
+    def now(self) -> bool:
+        """A second signal came: stop without finishing the episode."""
+        return len(self.signals) >= 2
+
+    def signal_name(self) -> str:
+        return signal.Signals(self.signals[0]).name if self.signals else ""
 
     def _handle(self, signum: int, frame: Any) -> None:
-        self.raised = True
+        self.signals.append(signum)
+        # os.write, not print: a handler may run while the progress bar is mid-write to
+        # sys.stderr, and buffered writers refuse reentrant calls.
+        message = (
+            f"\n{signal.Signals(signum).name}: stopping at the end of this episode, then "
+            "saving (signal again to stop at once)\n"
+            if len(self.signals) == 1
+            else f"\n{signal.Signals(signum).name}: stopping now, then saving\n"
+        )
+        with contextlib.suppress(OSError, ValueError):
+            os.write(sys.stderr.fileno(), message.encode())
 
     def __enter__(self) -> _StopFlag:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -232,49 +293,49 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+@dataclasses.dataclass
+class _Run:
+    """What ``train`` works on, new or resumed."""
+
+    trainer: Any
+    checkpoint: Path
+    seed: int
+    rows: list[dict[str, Any]]
+    notes: list[str]
+
+
 def train_command(args: argparse.Namespace) -> int:
-    """``python main.py train``: train, save, plot, evaluate."""
+    """``python main.py train``: train (or resume), save, plot, evaluate."""
     from agents import evaluation
     from agents.plotting import plot_learning_curve, write_csv
-    from agents.training import Trainer
 
-    options = game_options(args)
-    if args.agent == "tabular":
-        from agents.tabular import TRAIN_ENV_OPTIONS
-
-        options = {**TRAIN_ENV_OPTIONS.get(args.game, {}), **options}
-    env = games.make(args.game, **options)
-    agent = make_agent(
-        args.agent,
-        env,
-        seed=args.seed,
-        overrides=parse_assignments(args.set, "--set"),
-        device=args.device,
-    )
-    opponent = None
-    if env.num_players == 2 and args.vs != "self":
-        opponent = evaluation.make_opponent(args.vs, env, seed=args.seed + 1)
-    elif env.num_players == 1 and args.vs != "self":
-        raise OptionError(f"{env.name} is a one-player game; --vs needs a two-player game")
-
-    episodes, steps = args.episodes, args.steps
-    config = getattr(agent, "config", None)
-    if episodes is None and steps is None:
-        episodes = getattr(config, "episodes", None)
-        if episodes is None:
-            steps = getattr(config, "total_timesteps", 100_000)
-    for name, value in (("--episodes", episodes), ("--steps", steps)):
+    if args.episodes is not None and args.steps is not None:
+        raise OptionError("give --episodes or --steps, not both")
+    for name, value in (("--episodes", args.episodes), ("--steps", args.steps)):
         if value is not None and value < 1:
             raise OptionError(f"{name} must be at least 1, got {value}")
-    trainer = Trainer(env, agent, opponent=opponent, seed=args.seed, episodes=episodes, steps=steps)
+    if args.save_every is not None and args.save_every < 0:
+        raise OptionError(
+            f"--save-every must be 0 (only at the end) or more, got {args.save_every}"
+        )
+    run = _resumed_run(args) if args.resume else _new_run(args)
+    trainer, agent, env = run.trainer, run.trainer.agent, run.trainer.env
+    out, checkpoint, rows = run.checkpoint.parent, run.checkpoint, run.rows
+    by_episodes = trainer.total_episodes is not None
+    total = trainer.total_episodes if by_episodes else trainer.total_steps
+    for note in run.notes:
+        print(f"note: the resumed run will not match an uninterrupted one: {note}", file=sys.stderr)
 
-    out = Path(args.out or f"runs/{env.name}-{agent.name}")
-    checkpoint = out / f"agent{agent.checkpoint_suffix}"
-    rows: list[dict[str, Any]] = []
     scorer = evaluation.progress_score(env)
-    eval_every = max(1, (episodes or 0) // 20) if episodes else 0
+    eval_every = max(1, total // 20) if by_episodes else 0
+    save = _SaveSchedule(args.save_every, by_episodes, total, trainer)
 
-    def record(trainer: Trainer, stats: Any) -> None:
+    def save_checkpoint() -> str:
+        path = agent.save(str(checkpoint), training=trainer.state_dict())
+        write_csv(out / "metrics.csv", rows)
+        return path
+
+    def record(trainer: Any, stats: Any) -> None:
         row = {
             "episode": stats.episode,
             "steps": stats.total_steps,
@@ -286,22 +347,20 @@ def train_command(args: argparse.Namespace) -> int:
             row["eval"] = round(scorer[1](agent), 6)
             trainer.metrics.evaluations.append((stats.episode, row["eval"]))
         rows.append(row)
-        if args.save_every and stats.episode % args.save_every == 0:
-            agent.save(str(checkpoint), training=trainer.state_dict())
+        if save.due(trainer):
+            save_checkpoint()
 
     trainer.callbacks.append(record)
-    total = episodes if episodes is not None else steps
-    unit = "episodes" if episodes is not None else "steps"
-    progress = _Progress(total, unit, args.quiet)
-    started = time.perf_counter()
+    progress = _Progress(total, "episodes" if by_episodes else "steps", args.quiet)
+    started_steps, started = trainer.steps, time.perf_counter()
     with _StopFlag() as stop:
-        _train_loop(trainer, progress, stop, by_episodes=episodes is not None)
-    progress.close()
+        _train_loop(trainer, progress, stop, by_episodes=by_episodes)
+        progress.close()
+        # Still under the handlers: a signal now cannot cut the final save short.
+        saved = save_checkpoint()
     elapsed = time.perf_counter() - started
 
-    saved = agent.save(str(checkpoint), training=trainer.state_dict())
-    title = f"{env.name} {agent.name} ({trainer.episodes} episodes, seed {args.seed})"
-    write_csv(out / "metrics.csv", rows)
+    title = f"{env.name} {agent.name} ({trainer.episodes} episodes, seed {run.seed})"
     plot_learning_curve(
         out / "learning_curve.png",
         rows,
@@ -314,39 +373,188 @@ def train_command(args: argparse.Namespace) -> int:
         ),
     )
     memory = agent.memory_report()
+    steps = trainer.steps - started_steps
     print(
-        f"trained {trainer.episodes} episodes, {trainer.steps} steps in {elapsed:.1f} s "
-        f"({trainer.steps / max(elapsed, 1e-9):,.0f} steps/s); memory: "
+        f"trained {trainer.episodes} episodes, {trainer.steps} steps ({steps} in "
+        f"{elapsed:.1f} s, {steps / max(elapsed, 1e-9):,.0f} steps/s); memory: "
         + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in memory.items())
     )
     print(f"saved {saved}, {out / 'metrics.csv'}, {out / 'learning_curve.png'}")
     if stop.raised:
-        print("interrupted: saved what was learnt so far", file=sys.stderr)
-        return 130
+        where = (
+            "in the middle of an episode (a resumed run starts a new one)"
+            if trainer.in_episode
+            else "at the end of an episode"
+        )
+        print(
+            f"interrupted: saved {saved} after {trainer.episodes} episodes, {where}, on "
+            f"{stop.signal_name()}; continue with: python main.py train --resume {saved}",
+            file=sys.stderr,
+        )
+        return 128 + stop.signals[0]
     print()
-    print(evaluation.format_table(evaluation.evaluate(env, agent, seed=args.seed + 10_000)))
+    print(evaluation.format_table(evaluation.evaluate(env, agent, seed=run.seed + 10_000)))
     return 0
 
 
-def _train_loop(
-    trainer: Any, progress: _Progress, stop: Callable[[], bool], *, by_episodes: bool
-) -> None:
+def _new_run(args: argparse.Namespace) -> _Run:
+    """The trainer of a fresh run from the command line's game, agent and options."""
+    from agents import evaluation
+    from agents.training import Trainer
+
+    if args.game is None:
+        raise OptionError(
+            f"name a game ({', '.join(games.GAMES)}) or continue a run with --resume CHECKPOINT"
+        )
+    kind = args.agent or "tabular"
+    seed = 0 if args.seed is None else args.seed
+    vs = args.vs or "self"
+    options = game_options(args)
+    if kind == "tabular":
+        from agents.tabular import TRAIN_ENV_OPTIONS
+
+        options = {**TRAIN_ENV_OPTIONS.get(args.game, {}), **options}
+    env = games.make(args.game, **options)
+    agent = make_agent(
+        kind, env, seed=seed, overrides=parse_assignments(args.set, "--set"), device=args.device
+    )
+    opponent = None
+    if env.num_players == 2 and vs != "self":
+        opponent = evaluation.make_opponent(vs, env, seed=seed + 1)
+    elif env.num_players == 1 and vs != "self":
+        raise OptionError(f"{env.name} is a one-player game; --vs needs a two-player game")
+
+    episodes, steps = args.episodes, args.steps
+    config = getattr(agent, "config", None)
+    if episodes is None and steps is None:
+        episodes = getattr(config, "episodes", None)
+        if episodes is None:
+            steps = getattr(config, "total_timesteps", 100_000)
+    trainer = Trainer(env, agent, opponent=opponent, seed=seed, episodes=episodes, steps=steps)
+    out = Path(args.out or f"runs/{env.name}-{agent.name}")
+    return _Run(trainer, out / f"agent{agent.checkpoint_suffix}", seed, [], [])
+
+
+#: Flags that make a new run; a resumed run takes all of them from its checkpoint.
+_NEW_RUN_FLAGS = {
+    "agent": "--agent",
+    "seed": "--seed",
+    "vs": "--vs",
+    "map": "--map",
+    "slippery": "--slippery",
+    "option": "--option",
+    "set": "--set",
+}
+
+
+def _resumed_run(args: argparse.Namespace) -> _Run:
+    """The trainer of the run saved in ``--resume``, at its saved counters."""
+    from agents.training import resume
+
+    given = [flag for name, flag in _NEW_RUN_FLAGS.items() if getattr(args, name)]
+    if given:
+        raise OptionError(
+            f"{', '.join(given)} cannot be combined with --resume: the game, agent, settings "
+            "and seed come from the checkpoint (drop them, or start a new run without --resume)"
+        )
+    config = {"device": args.device} if args.device is not None else None
+    if config is not None and not args.resume.endswith(".safetensors"):
+        raise OptionError("--device is for dqn checkpoints (.safetensors)")
+    resumed = resume(
+        args.resume, game=args.game, episodes=args.episodes, steps=args.steps, config=config
+    )
+    trainer = resumed.trainer
+    by_episodes = trainer.total_episodes is not None
+    done, total = (
+        (trainer.episodes, trainer.total_episodes)
+        if by_episodes
+        else (trainer.steps, trainer.total_steps)
+    )
+    unit = "episodes" if by_episodes else "steps"
+    if done >= total:
+        raise OptionError(
+            f"{args.resume}: already trained {done} of {total} {unit}; give a larger "
+            f"--{unit} (the total to reach) to train on"
+        )
+    resume_path = Path(args.resume)
+    checkpoint = (
+        Path(args.out) / f"agent{trainer.agent.checkpoint_suffix}" if args.out else resume_path
+    )
+    rows = _read_rows(resume_path.parent / "metrics.csv", trainer.episodes)
+    seed = trainer.seed if trainer.seed is not None else 0
+    return _Run(trainer, checkpoint, seed, rows, resumed.notes)
+
+
+def _read_rows(path: Path, episodes: int) -> list[dict[str, Any]]:
+    """The rows of a run's metrics.csv up to ``episodes`` (a resumed run's earlier
+    episodes); a missing or damaged file gives what it can, nothing to fail over."""
+    import csv
+
+    rows: list[dict[str, Any]] = []
+    try:
+        with path.open(newline="") as f:
+            for raw in csv.DictReader(f):
+                try:
+                    row = {k: json.loads(v) for k, v in raw.items() if k and v}
+                    if not isinstance(row.get("episode"), int) or row["episode"] > episodes:
+                        break
+                except (ValueError, TypeError):
+                    break
+                rows.append(row)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    return rows if len(rows) == episodes else []
+
+
+class _SaveSchedule:
+    """When ``train`` saves its checkpoint besides at the end: every ``every`` episodes
+    (0: never), or by default at every tenth of the budget (checked at episode ends, so
+    every save resumes exactly)."""
+
+    def __init__(self, every: int | None, by_episodes: bool, total: int, trainer: Any) -> None:
+        self.every_episodes = every if every is not None else 0
+        self.every_steps = 0
+        if every is None:
+            if by_episodes:
+                self.every_episodes = max(1, math.ceil(total / 10))
+            else:
+                self.every_steps = max(1, math.ceil(total / 10))
+        self._next_step = (
+            (trainer.steps // self.every_steps + 1) * self.every_steps if self.every_steps else 0
+        )
+
+    def due(self, trainer: Any) -> bool:
+        """True at the end of an episode that should be followed by a save."""
+        if self.every_episodes:
+            return trainer.episodes % self.every_episodes == 0
+        if self.every_steps and trainer.steps >= self._next_step:
+            self._next_step = (trainer.steps // self.every_steps + 1) * self.every_steps
+            return True
+        return False
+
+
+def _train_loop(trainer: Any, progress: _Progress, stop: _StopFlag, *, by_episodes: bool) -> None:
     """Run the trainer in chunks sized to refresh the bar about :data:`_REFRESH_HZ` times a
-    second, until the budget is spent or ``stop()``."""
+    second, until the budget is spent or a signal stops it (at the end of an episode, or
+    at once after a second signal)."""
     budget = trainer.total_episodes if by_episodes else trainer.total_steps
+
+    def should_stop() -> bool:
+        return stop.now or (stop.raised and not trainer.in_episode)
+
     chunk = 1
-    while not stop():
+    while not should_stop():
         done = trainer.episodes if by_episodes else trainer.steps
         if done >= budget:
             break
         n = min(chunk, budget - done)
         tic = time.perf_counter()
         if by_episodes:
-            trainer.run(episodes=n, should_stop=stop)
+            trainer.run(episodes=n, should_stop=should_stop)
         else:
             for _ in range(n):
                 trainer.step()
-                if stop():
+                if should_stop():
                     break
         spent = time.perf_counter() - tic
         # Grow or shrink the chunk toward one refresh period.

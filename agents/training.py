@@ -26,6 +26,7 @@ runs over the budget given to the trainer (``episodes`` or ``steps``); set
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -36,7 +37,7 @@ import numpy as np
 
 from agents.base import Agent, Transition
 from agents.schedules import EpsilonSchedule
-from games.core import Env
+from games.core import Env, GameError
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,6 +480,106 @@ class Trainer:
         self.metrics.lengths = [int(x) for x in recent["lengths"]]
         self.metrics.tick(self.steps, self.episodes)
         self._obs = None
+
+
+@dataclass(slots=True)
+class Resumed:
+    """A run rebuilt from a checkpoint by :func:`resume`.
+
+    Attributes:
+        trainer: the trainer, ready to :meth:`~Trainer.run` on.
+        meta: the checkpoint's metadata.
+        notes: why the continuation will not match an uninterrupted run bit for bit,
+            one sentence each (empty when it will).
+    """
+
+    trainer: Trainer
+    meta: dict[str, Any]
+    notes: list[str]
+
+
+def resume(
+    path: str | os.PathLike[str],
+    *,
+    game: str | None = None,
+    episodes: int | None = None,
+    steps: int | None = None,
+    config: dict[str, Any] | None = None,
+) -> Resumed:
+    """Rebuild the run a checkpoint was saved from: the env from the game and options in
+    its metadata, the agent, the fixed opponent, the counters and every generator.
+
+    Continuing it gives what the saved run would have given had it not stopped, bit for
+    bit, when the checkpoint was saved between episodes (periodic saves and graceful
+    stops are) and holds everything the agent learns from (a DQN's replay buffer:
+    ``save_replay_buffer``); :attr:`Resumed.notes` says otherwise.
+
+    Args:
+        path: the checkpoint.
+        game: the game the caller expects; a checkpoint for another raises.
+        episodes, steps: the run's *total* budget (default: the saved one). A run counts
+            in one unit: a checkpoint trained by episodes takes ``episodes``, one trained
+            by steps takes ``steps``. The epsilon schedule stretches over the new total.
+        config: agent settings to change before it is built (e.g. ``{"device": "cpu"}``).
+
+    Raises:
+        CheckpointError: the file is bad, for another game, or holds no training state.
+        OptionError: a budget that does not fit the run.
+    """
+    import games
+    from agents.checkpoints import CheckpointError, agent_from_arrays, check_game, load_arrays
+    from games.core import OptionError
+
+    arrays, meta = load_arrays(path)
+    check_game(path, meta, game)
+    training = meta.get("training")
+    if not isinstance(training, dict) or "episodes" not in training:
+        raise CheckpointError(
+            f"{path}: holds no training state to resume (saved outside training); "
+            f"start a new run with: python main.py train {meta['game']}"
+        )
+    if config:
+        meta = {**meta, "config": {**meta["config"], **config}}
+    agent = agent_from_arrays(path, arrays, meta)
+    try:
+        env = games.make(meta["game"], **meta["game_options"])
+    except GameError as error:
+        raise CheckpointError(f"{path}: its game options cannot be used ({error})") from error
+    opponent = None
+    if training.get("opponent") is not None:
+        from agents.evaluation import make_opponent
+
+        try:
+            opponent = make_opponent(str(training["opponent"]), env)
+        except GameError as error:
+            raise CheckpointError(f"{path}: its opponent cannot be made ({error})") from error
+
+    saved_episodes, saved_steps = training.get("total_episodes"), training.get("total_steps")
+    if episodes is not None and saved_episodes is None and saved_steps is not None:
+        raise OptionError(f"{path}: this run counts steps, not episodes; give its total in steps")
+    if steps is not None and saved_steps is None and saved_episodes is not None:
+        raise OptionError(
+            f"{path}: this run counts episodes, not steps; give its total in episodes"
+        )
+    try:
+        trainer = Trainer(env, agent, opponent=opponent, episodes=episodes, steps=steps)
+        trainer.load_state_dict(training)
+    except ValueError as error:
+        raise CheckpointError(f"{path}: cannot resume from it: {error}") from error
+
+    notes = []
+    if training.get("in_episode"):
+        notes.append(
+            "it was saved in the middle of an episode: that episode is dropped and training "
+            "goes on from a new one"
+        )
+    report = agent.memory_report()
+    if report.get("replay_capacity") and not report.get("replay_transitions") and trainer.steps:
+        notes.append(
+            "it holds no replay buffer, so learning restarts from an empty one "
+            "(train with save_replay_buffer=true to keep it)"
+        )
+    return Resumed(trainer, meta, notes)
 
 
 def _count(value: Any) -> int:
