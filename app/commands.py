@@ -1,4 +1,5 @@
-"""The window's command line: ``python main.py`` (the menu), ``play``, ``versus``, ``watch``.
+"""The window's command line: ``python main.py`` (the menu), ``play``, ``versus``, ``watch``,
+``learn``.
 
 pygame is imported only inside the handlers, so ``python main.py train ...`` never loads
 it. The window flags (``--frames``, ``--size``, ``--fps``, ``--mute``) work before or after
@@ -57,7 +58,7 @@ def add_window_args(parser: argparse.ArgumentParser, *, defaults: bool = True) -
 
 
 def add_subcommands(subparsers: Any) -> None:
-    """Add ``play``, ``versus`` and ``watch`` to the main command line."""
+    """Add ``play``, ``versus``, ``watch`` and ``learn`` to the main command line."""
     play = subparsers.add_parser(
         "play", help="play a game yourself", description="Play a game yourself."
     )
@@ -102,6 +103,31 @@ def add_subcommands(subparsers: Any) -> None:
     _game_args(watch)
     watch.set_defaults(handler=run_watch)
 
+    learn = subparsers.add_parser(
+        "learn",
+        help="watch an agent learn from nothing, live, with its Q-values drawn",
+        description="Train an agent in the window: its Q-values on the board, the learning "
+        "curve, sliders for epsilon and the learning rate. Leaving saves the agent in your "
+        "data folder.",
+    )
+    learn.add_argument("game", choices=GAMES)
+    learn.add_argument(
+        "--agent",
+        choices=("tabular", "dqn"),
+        default="tabular",
+        help="the learner (default tabular)",
+    )
+    learn.add_argument(
+        "--speed",
+        choices=("1", "10", "100", "1k", "turbo"),
+        default="100",
+        help="training steps per frame, or turbo (default 100; keys 1-5 change it)",
+    )
+    learn.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
+    learn.add_argument("--seed", type=int, default=0, help="seed of the env and the agent")
+    add_window_args(learn, defaults=False)
+    learn.set_defaults(handler=run_learn)
+
 
 def _game_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
@@ -132,6 +158,26 @@ def run_versus(args: argparse.Namespace) -> int:
 def run_watch(args: argparse.Namespace) -> int:
     """``python main.py watch GAME --agent A --speed S``."""
     return _run_game(args, "watch", args.agent)
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    """``python main.py learn GAME --agent tabular|dqn``."""
+    if args.map is not None and args.game != "gridworld":
+        raise OptionError(f"--map is for the gridworld, not {args.game}")
+    app = _open_app(args)
+    from app.scenes.learn import LearnConfig, LearnScene
+    from app.scenes.menu import MenuScene
+
+    config = LearnConfig(
+        args.game,
+        args.agent,
+        options={"map": args.map} if args.map is not None else {},
+        seed=args.seed,
+        speed=args.speed,
+    )
+    app.push(MenuScene(app))
+    app.push(LearnScene(app, config))
+    return app.run(args.frames)
 
 
 def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:

@@ -5,11 +5,18 @@ Learners (tabular, DQN) come pretrained from ``assets/agents/<game>-<agent>.npz`
 Q-table belongs to one map). The fixed players (minimax, scripted, random) are built in.
 A missing or broken checkpoint never stops the app: :func:`load_or_fallback` says what
 went wrong and plays the game's built-in opponent instead.
+
+Learn mode keeps what it trains in the user's data folder (:func:`learn_folder`): the
+latest agent, and the *difficulty ladder*, snapshots taken after :data:`MILESTONES`
+games. A rung plays as the agent name ``"<kind>@<games>"`` (``"tabular@1000"``: the
+tabular agent after 1,000 games of Learn).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,8 @@ _BUILT_IN: dict[str, str] = {
     "minimax": "agents.minimax:MinimaxAgent",
     "scripted": "agents.scripted:ScriptedInvadersAgent",
 }
+#: Games (episodes) of Learn after which a snapshot joins the difficulty ladder.
+MILESTONES: tuple[int, ...] = (100, 1_000, 10_000)
 #: Loaded checkpoints, so going back and forth in the menu does not re-read files.
 _CACHE: dict[Path, tuple[Agent, dict[str, Any]]] = {}
 
@@ -72,10 +81,14 @@ def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -
 
     ``options`` are the env options the person asked for (e.g. ``{"map": "maze"}``); a
     checkpoint trained on a different map is refused, since its table would not fit.
+    ``kind`` may name a rung of Learn's ladder, ``"tabular@1000"`` (see the module doc).
     Raises :class:`GameError` with a message for the person when the agent does not fit
     the game or its file is missing or broken.
     """
     options = dict(options or {})
+    base, at, rung = kind.partition("@")
+    if at and base in AGENTS.get(game, ()):
+        return _load_rung(game, base, rung, options)
     if kind not in AGENTS.get(game, ()):
         fits = ", ".join(AGENTS.get(game, ()))
         raise OptionError(f"{kind!r} cannot play {game}; choose one of: {fits}")
@@ -130,6 +143,63 @@ def load_or_fallback(
             raise
         message = f"{error} — playing {fallback} instead"
         return load_opponent(game, fallback, options), message
+
+
+# ----------------------------------------------------------------- Learn's files
+def user_data_dir() -> Path:
+    """The folder qarcade keeps a person's files in: ``$QARCADE_DATA_DIR`` if set, else
+    the platform's per-user data folder (``~/.local/share/qarcade`` on Linux), as the
+    Invaders hi-score does."""
+    override = os.environ.get("QARCADE_DATA_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", Path.home())) / "qarcade"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "qarcade"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "qarcade"
+
+
+def learn_folder(game: str, kind: str, options: dict[str, Any] | None = None) -> Path:
+    """Where Learn mode keeps a ``kind`` learner of ``game``: one folder per game, map
+    (a table belongs to one map) and learner."""
+    stem = f"{game}-{kind}"
+    map_ref = (options or {}).get("map")
+    if game == "gridworld" and isinstance(map_ref, str):
+        stem = f"{game}-{Path(map_ref).stem}-{kind}"
+    return user_data_dir() / "learn" / stem
+
+
+def rung_path(game: str, kind: str, options: dict[str, Any] | None, games: int) -> Path:
+    """The ladder snapshot of a ``kind`` learner after ``games`` games of Learn."""
+    suffix = ".npz" if kind == "tabular" else ".safetensors"
+    return learn_folder(game, kind, options) / f"after-{games}-games{suffix}"
+
+
+def ladder(game: str, kind: str, options: dict[str, Any] | None = None) -> list[int]:
+    """The milestones (games) with a ladder snapshot on disk for this learner."""
+    return [n for n in MILESTONES if rung_path(game, kind, options, n).is_file()]
+
+
+def _load_rung(game: str, kind: str, rung: str, options: dict[str, Any]) -> Opponent:
+    """The ``kind`` learner Learn mode saved after ``rung`` games."""
+    if kind not in ("tabular", "dqn") or not rung.isdigit():
+        raise OptionError(
+            f"{kind}@{rung} is not an agent; a ladder agent is tabular@N or dqn@N with N "
+            f"one of {', '.join(map(str, MILESTONES))}"
+        )
+    path = rung_path(game, kind, options, int(rung))
+    if not path.is_file():
+        raise GameError(
+            f"no {kind} agent after {int(rung):,} games of {game} ({_shown(path)} is "
+            f"missing); let Learn mode train one that long first"
+        )
+    from agents.checkpoints import load_agent, read_metadata
+
+    agent = load_agent(path, game=game, kind=kind)
+    game_options = dict(read_metadata(path).get("game_options") or {})
+    return Opponent(f"{kind}@{rung}", agent, game_options, _shown(path))
 
 
 def _shown(path: Path) -> str:

@@ -1,0 +1,161 @@
+"""Live line plots drawn with pygame: Learn mode's learning curve and memory graph.
+
+A :class:`Series` takes one number at a time (an episode's return, a game's outcome) and
+keeps its moving average at a bounded number of points, however long training runs: when
+the points fill up, every other one is dropped and only every other new value is kept
+from then on. :func:`draw_plot` draws any number of series into a rect: light grid,
+y-axis labels, a legend. Matplotlib is far too slow to redraw every frame; this costs a
+polyline per series.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import pygame
+
+from app import hud as colours
+from app.hud import Hud
+
+#: Points a series keeps before halving its resolution.
+MAX_POINTS = 512
+GRID = (48, 54, 76)
+
+
+@dataclass
+class Series:
+    """A moving average over the last ``window`` values, kept as (x, average) points.
+
+    Attributes:
+        label: the legend's text.
+        colour: the line's colour.
+        window: values the moving average covers.
+        points: (x, moving average) pairs, oldest first, at most :data:`MAX_POINTS`.
+        count: values added so far (the x of the next one is ``count + 1``).
+    """
+
+    label: str
+    colour: tuple[int, int, int]
+    window: int = 100
+    points: list[tuple[float, float]] = field(default_factory=list)
+    count: int = 0
+    _recent: deque[float] = field(default_factory=deque, repr=False)
+    _sum: float = 0.0
+    _stride: int = 1
+
+    def add(self, value: float, x: float | None = None) -> None:
+        """Add one value, at ``x`` (default: its number, 1-based)."""
+        self.count += 1
+        self._recent.append(value)
+        self._sum += value
+        if len(self._recent) > self.window:
+            self._sum -= self._recent.popleft()
+        if self.count % self._stride:
+            return
+        self.points.append((float(self.count if x is None else x), self.average))
+        if len(self.points) > MAX_POINTS:
+            del self.points[::2]
+            self._stride *= 2
+
+    @property
+    def average(self) -> float:
+        """The moving average now (0 before any value)."""
+        return self._sum / len(self._recent) if self._recent else 0.0
+
+    def clear(self) -> None:
+        """Forget every value (a new agent)."""
+        self.points.clear()
+        self._recent.clear()
+        self.count, self._sum, self._stride = 0, 0.0, 1
+
+
+def nice_range(low: float, high: float) -> tuple[float, float]:
+    """A y range around [low, high] that does not jump on every new point: padded, and
+    widened to at least 1e-6 when flat."""
+    if high - low < 1e-6:
+        return low - 0.5, high + 0.5
+    pad = (high - low) * 0.08
+    return low - pad, high + pad
+
+
+def draw_plot(
+    surface: pygame.Surface,
+    rect: pygame.Rect,
+    hud: Hud,
+    series: list[Series],
+    *,
+    title: str = "",
+    y_range: tuple[float, float] | None = None,
+    y_format: str = "{:.2f}",
+    x_label: str = "",
+    text_size: int = 14,
+) -> None:
+    """Draw ``series`` as lines into ``rect`` with a title, y labels and a legend.
+
+    ``y_range`` fixes the axis (e.g. 0..1 for rates); by default it spans the points.
+    An empty plot says "waiting for the first result".
+    """
+    if rect.width < 40 or rect.height < 30:
+        return
+    pygame.draw.rect(surface, (22, 25, 38), rect)
+    pygame.draw.rect(surface, colours.PANEL_EDGE, rect, width=1)
+    top = rect.top + 2
+    if title:
+        hud.text(surface, title, (rect.left + 6, top), text_size, colours.TEXT, shadow=False)
+        top += int(text_size * 1.1)
+    label_width = hud.assets.font(text_size).size("-0000.0")[0]
+    legend_height = int(text_size * 1.2)
+    area = pygame.Rect(
+        rect.left + label_width + 8,
+        top + 4,
+        rect.width - label_width - 14,
+        rect.bottom - top - legend_height - 10,
+    )
+    if area.width < 10 or area.height < 10:
+        return
+    drawn = [s for s in series if s.points]
+    if not drawn:
+        hud.text(
+            surface, "waiting for the first result", area.center, text_size, colours.DIM,
+            "center", shadow=False,
+        )  # fmt: skip
+        return
+    if y_range is None:
+        values = [y for s in drawn for _, y in s.points]
+        y_range = nice_range(min(values), max(values))
+    low, high = y_range
+    x_low = min(s.points[0][0] for s in drawn)
+    x_high = max(s.points[-1][0] for s in drawn)
+    x_span = max(x_high - x_low, 1e-9)
+
+    def to_screen(x: float, y: float) -> tuple[int, int]:
+        fx = (x - x_low) / x_span
+        fy = (min(max(y, low), high) - low) / (high - low)
+        return area.left + round(fx * (area.width - 1)), area.bottom - 1 - round(
+            fy * (area.height - 1)
+        )
+
+    for i in range(3):
+        value = low + (high - low) * i / 2
+        y = to_screen(x_low, value)[1]
+        pygame.draw.line(surface, GRID, (area.left, y), (area.right - 1, y))
+        hud.text(
+            surface, y_format.format(value), (area.left - 4, y), text_size, colours.DIM,
+            "midright", shadow=False,
+        )  # fmt: skip
+    for s in drawn:
+        points = [to_screen(x, y) for x, y in s.points]
+        if len(points) == 1:
+            pygame.draw.circle(surface, s.colour, points[0], 2)
+        else:
+            pygame.draw.lines(surface, s.colour, False, points, 2)
+    x = area.left
+    y = rect.bottom - legend_height // 2 - 3
+    for s in series:
+        pygame.draw.line(surface, s.colour, (x, y), (x + 14, y), 3)
+        shown = hud.text(surface, s.label, (x + 18, y), text_size, colours.TEXT, "midleft", False)
+        x = shown.right + 12
+    if x_label:
+        words = x_label.format(x=x_high)
+        hud.text(surface, words, (area.right, y), text_size, colours.DIM, "midright", shadow=False)

@@ -1,0 +1,749 @@
+"""Learn mode: an agent that starts knowing nothing trains in the window while you watch.
+
+:class:`LearnSession` is the training side, without pygame: the env, a fresh learner
+(tabular or DQN, with the game's defaults, as ``python main.py train`` makes them), the
+one :class:`~agents.training.Trainer`, the learning curves, and the files — the latest
+agent and the difficulty ladder (snapshots after :data:`app.players.MILESTONES` games) in
+the user's data folder (:func:`app.players.learn_folder`), which Versus lists as
+opponents.
+
+:class:`LearnScene` drives it between frames and draws it: the board with the agent's
+Q-values on it (through the views' :class:`~games.view.Overlay`), and a side panel with
+the learning curve, epsilon and learning-rate sliders, the loss, the speed, and what the
+Q-function costs in memory (a table's entries and bytes grow with every state it meets,
+a network's parameters stay fixed).
+
+Speed is steps per frame, each frame's training capped at :data:`STEP_BUDGET_SECONDS`
+so the window keeps its frame rate; turbo trains for the whole budget every frame and
+redraws only every :data:`TURBO_REDRAW_FRAMES` frames, which is what keeps its
+throughput close to the headless command's.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import KW_ONLY, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+import games
+from agents.base import Agent
+from agents.training import EpisodeStats, Trainer
+from app import hud as colours
+from app import players
+from app.plot import Series, draw_plot
+from app.scenes.game import GAME_TITLES, SCORE_GAMES
+from app.widgets import Button, Slider
+from app.window import App, Scene
+from games.core import Env, GameError, OptionError
+from games.view import Overlay, View, fit_rect, view_class
+
+LEARNERS: tuple[str, ...] = ("tabular", "dqn")
+LEARNER_TITLES: dict[str, str] = {"tabular": "Tabular Q", "dqn": "DQN"}
+#: (name, env steps per frame); None is turbo: as many as fit the budget.
+SPEEDS: tuple[tuple[str, int | None], ...] = (
+    ("1", 1),
+    ("10", 10),
+    ("100", 100),
+    ("1k", 1000),
+    ("turbo", None),
+)
+SPEED_NAMES: tuple[str, ...] = tuple(name for name, _ in SPEEDS)
+#: The most wall-clock time one frame spends training, at every speed (turbo spends all
+#: of it): 60 FPS leaves 16.7 ms a frame, and the rest is for events, a blit and the flip.
+STEP_BUDGET_SECONDS = 0.014
+#: At turbo the scene is redrawn every this many frames (between them the last picture
+#: is shown again, which costs one blit).
+TURBO_REDRAW_FRAMES = 6
+#: At the other speeds training gets what a 60 FPS frame leaves after drawing (the last
+#: draw's time), between these bounds.
+FRAME_SECONDS = 1 / 60
+MIN_STEP_BUDGET_SECONDS = 0.004
+#: Two-player games: a greedy test game against each yardstick every this many training
+#: games (self-play results say little about strength when both seats are one agent),
+#: but at most once per this many seconds, so a fast table spends its time learning.
+EVAL_EVERY = 20
+EVAL_SECONDS = 1 / 40
+#: The gridworld's overlay (a Q lookup and a coloured tile per cell) is rebuilt at most
+#: this often while the agent learns.
+OVERLAY_SECONDS = 0.1
+#: Test games the two-player curves average over; training episodes the return curve does.
+EVAL_WINDOW = 50
+CURVE_WINDOW = 100
+#: Seconds between the steps-per-second readings and memory samples.
+READING_SECONDS = 0.5
+#: The learning-rate slider's range per learner (log scale).
+LEARNING_RATES: dict[str, tuple[float, float]] = {"tabular": (0.01, 1.0), "dqn": (1e-5, 1e-1)}
+
+CURVE_COLOURS = ((96, 200, 255), (255, 196, 64), (120, 220, 120))
+
+
+@dataclass
+class LearnConfig:
+    """What to learn.
+
+    Attributes:
+        game: registry name.
+        agent: ``"tabular"`` or ``"dqn"``.
+        options: env options the person chose (e.g. ``{"map": "maze"}``).
+        seed: seeds the env and the agent.
+        speed: one of :data:`SPEED_NAMES`.
+    """
+
+    game: str
+    agent: str = "tabular"
+    _: KW_ONLY
+    options: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    speed: str = "100"
+
+
+def learner_options(game: str, agent: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The env options a learner trains with: the ones ``python main.py train`` uses for
+    it (the coarse Invaders table needs its frame skip and life penalty), then the
+    person's."""
+    if agent == "tabular":
+        from agents.tabular import TRAIN_ENV_OPTIONS
+
+        return {**TRAIN_ENV_OPTIONS.get(game, {}), **options}
+    return dict(options)
+
+
+def new_learner(kind: str, env: Env, seed: int) -> Agent:
+    """A learner that knows nothing, with the game's defaults (as ``train`` makes it)."""
+    from agents.commands import make_agent
+
+    if kind not in LEARNERS:
+        raise OptionError(f"Learn trains tabular or dqn agents, not {kind!r}")
+    if kind == "dqn":
+        import torch
+
+        # The window trains and draws on one core; a second torch thread for networks
+        # this small only fights the drawing (and, on a busy machine, itself) for it.
+        torch.set_num_threads(1)
+    return make_agent(kind, env, seed=seed, overrides={})
+
+
+class LearnSession:
+    """The training side of Learn mode (no pygame): env, learner, trainer, curves, files.
+
+    Args:
+        config: what to learn.
+
+    Attributes:
+        env: the env the trainer plays (and the view draws).
+        agent: the learner.
+        trainer: the one training loop.
+        curves: the learning curve's series (one per yardstick in two-player games).
+        memory: bytes of the Q-function over training (KB per reading).
+        curve_title, curve_range, curve_format: how to draw :attr:`curves`.
+        folder: where the agent and the ladder are saved.
+        saved: the last file written, or None.
+        dirty: the agent learnt since it was last saved.
+    """
+
+    def __init__(self, config: LearnConfig) -> None:
+        if config.agent not in LEARNERS:
+            raise OptionError(f"Learn trains tabular or dqn agents, not {config.agent!r}")
+        self.config = config
+        self.kind = config.agent
+        self.options = learner_options(config.game, config.agent, config.options)
+        self.env = games.make(config.game, **self.options)
+        self.folder = players.learn_folder(config.game, self.kind, self.options)
+        self.saved: Path | None = None
+        self.dirty = False
+        self.events: list[str] = []
+        self.two_player = self.env.num_players == 2
+        if self.two_player:
+            self.curve_title = f"greedy test games (mean of {EVAL_WINDOW})"
+            self.curve_range: tuple[float, float] | None = (0.0, 1.0)
+            self.curve_format = "{:.0%}"
+        else:
+            what = "score" if config.game in SCORE_GAMES else "return"
+            self.curve_title = f"{what} per game (mean of {CURVE_WINDOW})"
+            self.curve_range = None
+            self.curve_format = "{:.0f}" if config.game in SCORE_GAMES else "{:.2f}"
+        self.curves: list[Series] = []
+        self.memory = Series("KB", (200, 140, 255), window=1)
+        self._make_yardsticks()
+        self.reset()
+
+    # ----------------------------------------------------------------- set-up
+    def _make_yardsticks(self) -> None:
+        """Two-player games: the fixed players the greedy test games are against."""
+        self._yardsticks: list[tuple[Agent, Series, bool]] = []
+        if not self.two_player:
+            return
+        from agents.evaluation import make_opponent
+
+        self._eval_env = games.make(self.config.game, **self.options)
+        self._yardsticks.append(
+            (
+                make_opponent("random", self._eval_env, seed=1),
+                Series("won vs random", CURVE_COLOURS[0], EVAL_WINDOW),
+                False,
+            )
+        )
+        if self.config.game == "tictactoe":
+            self._yardsticks.append(
+                (
+                    make_opponent("minimax", self._eval_env, seed=2),
+                    Series("not lost vs minimax", CURVE_COLOURS[1], EVAL_WINDOW),
+                    True,
+                )
+            )
+        self._evals = 0
+
+    def reset(self) -> None:
+        """Start over with a learner that knows nothing (the map stays as edited)."""
+        self.agent = new_learner(self.kind, self.env, self.config.seed)
+        config = self.agent.config  # type: ignore[attr-defined]
+        episodes = getattr(config, "episodes", None)
+        steps = None if episodes is not None else getattr(config, "total_timesteps", None)
+        self.trainer = Trainer(
+            self.env,
+            self.agent,
+            seed=self.config.seed,
+            episodes=episodes,
+            steps=steps,
+            window=CURVE_WINDOW,
+        )
+        self.trainer.callbacks.append(self._episode_done)
+        if self.two_player:
+            self.curves = [series for _, series, _ in self._yardsticks]
+            self._evals = 0
+            self._next_eval = 0.0
+        else:
+            self.curves = [Series(self.curve_title.split()[0], CURVE_COLOURS[0], CURVE_WINDOW)]
+        for series in self.curves:
+            series.clear()
+        self.memory.clear()
+        self.sample_memory()
+        self.dirty = False
+
+    # ----------------------------------------------------------------- training
+    def advance(self, steps: int | None, budget: float) -> int:
+        """Train ``steps`` env steps (None: as many as fit), stopping once ``budget``
+        seconds have passed; at least one step. Returns the steps taken."""
+        step = self.trainer.step
+        clock = time.perf_counter
+        last = clock()
+        deadline = last + budget
+        limit = steps if steps is not None else 1 << 62
+        done, chunk = 0, 1
+        while done < limit:
+            n = min(chunk, limit - done)
+            for _ in range(n):
+                step()
+            done += n
+            now = clock()
+            if now >= deadline:
+                break
+            # Read the clock less often while steps are quick (a read costs as much as a
+            # table update), every step when they are slow (a DQN's gradient steps).
+            if now - last < 0.0005:
+                chunk = min(2 * chunk, 64)
+            last = now
+        self.dirty = True
+        return done
+
+    def _episode_done(self, trainer: Trainer, stats: EpisodeStats) -> None:
+        if self.two_player:
+            now = time.perf_counter()
+            if stats.episode % EVAL_EVERY == 0 and now >= self._next_eval:
+                self._next_eval = now + EVAL_SECONDS
+                self._test_games()
+        else:
+            score = stats.info.get("score") if self.config.game in SCORE_GAMES else None
+            self.curves[0].add(float(score if score is not None else stats.ret), stats.episode)
+        if stats.episode in players.MILESTONES:
+            self._save_rung(stats.episode)
+
+    def _test_games(self) -> None:
+        """One greedy game against each yardstick, the learner's seat alternating."""
+        from agents.evaluation import play_episode
+
+        seat = self._evals % 2
+        self._evals += 1
+        for opponent, series, not_lost in self._yardsticks:
+            result = play_episode(
+                self._eval_env,
+                self.agent,
+                opponent=opponent,
+                seat=seat,
+                seed=self.config.seed + self._evals,
+            )
+            outcome = result.outcome or 0
+            series.add(float(outcome >= 0 if not_lost else outcome > 0), self.trainer.episodes)
+
+    def sample_memory(self) -> dict[str, Any]:
+        """Read the agent's memory report and add a point to :attr:`memory`."""
+        report = self.agent.memory_report()
+        self.memory.add(report.get("bytes", 0) / 1024, self.trainer.episodes)
+        return report
+
+    # ----------------------------------------------------------------- live settings
+    @property
+    def epsilon_manual(self) -> bool:
+        """True once the person set epsilon by hand (the schedule no longer runs)."""
+        return self.trainer.schedule is None
+
+    def set_epsilon(self, value: float) -> None:
+        """Set the learner's epsilon by hand; the trainer stops scheduling it."""
+        self.trainer.schedule = None
+        self.agent.epsilon = float(min(1.0, max(0.0, value)))  # type: ignore[attr-defined]
+
+    def resume_schedule(self) -> None:
+        """Hand epsilon back to the schedule (from the next episode or step)."""
+        from agents.schedules import EpsilonSchedule
+
+        schedule = EpsilonSchedule.from_config(self.agent.config)  # type: ignore[attr-defined]
+        self.trainer.schedule = schedule
+        self.agent.epsilon = schedule(self.trainer.progress())  # type: ignore[attr-defined]
+
+    def set_learning_rate(self, value: float) -> None:
+        """Set the learner's learning rate (the next update uses it)."""
+        self.agent.learning_rate = float(value)  # type: ignore[attr-defined]
+
+    # ----------------------------------------------------------------- files
+    @property
+    def agent_path(self) -> Path:
+        """Where :meth:`save` writes the agent."""
+        return self.folder / f"agent{self.agent.checkpoint_suffix}"
+
+    def save(self) -> Path:
+        """Write the agent (and the trainer's state) to :attr:`agent_path`."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = Path(self.agent.save(str(self.agent_path), training=self.trainer.state_dict()))
+        self.saved = path
+        self.dirty = False
+        return path
+
+    def _save_rung(self, games_played: int) -> None:
+        path = players.rung_path(self.config.game, self.kind, self.options, games_played)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.agent.save(str(path), training=self.trainer.state_dict())
+        self.events.append(
+            f"snapshot after {games_played:,} games saved: pick it as the opponent in Versus"
+        )
+
+
+def shown_path(path: Path) -> str:
+    """``path`` with the home folder written ``~`` (shorter on screen)."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+class LearnScene(Scene):
+    """Learn mode in the window (see the module docstring)."""
+
+    def __init__(self, app: App, config: LearnConfig) -> None:
+        super().__init__(app)
+        if config.speed not in SPEED_NAMES:
+            raise GameError(
+                f"unknown speed {config.speed!r}; choose one of {', '.join(SPEED_NAMES)}"
+            )
+        self.session = LearnSession(config)
+        self.config = config
+        self.view: View = view_class(config.game)(self.session.env, app.assets)
+        self.speed = config.speed
+        self.paused = False
+        self.show_overlay = True
+        self.zoomed = False
+        game = GAME_TITLES.get(config.game, config.game)
+        map_name = getattr(self.session.env, "map_name", None)
+        if map_name:
+            game += f" · {map_name}"
+        self.title = f"{game} · Learn {LEARNER_TITLES[config.agent]}"
+        self.board_rect = pygame.Rect(0, 0, 1, 1)
+        self._canvas: pygame.Surface | None = None
+        self._frames_since_draw = 0
+        self._must_redraw = True
+        self._draw_seconds = 0.0
+        self._q_cache: dict[str, Any] = {}
+        self._q_cache_time = 0.0
+        self._q_cache_stale = True
+        self._reading_time = time.perf_counter()
+        self._report: dict[str, Any] = self.session.agent.memory_report()
+        self.epsilon_slider = Slider(
+            "exploration ε",
+            0.0,
+            1.0,
+            lambda: float(getattr(self.session.agent, "epsilon", 0.0)),
+            self._set_epsilon,
+        )
+        low, high = LEARNING_RATES[config.agent]
+        self.lr_slider = Slider(
+            "learning rate",
+            low,
+            high,
+            lambda: float(getattr(self.session.agent, "learning_rate", low)),
+            self.session.set_learning_rate,
+            log=True,
+            fmt="{:.3g}",
+        )
+        self.speed_buttons = [
+            Button(name, lambda name=name: self._set_speed(name)) for name in SPEED_NAMES
+        ]
+        self.pause_button = Button("Pause", self._toggle_pause)
+        self.buttons = [
+            self.pause_button,
+            Button("Step", self.single_step),
+            Button("Reset", self.reset_agent),
+            Button("Save", self.save),
+        ]
+
+    # ----------------------------------------------------------------- actions
+    def _set_epsilon(self, value: float) -> None:
+        self.session.set_epsilon(value)
+        self._must_redraw = True
+
+    def _set_speed(self, name: str) -> None:
+        self.speed = name
+        self._must_redraw = True
+
+    def _toggle_pause(self) -> None:
+        self.paused = not self.paused
+        self._must_redraw = True
+
+    def single_step(self) -> None:
+        """Pause, and train exactly one env step."""
+        self.paused = True
+        self.session.advance(1, STEP_BUDGET_SECONDS)
+        self._must_redraw = self._q_cache_stale = True
+
+    def reset_agent(self) -> None:
+        """Throw the learner away and start again from nothing."""
+        self.session.reset()
+        self._report = self.session.agent.memory_report()
+        self.app.message("a new agent: it knows nothing yet", 2.5)
+        self._must_redraw = self._q_cache_stale = True
+
+    def save(self) -> Path | None:
+        """Save the agent to the user's data folder and say where."""
+        try:
+            path = self.session.save()
+        except OSError as error:
+            self.app.message(f"could not save the agent: {error}")
+            return None
+        self.app.message(f"saved to {shown_path(path)}", 4.0)
+        return path
+
+    def edit_cell(self, row: int, col: int) -> None:
+        """Gridworld: cycle the cell floor -> wall -> pit -> goal -> floor while the agent
+        learns. The start cannot change. A map without a reachable goal is allowed (it
+        may be a step on the way to another layout), and said."""
+        from games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, goal_reachable
+
+        env = self.session.env
+        tile = int(env.grid[row, col])  # type: ignore[attr-defined]
+        if tile == START:
+            self.app.message("the start cannot be changed; click another cell", 2.5)
+            return
+        cycle = (FLOOR, WALL, PIT, GOAL)
+        new = cycle[(cycle.index(tile) + 1) % len(cycle)] if tile in cycle else FLOOR
+        env.set_tile(row, col, new)  # type: ignore[attr-defined]
+        if not goal_reachable(env.grid, env.start):  # type: ignore[attr-defined]
+            self.app.message(
+                "no goal can be reached from the start now: the agent can only learn to "
+                "keep away from pits. Click a wall or pit to open a way."
+            )
+        self._must_redraw = True
+
+    # ----------------------------------------------------------------- input
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.KEYDOWN:
+            self._key(event)
+            return
+        if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
+            widgets = [self.epsilon_slider, self.lr_slider, *self.speed_buttons, *self.buttons]
+            for widget in widgets if not self.zoomed else []:
+                if widget.handle_event(event):
+                    self._must_redraw = True
+                    return
+            if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+                self._click_board(event.pos)
+
+    def _key(self, event: pygame.event.Event) -> None:
+        key = event.key
+        if key == pygame.K_ESCAPE:
+            self.app.pop()
+        elif key in (pygame.K_SPACE, pygame.K_p):
+            self._toggle_pause()
+        elif key in (pygame.K_PERIOD, pygame.K_s) and not event.mod & pygame.KMOD_CTRL:
+            self.single_step()
+        elif key == pygame.K_s or key == pygame.K_k:
+            self.save()
+        elif key == pygame.K_r:
+            self.reset_agent()
+        elif key == pygame.K_q:
+            self.show_overlay = not self.show_overlay
+        elif key == pygame.K_z:
+            self.zoomed = not self.zoomed
+        elif key == pygame.K_e:
+            self.session.resume_schedule()
+            self.app.message("ε follows the schedule again", 2.0)
+        elif key in _SPEED_KEYS:
+            self._set_speed(SPEED_NAMES[_SPEED_KEYS.index(key)])
+        self._must_redraw = True
+
+    def _click_board(self, pos: tuple[int, int]) -> None:
+        if self.config.game != "gridworld":
+            return
+        cell = self.view.cell_at(self.board_rect, pos)  # type: ignore[attr-defined]
+        if cell is not None:
+            self.edit_cell(*cell)
+
+    # ----------------------------------------------------------------- update
+    def update(self, dt: float) -> None:
+        session = self.session
+        if not self.paused:
+            steps = dict(SPEEDS)[self.speed]
+            session.advance(steps, STEP_BUDGET_SECONDS if steps is None else self.step_budget())
+        now = time.perf_counter()
+        if now - self._reading_time >= READING_SECONDS:
+            self._reading_time = now
+            session.trainer.metrics.tick(session.trainer.steps, session.trainer.episodes)
+            self._report = session.sample_memory()
+        for text in session.events:
+            self.app.message(text)
+        session.events.clear()
+
+    def step_budget(self) -> float:
+        """Seconds of training this frame at a speed other than turbo: what a 60 FPS
+        frame leaves after the last drawing."""
+        left = FRAME_SECONDS - self._draw_seconds - 0.002
+        return min(STEP_BUDGET_SECONDS, max(MIN_STEP_BUDGET_SECONDS, left))
+
+    # ----------------------------------------------------------------- drawing
+    def draw(self, surface: pygame.Surface) -> None:
+        self._frames_since_draw += 1
+        turbo = dict(SPEEDS)[self.speed] is None and not self.paused
+        size_changed = self._canvas is None or self._canvas.get_size() != surface.get_size()
+        if (
+            turbo
+            and not self._must_redraw
+            and not size_changed
+            and self._frames_since_draw < TURBO_REDRAW_FRAMES
+        ):
+            surface.blit(self._canvas, (0, 0))  # type: ignore[arg-type]
+            return
+        start = time.perf_counter()
+        self._draw_scene(surface)
+        # A slow average: one frame's hiccup should not starve the next frames' training.
+        self._draw_seconds += 0.2 * (time.perf_counter() - start - self._draw_seconds)
+        self._frames_since_draw = 0
+        self._must_redraw = False
+        if turbo:
+            if size_changed:
+                self._canvas = pygame.Surface(surface.get_size())
+            self._canvas.blit(surface, (0, 0))  # type: ignore[union-attr]
+        else:
+            self._canvas = None
+
+    def _draw_scene(self, surface: pygame.Surface) -> None:
+        hud = self.app.hud
+        area = surface.get_rect()
+        size = max(14, min(30, area.height // 26))
+        bar = int(size * 1.7)
+        top = pygame.Rect(area.left, area.top, area.width, bar)
+        bottom = pygame.Rect(area.left, area.bottom - bar, area.width, bar)
+        middle = pygame.Rect(area.left, top.bottom, area.width, bottom.top - top.bottom)
+        panel_width = 0 if self.zoomed else max(240, min(460, int(area.width * 0.4)))
+        board = pygame.Rect(
+            middle.left, middle.top, max(1, middle.width - panel_width), middle.height
+        )
+        self.board_rect = fit_rect(board, self.view.aspect, margin=max(4, size // 3))
+        self.view.draw(surface, self.board_rect, self.overlay())
+        if panel_width:
+            panel = pygame.Rect(board.right, middle.top, area.right - board.right, middle.height)
+            self.draw_panel(surface, panel)
+        trainer = self.session.trainer
+        counts = f"game {trainer.episodes + 1:,} · step {trainer.steps:,}"
+        hud.bar(surface, top, [self.title, self.view.status(), counts], size)
+        hud.bar(surface, bottom, self._hints(), max(12, size - 4))
+        if self.paused:
+            hud.text(surface, "PAUSED", board.center, size * 2, colours.ACCENT, "center")
+
+    def overlay(self) -> Overlay | None:
+        """The learner's Q-values for the board. The overlay cache (the gridworld's value
+        of every cell) is renewed every :data:`OVERLAY_SECONDS` while the agent learns,
+        and at once after a single step or a new agent."""
+        if not self.show_overlay:
+            return None
+        agent, env = self.session.agent, self.session.env
+        now = time.perf_counter()
+        if self._q_cache_stale or now - self._q_cache_time >= OVERLAY_SECONDS:
+            self._q_cache = {}
+            self._q_cache_time = now
+            self._q_cache_stale = False
+        q = None if env.done else agent.q_values(env.observe(), env.action_mask())
+        return Overlay(
+            q_values=q,
+            q_for_obs=lambda obs: agent.q_values(obs),
+            label=self.config.agent,
+            cache=self._q_cache,
+        )
+
+    def draw_panel(self, surface: pygame.Surface, rect: pygame.Rect) -> None:
+        """Counters, speed, the learning curve, the sliders, memory and the buttons."""
+        hud = self.app.hud
+        session, trainer = self.session, self.session.trainer
+        metrics = trainer.metrics
+        pygame.draw.rect(surface, colours.PANEL, rect)
+        pygame.draw.line(surface, colours.PANEL_EDGE, rect.topleft, rect.bottomleft, 2)
+        pad = max(6, rect.width // 40)
+        ts = max(12, min(20, rect.height // 34))
+        line = int(ts * 1.25)
+        x, width = rect.left + pad, rect.width - 2 * pad
+        y = rect.top + pad // 2
+
+        rates = (
+            f"{metrics.steps_per_second:,.0f} steps/s · {metrics.episodes_per_second:,.1f} games/s"
+        )
+        hud.text(surface, rates, (x, y), ts, colours.TEXT)
+        y += line
+
+        hud.text(surface, "speed", (x, y + ts // 2 + 2), ts, colours.DIM, "midleft")
+        label_w = hud.assets.font(ts).size("speed ")[0]
+        chip_w = (width - label_w) // len(self.speed_buttons)
+        for i, button in enumerate(self.speed_buttons):
+            button.rect = pygame.Rect(x + label_w + i * chip_w, y, chip_w - 3, ts + 6)
+            button.active = button.label == self.speed
+            button.draw(surface, hud, ts)
+        y += ts + 6 + pad
+
+        # What is left goes to the two plots: the learning curve gets most of it.
+        fixed = 2 * (2 * line + 4) + 3 * line + (ts + 10) + 2 * pad + line
+        room = max(0, rect.bottom - y - fixed)
+        curve_h = int(room * 0.68)
+        memory_h = room - curve_h
+        draw_plot(
+            surface,
+            pygame.Rect(x, y, width, curve_h),
+            hud,
+            session.curves,
+            title=session.curve_title,
+            y_range=session.curve_range,
+            y_format=session.curve_format,
+            x_label="{x:,.0f} games",
+            text_size=max(11, ts - 3),
+        )
+        y += curve_h + pad // 2
+
+        self.epsilon_slider.note = "manual (E: schedule)" if session.epsilon_manual else "schedule"
+        for slider in (self.epsilon_slider, self.lr_slider):
+            slider.rect = pygame.Rect(x, y, width, 2 * line)
+            slider.draw(surface, hud, ts)
+            y += 2 * line + 4
+        loss = metrics.recent_loss()
+        loss_name = "loss" if session.kind == "dqn" else "TD error"
+        loss_text = f"{loss_name} {loss:.4g}" if loss is not None else f"{loss_name} -"
+        hud.text(surface, loss_text, (x, y), ts, colours.TEXT)
+        y += line
+
+        for text, colour in self._memory_lines():
+            words = text
+            fitted = hud.fit_text(words, width, ts)
+            hud.text(surface, words, (x, y), fitted, colour)
+            y += line
+        draw_plot(
+            surface,
+            pygame.Rect(x, y, width, memory_h),
+            hud,
+            [session.memory],
+            title="Q-function memory",
+            y_range=(0.0, max(1.0, max((v for _, v in session.memory.points), default=1) * 1.1)),
+            y_format="{:,.0f}K",
+            text_size=max(11, ts - 3),
+        )
+        y += memory_h + pad // 2
+
+        self.pause_button.label = "Resume" if self.paused else "Pause"
+        button_w = width // len(self.buttons)
+        for i, button in enumerate(self.buttons):
+            button.rect = pygame.Rect(x + i * button_w, y, button_w - 4, ts + 10)
+            button.draw(surface, hud, ts)
+        y += ts + 10 + pad // 2
+        where = f"saves to {shown_path(session.folder)}"
+        hud.text(surface, where, (x, y), hud.fit_text(where, width, ts - 2), colours.DIM)
+
+    def _memory_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
+        """The Q-function's cost: a table's states and entries, or a network's parameters
+        (and its replay buffer), with the trade in a word."""
+        report = self._report
+        kb = report.get("bytes", 0) / 1024
+        if report.get("kind") == "table":
+            return [
+                (
+                    f"Q-table: {report.get('states', 0):,} states, "
+                    f"{report.get('entries', 0):,} entries, {kb:,.1f} KB",
+                    colours.TEXT,
+                ),
+                ("grows with every new state it meets", colours.DIM),
+            ]
+        if report.get("kind") == "network":
+            replay = report.get("replay_bytes", 0) / 1024 / 1024
+            return [
+                (
+                    f"Q-network: {report.get('parameters', 0):,} parameters, {kb:,.1f} KB",
+                    colours.TEXT,
+                ),
+                (
+                    f"fixed size; replay {report.get('replay_transitions', 0):,} "
+                    f"transitions, {replay:,.1f} MB",
+                    colours.DIM,
+                ),
+            ]
+        return [("no memory report", colours.DIM), ("", colours.DIM)]
+
+    def _hints(self) -> list[str]:
+        hints = [
+            "H help",
+            "Esc menu",
+            "Space pause",
+            ". step",
+            "1-5 speed",
+            "R reset",
+            "Ctrl+S save",
+        ]
+        if self.config.game == "gridworld":
+            hints.append("click: edit cell")
+        return hints
+
+    def keys(self) -> list[tuple[str, str]]:
+        keys = [
+            ("Space / P", "pause / resume training"),
+            (". or S", "one training step (pauses)"),
+            ("1 2 3 4 5", "speed: 1, 10, 100, 1000 steps a frame, turbo"),
+            ("R", "reset: a new agent that knows nothing"),
+            ("Ctrl+S / K", "save the agent (Versus can load the ladder)"),
+            ("Q", "Q-values on the board on / off"),
+            ("Z", "zoom the board (hides the panel; big cells print values)"),
+            ("E", "epsilon back to its schedule after the slider"),
+            ("Mouse", "drag the ε and learning-rate sliders; click the buttons"),
+        ]
+        if self.config.game == "gridworld":
+            keys.append(("Click a cell", "floor -> wall -> pit -> goal (not the start)"))
+        return keys
+
+    def on_exit(self) -> None:
+        """Leaving Learn (Esc, or closing the window) saves what was learnt."""
+        if self.app.assets.audio:
+            pygame.mixer.stop()
+        if self.session.trainer.steps == 0 or not self.session.dirty:
+            return
+        try:
+            path = self.session.save()
+        except OSError as error:
+            print(f"qarcade: could not save the Learn agent: {error}")
+            return
+        print(f"qarcade: Learn saved the agent to {path}")
+        self.app.message(f"Learn saved the agent to {shown_path(path)}")
+
+
+_SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5)
