@@ -41,6 +41,7 @@ import games  # noqa: E402
 #: Cases per property at ``--scale 1``.
 CASES = {
     "actions": 600,
+    "options": 1000,
     "map": 5000,
     "checkpoint bytes .npz": 2000,
     "checkpoint bytes .safetensors": 2000,
@@ -61,8 +62,18 @@ def properties() -> dict[str, list[tuple[str, st.SearchStrategy, Callable[[Any],
         actions.append(("actions", strategy, play))
     folder = fuzz.checkpoint_folder()
     map_path = folder / "fuzzed.txt"
+    options = [
+        (
+            "options",
+            fuzz.option_sets(name),
+            lambda case, name=name: fuzz.check_options(name, case),
+        )
+        for name in games.GAMES
+        if fuzz.option_names(name)
+    ]
     groups = {
         "actions": actions,
+        "options": options,
         "map": [("map", fuzz.map_inputs(), lambda d: fuzz.check_map_file(d, map_path))],
         "checkpoint fields": [
             (
