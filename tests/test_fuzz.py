@@ -113,8 +113,13 @@ def outcome_of(error: BaseException, *paths: Path) -> str:
     message = re.sub(r"\s+", " ", message)
     message = re.sub(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*\"", "'…'", message)
     message = re.sub(r"(?<![\w-])\d+\b", "N", message)
-    words = " ".join(message.split(" ")[:7])
-    return f"{type(error).__name__}: {words}"
+    words = []
+    for word in message.split(" ")[:7]:
+        if word[:1] in "[{(":
+            words.append("…")  # a value in the message, shown whole: it varies too
+            break
+        words.append(word)
+    return f"{type(error).__name__}: {' '.join(words)}"
 
 
 def record(prop: str, outcome: str) -> None:
