@@ -11,7 +11,10 @@ Two formats, picked by the file's extension, both carrying the same JSON metadat
 The metadata always holds ``format`` (:data:`FORMAT`), ``format_version``, ``agent`` (the
 agent kind, e.g. ``"tabular"``), ``game``, ``game_options``, ``config``, ``steps``,
 ``episodes``, ``package_version`` and ``created`` (UTC, ISO 8601), plus whatever the agent
-and trainer add (``training``: the trainer's state to resume from).
+and trainer add (``training``: the trainer's state to resume from, see
+:meth:`agents.training.Trainer.state_dict`). Since format version 2 it also holds
+``checksum``: the SHA-256 of the rest of the metadata and of every array's name, dtype,
+shape and bytes, so a flipped bit anywhere that still parses is caught on load.
 
 Every way a file can be wrong — missing, truncated, corrupt, not a checkpoint, a newer
 format, made for another game or another agent — raises :class:`CheckpointError` with a
@@ -21,11 +24,11 @@ message that says what and what to do.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib
 import json
 import os
 import struct
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -40,7 +43,10 @@ if TYPE_CHECKING:
 #: The value of ``meta["format"]`` in every qarcade checkpoint.
 FORMAT = "qarcade-checkpoint"
 #: The newest metadata layout this code writes and reads; older ones stay readable.
-FORMAT_VERSION = 1
+#: 2: ``checksum`` in the metadata (required from this version on).
+FORMAT_VERSION = 2
+#: The metadata entry holding the checksum (see the module docs).
+CHECKSUM_KEY = "checksum"
 #: The npz entry that holds the metadata JSON.
 META_KEY = "__meta__"
 #: The safetensors ``__metadata__`` entry that holds the metadata JSON.
@@ -64,18 +70,22 @@ def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], met
     """Write ``arrays`` and the JSON-serialisable ``meta`` to ``path`` atomically.
 
     The format follows the suffix (``.npz`` or ``.safetensors``). The file is written to a
-    temporary file in the same folder, flushed, fsynced and renamed over ``path``, so a
-    crash at any moment leaves either the old file or the new one. Returns ``str(path)``.
+    temporary file beside it (``.NAME.tmp``), flushed, fsynced and renamed over ``path``,
+    and the folder is fsynced, so a crash at any moment leaves either the old file or the
+    new one, and at most one temporary file however often it happens. One process saves
+    to one path at a time. ``meta`` gets a fresh ``checksum``. Returns ``str(path)``.
     """
     path = Path(path)
     suffix = _suffix(path)
-    meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
     checked: dict[str, np.ndarray] = {}
     for key, value in arrays.items():
         array = np.ascontiguousarray(value)
         if array.dtype.hasobject:
             raise TypeError(f"array {key!r} has dtype object; checkpoints hold plain data only")
         checked[key] = array
+    meta = {k: v for k, v in meta.items() if k != CHECKSUM_KEY}
+    meta[CHECKSUM_KEY] = _checksum(checked, json.dumps(meta, sort_keys=True, allow_nan=False))
+    meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
     if suffix == ".npz":
         if META_KEY in checked:
             raise ValueError(f"{META_KEY!r} is reserved for the metadata")
@@ -103,13 +113,11 @@ def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], di
     not a qarcade checkpoint, or from a newer format version.
     """
     path = Path(path)
-    suffix = _suffix(path)
-    data = _read_bytes(path)
-    if suffix == ".npz":
-        arrays, meta_json = _parse_npz(path, data)
-    else:
-        arrays, meta_json = _parse_safetensors(path, data)
-    return arrays, _check_meta(path, meta_json)
+    arrays, meta = _read(path)
+    problem = _checksum_problem(arrays, meta)
+    if problem:
+        raise _damaged(path, problem)
+    return arrays, meta
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -170,9 +178,16 @@ def load_agent(
         game: if given, the game the caller expects; a checkpoint for another game raises.
         kind: if given, the agent kind the caller expects (``"tabular"``, ``"dqn"``).
     """
-    arrays, meta = load_arrays(path)
+    path = Path(path)
+    arrays, meta = _read(path)
+    problem = _checksum_problem(arrays, meta)
     check_game(path, meta, game)
-    return agent_from_arrays(path, arrays, meta, kind=kind)
+    # A damaged file whose agent can still be built raises for its checksum; one the
+    # agent's own checks refuse first gets their more telling message (e.g. NaN weights).
+    agent = agent_from_arrays(path, arrays, meta, kind=kind)
+    if problem:
+        raise _damaged(path, problem)
+    return agent
 
 
 def agent_from_arrays(
@@ -201,9 +216,11 @@ def agent_from_arrays(
     cls = getattr(importlib.import_module(module), cls_name)
     try:
         return cls.from_checkpoint(arrays, meta)
-    except CheckpointError:
-        raise
-    except (KeyError, ValueError, TypeError, IndexError) as error:
+    except CheckpointError as error:
+        if str(path) in str(error):
+            raise
+        raise CheckpointError(f"{path}: {error}") from error
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, ArithmeticError) as error:
         raise CheckpointError(
             f"{path}: the {agent_kind} agent's data is inconsistent ({error}); "
             "the file is damaged, retrain or use another checkpoint"
@@ -230,6 +247,17 @@ def package_version() -> str:
 
 
 # ----------------------------------------------------------------- internals
+def _read(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays and checked metadata of a checkpoint, its checksum not yet verified."""
+    suffix = _suffix(path)
+    data = _read_bytes(path)
+    if suffix == ".npz":
+        arrays, meta_json = _parse_npz(path, data)
+    else:
+        arrays, meta_json = _parse_safetensors(path, data)
+    return arrays, _check_meta(path, meta_json)
+
+
 def _suffix(path: Path) -> str:
     if path.suffix not in SUFFIXES:
         raise CheckpointError(
@@ -241,7 +269,10 @@ def _suffix(path: Path) -> str:
 
 def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # One fixed name, not a random one: a save killed before its rename leaves a file the
+    # next save truncates and reuses, so kills never pile temporary files up.
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -351,3 +382,27 @@ def _check_meta(path: Path, meta_json: str) -> dict[str, Any]:
         if not isinstance(meta.get(field), kind):
             raise _damaged(path, f"metadata field {field!r} missing or not a {kind.__name__}")
     return meta
+
+
+def _checksum(arrays: dict[str, np.ndarray], meta_json: str) -> str:
+    """SHA-256 (hex) of the metadata JSON and of every array's name, dtype, shape and
+    bytes, in name order: what a checkpoint means, not how its container lays it out."""
+    digest = hashlib.sha256(meta_json.encode("utf-8"))
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
+        digest.update(array.data)
+    return digest.hexdigest()
+
+
+def _checksum_problem(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> str | None:
+    """What is wrong with the checksum (None if nothing), removing it from ``meta``; it
+    is required from format version 2."""
+    stored = meta.pop(CHECKSUM_KEY, None)
+    if stored is None and meta["format_version"] < 2:
+        return None
+    if not isinstance(stored, str):
+        return "its checksum is missing"
+    if stored != _checksum(arrays, json.dumps(meta, sort_keys=True, allow_nan=False)):
+        return "its checksum does not match its content"
+    return None

@@ -538,22 +538,6 @@ def resume(
             f"{path}: holds no training state to resume (saved outside training); "
             f"start a new run with: python main.py train {meta['game']}"
         )
-    if config:
-        meta = {**meta, "config": {**meta["config"], **config}}
-    agent = agent_from_arrays(path, arrays, meta)
-    try:
-        env = games.make(meta["game"], **meta["game_options"])
-    except GameError as error:
-        raise CheckpointError(f"{path}: its game options cannot be used ({error})") from error
-    opponent = None
-    if training.get("opponent") is not None:
-        from agents.evaluation import make_opponent
-
-        try:
-            opponent = make_opponent(str(training["opponent"]), env)
-        except GameError as error:
-            raise CheckpointError(f"{path}: its opponent cannot be made ({error})") from error
-
     saved_episodes, saved_steps = training.get("total_episodes"), training.get("total_steps")
     if episodes is not None and saved_episodes is None and saved_steps is not None:
         raise OptionError(f"{path}: this run counts steps, not episodes; give its total in steps")
@@ -561,10 +545,21 @@ def resume(
         raise OptionError(
             f"{path}: this run counts episodes, not steps; give its total in episodes"
         )
+    if config:
+        meta = {**meta, "config": {**meta["config"], **config}}
+    agent = agent_from_arrays(path, arrays, meta)
+    # Whatever a damaged (or hand-edited) file makes go wrong while the run is rebuilt,
+    # the person holding it gets one message naming it, not a traceback.
     try:
+        env = games.make(meta["game"], **meta["game_options"])
+        opponent = None
+        if training.get("opponent") is not None:
+            from agents.evaluation import make_opponent
+
+            opponent = make_opponent(str(training["opponent"]), env)
         trainer = Trainer(env, agent, opponent=opponent, episodes=episodes, steps=steps)
         trainer.load_state_dict(training)
-    except ValueError as error:
+    except (GameError, *_DATA_ERRORS) as error:
         raise CheckpointError(f"{path}: cannot resume from it: {error}") from error
 
     notes = []
@@ -580,6 +575,10 @@ def resume(
             "(train with save_replay_buffer=true to keep it)"
         )
     return Resumed(trainer, meta, notes)
+
+
+#: What rebuilding a run from damaged data can raise, besides GameError.
+_DATA_ERRORS = (KeyError, ValueError, TypeError, IndexError, AttributeError, ArithmeticError)
 
 
 def _count(value: Any) -> int:
