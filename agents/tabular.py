@@ -14,6 +14,7 @@ state is, is the discretiser's business (:mod:`agents.discretise`).
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ import numpy as np
 
 from agents.base import Agent, Transition
 from agents.discretise import Discretiser, ExactDiscretiser
-from games.core import Env
+from games.core import Env, OptionError
 
 
 @dataclass
@@ -53,6 +54,38 @@ class TabularConfig:
     explore_least_tried: bool = False
     initial_q: float = 0.0
     episodes: int = 10_000
+
+    def __post_init__(self) -> None:
+        # Settings come from the command line (--set initial_q=0 parses as the int 0,
+        # which would make an integer table) and from checkpoint files: check and
+        # normalise them here, once.
+        for name, low, high in (
+            ("learning_rate", 0.0, 1.0),
+            ("gamma", 0.0, 1.0),
+            ("start_e", 0.0, 1.0),
+            ("end_e", 0.0, 1.0),
+            ("exploration_fraction", 0.0, 1.0),
+        ):
+            value = getattr(self, name)
+            if _not_number(value) or not low <= value <= high:
+                raise OptionError(
+                    f"tabular {name} must be a number in [{low}, {high}], got {value!r}"
+                )
+            setattr(self, name, float(value))
+        if _not_number(self.initial_q) or not math.isfinite(self.initial_q):
+            raise OptionError(f"tabular initial_q must be a finite number, got {self.initial_q!r}")
+        self.initial_q = float(self.initial_q)
+        for name in ("backward_replay", "explore_least_tried"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionError(
+                    f"tabular {name} must be true or false, got {getattr(self, name)!r}"
+                )
+        if (
+            isinstance(self.episodes, bool)
+            or not isinstance(self.episodes, int)
+            or self.episodes < 1
+        ):
+            raise OptionError(f"tabular episodes must be an integer >= 1, got {self.episodes!r}")
 
     @classmethod
     def for_game(cls, game: str, options: dict[str, Any] | None = None) -> TabularConfig:
@@ -109,8 +142,13 @@ class TabularConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TabularConfig:
-        """The inverse of :meth:`to_dict`; unknown keys raise ``TypeError``."""
+        """The inverse of :meth:`to_dict`; unknown keys raise ``TypeError``, bad values
+        :class:`~games.core.OptionError`."""
         return cls(**values)
+
+
+def _not_number(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, (int, float))
 
 
 #: Env options ``python main.py train GAME --agent tabular`` uses unless told otherwise.

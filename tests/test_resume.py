@@ -188,6 +188,26 @@ def test_bad_resumes_raise_checkpoint_errors(tmp_path: Path) -> None:
         resume(damaged)
 
 
+def test_settings_from_a_file_are_checked_and_normalised(tmp_path: Path) -> None:
+    """A config a file (or ``--set initial_q=0``) gives as ints makes a float table; a
+    nonsense one is refused when resuming, naming the file."""
+    from agents.checkpoints import save_arrays
+
+    trainer = tabular_trainer("gridworld", {"map": "lake4"}, 30, None)
+    trainer.run(episodes=10)
+    path = Path(trainer.agent.save(str(tmp_path / "agent"), training=trainer.state_dict()))
+    arrays, meta = load_arrays(path)
+    meta["config"].update(initial_q=0, learning_rate=1)
+    save_arrays(path, arrays, meta)
+    resumed = resume(path).trainer
+    resumed.run()
+    assert resumed.agent.table.dtype == np.float64 and resumed.agent.learning_rate == 1.0
+    meta["config"]["gamma"] = "high"
+    save_arrays(path, arrays, meta)
+    with pytest.raises(CheckpointError, match=r"agent\.npz.*gamma must be a number"):
+        resume(path)
+
+
 # ----------------------------------------------------------------- the command line
 def qarcade(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
