@@ -258,17 +258,17 @@ class _StopFlag:
 class _Progress:
     """A progress bar on stderr: tqdm when installed, else a plain one-line bar."""
 
-    def __init__(self, total: int, unit: str, quiet: bool) -> None:
+    def __init__(self, total: int, unit: str, quiet: bool, done: int = 0) -> None:
         self.total, self.unit, self.quiet = total, unit, quiet
         self._bar = None
-        self._done = 0
+        self._done = done
         if quiet:
             return
         try:
             from tqdm import tqdm
         except ImportError:
             return
-        self._bar = tqdm(total=total, unit=unit, dynamic_ncols=True, file=sys.stderr)
+        self._bar = tqdm(total=total, initial=done, unit=unit, dynamic_ncols=True, file=sys.stderr)
 
     def update(self, done: int, postfix: str) -> None:
         if self.quiet:
@@ -351,7 +351,12 @@ def train_command(args: argparse.Namespace) -> int:
             save_checkpoint()
 
     trainer.callbacks.append(record)
-    progress = _Progress(total, "episodes" if by_episodes else "steps", args.quiet)
+    progress = _Progress(
+        total,
+        "episodes" if by_episodes else "steps",
+        args.quiet,
+        done=trainer.episodes if by_episodes else trainer.steps,
+    )
     started_steps, started = trainer.steps, time.perf_counter()
     with _StopFlag() as stop:
         _train_loop(trainer, progress, stop, by_episodes=by_episodes)

@@ -7,6 +7,7 @@ with SIGTERM and resumed with ``--resume``. Bad resumes are one-line errors.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -253,6 +254,30 @@ def test_train_killed_with_sigterm_and_resumed_equals_uninterrupted(tmp_path: Pa
     assert a.rng.getstate() == b.rng.getstate()
     # The metrics of the two halves join into those of the whole run.
     assert (out / "metrics.csv").read_text() == (tmp_path / "whole" / "metrics.csv").read_text()
+
+
+def test_first_signal_finishes_the_episode_and_a_second_stops_at_once() -> None:
+    from agents.commands import _Progress, _StopFlag, _train_loop
+
+    options = {"preset": "small", **TRAIN_ENV_OPTIONS["invaders"]}
+    trainer = tabular_trainer("invaders", options, 50, None)
+    progress = _Progress(50, "episodes", quiet=True)
+    before = signal.getsignal(signal.SIGTERM)
+    with _StopFlag() as stop:
+        trainer.run_steps(5)
+        os.kill(os.getpid(), signal.SIGTERM)
+        _train_loop(trainer, progress, stop, by_episodes=True)
+        # The episode under way was played to its end, and no other was started.
+        assert (trainer.episodes, trainer.in_episode) == (1, False)
+        assert trainer.steps == trainer.metrics.lengths[0] > 5
+
+        trainer.run_steps(5)
+        os.kill(os.getpid(), signal.SIGINT)
+        steps = trainer.steps
+        _train_loop(trainer, progress, stop, by_episodes=True)
+        assert trainer.steps == steps and trainer.in_episode  # stopped at once
+    assert stop.signals == [signal.SIGTERM, signal.SIGINT]
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is given back
 
 
 @pytest.fixture(scope="module")
