@@ -122,14 +122,15 @@ def test_menu_mouse_click_on_a_choice_then_start(app: App) -> None:
     assert isinstance(app.scene, GameScene) and app.scene.config.game == "invaders"
 
 
-def test_menu_learn_says_coming_soon_and_stays(app: App) -> None:
+def test_menu_learn_starts_learn_mode(app: App) -> None:
+    from app.scenes.learn import LearnScene
+
     menu = MenuScene(app)
     app.push(menu)
     menu.choice["mode"] = "learn"
     menu._rebuild()
     post_key(app, pygame.K_RETURN)
-    assert app.scene is menu
-    assert "coming soon" in messages(app)
+    assert isinstance(app.scene, LearnScene)
 
 
 def test_escape_goes_back_and_closing_the_window_quits(app: App) -> None:

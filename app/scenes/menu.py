@@ -1,9 +1,12 @@
 """The menu: pick a game, a mode, an agent (and a map, a seat, a speed), then start.
 
 Keyboard: Up/Down choose a row, Left/Right change it, Enter starts, Esc quits. Mouse:
-click any choice, then Start. A game or mode that cannot start yet (a missing view, Learn
-before it exists) is shown dimmed and says why when picked; a game that fails to start
-(a missing agent with no fallback) shows the message and the menu stays.
+click any choice, then Start. A game that cannot start yet (a missing view) is shown
+dimmed and says why when picked; a game that fails to start (a missing agent with no
+fallback) shows the message and the menu stays.
+
+In Versus against a learner, a *Strength* row offers the difficulty ladder Learn mode
+keeps (the agent after 100, 1,000, 10,000 games) beside the pretrained agent.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from dataclasses import dataclass
 import pygame
 
 from app import hud as colours
-from app.players import AGENTS
+from app.players import AGENTS, ladder
 from app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
+from app.scenes.learn import LEARNERS, LearnConfig, LearnScene
 from app.window import App, Scene
 from games.core import GameError
 from games.gridworld.maps import shipped_maps
@@ -30,7 +34,7 @@ MODE_HELP: dict[str, str] = {
     "play": "You play. Q shows what the chosen agent would do.",
     "versus": "You against the agent (a race on the same level in one-player games).",
     "watch": "The agent plays; pause, single-step, change the speed.",
-    "learn": "Watch an agent learn from scratch (coming soon).",
+    "learn": "An agent learns from nothing while you watch, its Q-values on the board.",
 }
 AGENT_TITLES: dict[str, str] = {
     "tabular": "Tabular Q",
@@ -40,6 +44,7 @@ AGENT_TITLES: dict[str, str] = {
     "scripted": "Scripted",
 }
 NO_HINTS = "none"
+PRETRAINED = "pretrained"
 
 
 @dataclass
@@ -76,6 +81,7 @@ class MenuScene(Scene):
             "map": "maze",
             "seat": "X",
             "speed": "normal",
+            "strength": PRETRAINED,
         }
         self.selected = 0
         self.rows: list[Row] = []
@@ -94,10 +100,24 @@ class MenuScene(Scene):
         agents = [(a, AGENT_TITLES[a]) for a in AGENTS[game]]
         if mode == "play":
             rows.append(Row("agent", "Hints from", [(NO_HINTS, "None"), *agents]))
+        elif mode == "learn":
+            rows.append(Row("agent", "Learner", [(a, AGENT_TITLES[a]) for a in LEARNERS]))
         else:
             rows.append(Row("agent", "Opponent" if mode == "versus" else "Agent", agents))
         if game == "gridworld":
             rows.append(Row("map", "Map", [(m, m) for m in shipped_maps()]))
+        if mode == "versus" and self.choice["agent"] in LEARNERS:
+            options = {"map": self.choice["map"]} if game == "gridworld" else {}
+            rungs = ladder(game, self.choice["agent"], options)
+            if rungs:
+                rows.append(
+                    Row(
+                        "strength",
+                        "Strength",
+                        [(PRETRAINED, "Pretrained")]
+                        + [(str(n), f"after {n:,} games") for n in rungs],
+                    )
+                )
         if game == "tictactoe" and mode == "versus":
             rows.append(Row("seat", "You play", [("X", "X (first)"), ("O", "O (second)")]))
         if mode == "watch":
@@ -156,6 +176,9 @@ class MenuScene(Scene):
         """What the menu shows, as a scene configuration."""
         c = self.choice
         agent = None if c["agent"] == NO_HINTS else c["agent"]
+        strength_shown = any(row.key == "strength" for row in self.rows)
+        if c["mode"] == "versus" and strength_shown and c["strength"] != PRETRAINED:
+            agent = f"{agent}@{c['strength']}"
         options = {"map": c["map"]} if c["game"] == "gridworld" else {}
         return SceneConfig(
             game=c["game"],
@@ -172,13 +195,16 @@ class MenuScene(Scene):
         if config.game in self.unavailable:
             self.app.message(self.unavailable[config.game])
             return
-        if config.mode == "learn":
-            self.app.message("Learn mode is coming soon; try Watch to see a trained agent")
-            return
-        if config.agent in ("tabular", "dqn"):
-            self._show_loading(config.agent)
+        if config.agent is not None and config.agent.split("@")[0] in LEARNERS:
+            self._show_loading(config.agent.split("@")[0])
         try:
-            scene = GameScene(self.app, config)
+            scene: Scene
+            if config.mode == "learn":
+                assert config.agent is not None
+                learn = LearnConfig(config.game, config.agent, options=config.options)
+                scene = LearnScene(self.app, learn)
+            else:
+                scene = GameScene(self.app, config)
         except GameError as error:
             self.app.message(str(error))
             return
@@ -226,9 +252,7 @@ class MenuScene(Scene):
             x = content_left + label_width + size
             for index, (value, text) in enumerate(row.choices):
                 shown = text
-                dim = (row.key == "game" and value in self.unavailable) or (
-                    row.key == "mode" and value == "learn"
-                )
+                dim = row.key == "game" and value in self.unavailable
                 if dim:
                     shown += " (soon)"
                 width = self.app.assets.font(size).size(shown)[0] + size
@@ -274,10 +298,7 @@ class MenuScene(Scene):
         label_width = max(font.size(row.label)[0] for row in self.rows)
         widest = 0
         for row in self.rows:
-            chips = sum(
-                font.size(text + (" (soon)" if text == "Learn" else ""))[0] + size + size // 2
-                for _, text in row.choices
-            )
+            chips = sum(font.size(text)[0] + size + size // 2 for _, text in row.choices)
             widest = max(widest, chips)
         return label_width + size + widest
 

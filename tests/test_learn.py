@@ -1,0 +1,365 @@
+"""Learn mode, headless: training between frames changes the agent and what is drawn;
+sliders, buttons and cell edits posted as mouse events change the agent and the map;
+snapshots taken in Learn load as Versus opponents; leaving Learn saves the agent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+import games
+from agents.base import Transition
+from agents.checkpoints import load_agent, read_metadata
+from app import players
+from app.scenes.game import GameScene
+from app.scenes.learn import (
+    LearnConfig,
+    LearnScene,
+    LearnSession,
+)
+from app.scenes.menu import MenuScene
+from app.window import App
+from games.core import Env, GameError, OptionError
+from games.gridworld.maps import FLOOR, GOAL, PIT, WALL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Learn saves into the data folder: a scratch one per test."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("QARCADE_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def app() -> Iterator[App]:
+    window = App((960, 720), fps=0, audio=False)
+    yield window
+    window.scenes.clear()
+
+
+def learn(app: App, config: LearnConfig) -> LearnScene:
+    app.scenes.clear()
+    app.push(MenuScene(app))
+    scene = LearnScene(app, config)
+    app.push(scene)
+    app.frame()
+    return scene
+
+
+def run(app: App, frames: int) -> None:
+    for _ in range(frames):
+        app.frame()
+
+
+def post_key(app: App, key: int, mod: int = 0) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=""))
+    app.frame()
+
+
+def click(app: App, pos: tuple[int, int]) -> None:
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos))
+    app.frame()
+
+
+def set_position(env: Env) -> None:
+    """A fixed position to compare Q-values in: a fresh game, and in tic-tac-toe one where
+    X wins at once (the empty board is worth exactly 0 however much is learnt)."""
+    env.reset(seed=123)
+    if env.name == "tictactoe":
+        for square in (0, 3, 1, 4):
+            env.step(square)
+
+
+def overlay_pixels(scene: LearnScene) -> np.ndarray:
+    """The board drawn with the agent's overlay in a fixed position, so only the
+    Q-values can make two pictures differ."""
+    env = scene.session.env
+    saved = env.snapshot()
+    set_position(env)
+    surface = pygame.Surface((480, 480))
+    scene.view.draw(surface, surface.get_rect(), scene.overlay())
+    env.restore(saved)
+    return pygame.surfarray.array3d(surface)
+
+
+# ----------------------------------------------------------------- training changes things
+@pytest.mark.parametrize(
+    ("game", "agent", "options", "steps"),
+    [
+        ("gridworld", "tabular", {"map": "maze"}, 2_000),
+        ("tictactoe", "tabular", {}, 50_000),
+        ("invaders", "tabular", {}, 2_000),
+        ("gridworld", "dqn", {"map": "lake4"}, 1_000),  # learning starts after 500
+    ],
+)
+def test_frames_of_learn_change_the_q_values_and_the_overlay(
+    app: App, game: str, agent: str, options: dict, steps: int
+) -> None:
+    scene = learn(app, LearnConfig(game, agent, options=options, speed="1"))
+    session = scene.session
+    probe = games.make(game, **session.options)
+    set_position(probe)
+    obs, mask = probe.observe(), probe.action_mask()
+    q_before = session.agent.q_values(obs, mask)
+    pixels_before = overlay_pixels(scene)
+    post_key(app, pygame.K_5)  # turbo
+    for _ in range(2_000):  # frames, until the agent has trained ``steps`` steps
+        if session.trainer.steps >= steps:
+            break
+        app.frame()
+    assert session.trainer.steps >= steps
+    q_after = session.agent.q_values(obs, mask)
+    legal = np.isfinite(q_before)
+    assert not np.allclose(q_before[legal], q_after[legal]), "training did not change Q"
+    scene._q_cache_stale = True
+    assert (overlay_pixels(scene) != pixels_before).any(), "the overlay did not change"
+
+
+def test_speed_one_trains_one_step_a_frame_and_turbo_many(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "tabular", options={"map": "maze"}, speed="1"))
+    trainer = scene.session.trainer
+    steps = trainer.steps
+    run(app, 5)
+    assert trainer.steps == steps + 5
+    post_key(app, pygame.K_5)
+    assert scene.speed == "turbo"
+    steps = trainer.steps
+    run(app, 3)
+    assert trainer.steps - steps > 100
+
+
+def test_pause_single_step_and_reset(app: App) -> None:
+    scene = learn(app, LearnConfig("tictactoe", "tabular", speed="100"))
+    trainer = scene.session.trainer
+    post_key(app, pygame.K_SPACE)
+    assert scene.paused
+    steps = trainer.steps
+    run(app, 3)
+    assert trainer.steps == steps
+    post_key(app, pygame.K_PERIOD)
+    assert trainer.steps == steps + 1 and scene.paused
+    old_agent = scene.session.agent
+    post_key(app, pygame.K_r)
+    assert scene.session.agent is not old_agent
+    assert scene.session.trainer.steps == 0
+    assert all(not series.points for series in scene.session.curves)
+
+
+# ----------------------------------------------------------------- sliders and buttons
+def test_epsilon_slider_click_overrides_the_schedule(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "tabular", options={"map": "maze"}, speed="10"))
+    slider = scene.epsilon_slider
+    agent = scene.session.agent
+    assert scene.session.trainer.schedule is not None
+    click(app, (slider.x_of(0.0), slider.track().centery))
+    assert agent.epsilon == pytest.approx(0.0, abs=0.01)
+    assert scene.session.epsilon_manual
+    run(app, 30)  # many episodes start: the schedule would have set epsilon again
+    assert agent.epsilon == pytest.approx(0.0, abs=0.01)
+    # Greedy now: exploring acts as the table says, every time.
+    obs, mask = scene.session.env.observe(), np.ones(4, dtype=bool)
+    greedy = {agent.act(obs, mask, explore=True) for _ in range(50)}
+    q = agent.q_values(obs)
+    assert greedy <= set(np.flatnonzero(q == q.max()))
+    post_key(app, pygame.K_e)
+    assert not scene.session.epsilon_manual
+
+
+def test_learning_rate_slider_sets_the_step_size_the_update_uses(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "tabular", options={"map": "maze"}, speed="1"))
+    post_key(app, pygame.K_SPACE)  # pause: only the hand-made update below touches Q
+    slider = scene.lr_slider
+    click(app, (slider.x_of(0.05), slider.track().centery))
+    agent = scene.session.agent
+    assert agent.learning_rate == pytest.approx(0.05, rel=0.1)
+    env = scene.session.env
+    corner = env.obs_for_cell(env.rows - 1, env.cols - 1)
+    before = agent.q_values(corner)[1]
+    agent.learn(Transition(corner, 1, 1.0, corner, np.zeros(4, dtype=bool), True))
+    agent.end_episode()
+    step = agent.q_values(corner)[1] - before
+    assert step == pytest.approx(agent.learning_rate * (1.0 - before))
+
+
+def test_dqn_learning_rate_slider_drives_the_gradient_steps(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "dqn", options={"map": "lake4"}, speed="1"))
+    post_key(app, pygame.K_SPACE)  # pause: only the hand-made updates below train
+    slider = scene.lr_slider
+    y = slider.track().centery
+    start, end = (slider.x_of(1e-4), y), (slider.x_of(1e-2), y)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=start))
+    pygame.event.post(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=end, rel=(1, 0), buttons=(1, 0, 0))
+    )
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=end))
+    app.frame()
+    agent = scene.session.agent
+    assert agent.learning_rate == pytest.approx(1e-2, rel=0.1)
+    # Adam's first step moves every weight with a gradient by about the learning rate.
+    env = scene.session.env
+    obs = env.obs_for_cell(0, 0)
+    transition = Transition(obs, 2, 1.0, obs, np.zeros(4, dtype=bool), True)
+    weights = agent.online.weights.detach().clone()
+    while agent.train_steps == 0:
+        weights = agent.online.weights.detach().clone()
+        agent.learn(transition)
+    moved = float((agent.online.weights.detach() - weights).abs().max())
+    assert moved == pytest.approx(agent.learning_rate, rel=0.2)
+
+
+def test_buttons_pause_and_change_speed(app: App) -> None:
+    scene = learn(app, LearnConfig("tictactoe", "tabular", speed="100"))
+    turbo = next(b for b in scene.speed_buttons if b.label == "turbo")
+    click(app, turbo.rect.center)
+    assert scene.speed == "turbo"
+    click(app, scene.pause_button.rect.center)
+    assert scene.paused
+
+
+# ----------------------------------------------------------------- editing the gridworld
+def test_clicking_a_cell_cycles_floor_wall_pit_goal(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "tabular", options={"map": "maze"}, speed="10"))
+    env = scene.session.env
+    row, col = 0, 1  # floor next to the start
+    assert env.grid[row, col] == FLOOR
+    for expected in (WALL, PIT, GOAL, FLOOR):
+        click(app, scene.view.cell_rect(scene.board_rect, row, col).center)
+        assert env.grid[row, col] == expected
+    run(app, 10)  # training goes on on the edited map
+    assert scene.session.trainer.steps > 0
+
+
+def test_the_start_cannot_be_edited_and_a_blocked_goal_is_said(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "tabular", options={"map": "lake4"}, speed="1"))
+    env = scene.session.env
+    start = env.start
+    click(app, scene.view.cell_rect(scene.board_rect, *start).center)
+    assert env.grid[start] != WALL
+    assert "start cannot be changed" in " ".join(text for text, _ in app._messages)
+    # Wall in the start: both neighbours of the corner (lake4's start is (0, 0)).
+    for cell in ((0, 1), (1, 0)):
+        while env.grid[cell] != WALL:
+            click(app, scene.view.cell_rect(scene.board_rect, *cell).center)
+    assert "no goal can be reached" in " ".join(text for text, _ in app._messages)
+    run(app, 5)  # allowed: the agent keeps learning in its box
+
+
+# ----------------------------------------------------------------- files and the ladder
+def test_save_writes_a_checkpoint_that_loads_with_the_same_table(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "tabular", options={"map": "maze"}, speed="1k"))
+    run(app, 5)
+    post_key(app, pygame.K_SPACE)  # pause, so the table saved is the table now
+    post_key(app, pygame.K_s, mod=pygame.KMOD_CTRL)
+    path = scene.session.saved
+    assert path is not None and path.is_file()
+    assert path.parent == players.learn_folder("gridworld", "tabular", {"map": "maze"})
+    loaded = load_agent(path, game="gridworld")
+    np.testing.assert_array_equal(loaded.table, scene.session.agent.table)
+    meta = read_metadata(path)
+    assert meta["training"]["steps"] == scene.session.trainer.steps
+
+
+def test_closing_the_window_in_learn_saves_the_agent(app: App, data_dir: Path) -> None:
+    learn(app, LearnConfig("tictactoe", "dqn", speed="10"))
+    run(app, 3)
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    app.run()
+    saved = data_dir / "learn" / "tictactoe-dqn" / "agent.safetensors"
+    assert saved.is_file()
+    assert load_agent(saved, game="tictactoe").name == "dqn"
+
+
+def test_a_ladder_snapshot_taken_in_learn_plays_in_versus(app: App) -> None:
+    scene = learn(app, LearnConfig("tictactoe", "tabular", speed="turbo"))
+    while scene.session.trainer.episodes < 100:
+        app.frame()
+    played = scene.session.trainer.episodes
+    assert players.ladder("tictactoe", "tabular") == [n for n in players.MILESTONES if n <= played]
+    # The menu offers it ...
+    menu = MenuScene(app)
+    menu.choice.update(game="tictactoe", mode="versus", agent="tabular", strength="100")
+    menu._rebuild()
+    assert any(row.key == "strength" for row in menu.rows)
+    config = menu.config()
+    assert config.agent == "tabular@100"
+    # ... and Versus plays it: the person moves, the snapshot answers.
+    app.scenes.clear()
+    versus = GameScene(app, config)
+    app.push(versus)
+    assert versus.opponent is not None and versus.opponent.kind == "tabular@100"
+    lane = versus.lanes[0]
+    versus._step(lane, 4)
+    run(app, 40)
+    assert int(np.count_nonzero(lane.env.board)) == 2
+
+
+def test_missing_or_bad_rungs_are_refused_with_a_way_out() -> None:
+    with pytest.raises(GameError, match="let Learn mode train"):
+        players.load_opponent("tictactoe", "tabular@1000")
+    with pytest.raises(OptionError, match="tabular@N"):
+        players.load_opponent("tictactoe", "tabular@lots")
+
+
+def test_two_player_curves_come_from_greedy_test_games() -> None:
+    session = LearnSession(LearnConfig("tictactoe", "tabular"))
+    session.trainer.run(200)
+    labels = [series.label for series in session.curves]
+    assert labels == ["won vs random", "not lost vs minimax"]
+    assert all(series.count > 0 for series in session.curves)
+    assert all(0.0 <= y <= 1.0 for series in session.curves for _, y in series.points)
+
+
+# ----------------------------------------------------------------- help and command line
+def test_help_lists_learn_keys(app: App) -> None:
+    scene = learn(app, LearnConfig("gridworld", "tabular", options={"map": "maze"}))
+    keys = dict(scene.keys())
+    for key in ("Space / P", ". or S", "R", "Ctrl+S / K", "Q", "Z", "E", "Click a cell"):
+        assert key in keys
+    post_key(app, pygame.K_h)
+    assert app.show_help
+
+
+def test_menu_starts_learn(app: App) -> None:
+    menu = MenuScene(app)
+    app.push(menu)
+    menu.choice.update(game="gridworld", mode="learn")
+    menu._rebuild()
+    assert [value for value, _ in menu.rows[2].choices] == ["tabular", "dqn"]
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode=""))
+    app.frame()
+    assert isinstance(app.scene, LearnScene)
+    assert app.scene.session.env.map_name == menu.choice["map"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["learn", "gridworld", "--agent", "tabular", "--map", "maze", "--speed", "turbo"],
+        ["learn", "invaders", "--agent", "dqn", "--speed", "1"],
+    ],
+    ids=lambda c: " ".join(c[1:4]),
+)
+def test_learn_command_runs_n_frames_and_saves(command: list[str], data_dir: Path) -> None:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    result = subprocess.run(
+        [sys.executable, "main.py", *command, "--frames", "15", "--fps", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Learn saved the agent to" in result.stdout
+    assert list((data_dir / "learn").glob("*/agent.*"))
