@@ -12,7 +12,12 @@ import os
 from collections.abc import Mapping
 from types import TracebackType
 
-from torch.utils.tensorboard import SummaryWriter
+try:
+    from torch.utils.tensorboard import SummaryWriter
+except ImportError as error:  # an optional extra: say how to get it
+    raise ImportError(
+        f'TensorBoard logging needs the tensorboard package ({error}); pip install -e ".[gym]"'
+    ) from error
 
 
 class TensorBoardWriter:
