@@ -788,11 +788,9 @@ def test_checkpoints_with_mutated_fields_give_a_checkpoint_error_or_an_agent(nam
 
 
 @pytest.mark.xfail(
-    reason="known gaps outside agents/checkpoints.py: TabularConfig and the Invaders "
-    "discretiser's settings are not checked on load (config.initial_q=0 makes an integer "
-    "table that fails in q_values; discretiser.aim=None fails in act), resume() lets a "
-    "TypeError through (config.end_e={}), and games.make('invaders', preset=[]) raises "
-    "TypeError, not OptionError",
+    reason="known gaps outside agents/checkpoints.py: the Invaders discretiser's settings "
+    "are not checked on load (discretiser.aim=None or far={} load, then fail in act), and "
+    "games.make('invaders', preset=[]) raises TypeError, not OptionError",
     strict=False,
 )
 @pytest.mark.parametrize("name", CHECKPOINT_NAMES)
