@@ -11,6 +11,7 @@ polyline per series.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pygame
@@ -87,14 +88,15 @@ def draw_plot(
     *,
     title: str = "",
     y_range: tuple[float, float] | None = None,
-    y_format: str = "{:.2f}",
+    y_format: str | Callable[[float], str] = "{:.2f}",
     x_label: str = "",
     text_size: int = 14,
 ) -> None:
     """Draw ``series`` as lines into ``rect`` with a title, y labels and a legend.
 
     ``y_range`` fixes the axis (e.g. 0..1 for rates); by default it spans the points.
-    An empty plot says "waiting for the first result".
+    ``y_format`` is a format string or a function that writes a y value. An empty plot
+    says "waiting for the first result".
     """
     if rect.width < 40 or rect.height < 30:
         return
@@ -104,6 +106,7 @@ def draw_plot(
     if title:
         hud.text(surface, title, (rect.left + 6, top), text_size, colours.TEXT, shadow=False)
         top += int(text_size * 1.1)
+    label = y_format.format if isinstance(y_format, str) else y_format
     label_width = hud.assets.font(text_size).size("-0000.0")[0]
     legend_height = int(text_size * 1.2)
     area = pygame.Rect(
@@ -141,7 +144,7 @@ def draw_plot(
         y = to_screen(x_low, value)[1]
         pygame.draw.line(surface, GRID, (area.left, y), (area.right - 1, y))
         hud.text(
-            surface, y_format.format(value), (area.left - 4, y), text_size, colours.DIM,
+            surface, label(value), (area.left - 4, y), text_size, colours.DIM,
             "midright", shadow=False,
         )  # fmt: skip
     for s in drawn:

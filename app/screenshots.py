@@ -1,4 +1,5 @@
-"""Render the menu and every game in play to PNG files, headless, for the README.
+"""Render the menu, every game in play and Learn mode to PNG files, headless, for the
+README.
 
     python -m app.screenshots                      # writes docs/screenshots/*.png
     python -m app.screenshots --out /tmp/shots --size 1280x800
@@ -7,7 +8,8 @@ Each picture is the real app driven by scripted input: the scenes are built as t
 builds them, keys and clicks are posted as pygame events, and the frame is saved after
 the app has drawn it. Agents come from ``assets/agents/`` like in the window; where a
 learner's file is missing, a small one is trained here first (a few seconds), so the
-Q-value overlays show real learnt values rather than nothing.
+Q-value overlays show real learnt values rather than nothing. Learn mode is shown early
+and late in training for each game (the late ones train for a few seconds to a minute).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import pygame
 
 from app import players
 from app.scenes.game import GameScene, SceneConfig
+from app.scenes.learn import LearnConfig, LearnScene
 from app.scenes.menu import MenuScene
 from app.window import App
 
@@ -64,6 +67,27 @@ def game(app: App, config: SceneConfig) -> GameScene:
     app.push(MenuScene(app))
     scene = GameScene(app, config)
     app.push(scene)
+    return scene
+
+
+def learn_until(
+    app: App, config: LearnConfig, speed: str, *, games: int = 0, steps: int = 0
+) -> LearnScene:
+    """Start Learn (on the menu, as the menu does), train at turbo until ``games`` games
+    and ``steps`` steps are done, then draw a few frames at ``speed`` so the board shows
+    play in progress."""
+    app.scenes.clear()
+    app.push(MenuScene(app))
+    scene = LearnScene(app, config)
+    app.push(scene)
+    scene.speed = "turbo"
+    trainer = scene.session.trainer
+    while trainer.episodes < games or trainer.steps < steps:
+        app.frame()
+    scene.speed = speed
+    run(app, 8)
+    app._messages.clear()  # the ladder's "snapshot saved" notes would cover the board
+    app.frame()
     return scene
 
 
@@ -181,6 +205,25 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
     game(app, SceneConfig("invaders", "watch", "scripted", seed=5))
     run(app, 900)
     save("invaders-watch")
+
+    # Learn mode, early and late in training, for each game; and a network beside a table.
+    maze = {"map": "maze"}
+    learn_until(app, LearnConfig("gridworld", "tabular", options=maze), "10", games=3)
+    save("learn-gridworld-early")
+    learn_until(app, LearnConfig("gridworld", "tabular", options=maze), "10", games=1500)
+    save("learn-gridworld-late")
+    cliff = {"map": "cliff"}
+    learn_until(app, LearnConfig("gridworld", "dqn", options=cliff), "10", steps=22_000)
+    save("learn-gridworld-dqn")
+    learn_until(app, LearnConfig("tictactoe", "tabular"), "1", games=60)
+    save("learn-tictactoe-early")
+    learn_until(app, LearnConfig("tictactoe", "tabular"), "1", games=25_000)
+    save("learn-tictactoe-late")
+    learn_until(app, LearnConfig("invaders", "tabular"), "1", games=2)
+    save("learn-invaders-early")
+    learn_until(app, LearnConfig("invaders", "tabular"), "1", games=150)
+    save("learn-invaders-late")
+    app.scenes.clear()
 
     # The help overlay over a game.
     game(app, SceneConfig("gridworld", "play", options={"map": "lake8"}, seed=0))

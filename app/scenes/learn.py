@@ -72,8 +72,10 @@ OVERLAY_SECONDS = 0.1
 #: Test games the two-player curves average over; training episodes the return curve does.
 EVAL_WINDOW = 50
 CURVE_WINDOW = 100
-#: Seconds between the steps-per-second readings and memory samples.
+#: Seconds between the steps-per-second readings and memory samples (the first comes
+#: sooner, so the panel has numbers at once).
 READING_SECONDS = 0.5
+FIRST_READING_SECONDS = 0.1
 #: The learning-rate slider's range per learner (log scale).
 LEARNING_RATES: dict[str, tuple[float, float]] = {"tabular": (0.01, 1.0), "dqn": (1e-5, 1e-1)}
 
@@ -137,7 +139,7 @@ class LearnSession:
         agent: the learner.
         trainer: the one training loop.
         curves: the learning curve's series (one per yardstick in two-player games).
-        memory: bytes of the Q-function over training (KB per reading).
+        memory: bytes of the Q-function over training, one point per reading.
         curve_title, curve_range, curve_format: how to draw :attr:`curves`.
         folder: where the agent and the ladder are saved.
         saved: the last file written, or None.
@@ -166,7 +168,7 @@ class LearnSession:
             self.curve_range = None
             self.curve_format = "{:.0f}" if config.game in SCORE_GAMES else "{:.2f}"
         self.curves: list[Series] = []
-        self.memory = Series("KB", (200, 140, 255), window=1)
+        self.memory = Series("bytes", (200, 140, 255), window=1)
         self._make_yardsticks()
         self.reset()
 
@@ -281,7 +283,7 @@ class LearnSession:
     def sample_memory(self) -> dict[str, Any]:
         """Read the agent's memory report and add a point to :attr:`memory`."""
         report = self.agent.memory_report()
-        self.memory.add(report.get("bytes", 0) / 1024, self.trainer.episodes)
+        self.memory.add(report.get("bytes", 0), self.trainer.episodes)
         return report
 
     # ----------------------------------------------------------------- live settings
@@ -330,6 +332,15 @@ class LearnSession:
         )
 
 
+def size_text(n_bytes: float) -> str:
+    """A byte count as people read it: ``512 B``, ``25.1 KB``, ``16.9 MB``."""
+    if n_bytes < 1024:
+        return f"{n_bytes:.0f} B"
+    if n_bytes < 1024 * 1024:
+        return f"{n_bytes / 1024:,.1f} KB"
+    return f"{n_bytes / 1024 / 1024:,.1f} MB"
+
+
 def shown_path(path: Path) -> str:
     """``path`` with the home folder written ``~`` (shorter on screen)."""
     try:
@@ -367,7 +378,7 @@ class LearnScene(Scene):
         self._q_cache: dict[str, Any] = {}
         self._q_cache_time = 0.0
         self._q_cache_stale = True
-        self._reading_time = time.perf_counter()
+        self._reading_time = time.perf_counter() - READING_SECONDS + FIRST_READING_SECONDS
         self._report: dict[str, Any] = self.session.agent.memory_report()
         self.epsilon_slider = Slider(
             "exploration ε",
@@ -563,7 +574,7 @@ class LearnScene(Scene):
             panel = pygame.Rect(board.right, middle.top, area.right - board.right, middle.height)
             self.draw_panel(surface, panel)
         trainer = self.session.trainer
-        counts = f"game {trainer.episodes + 1:,} · step {trainer.steps:,}"
+        counts = f"game {trainer.episodes + 1:,} · {trainer.steps:,} steps"
         hud.bar(surface, top, [self.title, self.view.status(), counts], size)
         hud.bar(surface, bottom, self._hints(), max(12, size - 4))
         if self.paused:
@@ -657,8 +668,8 @@ class LearnScene(Scene):
             hud,
             [session.memory],
             title="Q-function memory",
-            y_range=(0.0, max(1.0, max((v for _, v in session.memory.points), default=1) * 1.1)),
-            y_format="{:,.0f}K",
+            y_range=(0.0, max(1024.0, max((v for _, v in session.memory.points), default=0) * 1.1)),
+            y_format=size_text,
             text_size=max(11, ts - 3),
         )
         y += memory_h + pad // 2
@@ -676,26 +687,33 @@ class LearnScene(Scene):
         """The Q-function's cost: a table's states and entries, or a network's parameters
         (and its replay buffer), with the trade in a word."""
         report = self._report
-        kb = report.get("bytes", 0) / 1024
+        size = size_text(report.get("bytes", 0))
         if report.get("kind") == "table":
+            from agents.discretise import ExactDiscretiser
+
+            exact = isinstance(getattr(self.session.agent, "discretiser", None), ExactDiscretiser)
             return [
                 (
                     f"Q-table: {report.get('states', 0):,} states, "
-                    f"{report.get('entries', 0):,} entries, {kb:,.1f} KB",
+                    f"{report.get('entries', 0):,} entries, {size}",
                     colours.TEXT,
                 ),
-                ("grows with every new state it meets", colours.DIM),
+                (
+                    "a row per state: grows with every new state it meets"
+                    if exact
+                    else "a coarse grid: states that look alike share a row",
+                    colours.DIM,
+                ),
             ]
         if report.get("kind") == "network":
-            replay = report.get("replay_bytes", 0) / 1024 / 1024
             return [
                 (
-                    f"Q-network: {report.get('parameters', 0):,} parameters, {kb:,.1f} KB",
+                    f"Q-network: {report.get('parameters', 0):,} parameters, {size}",
                     colours.TEXT,
                 ),
                 (
-                    f"fixed size; replay {report.get('replay_transitions', 0):,} "
-                    f"transitions, {replay:,.1f} MB",
+                    f"fixed size; its replay buffer: {report.get('replay_transitions', 0):,} "
+                    f"transitions, {size_text(report.get('replay_bytes', 0))}",
                     colours.DIM,
                 ),
             ]
