@@ -84,6 +84,13 @@ def add_subcommands(subparsers: Any) -> None:
         default="X",
         help="tic-tac-toe: your mark; X moves first (default X)",
     )
+    versus.add_argument(
+        "--after",
+        type=_positive_int,
+        metavar="GAMES",
+        help="play the tabular or dqn agent Learn mode saved after GAMES games "
+        "(its difficulty ladder: 100, 1000, 10000) instead of the pretrained one",
+    )
     _game_args(versus)
     versus.set_defaults(handler=run_versus)
 
@@ -151,8 +158,19 @@ def run_play(args: argparse.Namespace) -> int:
 
 
 def run_versus(args: argparse.Namespace) -> int:
-    """``python main.py versus GAME --agent A --as X|O``."""
-    return _run_game(args, "versus", args.agent)
+    """``python main.py versus GAME --agent A --as X|O [--after GAMES]``."""
+    if args.after is None:
+        return _run_game(args, "versus", args.agent)
+    from app.players import MILESTONES
+
+    if args.agent not in ("tabular", "dqn"):
+        raise OptionError(
+            "--after picks a rung of Learn's ladder: use it with --agent tabular or dqn"
+        )
+    if args.after not in MILESTONES:
+        rungs = ", ".join(str(n) for n in MILESTONES)
+        raise OptionError(f"--after must be one of Learn's milestones: {rungs}")
+    return _run_game(args, "versus", f"{args.agent}@{args.after}")
 
 
 def run_watch(args: argparse.Namespace) -> int:
@@ -187,7 +205,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
         raise OptionError(f"--map is for the gridworld, not {args.game}")
     if mode != "play" and agent is None:
         agent = FALLBACK[args.game]
-    if agent is not None and agent not in AGENTS[args.game]:
+    if agent is not None and agent.partition("@")[0] not in AGENTS[args.game]:
         raise OptionError(
             f"{agent!r} cannot play {args.game}; choose one of: {', '.join(AGENTS[args.game])}"
         )

@@ -363,3 +363,16 @@ def test_learn_command_runs_n_frames_and_saves(command: list[str], data_dir: Pat
     assert result.returncode == 0, result.stderr
     assert "Learn saved the agent to" in result.stdout
     assert list((data_dir / "learn").glob("*/agent.*"))
+
+
+def test_versus_after_needs_a_learner_and_a_milestone() -> None:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    for args, words in (
+        (["--agent", "minimax", "--after", "100"], "--agent tabular or dqn"),
+        (["--agent", "tabular", "--after", "50"], "one of Learn's milestones"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "main.py", "versus", "tictactoe", *args, "--frames", "2"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 2 and words in result.stderr
