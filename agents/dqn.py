@@ -57,6 +57,9 @@ class DQNConfig:
         exploration_fraction: fraction of ``total_timesteps`` over which epsilon decays.
         total_timesteps: the training budget in transitions (env steps of every seat).
         max_grad_norm: gradients are scaled down to at most this global L2 norm.
+        reward_scale: rewards are multiplied by this before learning, so the network
+            learns Q-values of order 1 whatever the game's point scale (Invaders' scores
+            run into the hundreds); :meth:`DQNAgent.q_values` reports them unscaled.
         hidden_sizes: widths of the MLP's hidden layers (the CNN uses the last one).
         seed: seeds the weights, the replay sampling and the exploration.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
@@ -77,6 +80,7 @@ class DQNConfig:
     exploration_fraction: float = 0.5
     total_timesteps: int = 100_000
     max_grad_norm: float = 10.0
+    reward_scale: float = 1.0
     hidden_sizes: tuple[int, ...] = (64, 64)
     seed: int = 0
     device: str = "auto"
@@ -103,7 +107,7 @@ class DQNConfig:
             _check_range(name, getattr(self, name), low, high)
         if not self.tau > 0.0:
             raise OptionError("DQN tau must be > 0 (0 would freeze the target network)")
-        for name in ("learning_rate", "max_grad_norm"):
+        for name in ("learning_rate", "max_grad_norm", "reward_scale"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
                 raise OptionError(f"DQN {name} must be a positive number, got {value!r}")
@@ -174,14 +178,16 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         hidden_sizes=(128, 128),
     ),
     "invaders": dict(
-        learning_rate=2.5e-4,
+        learning_rate=5e-4,
         buffer_size=100_000,
         batch_size=64,
         learning_starts=5_000,
         train_frequency=4,
         target_network_frequency=1_000,
-        exploration_fraction=0.3,
-        total_timesteps=200_000,
+        end_e=0.02,
+        exploration_fraction=0.2,
+        total_timesteps=500_000,
+        reward_scale=0.01,
         hidden_sizes=(128, 128),
     ),
 }
@@ -331,16 +337,17 @@ class DQNAgent(Agent):
         return int(q.argmax())
 
     def q_values(self, obs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        q = self._q(obs).astype(np.float64)
+        q = self._q(obs).astype(np.float64) / self.config.reward_scale
         if mask is not None:
             q[~np.asarray(mask, dtype=bool)] = -np.inf
         return q
 
     def q_values_batch(self, obs: np.ndarray) -> np.ndarray:
-        """Q-values of a batch of observations ``(n, *observation_shape)`` -> ``(n, A)``."""
+        """Q-values of a batch of observations ``(n, *observation_shape)`` -> ``(n, A)``,
+        in the game's reward units."""
         with torch.no_grad():
             x = torch.as_tensor(np.asarray(obs), device=self.device)
-            return self.online(x).float().cpu().numpy()
+            return self.online(x).cpu().numpy() / np.float32(self.config.reward_scale)
 
     def _q(self, obs: np.ndarray) -> np.ndarray:
         if self._numpy_acting:
@@ -352,7 +359,8 @@ class DQNAgent(Agent):
     # ----------------------------------------------------------------- learning
     def learn(self, transition: Transition) -> dict[str, float]:
         t = transition
-        self.buffer.add(t.obs, t.action, t.reward, t.next_obs, t.next_mask, t.terminated, t.flip)
+        reward = t.reward * self.config.reward_scale
+        self.buffer.add(t.obs, t.action, reward, t.next_obs, t.next_mask, t.terminated, t.flip)
         self.steps += 1
         config = self.config
         if self.steps <= config.learning_starts:
