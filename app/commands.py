@@ -132,6 +132,11 @@ def add_subcommands(subparsers: Any) -> None:
     )
     learn.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
     learn.add_argument("--seed", type=int, default=0, help="seed of the env and the agent")
+    learn.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the agent Learn saved last time (for this game, learner and map)",
+    )
     add_window_args(learn, defaults=False)
     learn.set_defaults(handler=run_learn)
 
@@ -192,6 +197,7 @@ def run_learn(args: argparse.Namespace) -> int:
         options={"map": args.map} if args.map is not None else {},
         seed=args.seed,
         speed=args.speed,
+        resume=args.resume,
     )
     app.push(MenuScene(app))
     app.push(LearnScene(app, config))

@@ -376,3 +376,30 @@ def test_versus_after_needs_a_learner_and_a_milestone() -> None:
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert result.returncode == 2 and words in result.stderr
+
+
+def test_learn_resumes_the_saved_agent_and_the_menu_offers_it(app: App) -> None:
+    config = LearnConfig("gridworld", "tabular", options={"map": "maze"}, speed="1k")
+    scene = learn(app, config)
+    run(app, 3)
+    post_key(app, pygame.K_SPACE)
+    scene.save()
+    table, steps = scene.session.agent.table.copy(), scene.session.trainer.steps
+    # The menu now offers to start from it.
+    menu = MenuScene(app)
+    menu.choice.update(game="gridworld", mode="learn", agent="tabular", map="maze")
+    menu._rebuild()
+    assert any(row.key == "start" for row in menu.rows)
+    menu.choice["start"] = "saved"
+    app.scenes.clear()
+    app.push(menu)
+    menu.start()
+    resumed = app.scene
+    assert isinstance(resumed, LearnScene) and resumed.config.resume
+    np.testing.assert_array_equal(resumed.session.agent.table, table)
+    assert resumed.session.trainer.steps == steps
+
+
+def test_resume_without_a_saved_agent_says_what_to_do(app: App) -> None:
+    with pytest.raises(GameError, match="without --resume"):
+        LearnScene(app, LearnConfig("tictactoe", "dqn", resume=True))

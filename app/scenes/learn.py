@@ -92,6 +92,8 @@ class LearnConfig:
         options: env options the person chose (e.g. ``{"map": "maze"}``).
         seed: seeds the env and the agent.
         speed: one of :data:`SPEED_NAMES`.
+        resume: continue the agent Learn saved last time (:func:`saved_agent`) instead
+            of starting from nothing.
     """
 
     game: str
@@ -100,6 +102,7 @@ class LearnConfig:
     options: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     speed: str = "100"
+    resume: bool = False
 
 
 def learner_options(game: str, agent: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +114,14 @@ def learner_options(game: str, agent: str, options: dict[str, Any]) -> dict[str,
 
         return {**TRAIN_ENV_OPTIONS.get(game, {}), **options}
     return dict(options)
+
+
+def saved_agent(game: str, kind: str, options: dict[str, Any]) -> Path | None:
+    """The agent Learn saved last for this game, learner and map, if there is one."""
+    folder = players.learn_folder(game, kind, learner_options(game, kind, options))
+    suffix = ".npz" if kind == "tabular" else ".safetensors"
+    path = folder / f"agent{suffix}"
+    return path if path.is_file() else None
 
 
 def new_learner(kind: str, env: Env, seed: int) -> Agent:
@@ -169,8 +180,12 @@ class LearnSession:
             self.curve_format = "{:.0f}" if config.game in SCORE_GAMES else "{:.2f}"
         self.curves: list[Series] = []
         self.memory = Series("bytes", (200, 140, 255), window=1)
+        self.notes: list[str] = []
         self._make_yardsticks()
-        self.reset()
+        if config.resume:
+            self._resume()
+        else:
+            self.reset()
 
     # ----------------------------------------------------------------- set-up
     def _make_yardsticks(self) -> None:
@@ -204,14 +219,39 @@ class LearnSession:
         config = self.agent.config  # type: ignore[attr-defined]
         episodes = getattr(config, "episodes", None)
         steps = None if episodes is not None else getattr(config, "total_timesteps", None)
-        self.trainer = Trainer(
-            self.env,
-            self.agent,
-            seed=self.config.seed,
-            episodes=episodes,
-            steps=steps,
-            window=CURVE_WINDOW,
+        self._attach(
+            Trainer(
+                self.env,
+                self.agent,
+                seed=self.config.seed,
+                episodes=episodes,
+                steps=steps,
+                window=CURVE_WINDOW,
+            )
         )
+
+    def _resume(self) -> None:
+        """Continue the agent saved last time, with its counters and schedule (the
+        curves start afresh: they are not saved). A map edited in the window is not part
+        of the checkpoint: the saved map comes back as it was made."""
+        from agents.training import resume
+
+        path = saved_agent(self.config.game, self.kind, self.config.options)
+        if path is None:
+            raise GameError(
+                f"Learn has no saved {self.kind} agent for {self.config.game} in "
+                f"{shown_path(self.folder)}; start one without --resume"
+            )
+        resumed = resume(path, game=self.config.game)
+        self.notes = list(resumed.notes)
+        self.env = resumed.trainer.env
+        self.agent = resumed.trainer.agent
+        self._attach(resumed.trainer)
+        self.saved = path
+
+    def _attach(self, trainer: Trainer) -> None:
+        """Train with ``trainer`` from now on; the curves start empty."""
+        self.trainer = trainer
         self.trainer.callbacks.append(self._episode_done)
         if self.two_player:
             self.curves = [series for _, series, _ in self._yardsticks]
@@ -360,6 +400,14 @@ class LearnScene(Scene):
             )
         self.session = LearnSession(config)
         self.config = config
+        if config.resume:
+            trainer = self.session.trainer
+            app.message(
+                f"continuing the saved agent: {trainer.episodes:,} games, "
+                f"{trainer.steps:,} steps learnt so far"
+            )
+            for note in self.session.notes:
+                app.message(f"note: {note}")
         self.view: View = view_class(config.game)(self.session.env, app.assets)
         self.speed = config.speed
         self.paused = False

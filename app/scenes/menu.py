@@ -18,7 +18,7 @@ import pygame
 from app import hud as colours
 from app.players import AGENTS, ladder
 from app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
-from app.scenes.learn import LEARNERS, LearnConfig, LearnScene
+from app.scenes.learn import LEARNERS, LearnConfig, LearnScene, saved_agent
 from app.window import App, Scene
 from games.core import GameError
 from games.gridworld.maps import shipped_maps
@@ -82,6 +82,7 @@ class MenuScene(Scene):
             "seat": "X",
             "speed": "normal",
             "strength": PRETRAINED,
+            "start": "new",
         }
         self.selected = 0
         self.rows: list[Row] = []
@@ -106,6 +107,12 @@ class MenuScene(Scene):
             rows.append(Row("agent", "Opponent" if mode == "versus" else "Agent", agents))
         if game == "gridworld":
             rows.append(Row("map", "Map", [(m, m) for m in shipped_maps()]))
+        if mode == "learn" and self.choice["agent"] in LEARNERS:
+            options = {"map": self.choice["map"]} if game == "gridworld" else {}
+            if saved_agent(game, self.choice["agent"], options) is not None:
+                rows.append(
+                    Row("start", "Start from", [("new", "Nothing"), ("saved", "Last saved")])
+                )
         if mode == "versus" and self.choice["agent"] in LEARNERS:
             options = {"map": self.choice["map"]} if game == "gridworld" else {}
             rungs = ladder(game, self.choice["agent"], options)
@@ -122,6 +129,7 @@ class MenuScene(Scene):
             rows.append(Row("seat", "You play", [("X", "X (first)"), ("O", "O (second)")]))
         if mode == "watch":
             rows.append(Row("speed", "Speed", [(s, s.capitalize()) for s in SPEEDS]))
+        agent = self.choice["agent"]
         for row in rows:
             values = [value for value, _ in row.choices]
             if self.choice.get(row.key) not in values:
@@ -129,6 +137,9 @@ class MenuScene(Scene):
             row.index = values.index(self.choice[row.key])
         self.rows = rows
         self.selected = min(self.selected, len(rows))
+        if self.choice["agent"] != agent:
+            # The rows after the agent's depend on it (a Strength or Start row).
+            self._rebuild()
 
     def _choose(self, row_index: int, index: int) -> None:
         row = self.rows[row_index]
@@ -201,7 +212,12 @@ class MenuScene(Scene):
             scene: Scene
             if config.mode == "learn":
                 assert config.agent is not None
-                learn = LearnConfig(config.game, config.agent, options=config.options)
+                resume = self.choice["start"] == "saved" and any(
+                    row.key == "start" for row in self.rows
+                )
+                learn = LearnConfig(
+                    config.game, config.agent, options=config.options, resume=resume
+                )
                 scene = LearnScene(self.app, learn)
             else:
                 scene = GameScene(self.app, config)
