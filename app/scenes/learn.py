@@ -1,6 +1,6 @@
 """Learn mode: an agent that starts knowing nothing trains in the window while you watch.
 
-:class:`LearnSession` is the training side, without pygame: the env, a fresh learner
+:class:`LearnSession` is the training side, which draws nothing: the env, a fresh learner
 (tabular or DQN, with the game's defaults, as ``python main.py train`` makes them), the
 one :class:`~agents.training.Trainer`, the learning curves, and the files — the latest
 agent and the difficulty ladder (snapshots after :data:`app.players.MILESTONES` games) in
@@ -10,8 +10,8 @@ opponents.
 :class:`LearnScene` drives it between frames and draws it: the board with the agent's
 Q-values on it (through the views' :class:`~games.view.Overlay`), and a side panel with
 the learning curve, epsilon and learning-rate sliders, the loss, the speed, and what the
-Q-function costs in memory (a table's entries and bytes grow with every state it meets,
-a network's parameters stay fixed).
+Q-function costs in memory (an exact table's entries and bytes grow with every state it
+meets, a network's parameters stay fixed).
 
 Speed is steps per frame, each frame's training capped at :data:`STEP_BUDGET_SECONDS`
 so the window keeps its frame rate; turbo trains for the whole budget every frame and
@@ -140,7 +140,8 @@ def new_learner(kind: str, env: Env, seed: int) -> Agent:
 
 
 class LearnSession:
-    """The training side of Learn mode (no pygame): env, learner, trainer, curves, files.
+    """The training side of Learn mode (it draws nothing): env, learner, trainer, curves,
+    files.
 
     Args:
         config: what to learn.
@@ -155,6 +156,8 @@ class LearnSession:
         folder: where the agent and the ladder are saved.
         saved: the last file written, or None.
         dirty: the agent learnt since it was last saved.
+        events: news for the person (a ladder snapshot saved), taken by the scene.
+        notes: why a resumed run will not match an uninterrupted one, if it will not.
     """
 
     def __init__(self, config: LearnConfig) -> None:
