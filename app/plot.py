@@ -159,6 +159,6 @@ def draw_plot(
         pygame.draw.line(surface, s.colour, (x, y), (x + 14, y), 3)
         shown = hud.text(surface, s.label, (x + 18, y), text_size, colours.TEXT, "midleft", False)
         x = shown.right + 12
-    if x_label:
-        words = x_label.format(x=x_high)
+    words = x_label.format(x=x_high) if x_label else ""
+    if words and x + hud.assets.font(text_size).size(words)[0] < area.right:
         hud.text(surface, words, (area.right, y), text_size, colours.DIM, "midright", shadow=False)

@@ -403,3 +403,14 @@ def test_learn_resumes_the_saved_agent_and_the_menu_offers_it(app: App) -> None:
 def test_resume_without_a_saved_agent_says_what_to_do(app: App) -> None:
     with pytest.raises(GameError, match="without --resume"):
         LearnScene(app, LearnConfig("tictactoe", "dqn", resume=True))
+
+
+@pytest.mark.parametrize("size", [(320, 240), (1600, 500), (500, 1000)])
+def test_learn_draws_at_odd_window_sizes(size: tuple[int, int]) -> None:
+    window = App(size, fps=0, audio=False)
+    for game, agent in (("gridworld", "tabular"), ("tictactoe", "tabular"), ("invaders", "dqn")):
+        scene = learn(window, LearnConfig(game, agent, speed="10"))
+        run(window, 3)
+        board = scene.board_rect
+        assert window.screen.get_rect().contains(board)
+    window.scenes.clear()
