@@ -205,7 +205,8 @@ def make_agent(
 
         if device is not None:
             overrides = {**overrides, "device": device}
-        return DQNAgent.for_env(env, DQNConfig.for_game(env.name, **overrides), seed=seed)
+        config = DQNConfig.for_game(env.name, env.options, **overrides)
+        return DQNAgent.for_env(env, config, seed=seed)
     raise OptionError(f"unknown agent {kind!r}; choose one of: {', '.join(AGENTS)}")
 
 

@@ -57,6 +57,10 @@ class DQNConfig:
         exploration_fraction: fraction of ``total_timesteps`` over which epsilon decays.
         total_timesteps: the training budget in transitions (env steps of every seat).
         max_grad_norm: gradients are scaled down to at most this global L2 norm.
+        initial_q: the output layer's bias starts here, so every Q-value starts near it
+            (in reward units). Above what the game can pay, untried actions look best
+            and the greedy policy seeks them out (optimistic initial values, Sutton &
+            Barto 2.6): the exploration a sparse-reward maze needs.
         reward_scale: rewards are multiplied by this before learning, so the network
             learns Q-values of order 1 whatever the game's point scale (Invaders' scores
             run into the hundreds); :meth:`DQNAgent.q_values` reports them unscaled.
@@ -80,6 +84,7 @@ class DQNConfig:
     exploration_fraction: float = 0.5
     total_timesteps: int = 100_000
     max_grad_norm: float = 10.0
+    initial_q: float = 0.0
     reward_scale: float = 1.0
     hidden_sizes: tuple[int, ...] = (64, 64)
     seed: int = 0
@@ -111,6 +116,8 @@ class DQNConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
                 raise OptionError(f"DQN {name} must be a positive number, got {value!r}")
+        if not isinstance(self.initial_q, (int, float)) or not math.isfinite(self.initial_q):
+            raise OptionError(f"DQN initial_q must be a finite number, got {self.initial_q!r}")
         if not self.hidden_sizes or any(
             isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden_sizes
         ):
@@ -123,12 +130,18 @@ class DQNConfig:
             )
 
     @classmethod
-    def for_game(cls, game: str, **overrides: Any) -> DQNConfig:
-        """Defaults that learn ``game`` well, with ``overrides`` on top.
+    def for_game(
+        cls, game: str, options: dict[str, Any] | None = None, **overrides: Any
+    ) -> DQNConfig:
+        """Defaults that learn ``game`` (made with env ``options``) well, with
+        ``overrides`` on top.
 
         Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
         """
-        values = dict(GAME_DEFAULTS.get(game, {}))
+        key = game
+        if game == "invaders" and (options or {}).get("obs_mode") == "pixels":
+            key = "invaders-pixels"
+        values = dict(GAME_DEFAULTS.get(key, {}))
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(overrides) - names)
         if unknown:
@@ -152,6 +165,7 @@ class DQNConfig:
 
 #: Per-game settings that differ from :class:`DQNConfig`'s defaults; each learns its game
 #: within ``total_timesteps`` (see benchmarks/dqn_speed.py and benchmarks/dqn_games.py).
+#: ``invaders-pixels`` is Invaders with ``obs_mode="pixels"`` (the CNN).
 GAME_DEFAULTS: dict[str, dict[str, Any]] = {
     "gridworld": dict(
         learning_rate=1e-3,
@@ -174,7 +188,7 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         gamma=1.0,
         end_e=0.2,
         exploration_fraction=0.5,
-        total_timesteps=200_000,
+        total_timesteps=80_000,
         hidden_sizes=(128, 128),
     ),
     "invaders": dict(
@@ -189,6 +203,19 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         total_timesteps=500_000,
         reward_scale=0.01,
         hidden_sizes=(128, 128),
+    ),
+    "invaders-pixels": dict(
+        learning_rate=2.5e-4,
+        buffer_size=20_000,
+        batch_size=32,
+        learning_starts=2_000,
+        train_frequency=8,
+        target_network_frequency=1_000,
+        end_e=0.02,
+        exploration_fraction=0.2,
+        total_timesteps=100_000,
+        reward_scale=0.01,
+        hidden_sizes=(256,),
     ),
 }
 
@@ -288,6 +315,8 @@ class DQNAgent(Agent):
             self.config.hidden_sizes,
             generator,
         )
+        with torch.no_grad():
+            network.views()[-1].fill_(self.config.initial_q * self.config.reward_scale)
         return network.to(self.device)
 
     @classmethod
@@ -296,7 +325,7 @@ class DQNAgent(Agent):
     ) -> DQNAgent:
         """An agent for ``env`` with its game's default config unless one is given;
         ``seed``, if given, replaces the config's."""
-        config = config if config is not None else DQNConfig.for_game(env.name)
+        config = config if config is not None else DQNConfig.for_game(env.name, env.options)
         if seed is not None:
             config = dataclasses.replace(config, seed=seed)
         return cls(

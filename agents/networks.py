@@ -194,8 +194,9 @@ def _layers_forward(
 
 
 class CNN(FlatNetwork):
-    """Convolutional Q-network for stacked grayscale frames (the Nature DQN's layers,
-    with a narrower fully connected layer).
+    """Convolutional Q-network for stacked grayscale frames: the first DQN's layers
+    (Mnih et al. 2013: 16 8x8 filters, stride 4; 32 4x4, stride 2; a fully connected
+    layer), small enough to train on a CPU.
 
     Args:
         observation_shape: ``(frame_stack, height, width)``; frames are uint8 and scaled
@@ -205,7 +206,7 @@ class CNN(FlatNetwork):
     """
 
     #: (out_channels, kernel, stride) of each convolution.
-    CONVS = ((32, 8, 4), (64, 4, 2), (64, 3, 1))
+    CONVS = ((16, 8, 4), (32, 4, 2))
 
     def __init__(
         self, observation_shape: Sequence[int], hidden_size: int, num_actions: int

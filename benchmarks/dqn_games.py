@@ -103,9 +103,9 @@ def invaders(args: argparse.Namespace) -> None:
     }
     env = games.make("invaders", **options)
     overrides = {} if args.steps is None else {"total_timesteps": args.steps}
-    if args.obs == "pixels":
-        overrides.setdefault("buffer_size", 50_000)
-    config = DQNConfig.for_game("invaders", seed=args.seed, device=args.device, **overrides)
+    config = DQNConfig.for_game(
+        "invaders", options, seed=args.seed, device=args.device, **overrides
+    )
     print(f"invaders ({args.obs}) DQN, seed {args.seed}: {config.to_dict()}", flush=True)
 
     def report(agent: DQNAgent, trainer: Trainer, seconds: float) -> None:

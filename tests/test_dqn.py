@@ -14,6 +14,7 @@ import torch
 
 import agents.dqn as dqn
 import games
+from agents.base import Transition
 from agents.checkpoints import CheckpointError, load_agent
 from agents.dqn import DQNAgent, DQNConfig, FlatAdam, double_dqn_targets
 from agents.networks import CNN, MLP, _MLPFunction, build_network
@@ -395,10 +396,27 @@ def test_foreign_weights_give_a_clear_error(tmp_path: Path, saved: str) -> None:
 
 
 # --------------------------------------------------------------------------- config
+def test_initial_q_and_reward_scale() -> None:
+    """Q-values start near initial_q and are reported in reward units; rewards enter the
+    buffer scaled."""
+    config = small_config(initial_q=2.0, reward_scale=0.01)
+    agent = DQNAgent((4,), np.float32, 3, config)
+    assert torch.all(agent.online.views()[-1] == 0.02)
+    assert torch.equal(agent.online.weights, agent.target.weights)
+    obs = np.zeros(4, np.float32)
+    with torch.no_grad():
+        raw = agent.online(torch.from_numpy(obs)[None])[0].numpy()
+    np.testing.assert_allclose(agent.q_values(obs), raw / 0.01, rtol=1e-5)
+    agent.learn(Transition(obs, 1, 300.0, obs, np.ones(3, bool), False))
+    assert agent.buffer.rewards[0] == pytest.approx(3.0)
+
+
 def test_config_for_game_and_its_checks() -> None:
     config = DQNConfig.for_game("tictactoe", learning_rate=0.01)
     assert config.learning_rate == 0.01 and config.gamma == DQNConfig.for_game("tictactoe").gamma
     assert DQNConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    pixels = DQNConfig.for_game("invaders", {"obs_mode": "pixels"})
+    assert pixels != DQNConfig.for_game("invaders") and pixels.batch_size == 32
     with pytest.raises(OptionError, match="unknown DQN setting"):
         DQNConfig.for_game("gridworld", learning_rat=0.1)
     for bad in (
@@ -408,6 +426,8 @@ def test_config_for_game_and_its_checks() -> None:
         dict(device="tpu"),
         dict(hidden_sizes=()),
         dict(learning_rate=float("nan")),
+        dict(reward_scale=0.0),
+        dict(initial_q=float("inf")),
     ):
         with pytest.raises(OptionError):
             DQNConfig(**bad)  # type: ignore[arg-type]
