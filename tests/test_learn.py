@@ -18,6 +18,7 @@ import games
 from agents.base import Transition
 from agents.checkpoints import load_agent, read_metadata
 from app import players
+from app.plot import MAX_POINTS, Series
 from app.scenes.game import GameScene
 from app.scenes.learn import (
     LearnConfig,
@@ -25,6 +26,7 @@ from app.scenes.learn import (
     LearnSession,
 )
 from app.scenes.menu import MenuScene
+from app.widgets import Slider
 from app.window import App
 from games.core import Env, GameError, OptionError
 from games.gridworld.maps import FLOOR, GOAL, PIT, WALL
@@ -414,3 +416,27 @@ def test_learn_draws_at_odd_window_sizes(size: tuple[int, int]) -> None:
         board = scene.board_rect
         assert window.screen.get_rect().contains(board)
     window.scenes.clear()
+
+
+def test_series_keeps_a_bounded_moving_average() -> None:
+    series = Series("x", (255, 255, 255), window=10)
+    for i in range(1, 5001):
+        series.add(float(i))
+    assert len(series.points) <= MAX_POINTS
+    xs = [x for x, _ in series.points]
+    assert xs == sorted(xs) and xs[-1] <= 5000
+    assert series.average == pytest.approx(np.mean(np.arange(4991, 5001)))
+    for x, y in series.points[-5:]:  # each point is the mean of the 10 values up to it
+        assert y == pytest.approx(x - 4.5)
+
+
+def test_log_slider_maps_positions_to_values_and_back() -> None:
+    value = [1e-3]
+    slider = Slider("lr", 1e-5, 1e-1, lambda: value[0], lambda v: value.__setitem__(0, v), log=True)
+    slider.rect = pygame.Rect(0, 0, 208, 40)
+    for v in (1e-5, 1e-4, 1e-3, 1e-2, 1e-1):
+        assert slider.value_at(slider.x_of(v)) == pytest.approx(v, rel=0.06)
+    track = slider.track()
+    assert abs(slider.x_of(1e-3) - (track.left + track.width / 2)) <= 1  # a decade a quarter
+    event = pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(track.right - 1, 20))
+    assert slider.handle_event(event) and value[0] == pytest.approx(1e-1)
