@@ -20,6 +20,7 @@ Every run prints its training time. Torch runs on one thread (faster for these n
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -102,7 +103,9 @@ def invaders(args: argparse.Namespace) -> None:
         "life_penalty": args.life_penalty,
     }
     env = games.make("invaders", **options)
-    overrides = {} if args.steps is None else {"total_timesteps": args.steps}
+    overrides = dict(json.loads(args.set))
+    if args.steps is not None:
+        overrides["total_timesteps"] = args.steps
     config = DQNConfig.for_game(
         "invaders", options, seed=args.seed, device=args.device, **overrides
     )
@@ -138,6 +141,9 @@ def main() -> None:
         type=float,
         default=100.0,
         help="invaders: reward lost per life (training signal only; scores are unchanged)",
+    )
+    parser.add_argument(
+        "--set", default="{}", help='invaders: DQN settings as JSON, e.g. \'{"gamma": 0.98}\''
     )
     parser.add_argument("--games", type=int, default=20, help="invaders: evaluation games")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
