@@ -56,7 +56,7 @@ SPEED_NAMES: tuple[str, ...] = tuple(name for name, _ in SPEEDS)
 STEP_BUDGET_SECONDS = 0.014
 #: At turbo the scene is redrawn every this many frames (between them the last picture
 #: is shown again, which costs one blit).
-TURBO_REDRAW_FRAMES = 6
+TURBO_REDRAW_FRAMES = 10
 #: At the other speeds training gets what a 60 FPS frame leaves after drawing (the last
 #: draw's time), between these bounds.
 FRAME_SECONDS = 1 / 60
