@@ -375,14 +375,14 @@ class DQNAgent(Agent):
         """Q-values of a batch of observations ``(n, *observation_shape)`` -> ``(n, A)``,
         in the game's reward units."""
         with torch.no_grad():
-            x = torch.as_tensor(np.asarray(obs), device=self.device)
+            x = torch.tensor(np.asarray(obs), device=self.device)
             return self.online(x).cpu().numpy() / np.float32(self.config.reward_scale)
 
     def _q(self, obs: np.ndarray) -> np.ndarray:
         if self._numpy_acting:
             return self.online.numpy_forward(obs)
         with torch.no_grad():
-            x = torch.as_tensor(obs, device=self.device).unsqueeze(0)
+            x = torch.tensor(obs, device=self.device).unsqueeze(0)
             return self.online(x)[0].cpu().numpy()
 
     # ----------------------------------------------------------------- learning
