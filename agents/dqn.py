@@ -168,14 +168,18 @@ class DQNConfig:
 #: ``invaders-pixels`` is Invaders with ``obs_mode="pixels"`` (the CNN).
 GAME_DEFAULTS: dict[str, dict[str, Any]] = {
     "gridworld": dict(
-        learning_rate=1e-3,
-        buffer_size=20_000,
+        # Optimistic initial values explore the maze; a small learning rate and a
+        # buffer that keeps the whole run hold the greedy policy still at the end, where
+        # neighbouring actions differ by only ~0.02.
+        learning_rate=1e-4,
+        buffer_size=100_000,
         batch_size=64,
         learning_starts=500,
         train_frequency=4,
         target_network_frequency=250,
         exploration_fraction=0.5,
-        total_timesteps=30_000,
+        total_timesteps=100_000,
+        initial_q=1.0,
         hidden_sizes=(64, 64),
     ),
     "tictactoe": dict(

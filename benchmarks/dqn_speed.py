@@ -12,7 +12,7 @@ For each run it prints:
   :func:`games.gridworld.solver.policy_return` against :func:`optimal_return` (value
   iteration over the env's dynamics). The clock stops while grading.
 
-    python benchmarks/dqn_speed.py [--map lake8] [--steps 30000] [--repeats 3]
+    python benchmarks/dqn_speed.py [--map lake8] [--steps N] [--repeats 3] [--set JSON]
 
 SB3 is a benchmark-only dependency (``pip install -e ".[bench]"``). Torch runs on one
 thread for both (faster for networks this small, and fair on a shared machine).
@@ -21,6 +21,7 @@ thread for both (faster for networks this small, and fair on a shared machine).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -60,9 +61,15 @@ class RunResult:
         return self.steps / self.cpu_seconds
 
 
+#: Settings given with ``--set`` on top of the gridworld defaults (both learners get them).
+OVERRIDES: dict[str, object] = {}
+
+
 def shared_config(steps: int, seed: int) -> DQNConfig:
-    """Our gridworld defaults, which SB3 also gets, with the step budget and seed."""
-    return DQNConfig.for_game("gridworld", total_timesteps=steps, seed=seed, device="cpu")
+    """Our gridworld defaults (plus ``--set``), which SB3 also gets, with the step budget
+    and seed. ``initial_q`` has no SB3 counterpart: SB3 starts from its usual init."""
+    values = {**OVERRIDES, "total_timesteps": steps, "seed": seed, "device": "cpu"}
+    return DQNConfig.for_game("gridworld", **values)
 
 
 class Grader:
@@ -185,16 +192,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="training steps per run")
     parser.add_argument("--repeats", type=int, default=3, help="runs per learner (seeds 0..)")
     parser.add_argument("--eval-every", type=int, default=500, help="steps between gradings")
+    parser.add_argument(
+        "--set", default="{}", help="settings for both as JSON, e.g. '{\"learning_rate\": 1e-3}'"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
-    steps = args.steps or DQNConfig.for_game("gridworld").total_timesteps
+    OVERRIDES.update(json.loads(args.set))
+    steps = args.steps or DQNConfig.for_game("gridworld", **OVERRIDES).total_timesteps
     c = shared_config(steps, 0)
     print(
         f"gridworld {args.map}: {steps} steps per run; shared settings: MLP "
         f"{list(c.hidden_sizes)}, batch {c.batch_size}, train every {c.train_frequency}, "
         f"target every {c.target_network_frequency}, lr {c.learning_rate}, "
         f"learning starts {c.learning_starts}, epsilon {c.start_e}->{c.end_e} over "
-        f"{c.exploration_fraction:.0%}; optimum {Grader(args.map).optimum:.2f}"
+        f"{c.exploration_fraction:.0%}, buffer {c.buffer_size}, gamma {c.gamma}; ours also "
+        f"initial_q {c.initial_q}; optimum {Grader(args.map).optimum:.2f}"
     )
     results: dict[str, list[RunResult]] = {"qarcade": [], "sb3": []}
     for seed in range(args.repeats):
