@@ -46,10 +46,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def app() -> Iterator[App]:
     window = App((960, 720), fps=0, audio=False)
     yield window
-    window.scenes.clear()
+    window.run(frames=window.frame_count)  # leaves every scene (on_exit)
 
 
 def learn(app: App, config: LearnConfig) -> LearnScene:
+    for scene in reversed(app.scenes):
+        scene.on_exit()
     app.scenes.clear()
     app.push(MenuScene(app))
     scene = LearnScene(app, config)
@@ -415,7 +417,7 @@ def test_learn_draws_at_odd_window_sizes(size: tuple[int, int]) -> None:
         run(window, 3)
         board = scene.board_rect
         assert window.screen.get_rect().contains(board)
-    window.scenes.clear()
+    window.run(frames=window.frame_count)
 
 
 def test_series_keeps_a_bounded_moving_average() -> None:
@@ -440,3 +442,13 @@ def test_log_slider_maps_positions_to_values_and_back() -> None:
     assert abs(slider.x_of(1e-3) - (track.left + track.width / 2)) <= 1  # a decade a quarter
     event = pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=(track.right - 1, 20))
     assert slider.handle_event(event) and value[0] == pytest.approx(1e-1)
+
+
+def test_dqn_learn_trains_on_one_torch_thread_and_gives_the_count_back(app: App) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    learn(app, LearnConfig("gridworld", "dqn", options={"map": "lake4"}, speed="1"))
+    assert torch.get_num_threads() == 1
+    post_key(app, pygame.K_ESCAPE)
+    assert torch.get_num_threads() == before

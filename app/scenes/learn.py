@@ -133,13 +133,24 @@ def new_learner(kind: str, env: Env, seed: int) -> Agent:
 
     if kind not in LEARNERS:
         raise OptionError(f"Learn trains tabular or dqn agents, not {kind!r}")
-    if kind == "dqn":
+    return make_agent(kind, env, seed=seed, overrides={})
+
+
+class OneTorchThread:
+    """While a DQN learns in the window, torch computes on one thread: the window trains
+    and draws on one core, and a second thread for networks this small only fights the
+    drawing (and, on a busy machine, itself) for it. :meth:`restore` puts the count back."""
+
+    def __init__(self) -> None:
         import torch
 
-        # The window trains and draws on one core; a second torch thread for networks
-        # this small only fights the drawing (and, on a busy machine, itself) for it.
+        self._previous = torch.get_num_threads()
         torch.set_num_threads(1)
-    return make_agent(kind, env, seed=seed, overrides={})
+
+    def restore(self) -> None:
+        import torch
+
+        torch.set_num_threads(self._previous)
 
 
 class LearnSession:
@@ -187,11 +198,18 @@ class LearnSession:
         self.curves: list[Series] = []
         self.memory = Series("bytes", (200, 140, 255), window=1)
         self.notes: list[str] = []
+        self._threads = OneTorchThread() if self.kind == "dqn" else None
         self._make_yardsticks()
         if config.resume:
             self._resume()
         else:
             self.reset()
+
+    def close(self) -> None:
+        """Give back what the session changed in the process (torch's thread count)."""
+        if self._threads is not None:
+            self._threads.restore()
+            self._threads = None
 
     # ----------------------------------------------------------------- set-up
     def _make_yardsticks(self) -> None:
@@ -807,6 +825,7 @@ class LearnScene(Scene):
         """Leaving Learn (Esc, or closing the window) saves what was learnt."""
         if self.app.assets.audio:
             pygame.mixer.stop()
+        self.session.close()
         if self.session.trainer.steps == 0 or not self.session.dirty:
             return
         try:
