@@ -107,7 +107,14 @@ def draw_plot(
         hud.text(surface, title, (rect.left + 6, top), text_size, colours.TEXT, shadow=False)
         top += int(text_size * 1.1)
     label = y_format.format if isinstance(y_format, str) else y_format
-    label_width = hud.assets.font(text_size).size("-0000.0")[0]
+    drawn = [s for s in series if s.points]
+    if y_range is None and drawn:
+        values = [y for s in drawn for _, y in s.points]
+        y_range = nice_range(min(values), max(values))
+    low, high = y_range if y_range is not None else (0.0, 1.0)
+    ticks = [(low + (high - low) * i / 2, label(low + (high - low) * i / 2)) for i in range(3)]
+    font = hud.assets.font(text_size)
+    label_width = max(font.size(text)[0] for _, text in ticks)
     legend_height = int(text_size * 1.2)
     area = pygame.Rect(
         rect.left + label_width + 8,
@@ -117,17 +124,12 @@ def draw_plot(
     )
     if area.width < 10 or area.height < 10:
         return
-    drawn = [s for s in series if s.points]
     if not drawn:
         hud.text(
             surface, "waiting for the first result", area.center, text_size, colours.DIM,
             "center", shadow=False,
         )  # fmt: skip
         return
-    if y_range is None:
-        values = [y for s in drawn for _, y in s.points]
-        y_range = nice_range(min(values), max(values))
-    low, high = y_range
     x_low = min(s.points[0][0] for s in drawn)
     x_high = max(s.points[-1][0] for s in drawn)
     x_span = max(x_high - x_low, 1e-9)
@@ -139,14 +141,12 @@ def draw_plot(
             fy * (area.height - 1)
         )
 
-    for i in range(3):
-        value = low + (high - low) * i / 2
+    for value, text in ticks:
         y = to_screen(x_low, value)[1]
         pygame.draw.line(surface, GRID, (area.left, y), (area.right - 1, y))
         hud.text(
-            surface, label(value), (area.left - 4, y), text_size, colours.DIM,
-            "midright", shadow=False,
-        )  # fmt: skip
+            surface, text, (area.left - 4, y), text_size, colours.DIM, "midright", shadow=False
+        )
     for s in drawn:
         points = [to_screen(x, y) for x, y in s.points]
         if len(points) == 1:
@@ -160,5 +160,5 @@ def draw_plot(
         shown = hud.text(surface, s.label, (x + 18, y), text_size, colours.TEXT, "midleft", False)
         x = shown.right + 12
     words = x_label.format(x=x_high) if x_label else ""
-    if words and x + hud.assets.font(text_size).size(words)[0] < area.right:
+    if words and x + font.size(words)[0] < area.right:
         hud.text(surface, words, (area.right, y), text_size, colours.DIM, "midright", shadow=False)

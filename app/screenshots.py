@@ -213,7 +213,7 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
     learn_until(app, LearnConfig("gridworld", "tabular", options=maze), "10", games=1500)
     save("learn-gridworld-late")
     cliff = {"map": "cliff"}
-    learn_until(app, LearnConfig("gridworld", "dqn", options=cliff), "10", steps=22_000)
+    learn_until(app, LearnConfig("gridworld", "dqn", options=cliff), "10", steps=50_000)
     save("learn-gridworld-dqn")
     learn_until(app, LearnConfig("tictactoe", "tabular"), "1", games=60)
     save("learn-tictactoe-early")

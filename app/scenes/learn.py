@@ -68,12 +68,12 @@ MIN_STEP_BUDGET_SECONDS = 0.004
 #: games (self-play results say little about strength when both seats are one agent),
 #: but at most once per this many seconds, so a fast table spends its time learning.
 EVAL_EVERY = 20
-EVAL_SECONDS = 1 / 40
+EVAL_SECONDS = 1 / 100
 #: The gridworld's overlay (a Q lookup and a coloured tile per cell) is rebuilt at most
 #: this often while the agent learns.
 OVERLAY_SECONDS = 0.1
 #: Test games the two-player curves average over; training episodes the return curve does.
-EVAL_WINDOW = 50
+EVAL_WINDOW = 40
 CURVE_WINDOW = 100
 #: Seconds between the steps-per-second readings and memory samples (the first comes
 #: sooner, so the panel has numbers at once).
