@@ -183,16 +183,18 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         hidden_sizes=(64, 64),
     ),
     "tictactoe": dict(
+        # Broad exploration all along: the exact grade covers every position, including
+        # ones good play never reaches.
         learning_rate=1e-3,
         buffer_size=100_000,
         batch_size=128,
         learning_starts=1_000,
-        train_frequency=1,
+        train_frequency=2,
         target_network_frequency=500,
         gamma=1.0,
         end_e=0.2,
         exploration_fraction=0.5,
-        total_timesteps=80_000,
+        total_timesteps=120_000,
         hidden_sizes=(128, 128),
     ),
     "invaders": dict(

@@ -51,7 +51,9 @@ def train(env: games.Env, config: DQNConfig, chunks: int = 10, on_chunk=None) ->
 def tictactoe(args: argparse.Namespace) -> None:
     from agents.grading import grade_tictactoe, never_loses_vs_perfect
 
-    config = DQNConfig.for_game("tictactoe", seed=args.seed, device=args.device)
+    config = DQNConfig.for_game(
+        "tictactoe", seed=args.seed, device=args.device, **json.loads(args.set)
+    )
     env = games.make("tictactoe")
 
     def report(agent: DQNAgent, trainer: Trainer, seconds: float) -> None:
@@ -143,7 +145,9 @@ def main() -> None:
         help="invaders: reward lost per life (training signal only; scores are unchanged)",
     )
     parser.add_argument(
-        "--set", default="{}", help='invaders: DQN settings as JSON, e.g. \'{"gamma": 0.98}\''
+        "--set",
+        default="{}",
+        help="tictactoe, invaders: DQN settings as JSON, e.g. '{\"gamma\": 0.98}'",
     )
     parser.add_argument("--games", type=int, default=20, help="invaders: evaluation games")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
