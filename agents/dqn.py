@@ -92,7 +92,8 @@ class DQNConfig:
     save_replay_buffer: bool = False
 
     def __post_init__(self) -> None:
-        self.hidden_sizes = tuple(self.hidden_sizes)
+        sizes = self.hidden_sizes
+        self.hidden_sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
         positive = ("buffer_size", "batch_size", "train_frequency", "target_network_frequency")
         for name in (*positive, "total_timesteps"):
             value = getattr(self, name)
