@@ -220,7 +220,7 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         target_network_frequency=1_000,
         end_e=0.02,
         exploration_fraction=0.2,
-        total_timesteps=100_000,
+        total_timesteps=150_000,
         reward_scale=0.01,
         hidden_sizes=(256,),
     ),
