@@ -321,6 +321,12 @@ def train_command(args: argparse.Namespace) -> int:
         )
     run = _resumed_run(args) if args.resume else _new_run(args)
     trainer, agent, env = run.trainer, run.trainer.agent, run.trainer.env
+    if getattr(getattr(agent, "device", None), "type", None) == "cpu":
+        import torch
+
+        # A DQN this small trains fastest on one thread; two spin-wait on each other
+        # (25x slower on a busy 2-core machine).
+        torch.set_num_threads(1)
     out, checkpoint, rows = run.checkpoint.parent, run.checkpoint, run.rows
     by_episodes = trainer.total_episodes is not None
     total = trainer.total_episodes if by_episodes else trainer.total_steps
