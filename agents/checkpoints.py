@@ -220,7 +220,18 @@ def agent_from_arrays(
         if str(path) in str(error):
             raise
         raise CheckpointError(f"{path}: {error}") from error
-    except (KeyError, ValueError, TypeError, IndexError, AttributeError, ArithmeticError) as error:
+    except (
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        ArithmeticError,
+        # Sizes too big to allocate, and torch's errors for values it cannot take (a seed
+        # that is a list, a layer of 10^12 units).
+        MemoryError,
+        RuntimeError,
+    ) as error:
         raise CheckpointError(
             f"{path}: the {agent_kind} agent's data is inconsistent ({error}); "
             "the file is damaged, retrain or use another checkpoint"
