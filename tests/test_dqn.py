@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,15 @@ from agents.training import Trainer
 from games.core import OptionError
 from games.gridworld.solver import value_iteration
 
-torch.set_num_threads(1)
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """Networks this small train fastest on one thread (as the command line runs them);
+    the count is put back for the tests that follow."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 def small_config(**overrides: object) -> DQNConfig:
