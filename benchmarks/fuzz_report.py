@@ -1,7 +1,7 @@
 """Run the fuzz properties of tests/test_fuzz.py with many more cases and tabulate what
 every bad input produced.
 
-    python benchmarks/fuzz_report.py                 # default case counts (a few minutes)
+    python benchmarks/fuzz_report.py                 # default case counts (~3 minutes)
     python benchmarks/fuzz_report.py --scale 0.1     # a tenth of them
     python benchmarks/fuzz_report.py --only map
 
@@ -40,12 +40,12 @@ import games  # noqa: E402
 
 #: Cases per property at ``--scale 1``.
 CASES = {
-    "actions": 600,
-    "options": 1000,
-    "map": 5000,
-    "checkpoint bytes .npz": 2000,
-    "checkpoint bytes .safetensors": 2000,
-    "checkpoint fields": 1500,
+    "actions": 1500,
+    "options": 3000,
+    "map": 20000,
+    "checkpoint bytes .npz": 6000,
+    "checkpoint bytes .safetensors": 6000,
+    "checkpoint fields": 4500,
 }
 
 

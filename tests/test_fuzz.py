@@ -115,7 +115,7 @@ def outcome_of(error: BaseException, *paths: Path) -> str:
     message = re.sub(r"(?<![\w-])\d+\b", "N", message)
     words = []
     for word in message.split(" ")[:7]:
-        if word[:1] in "[{(":
+        if word[:1] in "[{":
             words.append("…")  # a value in the message, shown whole: it varies too
             break
         words.append(word)
