@@ -37,6 +37,7 @@ from typing import Any
 
 import games
 from agents.base import Agent
+from agents.training import training_env_options
 from games.core import Env, OptionError
 
 AGENTS = ("tabular", "dqn")
@@ -421,11 +422,7 @@ def _new_run(args: argparse.Namespace) -> _Run:
     kind = args.agent or "tabular"
     seed = 0 if args.seed is None else args.seed
     vs = args.vs or "self"
-    options = game_options(args)
-    if kind == "tabular":
-        from agents.tabular import TRAIN_ENV_OPTIONS
-
-        options = {**TRAIN_ENV_OPTIONS.get(args.game, {}), **options}
+    options = training_env_options(args.game, game_options(args))
     env = games.make(args.game, **options)
     agent = make_agent(
         kind, env, seed=seed, overrides=parse_assignments(args.set, "--set"), device=args.device

@@ -151,15 +151,6 @@ def _not_number(value: Any) -> bool:
     return isinstance(value, bool) or not isinstance(value, (int, float))
 
 
-#: Env options ``python main.py train GAME --agent tabular`` uses unless told otherwise.
-#: Invaders: an action every 4 ticks shortens the credit-assignment path from a shot to its
-#: points, and a penalty per life lost teaches the coarse table to dodge (without it, the
-#: table's greedy play scores below random). Scores (``info["score"]``) are points only.
-TRAIN_ENV_OPTIONS: dict[str, dict[str, Any]] = {
-    "invaders": {"frame_skip": 4, "life_penalty": 100.0},
-}
-
-
 def make_discretiser(env: Env) -> Discretiser:
     """The discretiser a table for ``env`` uses: exact, except for Invaders."""
     if env.name == "invaders":

@@ -38,8 +38,8 @@ import games
 from agents.evaluation import evaluate_gridworld, make_opponent, mean_score
 from agents.grading import grade_tictactoe
 from agents.minimax import best_actions, obs_bits
-from agents.tabular import TRAIN_ENV_OPTIONS, TabularConfig, TabularQAgent
-from agents.training import Trainer
+from agents.tabular import TabularConfig, TabularQAgent
+from agents.training import TRAIN_ENV_OPTIONS, Trainer
 
 
 def result(**row: object) -> None:

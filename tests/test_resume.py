@@ -22,8 +22,8 @@ import games
 import main
 from agents.checkpoints import CheckpointError, load_agent, load_arrays, read_metadata
 from agents.evaluation import make_opponent
-from agents.tabular import TRAIN_ENV_OPTIONS, TabularQAgent
-from agents.training import Trainer, resume
+from agents.tabular import TabularQAgent
+from agents.training import TRAIN_ENV_OPTIONS, Trainer, resume
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -30,7 +30,7 @@ import pygame
 
 import games
 from agents.base import Agent
-from agents.training import EpisodeStats, Trainer
+from agents.training import EpisodeStats, Trainer, training_env_options
 from app import hud as colours
 from app import players
 from app.plot import Series, draw_plot
@@ -108,20 +108,9 @@ class LearnConfig:
     resume: bool = False
 
 
-def learner_options(game: str, agent: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The env options a learner trains with: the ones ``python main.py train`` uses for
-    it (the coarse Invaders table needs its frame skip and life penalty), then the
-    person's."""
-    if agent == "tabular":
-        from agents.tabular import TRAIN_ENV_OPTIONS
-
-        return {**TRAIN_ENV_OPTIONS.get(game, {}), **options}
-    return dict(options)
-
-
 def saved_agent(game: str, kind: str, options: dict[str, Any]) -> Path | None:
     """The agent Learn saved last for this game, learner and map, if there is one."""
-    folder = players.learn_folder(game, kind, learner_options(game, kind, options))
+    folder = players.learn_folder(game, kind, training_env_options(game, options))
     suffix = ".npz" if kind == "tabular" else ".safetensors"
     path = folder / f"agent{suffix}"
     return path if path.is_file() else None
@@ -179,7 +168,7 @@ class LearnSession:
             raise OptionError(f"Learn trains tabular or dqn agents, not {config.agent!r}")
         self.config = config
         self.kind = config.agent
-        self.options = learner_options(config.game, config.agent, config.options)
+        self.options = training_env_options(config.game, config.options)
         self.env = games.make(config.game, **self.options)
         self.folder = players.learn_folder(config.game, self.kind, self.options)
         self.saved: Path | None = None
