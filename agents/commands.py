@@ -106,6 +106,11 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         help="override an agent setting, e.g. --set learning_rate=0.5 (repeatable)",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="also write the metrics.csv columns as TensorBoard scalars to DIR (needs tensorboard)",
+    )
     train.set_defaults(handler=train_command)
 
     evaluate = subparsers.add_parser(
@@ -337,6 +342,13 @@ def train_command(args: argparse.Namespace) -> int:
     scorer = evaluation.progress_score(env)
     eval_every = max(1, total // 20) if by_episodes else 0
     save = _SaveSchedule(args.save_every, by_episodes, total, trainer)
+    tensorboard = None
+    if args.tensorboard:
+        try:
+            from agents.tensorboard import TensorBoardWriter
+        except ImportError as error:
+            raise OptionError(str(error)) from None
+        tensorboard = TensorBoardWriter(args.tensorboard)
 
     def save_checkpoint() -> str:
         path = agent.save(str(checkpoint), training=trainer.state_dict())
@@ -355,6 +367,8 @@ def train_command(args: argparse.Namespace) -> int:
             row["eval"] = round(scorer[1](agent), 6)
             trainer.metrics.evaluations.append((stats.episode, row["eval"]))
         rows.append(row)
+        if tensorboard is not None:
+            tensorboard.write(row)
         if save.due(trainer):
             save_checkpoint()
 
@@ -372,6 +386,8 @@ def train_command(args: argparse.Namespace) -> int:
         # Still under the handlers: a signal now cannot cut the final save short.
         saved = save_checkpoint()
     elapsed = time.perf_counter() - started
+    if tensorboard is not None:
+        tensorboard.close()
 
     title = f"{env.name} {agent.name} ({trainer.episodes} episodes, seed {run.seed})"
     plot_learning_curve(
