@@ -431,3 +431,24 @@ def test_tensorboard_event_file_reads_back(tmp_path: Path) -> None:
     assert [(e.step, e.value) for e in events.Scalars("eval")] == [(200, 0.125)]
     with pytest.raises(ValueError, match="step"):
         TensorBoardWriter(tmp_path / "other").write({"return": 1.0})
+
+
+def test_train_tensorboard_flag_writes_what_metrics_csv_holds(tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    import csv
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    import main
+
+    out, logs = tmp_path / "run", tmp_path / "tb"
+    argv = ["train", "gridworld", "--episodes", "30", "--quiet"]
+    assert main.main([*argv, "--out", str(out), "--tensorboard", str(logs)]) == 0
+    with (out / "metrics.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    events = EventAccumulator(str(logs))
+    events.Reload()
+    for name in ("episode", "return", "epsilon"):
+        scalars = events.Scalars(name)
+        assert [e.step for e in scalars] == [int(row["steps"]) for row in rows]
+        assert [e.value for e in scalars] == pytest.approx([float(row[name]) for row in rows])
