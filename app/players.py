@@ -15,14 +15,13 @@ tabular agent after 1,000 games of Learn).
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.base import Agent
 from games.core import GameError, OptionError
+from games.userdata import user_data_dir
 
 #: The repository root; pretrained agents are in ``assets/agents/`` under it. (Not taken
 #: from :mod:`app.assets`, which imports pygame: the command line must not.)
@@ -146,21 +145,6 @@ def load_or_fallback(
 
 
 # ----------------------------------------------------------------- Learn's files
-def user_data_dir() -> Path:
-    """The folder qarcade keeps a person's files in: ``$QARCADE_DATA_DIR`` if set, else
-    the platform's per-user data folder (``~/.local/share/qarcade`` on Linux), as the
-    Invaders hi-score does."""
-    override = os.environ.get("QARCADE_DATA_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA", Path.home())) / "qarcade"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "qarcade"
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "qarcade"
-
-
 def learn_folder(game: str, kind: str, options: dict[str, Any] | None = None) -> Path:
     """Where Learn mode keeps a ``kind`` learner of ``game``: one folder per game, map
     (a table belongs to one map) and learner."""

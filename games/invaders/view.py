@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
@@ -35,6 +34,7 @@ from games.core import StepResult
 from games.invaders import rules, sprites
 from games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv
 from games.invaders.rules import InvadersState
+from games.userdata import user_data_dir
 from games.view import Overlay, View, heat_colour
 
 if TYPE_CHECKING:
@@ -88,17 +88,7 @@ EVENT_SOUNDS = {
 def default_hiscore_path() -> Path:
     """Where the best score is kept: ``$QARCADE_DATA_DIR`` if set, else the platform's
     per-user data folder (``~/.local/share/qarcade`` on Linux)."""
-    override = os.environ.get("QARCADE_DATA_DIR")
-    if override:
-        base = Path(override)
-    elif sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA", Path.home())) / "qarcade"
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support" / "qarcade"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-        base = Path(xdg) / "qarcade"
-    return base / "invaders.json"
+    return user_data_dir() / "invaders.json"
 
 
 class HiScore:
