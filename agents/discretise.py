@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from games.core import OptionError
+
 #: Discretiser kind -> "module:Class", for rebuilding one from a checkpoint.
 DISCRETISERS: dict[str, str] = {
     "exact": "agents.discretise:ExactDiscretiser",
@@ -174,6 +176,13 @@ class InvadersDiscretiser(Discretiser):
     ) -> None:
         from games.invaders import env as invaders
 
+        if isinstance(player_bins, bool) or not isinstance(player_bins, int) or player_bins < 1:
+            raise OptionError(f"player_bins must be an integer >= 1, got {player_bins!r}")
+        thresholds = {"bomb_reach": bomb_reach, "overhead": overhead, "bomb_near": bomb_near}
+        thresholds |= {"bomb_far": bomb_far, "aim": aim, "far": far}
+        for name, value in thresholds.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise OptionError(f"{name} must be a number >= 0, got {value!r}")
         self.settings = {
             "player_bins": player_bins,
             "bomb_reach": bomb_reach,

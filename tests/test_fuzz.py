@@ -333,20 +333,7 @@ def check_options(name: str, options: dict[str, Any]) -> None:
     record("options", f"{name} -> ok: an env that plays")
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "gridworld",
-        pytest.param(
-            "invaders",
-            marks=pytest.mark.xfail(
-                reason="games/invaders/env.py: preset=[] or {} raises TypeError (unhashable), "
-                "not OptionError",
-                strict=False,
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("name", ["gridworld", "invaders"])
 def test_random_game_options_give_an_option_error_or_a_playable_env(name: str) -> None:
     @fuzz_settings("options")
     @given(options=option_sets(name))
@@ -787,12 +774,6 @@ def test_checkpoints_with_mutated_fields_give_a_checkpoint_error_or_an_agent(nam
     prop()
 
 
-@pytest.mark.xfail(
-    reason="known gaps outside agents/checkpoints.py: the Invaders discretiser's settings "
-    "are not checked on load (discretiser.aim=None or far={} load, then fail in act), and "
-    "games.make('invaders', preset=[]) raises TypeError, not OptionError",
-    strict=False,
-)
 @pytest.mark.parametrize("name", CHECKPOINT_NAMES)
 def test_agents_loaded_from_mutated_checkpoints_resume_play_and_learn(name: str) -> None:
     real_checkpoints()

@@ -154,7 +154,7 @@ class InvadersEnv(Env):
         frame_stack: int = 4,
         life_penalty: float = 0.0,
     ) -> None:
-        if preset not in PRESETS:
+        if not isinstance(preset, str) or preset not in PRESETS:
             raise OptionError(
                 f"invaders: unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}"
             )
