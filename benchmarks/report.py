@@ -126,8 +126,15 @@ class Run:
     error: str = ""
 
 
+#: Scripts left out of a plain run: they take tens of minutes or want arguments
+#: (``dqn_games.py GAME`` trains each game to its targets; ``fuzz_report.py`` runs 40k
+#: fuzz cases). ``--only NAME`` runs them.
+LONG = frozenset({"dqn_games", "fuzz_report"})
+
+
 def discover(only: list[str] | None = None) -> list[Path]:
-    """The benchmark scripts: every ``benchmarks/*.py`` but this one and ``_private`` ones."""
+    """The benchmark scripts: every ``benchmarks/*.py`` but this one and ``_private`` ones;
+    without ``only``, the :data:`LONG` ones are left out too."""
     scripts = sorted(
         p for p in BENCH_DIR.glob("*.py") if p.name != Path(__file__).name and p.name[0] != "_"
     )
@@ -138,8 +145,8 @@ def discover(only: list[str] | None = None) -> list[Path]:
                 f"report.py: no benchmark named {', '.join(sorted(unknown))}; "
                 f"choose from {', '.join(p.stem for p in scripts)}"
             )
-        scripts = [p for p in scripts if p.stem in only]
-    return scripts
+        return [p for p in scripts if p.stem in only]
+    return [p for p in scripts if p.stem not in LONG]
 
 
 def run_script(path: Path, extra_args: list[str], timeout: float, cpu: int | None = None) -> Run:
