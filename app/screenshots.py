@@ -172,9 +172,9 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
         run(app, 1)
     save("gridworld-play")
 
-    # Gridworld race on the four rooms.
+    # Gridworld race on the four rooms, against the pretrained table.
     scene = game(
-        app, SceneConfig("gridworld", "versus", "random", options={"map": "fourrooms"}, seed=3)
+        app, SceneConfig("gridworld", "versus", "tabular", options={"map": "fourrooms"}, seed=3)
     )
     for key in (pygame.K_DOWN,) * 4 + (pygame.K_RIGHT,) * 3:
         post_key(key)
