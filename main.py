@@ -1,13 +1,13 @@
 """qarcade command line: parses arguments and dispatches; the work lives in the packages.
 
-    python main.py                          the window, with its menu
-    python main.py play invaders            play a game yourself
-    python main.py versus tictactoe --agent dqn --as O
-    python main.py watch gridworld --map maze --agent tabular
-    python main.py learn gridworld --agent dqn
-    python main.py train tictactoe --agent tabular
-    python main.py eval runs/tictactoe-tabular/agent.npz --vs minimax
-    python main.py bench
+python main.py                          the window, with its menu
+python main.py play invaders            play a game yourself
+python main.py versus tictactoe --agent dqn --as O
+python main.py watch gridworld --map maze --agent tabular
+python main.py learn gridworld --agent dqn
+python main.py train tictactoe --agent tabular
+python main.py eval runs/tictactoe-tabular/agent.npz --vs minimax
+python main.py bench
 """
 
 from __future__ import annotations

@@ -37,9 +37,7 @@ def env_class(name: str) -> type[Env]:
     try:
         target = _REGISTRY[name]
     except KeyError:
-        raise OptionError(
-            f"unknown game {name!r}; choose one of: {', '.join(GAMES)}"
-        ) from None
+        raise OptionError(f"unknown game {name!r}; choose one of: {', '.join(GAMES)}") from None
     module, cls = target.split(":")
     return getattr(importlib.import_module(module), cls)
 
