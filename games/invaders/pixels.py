@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.invaders import rules
+from games.invaders import rules, sprites
 from games.invaders.rules import InvadersState
 
 DOWNSCALE = 4
@@ -27,104 +27,16 @@ SHADE_MYSTERY = 160
 SHADE_GROUND = 80
 
 
-def _bitmap(*rows: str) -> np.ndarray:
-    return np.array([[ch == "#" for ch in row] for row in rows], dtype=bool)
-
-
-#: ALIEN_SPRITES[kind][frame]: the two animation frames of each alien kind.
-ALIEN_SPRITES: tuple[tuple[np.ndarray, np.ndarray], ...] = (
-    (
-        _bitmap(
-            "...##...",
-            "..####..",
-            ".######.",
-            "##.##.##",
-            "########",
-            "..#..#..",
-            ".#.##.#.",
-            "#.#..#.#",
-        ),
-        _bitmap(
-            "...##...",
-            "..####..",
-            ".######.",
-            "##.##.##",
-            "########",
-            ".#.##.#.",
-            "#......#",
-            ".#....#.",
-        ),
-    ),
-    (
-        _bitmap(
-            "..#.....#..",
-            "...#...#...",
-            "..#######..",
-            ".##.###.##.",
-            "###########",
-            "#.#######.#",
-            "#.#.....#.#",
-            "...##.##...",
-        ),
-        _bitmap(
-            "..#.....#..",
-            "#..#...#..#",
-            "#.#######.#",
-            "###.###.###",
-            "###########",
-            ".#########.",
-            "..#.....#..",
-            ".#.......#.",
-        ),
-    ),
-    (
-        _bitmap(
-            "....####....",
-            ".##########.",
-            "############",
-            "###..##..###",
-            "############",
-            "...##..##...",
-            "..##.##.##..",
-            "##........##",
-        ),
-        _bitmap(
-            "....####....",
-            ".##########.",
-            "############",
-            "###..##..###",
-            "############",
-            "..###..###..",
-            ".##..##..##.",
-            "..##....##..",
-        ),
-    ),
+#: ALIEN_SPRITES[kind][frame]: the two animation frames of each alien kind, from the same
+#: pixel art the view draws (games/invaders/sprites.py).
+ALIEN_SPRITES: tuple[tuple[np.ndarray, np.ndarray], ...] = tuple(
+    (sprites.to_mask(frames[0]), sprites.to_mask(frames[1])) for frames in sprites.ALIENS
 )
-PLAYER_SPRITE = _bitmap(
-    "......#......",
-    ".....###.....",
-    ".....###.....",
-    ".###########.",
-    "#############",
-    "#############",
-    "#############",
-    "#############",
-)
-MYSTERY_SPRITE = _bitmap(
-    ".....######.....",
-    "...##########...",
-    "..############..",
-    ".##.##.##.##.##.",
-    "################",
-    "..###..##..###..",
-    "...#........#...",
-)
-#: BOMB_SPRITES[kind] for rules.ROLLING, PLUNGER, SQUIGGLY.
-BOMB_SPRITES = (
-    _bitmap(".#.", ".#.", ".##", ".#.", "##.", ".#.", ".#."),
-    _bitmap(".#.", ".#.", ".#.", ".#.", "###", ".#.", ".#."),
-    _bitmap("#..", ".#.", "..#", ".#.", "#..", ".#.", "..#"),
-)
+PLAYER_SPRITE = sprites.to_mask(sprites.CANNON)
+MYSTERY_SPRITE = sprites.to_mask(sprites.MYSTERY[0])
+#: BOMB_SPRITES[kind] for rules.ROLLING, PLUNGER, SQUIGGLY: the first animation frame (a
+#: 4x max-pooled frame cannot show the others apart).
+BOMB_SPRITES = tuple(sprites.to_mask(frames[0]) for frames in sprites.BOMBS)
 
 
 def _formation_tiles(kinds: tuple[int, ...], cols: int) -> tuple[np.ndarray, np.ndarray]:
