@@ -302,14 +302,22 @@ class DQNAgent(Agent):
             self.target.weights.copy_(self.online.weights)
         self.optimizer = FlatAdam(self.online.weights, self.config.learning_rate)
         # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
-        # copied into fixed device tensors): no allocation per step.
-        self._host_batch = self.buffer.empty_batch(self.config.batch_size)
+        # copied into fixed device tensors): no allocation per step. The observations and
+        # next observations are the two halves of one array, so the MLP's training step
+        # runs the online network over both in one pass.
+        B = self.config.batch_size
+        pair = np.zeros((2 * B, *self.observation_shape), self.observation_dtype)
+        self._host_batch = self.buffer.empty_batch(B)._replace(obs=pair[:B], next_obs=pair[B:])
         self._cpu_batch = Batch(*(torch.from_numpy(a) for a in self._host_batch))
-        self._device_batch = (
-            self._cpu_batch
-            if self.device.type == "cpu"
-            else Batch(*(t.to(self.device) for t in self._cpu_batch))
-        )
+        self._cpu_pair = torch.from_numpy(pair)
+        if self.device.type == "cpu":
+            self._device_batch, self._device_pair = self._cpu_batch, self._cpu_pair
+        else:
+            self._device_pair = self._cpu_pair.to(self.device)
+            self._device_batch = Batch(*(t.to(self.device) for t in self._cpu_batch))._replace(
+                obs=self._device_pair[:B], next_obs=self._device_pair[B:]
+            )
+        self._grad_q = torch.zeros(B, num_actions, device=self.device)
         # Acting one observation at a time in numpy is several times faster than a torch
         # call for an MLP on the CPU (see MLP.numpy_forward).
         self._numpy_acting = isinstance(self.online, MLP) and self.device.type == "cpu"
@@ -411,36 +419,65 @@ class DQNAgent(Agent):
     def _train_step(self) -> dict[str, float]:
         """One gradient step on a sampled batch; returns the loss and the mean Q."""
         config = self.config
-        B = config.batch_size
-        self.buffer.sample(B, out=self._host_batch)
+        self.buffer.sample(config.batch_size, out=self._host_batch)
         if self._device_batch is not self._cpu_batch:
-            for device_tensor, host_tensor in zip(self._device_batch, self._cpu_batch, strict=True):
-                device_tensor.copy_(host_tensor, non_blocking=True)
-        obs, actions, rewards, next_obs, next_masks, bootstrap = self._device_batch
-
-        q = self.online(obs).gather(1, actions.view(B, 1)).view(B)
-        with torch.no_grad():
-            td_target = double_dqn_targets(
-                rewards,
-                bootstrap,
-                config.gamma,
-                self.online(next_obs),
-                self.target(next_obs),
-                next_masks,
-            )
-        loss = F.smooth_l1_loss(q, td_target)
-
-        self.online.weights.grad = None
-        loss.backward()
+            self._device_pair.copy_(self._cpu_pair, non_blocking=True)
+            for name in ("actions", "rewards", "next_masks", "bootstrap"):
+                getattr(self._device_batch, name).copy_(
+                    getattr(self._cpu_batch, name), non_blocking=True
+                )
+        if isinstance(self.online, MLP):
+            q, loss, grad = self._mlp_gradient()
+        else:
+            q, loss, grad = self._autograd_gradient()
         # clip_grad_norm_ for one tensor, without its per-call bookkeeping.
-        grad = self.online.weights.grad
         norm = torch.linalg.vector_norm(grad)
         grad.mul_((config.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
-        self.optimizer.step()
+        self.optimizer.step(grad)
         self.train_steps += 1
         # float() waits for the device; on a GPU that also guarantees the batch copies
         # are done before the host arrays are refilled next step.
-        return {"loss": float(loss.detach()), "q_mean": float(q.detach().mean())}
+        return {"loss": float(loss), "q_mean": float(q.mean())}
+
+    def _td_targets(self, next_q_online: torch.Tensor) -> torch.Tensor:
+        batch = self._device_batch
+        with torch.no_grad():
+            return double_dqn_targets(
+                batch.rewards,
+                batch.bootstrap,
+                self.config.gamma,
+                next_q_online,
+                self.target(batch.next_obs),
+                batch.next_masks,
+            )
+
+    def _mlp_gradient(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Q(s, a), the Huber loss and its gradient for the MLP, without autograd: one
+        online pass over the observations and next observations together, the loss's
+        derivative by hand (``clamp(q - target, -1, 1) / B``) and the MLP's hand-written
+        backward. ``tests/test_dqn.py`` checks it against :meth:`_autograd_gradient`."""
+        B = self.config.batch_size
+        actions = self._device_batch.actions.view(B, 1)
+        q_both, inputs = self.online.forward_keeping_inputs(self._device_pair)
+        q = q_both[:B].gather(1, actions).view(B)
+        td_target = self._td_targets(q_both[B:])
+        error = q - td_target
+        loss = F.smooth_l1_loss(q, td_target)
+        grad_q = self._grad_q.zero_().scatter_(
+            1, actions, error.clamp_(-1.0, 1.0).div_(B).view(B, 1)
+        )
+        return q, loss, self.online.backward_rows(inputs, grad_q)
+
+    def _autograd_gradient(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Q(s, a), the Huber loss and its gradient through autograd (the CNN)."""
+        batch, B = self._device_batch, self.config.batch_size
+        q = self.online(batch.obs).gather(1, batch.actions.view(B, 1)).view(B)
+        with torch.no_grad():
+            td_target = self._td_targets(self.online(batch.next_obs))
+        loss = F.smooth_l1_loss(q, td_target)
+        self.online.weights.grad = None
+        loss.backward()
+        return q.detach(), loss.detach(), self.online.weights.grad
 
     def _update_target(self) -> None:
         online, target = self.online.weights, self.target.weights
@@ -556,9 +593,9 @@ class FlatAdam:
         self.exp_avg_sq = torch.zeros_like(param, requires_grad=False)
 
     @torch.no_grad()
-    def step(self) -> None:
-        """One update from ``param.grad``."""
-        grad = self.param.grad
+    def step(self, grad: torch.Tensor | None = None) -> None:
+        """One update from ``grad`` (default: ``param.grad``)."""
+        grad = self.param.grad if grad is None else grad
         beta1, beta2 = self.betas
         self.steps += 1
         self.exp_avg.lerp_(grad, 1.0 - beta1)

@@ -97,6 +97,22 @@ class MLP(FlatNetwork):
             return _MLPFunction.apply(x, self.weights, self)
         return _layers_forward(self.cached_views(), x, None)
 
+    def forward_keeping_inputs(self, obs: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Q-values of ``obs`` without autograd, and each layer's input for
+        :meth:`backward_rows`: DQN's training step runs the online network once over the
+        batch's observations and next observations together and back-propagates through
+        the first half only."""
+        inputs: list[torch.Tensor] = []
+        with torch.no_grad():
+            q = _layers_forward(self.cached_views(), obs.flatten(1).float(), inputs)
+        return q, inputs
+
+    def backward_rows(self, inputs: list[torch.Tensor], grad_q: torch.Tensor) -> torch.Tensor:
+        """dL/dweights, flat, given ``grad_q`` = dL/dQ for the first ``len(grad_q)`` rows of
+        a :meth:`forward_keeping_inputs` pass. The result is a buffer the next call reuses."""
+        with torch.no_grad():
+            return _layers_backward(self.cached_views(), inputs, grad_q)
+
     def numpy_forward(self, obs: np.ndarray) -> np.ndarray:
         """Q-values of one observation, computed in numpy from CPU weights.
 
@@ -164,19 +180,30 @@ class _MLPFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, grad_q: torch.Tensor) -> tuple[None, torch.Tensor, None]:
-        inputs = ctx.saved_tensors
-        cache = ctx.mlp.cached_views()
-        views, grads = cache.weights, cache.grads
-        g = grad_q
-        for layer in reversed(range(len(inputs))):
-            h = inputs[layer]
-            torch.mm(g.t(), h, out=grads[2 * layer])
-            torch.sum(g, 0, out=grads[2 * layer + 1])
-            if layer > 0:
-                # The layer's input is a ReLU output: zero exactly where the unit was off.
-                g = g.mm(views[2 * layer]).masked_fill_(h == 0, 0.0)
         # A copy: the buffer is reused by the next backward, the result may be kept.
-        return None, cache.grad.clone(), None
+        return (
+            None,
+            _layers_backward(ctx.mlp.cached_views(), ctx.saved_tensors, grad_q).clone(),
+            None,
+        )
+
+
+def _layers_backward(
+    cache: _ViewCache, inputs: Sequence[torch.Tensor], grad_q: torch.Tensor
+) -> torch.Tensor:
+    """The gradient of the weights given ``grad_q`` = dL/dQ for the first ``len(grad_q)``
+    rows of the forward pass that kept ``inputs``; written into ``cache.grad`` (returned)."""
+    views, grads = cache.weights, cache.grads
+    rows = grad_q.shape[0]
+    g = grad_q
+    for layer in reversed(range(len(inputs))):
+        h = inputs[layer][:rows]
+        torch.mm(g.t(), h, out=grads[2 * layer])
+        torch.sum(g, 0, out=grads[2 * layer + 1])
+        if layer > 0:
+            # The layer's input is a ReLU output: zero exactly where the unit was off.
+            g = g.mm(views[2 * layer]).masked_fill_(h == 0, 0.0)
+    return cache.grad
 
 
 def _layers_forward(

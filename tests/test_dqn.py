@@ -183,6 +183,28 @@ def test_mlp_backward_matches_autograd() -> None:
     assert torch.autograd.gradcheck(lambda w: _MLPFunction.apply(x, w, mlp), (mlp.weights,))
 
 
+def test_mlp_training_gradient_matches_autograd() -> None:
+    """The MLP's training step (one pass over obs and next obs, the Huber derivative and
+    the backward by hand) gives autograd's loss and gradient on the same batch, with
+    masked next states, terminal ones and errors on both sides of the Huber kink."""
+    rng = np.random.default_rng(0)
+    agent = DQNAgent((5,), np.float32, 3, small_config(batch_size=16, hidden_sizes=(8, 6)))
+    for i in range(40):
+        mask = rng.random(3) < 0.7
+        agent.buffer.add(
+            rng.normal(size=5), int(rng.integers(3)), float(rng.normal(scale=3.0)),
+            rng.normal(size=5), mask, bool(i % 7 == 0), bool(i % 5 == 0),
+        )  # fmt: skip
+    agent.buffer.sample(16, out=agent._host_batch)
+    q, loss, grad = agent._mlp_gradient()
+    q, loss, grad = q.clone(), loss.clone(), grad.clone()
+    q_ref, loss_ref, grad_ref = agent._autograd_gradient()
+    torch.testing.assert_close(q, q_ref)
+    torch.testing.assert_close(loss, loss_ref)
+    assert grad.abs().sum() > 0
+    torch.testing.assert_close(grad, grad_ref)
+
+
 def test_networks_for_each_observation_kind() -> None:
     generator = torch.Generator().manual_seed(0)
     mlp = build_network((2, 3, 3), np.float32, 9, (32, 16), generator)
