@@ -147,7 +147,7 @@ def run_sb3(map_name: str, steps: int, seed: int, eval_every: int) -> RunResult:
 
     def act(obs: np.ndarray) -> int:
         with torch.no_grad():
-            return int(model.q_net(torch.as_tensor(obs).unsqueeze(0)).argmax())
+            return int(model.q_net(torch.tensor(obs).unsqueeze(0)).argmax())
 
     class Clock(BaseCallback):
         """Stops the clock for grading every ``eval_every`` steps."""
