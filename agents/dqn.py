@@ -20,6 +20,7 @@ buffer preallocated in numpy (:mod:`agents.replay`); the networks are in
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import random
@@ -33,7 +34,7 @@ import torch.nn.functional as F
 from agents.base import Agent, Transition
 from agents.checkpoints import CheckpointError
 from agents.networks import MLP, FlatNetwork, build_network
-from agents.replay import Batch, ReplayBuffer
+from agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
 from games.core import Env, OptionError
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -57,6 +58,16 @@ class DQNConfig:
         exploration_fraction: fraction of ``total_timesteps`` over which epsilon decays.
         total_timesteps: the training budget in transitions (env steps of every seat).
         max_grad_norm: gradients are scaled down to at most this global L2 norm.
+        n_step: learn from n-step returns (Sutton & Barto 7.1; Rainbow's multi-step):
+            each stored transition sums the next ``n_step`` rewards and bootstraps from
+            the state after them with ``gamma ** n_step``, so a penalty reaches the
+            moves that could have avoided it n times sooner. 1 is one-step DQN.
+        prioritized_replay: draw transitions by their last TD error
+            (:class:`~agents.replay.PrioritizedReplayBuffer`) instead of uniformly, so
+            rare surprises (a life lost) are learnt from more often.
+        priority_alpha: how strongly priorities skew the draw (0 is uniform).
+        priority_beta: the importance-weight exponent at the start; it rises linearly
+            to 1 (full correction) by the end of ``total_timesteps``.
         initial_q: the output layer's bias starts here, so every Q-value starts near it
             (in reward units). Above what the game can pay, untried actions look best
             and the greedy policy seeks them out (optimistic initial values, Sutton &
@@ -85,6 +96,10 @@ class DQNConfig:
     exploration_fraction: float = 0.5
     total_timesteps: int = 100_000
     max_grad_norm: float = 10.0
+    n_step: int = 1
+    prioritized_replay: bool = False
+    priority_alpha: float = 0.6
+    priority_beta: float = 0.4
     initial_q: float = 0.0
     reward_scale: float = 1.0
     hidden_sizes: tuple[int, ...] = (64, 64)
@@ -95,7 +110,13 @@ class DQNConfig:
     def __post_init__(self) -> None:
         sizes = self.hidden_sizes
         self.hidden_sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
-        positive = ("buffer_size", "batch_size", "train_frequency", "target_network_frequency")
+        positive = (
+            "buffer_size",
+            "batch_size",
+            "train_frequency",
+            "target_network_frequency",
+            "n_step",
+        )
         for name in (*positive, "total_timesteps"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -110,6 +131,8 @@ class DQNConfig:
             ("start_e", 0.0, 1.0),
             ("end_e", 0.0, 1.0),
             ("exploration_fraction", 0.0, 1.0),
+            ("priority_alpha", 0.0, 1.0),
+            ("priority_beta", 0.0, 1.0),
         ):
             _check_range(name, getattr(self, name), low, high)
         if not self.tau > 0.0:
@@ -281,6 +304,9 @@ class DQNAgent(Agent):
         self.game_options = dict(game_options or {})
         self.device = resolve_device(self.config.device)
         self.epsilon = self.config.start_e
+        #: n-step returns: the moves not yet stored, and where the last one ended.
+        self._window: collections.deque[tuple[np.ndarray, int, float, bool]] = collections.deque()
+        self._window_end: tuple[np.ndarray, np.ndarray] | None = None
         self.steps = 0
         self.train_steps = 0
 
@@ -290,12 +316,17 @@ class DQNAgent(Agent):
         # numpy call's cost per draw).
         generator = torch.Generator().manual_seed(seed)
         self.rng = random.Random(seed)
-        self.buffer = ReplayBuffer(
+        buffer_args = (
             self.config.buffer_size,
             self.observation_shape,
             self.observation_dtype,
             num_actions,
             np.random.default_rng(seed),
+        )
+        self.buffer: ReplayBuffer = (
+            PrioritizedReplayBuffer(*buffer_args, alpha=self.config.priority_alpha)
+            if self.config.prioritized_replay
+            else ReplayBuffer(*buffer_args)
         )
         self.online = self._network(generator)
         self.target = self._network(generator)
@@ -320,6 +351,10 @@ class DQNAgent(Agent):
                 obs=self._device_pair[:B], next_obs=self._device_pair[B:]
             )
         self._grad_q = torch.zeros(B, num_actions, device=self.device)
+        #: Prioritized replay: the batch's importance weights (None: uniform replay).
+        self._weights = (
+            torch.ones(B, device=self.device) if self.config.prioritized_replay else None
+        )
         # Acting one observation at a time in numpy is several times faster than a torch
         # call for an MLP on the CPU (see MLP.numpy_forward).
         self._numpy_acting = isinstance(self.online, MLP) and self.device.type == "cpu"
@@ -406,7 +441,10 @@ class DQNAgent(Agent):
     def learn(self, transition: Transition) -> dict[str, float]:
         t = transition
         reward = t.reward * self.config.reward_scale
-        self.buffer.add(t.obs, t.action, reward, t.next_obs, t.next_mask, t.terminated, t.flip)
+        if self.config.n_step == 1:
+            self.buffer.add(t.obs, t.action, reward, t.next_obs, t.next_mask, t.terminated, t.flip)
+        else:
+            self._add_n_step(t, reward)
         self.steps += 1
         config = self.config
         if self.steps <= config.learning_starts:
@@ -418,10 +456,60 @@ class DQNAgent(Agent):
             self._update_target()
         return metrics
 
+    def _add_n_step(self, t: Transition, reward: float) -> None:
+        """Queue ``t``; store the n-step transition that starts ``n_step`` moves back once
+        there is one, and every pending one when the game ends. A transition that does
+        not start where the last one ended (a new episode the trainer did not announce)
+        closes the queue first."""
+        window = self._window
+        if window and t.obs is not self._window_end[0]:
+            self._flush_window(terminated=False)
+        window.append((t.obs, t.action, reward, t.flip))
+        self._window_end = (t.next_obs, t.next_mask)
+        if t.terminated:
+            self._flush_window(terminated=True)
+        elif len(window) == self.config.n_step:
+            self._store_window_head(terminated=False)
+            window.popleft()
+
+    def _store_window_head(self, *, terminated: bool) -> None:
+        """Store the transition from the queue's first state to its end:
+        ``R = r0 + gamma s0 r1 + gamma^2 s0 s1 r2 + ...`` (``s = -1`` across a flip, as in
+        the negamax target), bootstrapped with ``gamma^k`` and the product of the signs."""
+        gamma = self.config.gamma
+        total, coefficient, sign = 0.0, 1.0, 1.0
+        for _, _, reward, flip in self._window:
+            total += coefficient * sign * reward
+            coefficient *= gamma
+            sign = -sign if flip else sign
+        obs, action = self._window[0][0], self._window[0][1]
+        next_obs, next_mask = self._window_end
+        discount = coefficient / gamma if gamma > 0 else 0.0
+        self.buffer.add(obs, action, total, next_obs, next_mask, terminated, sign < 0, discount)
+
+    def _flush_window(self, *, terminated: bool) -> None:
+        while self._window:
+            self._store_window_head(terminated=terminated)
+            self._window.popleft()
+
+    def end_episode(self) -> dict[str, float]:
+        # A time limit: the queued moves bootstrap from the last state.
+        self._flush_window(terminated=False)
+        return {}
+
     def _train_step(self) -> dict[str, float]:
         """One gradient step on a sampled batch; returns the loss and the mean Q."""
         config = self.config
-        self.buffer.sample(config.batch_size, out=self._host_batch)
+        if isinstance(self.buffer, PrioritizedReplayBuffer):
+            beta = config.priority_beta + (1.0 - config.priority_beta) * min(
+                1.0, self.steps / config.total_timesteps
+            )
+            idx, weights = self.buffer.sample_prioritized(
+                config.batch_size, beta, out=self._host_batch
+            )
+            self._weights.copy_(torch.from_numpy(weights))  # type: ignore[union-attr]
+        else:
+            self.buffer.sample(config.batch_size, out=self._host_batch)
         if self._device_batch is not self._cpu_batch:
             self._device_pair.copy_(self._cpu_pair, non_blocking=True)
             for name in ("actions", "rewards", "next_masks", "bootstrap"):
@@ -429,9 +517,11 @@ class DQNAgent(Agent):
                     getattr(self._cpu_batch, name), non_blocking=True
                 )
         if isinstance(self.online, MLP):
-            q, loss, grad = self._mlp_gradient()
+            q, loss, grad, error = self._mlp_gradient()
         else:
-            q, loss, grad = self._autograd_gradient()
+            q, loss, grad, error = self._autograd_gradient()
+        if isinstance(self.buffer, PrioritizedReplayBuffer):
+            self.buffer.update_priorities(idx, error.cpu().numpy())
         # clip_grad_norm_ for one tensor, without its per-call bookkeeping.
         norm = torch.linalg.vector_norm(grad)
         grad.mul_((config.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
@@ -453,10 +543,11 @@ class DQNAgent(Agent):
                 batch.next_masks,
             )
 
-    def _mlp_gradient(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Q(s, a), the Huber loss and its gradient for the MLP, without autograd: one
-        online pass over the observations and next observations together, the loss's
-        derivative by hand (``clamp(q - target, -1, 1) / B``) and the MLP's hand-written
+    def _mlp_gradient(self) -> tuple[torch.Tensor, ...]:
+        """Q(s, a), the Huber loss, its gradient and the TD errors for the MLP, without
+        autograd: one online pass over the observations and next observations together,
+        the loss's derivative by hand (``clamp(q - target, -1, 1) / B``, times the
+        importance weights under prioritized replay) and the MLP's hand-written
         backward. ``tests/test_dqn.py`` checks it against :meth:`_autograd_gradient`."""
         B = self.config.batch_size
         actions = self._device_batch.actions.view(B, 1)
@@ -464,22 +555,30 @@ class DQNAgent(Agent):
         q = q_both[:B].gather(1, actions).view(B)
         td_target = self._td_targets(q_both[B:])
         error = q - td_target
-        loss = F.smooth_l1_loss(q, td_target)
-        grad_q = self._grad_q.zero_().scatter_(
-            1, actions, error.clamp_(-1.0, 1.0).div_(B).view(B, 1)
-        )
-        return q, loss, self.online.backward_rows(inputs, grad_q)
+        slope = error.clamp(-1.0, 1.0).div_(B)
+        if self._weights is None:
+            loss = F.smooth_l1_loss(q, td_target)
+        else:
+            loss = (F.smooth_l1_loss(q, td_target, reduction="none") * self._weights).mean()
+            slope.mul_(self._weights)
+        grad_q = self._grad_q.zero_().scatter_(1, actions, slope.view(B, 1))
+        return q, loss, self.online.backward_rows(inputs, grad_q), error
 
-    def _autograd_gradient(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Q(s, a), the Huber loss and its gradient through autograd (the CNN)."""
+    def _autograd_gradient(self) -> tuple[torch.Tensor, ...]:
+        """Q(s, a), the Huber loss, its gradient and the TD errors through autograd (the
+        CNN)."""
         batch, B = self._device_batch, self.config.batch_size
         q = self.online(batch.obs).gather(1, batch.actions.view(B, 1)).view(B)
         with torch.no_grad():
             td_target = self._td_targets(self.online(batch.next_obs))
-        loss = F.smooth_l1_loss(q, td_target)
+        if self._weights is None:
+            loss = F.smooth_l1_loss(q, td_target)
+        else:
+            loss = (F.smooth_l1_loss(q, td_target, reduction="none") * self._weights).mean()
         self.online.weights.grad = None
         loss.backward()
-        return q.detach(), loss.detach(), self.online.weights.grad
+        q = q.detach()
+        return q, loss.detach(), self.online.weights.grad, q - td_target
 
     def _update_target(self) -> None:
         online, target = self.online.weights, self.target.weights

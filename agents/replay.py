@@ -8,7 +8,7 @@ torch through ``torch.from_numpy`` without a copy. Observations keep the env's d
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,7 +26,8 @@ class Batch(NamedTuple):
         next_masks: (B, num_actions) bool, the legal actions in ``next_obs``.
         bootstrap: (B,) float32, what multiplies ``gamma * Q(next_obs)`` in the target:
             0 when the episode terminated, -1 when ``next_obs`` is the opponent's view in
-            a zero-sum game (negamax), +1 otherwise.
+            a zero-sum game (negamax), +1 otherwise; times ``gamma ** (n - 1)`` for an
+            n-step transition.
     """
 
     obs: np.ndarray
@@ -91,15 +92,17 @@ class ReplayBuffer:
         next_mask: np.ndarray,
         terminated: bool,
         flip: bool,
+        discount: float = 1.0,
     ) -> None:
-        """Store one transition, overwriting the oldest once full."""
+        """Store one transition, overwriting the oldest once full. ``discount`` scales
+        the bootstrap (an n-step transition's ``gamma ** (n - 1)``)."""
         i = self.pos
         self.obs[i] = obs
         self.actions[i] = action
         self.rewards[i] = reward
         self.next_obs[i] = next_obs
         self.next_masks[i] = next_mask
-        self.bootstrap[i] = 0.0 if terminated else (-1.0 if flip else 1.0)
+        self.bootstrap[i] = 0.0 if terminated else (-discount if flip else discount)
         self.pos = i + 1 if i + 1 < self.capacity else 0
         if self.size < self.capacity:
             self.size += 1
@@ -156,3 +159,117 @@ class ReplayBuffer:
             getattr(self, field)[:keep] = array[n - keep :]
         self.size = keep
         self.pos = keep % self.capacity
+
+
+class PrioritizedReplayBuffer(ReplayBuffer):
+    """Proportional prioritized replay (Schaul et al. 2016).
+
+    Transition ``i`` is drawn with probability ``p_i / sum(p)``, where ``p_i = (|d_i| +
+    eps) ** alpha`` and ``d_i`` is its TD error when it was last learnt from; a new
+    transition gets the largest priority seen so far, so it is learnt from soon. The
+    bias this brings is corrected by importance weights ``(N * P(i)) ** -beta``,
+    normalised by the batch's largest, which the loss multiplies.
+
+    The priorities live in a sum tree (leaf ``i`` at ``leaves + i``, node ``k`` holding
+    the sum of ``2k`` and ``2k + 1``), so storing, sampling and updating cost
+    ``log2(capacity)`` steps, each over the whole batch at once in numpy.
+
+    Args:
+        alpha: how strongly priorities skew sampling (0 is uniform).
+        eps: keeps every transition's probability above zero.
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        observation_shape: tuple[int, ...],
+        observation_dtype: np.dtype,
+        num_actions: int,
+        rng: np.random.Generator,
+        *,
+        alpha: float = 0.6,
+        eps: float = 1e-6,
+    ) -> None:
+        super().__init__(capacity, observation_shape, observation_dtype, num_actions, rng)
+        self.alpha = alpha
+        self.eps = eps
+        self.depth = max(capacity - 1, 1).bit_length()
+        self.leaves = 1 << self.depth
+        self.tree = np.zeros(2 * self.leaves)
+        #: The largest ``|d| + eps`` seen, which new transitions get.
+        self.max_priority = 1.0
+
+    @property
+    def nbytes(self) -> int:
+        return super().nbytes + self.tree.nbytes
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        node = self.pos + self.leaves
+        super().add(*args, **kwargs)
+        tree = self.tree
+        tree[node] = self.max_priority**self.alpha
+        while node > 1:
+            node >>= 1
+            tree[node] = tree[2 * node] + tree[2 * node + 1]
+
+    def sample_prioritized(
+        self, batch_size: int, beta: float, out: Batch
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fill ``out`` with ``batch_size`` transitions drawn by priority (one from each of
+        ``batch_size`` equal slices of the total, as in the paper); returns their indices
+        (for :meth:`update_priorities`) and importance weights (float32)."""
+        if self.size == 0:
+            raise ValueError("cannot sample from an empty replay buffer")
+        tree = self.tree
+        total = tree[1]
+        u = (np.arange(batch_size) + self.rng.random(batch_size)) * (total / batch_size)
+        node = np.ones(batch_size, dtype=np.int64)
+        for _ in range(self.depth):
+            node *= 2
+            left = tree[node]
+            right = u >= left
+            u -= left * right
+            node += right
+        # Rounding can step past the last stored transition into an empty leaf.
+        idx = np.minimum(node - self.leaves, self.size - 1)
+        for field, array in zip(FIELDS, out, strict=True):
+            np.take(getattr(self, field), idx, axis=0, out=array)
+        weights = (self.size / total * tree[idx + self.leaves]) ** -beta
+        return idx, (weights / weights.max()).astype(np.float32)
+
+    def update_priorities(self, idx: np.ndarray, errors: np.ndarray) -> None:
+        """Set the priorities of transitions ``idx`` from their new TD errors."""
+        priority = np.abs(errors).astype(np.float64) + self.eps
+        self.max_priority = max(self.max_priority, float(priority.max()))
+        tree = self.tree
+        node = idx + self.leaves
+        tree[node] = priority**self.alpha
+        for _ in range(self.depth):
+            node >>= 1
+            tree[node] = tree[2 * node] + tree[2 * node + 1]
+
+    # ----------------------------------------------------------------- checkpoints
+    def state_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        arrays = super().state_arrays(prefix)
+        order = np.arange(self.pos - self.size, self.pos) % self.capacity
+        arrays[prefix + "priority"] = self.tree[self.leaves + order]
+        arrays[prefix + "max_priority"] = np.array([self.max_priority], np.float64)
+        return arrays
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray], prefix: str) -> None:
+        try:
+            priority = np.asarray(arrays[prefix + "priority"], np.float64)
+            max_priority = float(arrays[prefix + "max_priority"][0])
+        except (KeyError, IndexError) as error:
+            raise CheckpointError(f"replay priorities are incomplete: {error} missing") from None
+        super().load_state_arrays(arrays, prefix)
+        if priority.shape != (len(arrays[prefix + "actions"]),) or not (
+            np.isfinite(priority).all() and (priority >= 0).all() and max_priority > 0
+        ):
+            raise CheckpointError("replay priorities are damaged (wrong length or not finite)")
+        self.tree[:] = 0.0
+        self.tree[self.leaves : self.leaves + self.size] = priority[len(priority) - self.size :]
+        for level in range(self.depth - 1, -1, -1):
+            nodes = np.arange(1 << level, 2 << level)
+            self.tree[nodes] = self.tree[2 * nodes] + self.tree[2 * nodes + 1]
+        self.max_priority = max_priority

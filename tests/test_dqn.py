@@ -19,7 +19,7 @@ from agents.base import Transition
 from agents.checkpoints import CheckpointError, load_agent
 from agents.dqn import DQNAgent, DQNConfig, FlatAdam, double_dqn_targets
 from agents.networks import CNN, MLP, _MLPFunction, build_network
-from agents.replay import ReplayBuffer
+from agents.replay import PrioritizedReplayBuffer, ReplayBuffer
 from agents.training import Trainer
 from games.core import OptionError
 from games.gridworld.solver import value_iteration
@@ -149,6 +149,92 @@ def test_replay_buffer_stores_the_bootstrap_sign() -> None:
     assert (buffer.pos, len(buffer), buffer.actions[0], buffer.obs[0, 0]) == (1, 4, 2, 1.0)
 
 
+def test_n_step_transitions_by_hand() -> None:
+    """n_step=3, gamma 0.5: each stored transition sums three rewards and bootstraps
+    with gamma^2 from three moves on; the end of the game stores the shorter tails (no
+    bootstrap), a time limit stores them bootstrapped, a flip negates what follows it."""
+    agent = DQNAgent((1,), np.float32, 2, small_config(n_step=3, gamma=0.5))
+    mask = np.ones(2, bool)
+    states = [np.full(1, float(i), np.float32) for i in range(6)]
+
+    def play(rewards: list[float], terminal: bool, flips: tuple[int, ...] = ()) -> None:
+        for i, reward in enumerate(rewards):
+            last = i == len(rewards) - 1
+            agent.learn(
+                Transition(
+                    states[i], i % 2, reward, states[i + 1], mask, terminal and last, i in flips
+                )
+            )
+        agent.end_episode()
+
+    play([1.0, 2.0, 4.0, 8.0], terminal=True)
+    b = agent.buffer
+    assert len(b) == 4
+    np.testing.assert_allclose(b.rewards[:4], [1 + 1 + 1, 2 + 2 + 2, 4 + 4, 8])
+    np.testing.assert_allclose(b.bootstrap[:4], [0.25, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(b.obs[:4, 0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(b.next_obs[:4, 0], [3, 4, 4, 4])
+
+    play([1.0, 2.0], terminal=False)  # truncated: both bootstrap from the last state
+    np.testing.assert_allclose(b.rewards[4:6], [1 + 1, 2])
+    np.testing.assert_allclose(b.bootstrap[4:6], [0.5, 1.0])
+    np.testing.assert_array_equal(b.next_obs[4:6, 0], [2, 2])
+
+    play([1.0, 2.0, 4.0], terminal=False, flips=(1,))  # the opponent moves after move 1
+    np.testing.assert_allclose(b.rewards[6:9], [1 + 1 - 1, 2 - 2, 4])
+    np.testing.assert_allclose(b.bootstrap[6:9], [-0.25, -0.5, 1.0])
+
+
+def filled_prioritized_buffer(capacity: int = 6, alpha: float = 1.0) -> PrioritizedReplayBuffer:
+    buffer = PrioritizedReplayBuffer(
+        capacity, (1,), np.float32, 2, np.random.default_rng(0), alpha=alpha, eps=0.0
+    )
+    for i in range(4):
+        buffer.add(np.full(1, i, np.float32), 0, 0.0, np.zeros(1), np.ones(2, bool), False, False)
+    return buffer
+
+
+def test_prioritized_replay_draws_in_proportion_to_priority() -> None:
+    buffer = filled_prioritized_buffer()
+    assert buffer.tree[buffer.leaves : buffer.leaves + 4].tolist() == [1.0] * 4  # new: max
+    buffer.update_priorities(np.arange(4), np.array([1.0, 2.0, 3.0, -4.0]))
+    assert buffer.tree[1] == 10.0 and buffer.max_priority == 4.0
+    out = buffer.empty_batch(100)
+    counts = np.zeros(4)
+    for _ in range(200):
+        idx, weights = buffer.sample_prioritized(100, 0.5, out)
+        np.testing.assert_array_equal(out.obs[:, 0], idx)  # the batch holds those rows
+        counts += np.bincount(idx, minlength=4)
+        # (N * P(i)) ** -beta over the batch's largest: P = p / 10.
+        expected = (4 * (idx + 1) / 10.0) ** -0.5
+        np.testing.assert_allclose(weights, expected / expected.max(), rtol=1e-6)
+    np.testing.assert_allclose(counts / counts.sum(), [0.1, 0.2, 0.3, 0.4], atol=0.01)
+    # A new transition gets the largest priority seen, and the sums stay consistent.
+    buffer.add(np.full(1, 4, np.float32), 0, 0.0, np.zeros(1), np.ones(2, bool), False, False)
+    assert buffer.tree[buffer.leaves + 4] == 4.0 and buffer.tree[1] == 14.0
+
+
+def test_prioritized_replay_survives_a_checkpoint_and_rejects_damage() -> None:
+    buffer = filled_prioritized_buffer(alpha=0.6)
+    buffer.update_priorities(np.array([0, 2]), np.array([0.5, 7.0]))
+    arrays = buffer.state_arrays("replay.")
+    copy = filled_prioritized_buffer(alpha=0.6)
+    copy.load_state_arrays(arrays, "replay.")
+    np.testing.assert_array_equal(copy.tree, buffer.tree)
+    assert copy.max_priority == buffer.max_priority
+    arrays["replay.priority"] = arrays["replay.priority"][:2]
+    with pytest.raises(CheckpointError, match="priorities"):
+        copy.load_state_arrays(arrays, "replay.")
+    del arrays["replay.priority"]
+    with pytest.raises(CheckpointError, match="priorities"):
+        copy.load_state_arrays(arrays, "replay.")
+
+
+def test_learns_the_4x4_lake_with_prioritized_replay() -> None:
+    agent, env = train_lake4(small_config(prioritized_replay=True))
+    assert greedy_is_optimal_everywhere(agent, env)
+
+
 def test_train_step_uses_the_masked_target() -> None:
     """Through the agent: with every transition's next state allowing only action 2, the
     loss the agent reports is the Huber loss against targets built from action 2."""
@@ -183,12 +269,15 @@ def test_mlp_backward_matches_autograd() -> None:
     assert torch.autograd.gradcheck(lambda w: _MLPFunction.apply(x, w, mlp), (mlp.weights,))
 
 
-def test_mlp_training_gradient_matches_autograd() -> None:
+@pytest.mark.parametrize("prioritized", [False, True])
+def test_mlp_training_gradient_matches_autograd(prioritized: bool) -> None:
     """The MLP's training step (one pass over obs and next obs, the Huber derivative and
-    the backward by hand) gives autograd's loss and gradient on the same batch, with
-    masked next states, terminal ones and errors on both sides of the Huber kink."""
+    the backward by hand) gives autograd's loss, gradient and TD errors on the same
+    batch, with masked next states, terminal ones, errors on both sides of the Huber
+    kink and (prioritized replay) importance weights."""
     rng = np.random.default_rng(0)
-    agent = DQNAgent((5,), np.float32, 3, small_config(batch_size=16, hidden_sizes=(8, 6)))
+    config = small_config(batch_size=16, hidden_sizes=(8, 6), prioritized_replay=prioritized)
+    agent = DQNAgent((5,), np.float32, 3, config)
     for i in range(40):
         mask = rng.random(3) < 0.7
         agent.buffer.add(
@@ -196,13 +285,13 @@ def test_mlp_training_gradient_matches_autograd() -> None:
             rng.normal(size=5), mask, bool(i % 7 == 0), bool(i % 5 == 0),
         )  # fmt: skip
     agent.buffer.sample(16, out=agent._host_batch)
-    q, loss, grad = agent._mlp_gradient()
-    q, loss, grad = q.clone(), loss.clone(), grad.clone()
-    q_ref, loss_ref, grad_ref = agent._autograd_gradient()
-    torch.testing.assert_close(q, q_ref)
-    torch.testing.assert_close(loss, loss_ref)
-    assert grad.abs().sum() > 0
-    torch.testing.assert_close(grad, grad_ref)
+    if prioritized:
+        agent._weights.copy_(torch.linspace(0.1, 1.0, 16))  # type: ignore[union-attr]
+    ours = [t.clone() for t in agent._mlp_gradient()]
+    reference = agent._autograd_gradient()
+    for mine, theirs in zip(ours, reference, strict=True):
+        torch.testing.assert_close(mine, theirs)
+    assert ours[2].abs().sum() > 0
 
 
 def test_networks_for_each_observation_kind() -> None:
