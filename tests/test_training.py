@@ -13,6 +13,7 @@ from toy_envs import ChainEnv, NimEnv
 
 import games
 from agents.base import Agent, Transition
+from agents.evaluation import play_episode
 from agents.random_agent import RandomAgent
 from agents.schedules import EpsilonSchedule
 from agents.tabular import TabularConfig, TabularQAgent
@@ -112,7 +113,8 @@ def test_truncation_bootstraps_with_every_action() -> None:
 
 def test_counters_metrics_callbacks_and_schedule() -> None:
     env = ChainEnv()
-    agent = TabularQAgent(2, config=TabularConfig(start_e=1.0, end_e=0.1, exploration_fraction=0.5))
+    config = TabularConfig(start_e=1.0, end_e=0.1, exploration_fraction=0.5)
+    agent = TabularQAgent(2, config=config, seed=0)
     trainer = Trainer(env, agent, seed=3, episodes=100)
     seen = []
     trainer.callbacks.append(lambda _t, stats: seen.append(stats))
@@ -122,8 +124,9 @@ def test_counters_metrics_callbacks_and_schedule() -> None:
     assert seen[0].epsilon == pytest.approx(1.0)
     assert seen[-1].epsilon == pytest.approx(0.1)
     assert trainer.metrics.recent_loss() is not None
-    # Optimal return: 5 steps right, 4 of them costing 0.01.
-    assert trainer.metrics.returns[-1] == pytest.approx(0.96)
+    # The greedy policy is optimal: 5 steps right, 4 of them costing 0.01. (The last
+    # training episode still explores with epsilon 0.1, so its return may be less.)
+    assert play_episode(ChainEnv(), agent, seed=0).ret == pytest.approx(0.96)
     json.dumps(trainer.state_dict())
     before = trainer.steps
     trainer.run_steps(7)
