@@ -224,15 +224,21 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         hidden_sizes=(128, 128),
     ),
     "invaders": dict(
-        learning_rate=5e-4,
+        # A life lost is rare among the transitions and must reach the moves that could
+        # have dodged it: 3-step returns and a longer horizon (gamma 0.995, about 13 s of
+        # game time at frame skip 4) raised the greedy score from ~1,250 to ~1,900 in
+        # 1M steps; a smaller learning rate keeps it from collapsing late in the run.
+        learning_rate=2.5e-4,
         buffer_size=100_000,
         batch_size=64,
         learning_starts=5_000,
         train_frequency=4,
         target_network_frequency=1_000,
+        gamma=0.995,
+        n_step=3,
         end_e=0.02,
-        exploration_fraction=0.2,
-        total_timesteps=500_000,
+        exploration_fraction=0.1,
+        total_timesteps=1_000_000,
         reward_scale=0.01,
         hidden_sizes=(128, 128),
     ),

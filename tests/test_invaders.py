@@ -438,6 +438,38 @@ def test_actions() -> None:
     )
 
 
+def test_danger_says_how_soon_each_move_is_hit() -> None:
+    """A bomb 20 px above the cannon, straight over its centre: staying is hit after
+    20 / (4/3) = 15 ticks (danger 1 - 15/60 = 0.75); fleeing left or right sweeps the
+    cannon 15 px aside by then, clear of it. Against the left wall, fleeing left is
+    staying. A bomb too high (beyond 60 ticks) or one already past is no danger."""
+    env = InvadersEnv()
+    env.reset(seed=0)
+    s = env.state
+    s.bomb_timer = s.march_timer = NEVER
+    centre = s.player_x + rules.PLAYER_WIDTH / 2
+    top = rules.PLAYER_Y - rules.BOMB_HEIGHT  # a bomb's y when its bottom meets the cannon
+    bomb_x = round(centre - rules.BOMB_WIDTH / 2)
+    s.bombs = [Bomb(bomb_x, top - 20, 0)]
+    danger = env.observe()[inv.F_DANGER : inv.F_DANGER + 3]
+    assert danger == pytest.approx([0.0, 0.75, 0.0], abs=0.02)
+    s.player_x = rules.PLAYER_MIN_X
+    s.bombs = [Bomb(rules.PLAYER_MIN_X + 5, top - 20, 0)]
+    left, stay, right = env.observe()[inv.F_DANGER : inv.F_DANGER + 3]
+    assert left == stay == pytest.approx(0.75) and right == 0.0
+    # A bomb 4 px beside where "right" would take the cannon: only that move is hit.
+    s.bombs = [Bomb(rules.PLAYER_MIN_X + 30, top - 12, 0)]
+    left, stay, right = env.observe()[inv.F_DANGER : inv.F_DANGER + 3]
+    assert left == stay == 0.0 and right == pytest.approx(1 - 9 / 60)
+    s.bombs = [Bomb(bomb_x, top - 100, 0), Bomb(bomb_x, rules.PLAYER_Y + rules.PLAYER_HEIGHT, 0)]
+    assert (env.observe()[inv.F_DANGER : inv.F_DANGER + 3] == 0.0).all()
+    assert inv.feature_names(11)[inv.F_DANGER : inv.F_DANGER + 3] == (
+        "danger_left",
+        "danger_stay",
+        "danger_right",
+    )
+
+
 def test_features_describe_the_state() -> None:
     env = InvadersEnv()
     env.reset(seed=0)
