@@ -191,7 +191,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--map", default="lake8", help="gridworld map (default lake8)")
     parser.add_argument("--steps", type=int, default=None, help="training steps per run")
-    parser.add_argument("--repeats", type=int, default=1, help="runs per learner (seeds 0..)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per learner (seeds 0..)")
     parser.add_argument("--eval-every", type=int, default=500, help="steps between gradings")
     parser.add_argument(
         "--set", default="{}", help="settings for both as JSON, e.g. '{\"learning_rate\": 1e-3}'"
