@@ -77,6 +77,9 @@ class DQNConfig:
             learns Q-values of order 1 whatever the game's point scale (Invaders' scores
             run into the hundreds); :meth:`DQNAgent.q_values` reports them unscaled.
         hidden_sizes: widths of the MLP's hidden layers (the CNN uses the last one).
+        dueling: the network's last layer puts out a state value and per-action
+            advantages, ``Q = V + A - mean(A)`` (Wang et al. 2016): where most actions
+            are worth about the same, the differences are learnt apart from the value.
         seed: seeds the weights, the replay sampling and the exploration.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         save_replay_buffer: checkpoints also hold the replay buffer, so a resumed run
@@ -103,6 +106,7 @@ class DQNConfig:
     initial_q: float = 0.0
     reward_scale: float = 1.0
     hidden_sizes: tuple[int, ...] = (64, 64)
+    dueling: bool = False
     seed: int = 0
     device: str = "auto"
     save_replay_buffer: bool = False
@@ -372,6 +376,7 @@ class DQNAgent(Agent):
             self.num_actions,
             self.config.hidden_sizes,
             generator,
+            dueling=self.config.dueling,
         )
         with torch.no_grad():
             network.views()[-1].fill_(self.config.initial_q * self.config.reward_scale)

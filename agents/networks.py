@@ -80,22 +80,34 @@ class MLP(FlatNetwork):
         in_features: the observation's size once flattened.
         hidden_sizes: widths of the hidden layers, e.g. ``(64, 64)``.
         num_actions: one output per action.
+        dueling: the last layer puts out a state value and one advantage per action,
+            combined by :func:`dueling_q` (Wang et al. 2016).
     """
 
-    def __init__(self, in_features: int, hidden_sizes: Sequence[int], num_actions: int) -> None:
-        sizes = [in_features, *hidden_sizes, num_actions]
+    def __init__(
+        self,
+        in_features: int,
+        hidden_sizes: Sequence[int],
+        num_actions: int,
+        *,
+        dueling: bool = False,
+    ) -> None:
+        sizes = [in_features, *hidden_sizes, num_actions + dueling]
         specs = []
         for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             specs += [(f"layers.{i}.weight", (n_out, n_in)), (f"layers.{i}.bias", (n_out,))]
         super().__init__(specs)
+        self.dueling = dueling
         self._cache: _ViewCache | None = None
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``obs`` (batch, *observation_shape), any real dtype -> Q (batch, num_actions)."""
         x = obs.flatten(1).float()
         if torch.is_grad_enabled():
-            return _MLPFunction.apply(x, self.weights, self)
-        return _layers_forward(self.cached_views(), x, None)
+            out = _MLPFunction.apply(x, self.weights, self)
+        else:
+            out = _layers_forward(self.cached_views(), x, None)
+        return dueling_q(out) if self.dueling else out
 
     def forward_keeping_inputs(self, obs: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Q-values of ``obs`` without autograd, and each layer's input for
@@ -105,12 +117,17 @@ class MLP(FlatNetwork):
         inputs: list[torch.Tensor] = []
         with torch.no_grad():
             q = _layers_forward(self.cached_views(), obs.flatten(1).float(), inputs)
-        return q, inputs
+        return (dueling_q(q) if self.dueling else q), inputs
 
     def backward_rows(self, inputs: list[torch.Tensor], grad_q: torch.Tensor) -> torch.Tensor:
         """dL/dweights, flat, given ``grad_q`` = dL/dQ for the first ``len(grad_q)`` rows of
         a :meth:`forward_keeping_inputs` pass. The result is a buffer the next call reuses."""
         with torch.no_grad():
+            if self.dueling:
+                # Q = V + A - mean(A): dL/dV sums over the actions, dL/dA is centred.
+                grad_q = torch.cat(
+                    (grad_q.sum(1, keepdim=True), grad_q - grad_q.mean(1, keepdim=True)), 1
+                )
             return _layers_backward(self.cached_views(), inputs, grad_q)
 
     def numpy_forward(self, obs: np.ndarray) -> np.ndarray:
@@ -127,6 +144,8 @@ class MLP(FlatNetwork):
             x = views[i] @ x + views[i + 1]
             if i < last:
                 np.maximum(x, 0.0, out=x)
+        if self.dueling:
+            return x[0] + x[1:] - x[1:].mean()
         return x
 
     def cached_views(self) -> _ViewCache:
@@ -206,6 +225,13 @@ def _layers_backward(
     return cache.grad
 
 
+def dueling_q(out: torch.Tensor) -> torch.Tensor:
+    """Q from a dueling head's output ``(batch, 1 + A)``: ``V + A - mean(A)`` (the mean
+    makes V and A identifiable)."""
+    advantages = out[:, 1:]
+    return out[:, :1] + advantages - advantages.mean(1, keepdim=True)
+
+
 def _layers_forward(
     cache: _ViewCache, x: torch.Tensor, inputs: list[torch.Tensor] | None
 ) -> torch.Tensor:
@@ -236,7 +262,12 @@ class CNN(FlatNetwork):
     CONVS = ((16, 8, 4), (32, 4, 2))
 
     def __init__(
-        self, observation_shape: Sequence[int], hidden_size: int, num_actions: int
+        self,
+        observation_shape: Sequence[int],
+        hidden_size: int,
+        num_actions: int,
+        *,
+        dueling: bool = False,
     ) -> None:
         channels, height, width = observation_shape
         specs: list[tuple[str, tuple[int, ...]]] = []
@@ -253,10 +284,11 @@ class CNN(FlatNetwork):
         specs += [
             ("head.0.weight", (hidden_size, flat_size)),
             ("head.0.bias", (hidden_size,)),
-            ("head.1.weight", (num_actions, hidden_size)),
-            ("head.1.bias", (num_actions,)),
+            ("head.1.weight", (num_actions + dueling, hidden_size)),
+            ("head.1.bias", (num_actions + dueling,)),
         ]
         super().__init__(specs)
+        self.dueling = dueling
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``obs`` (batch, frame_stack, height, width) uint8 -> Q (batch, num_actions)."""
@@ -265,7 +297,8 @@ class CNN(FlatNetwork):
         for i, (_, _, stride) in enumerate(self.CONVS):
             x = F.relu(F.conv2d(x, views[2 * i], views[2 * i + 1], stride=stride))
         x = F.relu(F.linear(x.flatten(1), views[-4], views[-3]))
-        return F.linear(x, views[-2], views[-1])
+        out = F.linear(x, views[-2], views[-1])
+        return dueling_q(out) if self.dueling else out
 
 
 def is_pixel_observation(observation_shape: Sequence[int], observation_dtype: np.dtype) -> bool:
@@ -279,15 +312,18 @@ def build_network(
     num_actions: int,
     hidden_sizes: Sequence[int],
     generator: torch.Generator,
+    *,
+    dueling: bool = False,
 ) -> MLP | CNN:
     """The Q-network for an env's observations, initialised from ``generator``.
 
     uint8 frames ``(frames, height, width)`` get the :class:`CNN` (with a fully connected
     layer of ``hidden_sizes[-1]`` units); anything else is flattened into the :class:`MLP`.
+    ``dueling`` gives either a dueling head.
     """
     if is_pixel_observation(observation_shape, observation_dtype):
-        network: MLP | CNN = CNN(observation_shape, hidden_sizes[-1], num_actions)
+        network: MLP | CNN = CNN(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
     else:
-        network = MLP(math.prod(observation_shape), hidden_sizes, num_actions)
+        network = MLP(math.prod(observation_shape), hidden_sizes, num_actions, dueling=dueling)
     network.reset_parameters(generator)
     return network

@@ -269,14 +269,16 @@ def test_mlp_backward_matches_autograd() -> None:
     assert torch.autograd.gradcheck(lambda w: _MLPFunction.apply(x, w, mlp), (mlp.weights,))
 
 
-@pytest.mark.parametrize("prioritized", [False, True])
-def test_mlp_training_gradient_matches_autograd(prioritized: bool) -> None:
+@pytest.mark.parametrize(("prioritized", "dueling"), [(False, False), (True, False), (False, True)])
+def test_mlp_training_gradient_matches_autograd(prioritized: bool, dueling: bool) -> None:
     """The MLP's training step (one pass over obs and next obs, the Huber derivative and
     the backward by hand) gives autograd's loss, gradient and TD errors on the same
     batch, with masked next states, terminal ones, errors on both sides of the Huber
     kink and (prioritized replay) importance weights."""
     rng = np.random.default_rng(0)
-    config = small_config(batch_size=16, hidden_sizes=(8, 6), prioritized_replay=prioritized)
+    config = small_config(
+        batch_size=16, hidden_sizes=(8, 6), prioritized_replay=prioritized, dueling=dueling
+    )
     agent = DQNAgent((5,), np.float32, 3, config)
     for i in range(40):
         mask = rng.random(3) < 0.7
@@ -292,6 +294,25 @@ def test_mlp_training_gradient_matches_autograd(prioritized: bool) -> None:
     for mine, theirs in zip(ours, reference, strict=True):
         torch.testing.assert_close(mine, theirs)
     assert ours[2].abs().sum() > 0
+    # Acting in numpy gives the torch network's Q-values.
+    obs = agent._host_batch.obs
+    np.testing.assert_allclose(
+        np.stack([agent.online.numpy_forward(o) for o in obs]),
+        agent.q_values_batch(obs) * agent.config.reward_scale,
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_dueling_head_is_value_plus_centred_advantages() -> None:
+    agent = DQNAgent((4,), np.float32, 3, small_config(dueling=True, hidden_sizes=(5,)))
+    assert agent.online.views()[-1].shape == (4,)  # V and 3 advantages
+    with torch.no_grad():
+        bias = agent.online.views()[-1]
+        agent.online.views()[-2].zero_()
+        bias.copy_(torch.tensor([10.0, 1.0, 2.0, 6.0]))
+    # mean(A) = 3, so Q = 10 + A - 3.
+    np.testing.assert_allclose(agent.q_values(np.zeros(4, np.float32)), [8.0, 9.0, 13.0])
 
 
 def test_networks_for_each_observation_kind() -> None:
