@@ -329,6 +329,23 @@ def test_networks_for_each_observation_kind() -> None:
     assert names[0] == "convs.0.weight" and names[-1] == "head.1.bias"
 
 
+@pytest.mark.parametrize("variant", [{}, {"dueling": True, "prioritized_replay": True}])
+def test_pixel_dqn_trains_its_cnn(variant: dict[str, bool]) -> None:
+    """Frames go through the CNN's autograd path: every step after learning_starts is a
+    gradient step that moves the weights (and keeps them finite)."""
+    env = games.make("invaders", obs_mode="pixels", preset="small")
+    config = small_config(
+        learning_starts=8, batch_size=4, buffer_size=64, hidden_sizes=(16,), **variant
+    )
+    agent = DQNAgent.for_env(env, config)
+    assert isinstance(agent.online, CNN)
+    before = agent.online.weights.detach().clone()
+    Trainer(env, agent, seed=0, steps=40).run_steps(40)
+    assert agent.train_steps == 32
+    assert not torch.equal(before, agent.online.weights)
+    assert torch.isfinite(agent.online.weights).all()
+
+
 def test_seeded_weights_are_reproducible_and_the_global_rng_untouched() -> None:
     state = torch.random.get_rng_state()
     a = DQNAgent((4,), np.float32, 2, small_config(seed=3))
