@@ -8,7 +8,7 @@ torch through ``torch.from_numpy`` without a copy. Observations keep the env's d
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -203,9 +203,21 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     def nbytes(self) -> int:
         return super().nbytes + self.tree.nbytes
 
-    def add(self, *args: Any, **kwargs: Any) -> None:
+    def add(
+        self,
+        obs: np.ndarray,
+        action: int,
+        reward: float,
+        next_obs: np.ndarray,
+        next_mask: np.ndarray,
+        terminated: bool,
+        flip: bool,
+        discount: float = 1.0,
+    ) -> None:
+        """Store one transition (see :meth:`ReplayBuffer.add`) with the largest priority
+        seen so far."""
         node = self.pos + self.leaves
-        super().add(*args, **kwargs)
+        super().add(obs, action, reward, next_obs, next_mask, terminated, flip, discount)
         tree = self.tree
         tree[node] = self.max_priority**self.alpha
         while node > 1:
