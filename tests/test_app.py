@@ -319,6 +319,26 @@ def test_invaders_race_steps_both_lanes_every_frame(
     assert agent.env.state.shots_fired > 0 and you.env.state.shots_fired == 0
 
 
+def test_invaders_race_is_won_on_points_not_training_penalties(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race env takes the agent's training options, life_penalty included: a
+    person who loses lives without scoring still has 0 points, not -100 per life."""
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
+    config = SceneConfig("invaders", "versus", "scripted", seed=2, options={"life_penalty": 100.0})
+    scene = start(app, config)
+    you, agent = scene.lanes
+    assert you.env.life_penalty == 100.0
+    you.env.state.lives = 1
+    frames = 0
+    while not you.env.done and frames < 5_000:
+        run(app, 50)
+        frames += 50
+    assert you.env.done and you.env.state.score == 0
+    assert you.episode_return == 0.0
+    assert agent.episode_return == agent.env.state.score
+
+
 # ----------------------------------------------------------------- opponents
 def test_missing_checkpoint_shows_a_message_and_falls_back(app: App, no_checkpoints: Path) -> None:
     scene = start(app, SceneConfig("tictactoe", "versus", "tabular"))
