@@ -248,6 +248,8 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         hidden_sizes=(128, 128),
     ),
     "invaders-pixels": dict(
+        # 150k steps scored 1.7x and 2.1x random in two runs, 300k steps 2.07x (about
+        # 10 minutes on one busy CPU thread; the CNN is where a GPU pays).
         learning_rate=2.5e-4,
         buffer_size=20_000,
         batch_size=32,
@@ -256,7 +258,7 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         target_network_frequency=1_000,
         end_e=0.02,
         exploration_fraction=0.2,
-        total_timesteps=150_000,
+        total_timesteps=300_000,
         reward_scale=0.01,
         hidden_sizes=(256,),
     ),
