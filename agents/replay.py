@@ -106,6 +106,11 @@ class ReplayBuffer:
         self.pos = i + 1 if i + 1 < self.capacity else 0
         if self.size < self.capacity:
             self.size += 1
+        self._stored(i)
+
+    def _stored(self, i: int) -> None:
+        """Called once row ``i`` holds a new transition: subclasses that keep something
+        per transition (priorities) update it here."""
 
     def sample(self, batch_size: int, out: Batch | None = None) -> Batch:
         """``batch_size`` transitions drawn uniformly with replacement.
@@ -119,6 +124,10 @@ class ReplayBuffer:
         idx = self.rng.integers(0, self.size, size=batch_size)
         if out is None:
             return Batch(*(getattr(self, field)[idx] for field in FIELDS))
+        return self._gather(idx, out)
+
+    def _gather(self, idx: np.ndarray, out: Batch) -> Batch:
+        """Write rows ``idx`` of every field into ``out``."""
         for field, array in zip(FIELDS, out, strict=True):
             np.take(getattr(self, field), idx, axis=0, out=array)
         return out
@@ -203,22 +212,10 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     def nbytes(self) -> int:
         return super().nbytes + self.tree.nbytes
 
-    def add(
-        self,
-        obs: np.ndarray,
-        action: int,
-        reward: float,
-        next_obs: np.ndarray,
-        next_mask: np.ndarray,
-        terminated: bool,
-        flip: bool,
-        discount: float = 1.0,
-    ) -> None:
-        """Store one transition (see :meth:`ReplayBuffer.add`) with the largest priority
-        seen so far."""
-        node = self.pos + self.leaves
-        super().add(obs, action, reward, next_obs, next_mask, terminated, flip, discount)
+    def _stored(self, i: int) -> None:
+        # A new transition gets the largest priority seen so far; the sums above it follow.
         tree = self.tree
+        node = i + self.leaves
         tree[node] = self.max_priority**self.alpha
         while node > 1:
             node >>= 1
@@ -244,8 +241,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
             node += right
         # Rounding can step past the last stored transition into an empty leaf.
         idx = np.minimum(node - self.leaves, self.size - 1)
-        for field, array in zip(FIELDS, out, strict=True):
-            np.take(getattr(self, field), idx, axis=0, out=array)
+        self._gather(idx, out)
         weights = (self.size / total * tree[idx + self.leaves]) ** -beta
         return idx, (weights / weights.max()).astype(np.float32)
 
