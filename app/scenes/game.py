@@ -96,10 +96,10 @@ class Lane:
 
     Attributes:
         rect: where the view is drawn this frame (set by :meth:`GameScene.layout`).
-        episode_return: seat 0's rewards so far in this game; in games that keep a
-            score (``info["score"]``, Invaders) the score itself, since the env an agent
-            trained on may subtract a training penalty (``life_penalty``) that is not
-            points, and a race is won on points.
+        episode_return: seat 0's rewards so far in this game; in :data:`SCORE_GAMES`
+            (Invaders) ``info["score"]`` itself, since the env an agent trained on may
+            subtract a training penalty (``life_penalty``) that is not points, and a
+            race is won on points.
         last_rewards: every seat's reward of the last step (who won, at the end).
         history: ``(snapshot, mover, episode_return)`` before each step, for undo.
         wait: frames left before the agent moves (or, in Watch, before the next game).
@@ -245,11 +245,11 @@ class GameScene(Scene):
             lane.history.append((lane.env.snapshot(), mover, lane.episode_return))
         result = lane.env.step(action)
         info = result[4]
-        if "score" in info:
+        if self.config.game in SCORE_GAMES:
             lane.episode_return = float(info["score"])
         else:
             lane.episode_return += float(info["rewards"][0])
-        lane.last_rewards = tuple(result[4]["rewards"])
+        lane.last_rewards = tuple(info["rewards"])
         lane.view.on_step(action, result)
         lane.overlay = None
         if lane.env.done:
