@@ -462,12 +462,7 @@ def _move_shot(state: InvadersState, events: list[Event]) -> int:
     if points:
         return points
     mystery = state.mystery
-    if (
-        mystery is not None
-        and sy < MYSTERY_Y + MYSTERY_HEIGHT
-        and sy_end > MYSTERY_Y
-        and mystery.x <= sx < mystery.x + MYSTERY_WIDTH
-    ):
+    if mystery is not None and shot_hits_mystery(sx, sy, mystery.x):
         points = MYSTERY_POINTS[state.shots_fired % len(MYSTERY_POINTS)]
         state.score += points
         state.shot = None
@@ -478,16 +473,20 @@ def _move_shot(state: InvadersState, events: list[Event]) -> int:
     return points
 
 
-def _shot_hits_alien(state: InvadersState, sx: int, sy: int, events: list[Event]) -> int:
-    rel_x = sx - state.formation_x
+def shot_hits_alien(
+    state: InvadersState, sx: int, sy: int, formation_x: int, formation_y: int
+) -> tuple[int, int] | None:
+    """(row, col) of the living alien a shot with top-left (sx, sy) touches, with the
+    formation's cell (0, 0) at (formation_x, formation_y); None if it touches none."""
+    rel_x = sx - formation_x
     if rel_x < 0 or rel_x >= state.cols * ALIEN_CELL:
-        return 0
+        return None
     col = rel_x // ALIEN_CELL
     row_bottom = state.col_lowest[col]
     if row_bottom < 0:
-        return 0
+        return None
     in_cell = rel_x - col * ALIEN_CELL
-    rel_y = sy - state.formation_y
+    rel_y = sy - formation_y
     # The shot spans rel_y .. rel_y + 3; an alien spans rows*16 .. rows*16 + 7. Check the
     # lower candidate first: the shot comes from below.
     for row in ((rel_y + SHOT_HEIGHT - 1) // ALIEN_CELL, rel_y // ALIEN_CELL):
@@ -498,16 +497,33 @@ def _shot_hits_alien(state: InvadersState, sx: int, sy: int, events: list[Event]
             continue
         kind = state.kinds[row]
         if not KIND_PADS[kind] <= in_cell < KIND_PADS[kind] + KIND_WIDTHS[kind]:
-            return 0
-        _kill(state, row, col)
-        points = KIND_POINTS[kind]
-        state.score += points
-        state.shot = None
-        x, y, _, _ = alien_rect(state, row, col)
-        _explode(state, "alien", x, y, points)
-        events.append(Event("alien_killed", x, y, points))
-        return points
-    return 0
+            return None
+        return row, col
+    return None
+
+
+def shot_hits_mystery(sx: int, sy: int, mystery_x: int) -> bool:
+    """Whether a shot with top-left (sx, sy) touches the mystery ship at ``mystery_x``."""
+    return (
+        sy < MYSTERY_Y + MYSTERY_HEIGHT
+        and sy + SHOT_HEIGHT > MYSTERY_Y
+        and mystery_x <= sx < mystery_x + MYSTERY_WIDTH
+    )
+
+
+def _shot_hits_alien(state: InvadersState, sx: int, sy: int, events: list[Event]) -> int:
+    hit = shot_hits_alien(state, sx, sy, state.formation_x, state.formation_y)
+    if hit is None:
+        return 0
+    row, col = hit
+    _kill(state, row, col)
+    points = KIND_POINTS[state.kinds[row]]
+    state.score += points
+    state.shot = None
+    x, y, _, _ = alien_rect(state, row, col)
+    _explode(state, "alien", x, y, points)
+    events.append(Event("alien_killed", x, y, points))
+    return points
 
 
 def _kill(state: InvadersState, row: int, col: int) -> None:
@@ -525,6 +541,16 @@ def _clear_wave(state: InvadersState, events: list[Event]) -> None:
     start_wave(state)
 
 
+def march_step(left: int, right: int, direction: int) -> tuple[int, int, int]:
+    """One step of a formation whose living aliens span [left, right) on screen, marching
+    ``direction``: (dx, dy, the new direction). Sideways, or down and turn round at a
+    playfield edge."""
+    dx = direction * MARCH_DX
+    if left + dx < PLAYFIELD_LEFT or right + dx > PLAYFIELD_RIGHT:
+        return 0, MARCH_DY, -direction
+    return dx, 0, direction
+
+
 def _march(state: InvadersState, events: list[Event]) -> None:
     """One formation step: sideways, or down and turn round at a playfield edge."""
     state.march_timer = state.alive_count
@@ -532,13 +558,10 @@ def _march(state: InvadersState, events: list[Event]) -> None:
     extent = formation_extent(state)
     assert extent is not None
     left, right, bottom = extent
-    dx = state.march_dir * MARCH_DX
-    if left + dx < PLAYFIELD_LEFT or right + dx > PLAYFIELD_RIGHT:
-        state.formation_y += MARCH_DY
-        state.march_dir = -state.march_dir
-        bottom += MARCH_DY
-    else:
-        state.formation_x += dx
+    dx, dy, state.march_dir = march_step(left, right, state.march_dir)
+    state.formation_x += dx
+    state.formation_y += dy
+    bottom += dy
     events.append(Event("march"))
     if bottom > SHIELD_Y:
         _aliens_crush_shields(state)
@@ -591,6 +614,22 @@ def _shot_hits_shield(state: InvadersState, sx: int, sy: int, events: list[Event
     return True
 
 
+#: What a bomb whose top is at some y overlaps (:func:`bomb_row`).
+BOMB_FALLING, BOMB_AT_SHIELDS, BOMB_AT_PLAYER, BOMB_GROUNDED = range(4)
+
+
+def bomb_row(y: int) -> int:
+    """What a bomb whose top is at ``y`` has reached: the ground (it explodes there), the
+    player's row (it hits a cannon under it), the shields' rows, or none of them."""
+    if y + BOMB_HEIGHT >= GROUND_Y:
+        return BOMB_GROUNDED
+    if y + BOMB_HEIGHT > PLAYER_Y and y < PLAYER_Y + PLAYER_HEIGHT:
+        return BOMB_AT_PLAYER
+    if y + BOMB_HEIGHT > SHIELD_Y and y < SHIELD_Y + SHIELD_HEIGHT:
+        return BOMB_AT_SHIELDS
+    return BOMB_FALLING
+
+
 def _bombs(state: InvadersState, rng: np.random.Generator, events: list[Event]) -> None:
     """Drop a bomb when reloaded; move the bombs and resolve what they hit."""
     state.bomb_timer -= 1
@@ -602,24 +641,15 @@ def _bombs(state: InvadersState, rng: np.random.Generator, events: list[Event]) 
     kept = []
     for bomb in state.bombs:
         bomb.y += BOMB_SPEED
-        by, by_end = bomb.y, bomb.y + BOMB_HEIGHT
-        if by_end >= GROUND_Y:
+        where = bomb_row(bomb.y)
+        if where == BOMB_GROUNDED:
             _explode(state, "bomb", bomb.x, GROUND_Y - BOMB_HEIGHT)
             events.append(Event("bomb_ground", bomb.x, GROUND_Y))
             continue
-        if (
-            by_end > PLAYER_Y
-            and by < PLAYER_Y + PLAYER_HEIGHT
-            and bomb.x < px + PLAYER_WIDTH
-            and bomb.x + BOMB_WIDTH > px
-        ):
+        if where == BOMB_AT_PLAYER and bomb.x < px + PLAYER_WIDTH and bomb.x + BOMB_WIDTH > px:
             _player_hit(state, events)
             return
-        if (
-            by_end > SHIELD_Y
-            and by < SHIELD_Y + SHIELD_HEIGHT
-            and _bomb_hits_shield(state, bomb, events)
-        ):
+        if where == BOMB_AT_SHIELDS and _bomb_hits_shield(state, bomb, events):
             continue
         kept.append(bomb)
     state.bombs = kept
@@ -645,24 +675,32 @@ def _drop_bomb(state: InvadersState, rng: np.random.Generator, events: list[Even
     events.append(Event("bomb_dropped", x, y, kind))
 
 
-def _bomb_hits_shield(state: InvadersState, bomb: Bomb, events: list[Event]) -> bool:
+def bomb_shield_pixel(shields: np.ndarray, x: int, y: int) -> tuple[int, int, int] | None:
+    """(shield, x, y in it) of the shield pixel a bomb with top-left (x, y) meets first,
+    or None if it touches no solid pixel."""
     for i, sx in enumerate(SHIELD_XS):
-        left, right = bomb.x - sx, bomb.x + BOMB_WIDTH - sx
+        left, right = x - sx, x + BOMB_WIDTH - sx
         if right <= 0 or left >= SHIELD_WIDTH:
             continue
-        x0, y0 = max(left, 0), max(bomb.y - SHIELD_Y, 0)
-        box = state.shields[i, y0 : bomb.y + BOMB_HEIGHT - SHIELD_Y, x0 : min(right, SHIELD_WIDTH)]
+        x0, y0 = max(left, 0), max(y - SHIELD_Y, 0)
+        box = shields[i, y0 : y + BOMB_HEIGHT - SHIELD_Y, x0 : min(right, SHIELD_WIDTH)]
         solid_rows = np.flatnonzero(box.any(axis=1))
         if not len(solid_rows):
-            return False
+            return None
         # Falling, the bomb meets the highest solid pixel first.
-        ly = y0 + int(solid_rows[0])
-        lx = x0 + int(np.argmax(box[solid_rows[0]]))
-        _splat(state, i, lx, ly, BOMB_SPLAT)
-        _explode(state, "bomb", sx + lx, SHIELD_Y + ly)
-        events.append(Event("shield_hit", sx + lx, SHIELD_Y + ly))
-        return True
-    return False
+        return i, x0 + int(np.argmax(box[solid_rows[0]])), y0 + int(solid_rows[0])
+    return None
+
+
+def _bomb_hits_shield(state: InvadersState, bomb: Bomb, events: list[Event]) -> bool:
+    hit = bomb_shield_pixel(state.shields, bomb.x, bomb.y)
+    if hit is None:
+        return False
+    i, lx, ly = hit
+    _splat(state, i, lx, ly, BOMB_SPLAT)
+    _explode(state, "bomb", SHIELD_XS[i] + lx, SHIELD_Y + ly)
+    events.append(Event("shield_hit", SHIELD_XS[i] + lx, SHIELD_Y + ly))
+    return True
 
 
 def _player_hit(state: InvadersState, events: list[Event]) -> None:
