@@ -601,15 +601,20 @@ def test_reward_is_the_points_scored_minus_the_life_penalty(penalty: float) -> N
     assert total == 10 - penalty
 
 
-def test_terminated_when_the_aliens_land() -> None:
-    env = InvadersEnv()
+def test_terminated_when_the_aliens_land_which_costs_every_life_left() -> None:
+    """Landing ends the game: the reward takes the life penalty for each life left (two
+    here), as if they had been lost one by one; the score and lives shown stay as they
+    were."""
+    env = InvadersEnv(life_penalty=25.0)
     env.reset(seed=0)
     s = env.state
+    s.lives = 2
     s.formation_y = rules.PLAYER_Y - rules.MARCH_DY - 4 * rules.ALIEN_CELL - 8
     s.formation_x, s.march_timer, s.bomb_timer = 42, 1, NEVER
-    _, _, terminated, truncated, info = env.step(inv.NOOP)
+    _, reward, terminated, truncated, info = env.step(inv.NOOP)
     assert terminated and not truncated and not info["action_mask"].any()
     assert "aliens_landed" in [e.kind for e in info["events"]]
+    assert reward == -50.0 and info["lives"] == 2 and info["score"] == 0
 
 
 def test_bad_actions_raise_and_leave_the_state_alone() -> None:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from games.core import Env, Info, Obs, OptionError
-from games.invaders import pixels, rules
+from games.invaders import forecast, pixels, rules
 from games.invaders.rules import Event, InvadersState
 
 NOOP, LEFT, RIGHT, FIRE, LEFT_FIRE, RIGHT_FIRE = range(6)
@@ -72,9 +72,26 @@ BOMB_PRESENT, BOMB_DX, BOMB_DY = 0, 1, 2
 F_DANGER = F_BOMBS + NEAREST_BOMBS * BOMB_FEATURES
 DANGER_MOVES = (-1, 0, 1)
 DANGER_HORIZON = 60
+#: Then, for the same three moves, 1 if making it for this step leaves the cannon no way
+#: to dodge every bomb now falling, else 0 (:func:`forecast.trapped`): the danger above
+#: says how soon a bomb comes, this says whether there is still a way out, which two
+#: bombs or a wall can close long before either arrives.
+F_TRAPPED = F_DANGER + len(DANGER_MOVES)
+#: Then, for LEFT+FIRE, FIRE and RIGHT+FIRE: what a shot fired from there this step
+#: would hit on its way up, the formation marching meanwhile (:class:`forecast.ShotForecast`),
+#: as ``min(points, 30) / 30``; 0 if it would hit a shield or nothing. Also while a shot
+#: is in flight (then firing does nothing yet, as F_SHOT_ACTIVE says, but this still
+#: says whether the cannon stands in a good place); all 0 while the cannon explodes.
+F_SHOT_POINTS = F_TRAPPED + len(DANGER_MOVES)
+#: Then how far (px / SCREEN_WIDTH) the cannon would have to go left, and right, to
+#: stand where a shot fired now would hit an alien (:class:`forecast.ShotForecast`):
+#: 0 where it stands, 1 if nowhere that way. Where to go, with the march's lead and the
+#: shields taken into account, which F_TARGET_DX (the nearest column now) leaves out.
+F_AIM = F_SHOT_POINTS + len(DANGER_MOVES)
+AIM_SIDES = 2
 #: Then one entry per formation column: the bottom y of its lowest living alien, or -1
 #: when the column is empty (no alien is ever that high).
-F_COLUMNS = F_DANGER + len(DANGER_MOVES)
+F_COLUMNS = F_AIM + AIM_SIDES
 _EMPTY_BOMB = (0.0, 0.0, 1.0)
 
 
@@ -99,9 +116,13 @@ def feature_names(cols: int) -> tuple[str, ...]:
         "shield_above",
     ]
     bombs = [f"bomb{i}_{k}" for i in range(NEAREST_BOMBS) for k in ("present", "dx", "dy")]
-    danger = ["danger_left", "danger_stay", "danger_right"]
+    moves = [
+        f"{what}_{move}"
+        for what in ("danger", "trapped", "shot_points")
+        for move in ("left", "stay", "right")
+    ]
     columns = [f"column{c}_bottom" for c in range(cols)]
-    return (*fixed, *bombs, *danger, *columns)
+    return (*fixed, *bombs, *moves, "aim_left", "aim_right", *columns)
 
 
 class InvadersEnv(Env):
@@ -122,7 +143,8 @@ class InvadersEnv(Env):
 
     Rewards:
         The points scored during the step (10 / 20 / 30 per alien by row, 50..300 for the
-        mystery ship), minus ``life_penalty`` for every life lost.
+        mystery ship), minus ``life_penalty`` for every life lost; aliens landing end the
+        game, which loses every life left.
 
     Episode end:
         Terminated when the last life is lost or the aliens land; truncated after
@@ -220,6 +242,7 @@ class InvadersEnv(Env):
         self._frames = np.zeros(self.observation_shape, np.uint8) if obs_mode == "pixels" else None
         self._columns_key: tuple[int, ...] = ()
         self._columns: _Columns | None = None
+        self._shots: forecast.ShotForecast | None = None
 
     # ------------------------------------------------------------------ Env hooks
     def _reset(self) -> None:
@@ -244,7 +267,8 @@ class InvadersEnv(Env):
         if self._frames is not None:
             self._frames[:-1] = self._frames[1:]
             self._frames[-1] = pixels.render(state)
-        reward = points - self.life_penalty * (lives - state.lives)
+        lost = lives - state.lives if not state.landed else lives
+        reward = points - self.life_penalty * lost
         truncated = self.max_steps is not None and self.steps >= self.max_steps
         return (float(reward),), state.landed or state.lives <= 0, truncated
 
@@ -305,10 +329,6 @@ class InvadersEnv(Env):
 
         shot = s.shot
         mystery = s.mystery
-        shield_above = 0.0
-        shield = _SHIELD_UNDER[px]
-        if shield >= 0 and s.shields[shield, :, px - rules.SHIELD_XS[shield]].any():
-            shield_above = 1.0
         alive = s.alive_count
         values = [
             px * _X_SCALE - 1.0,
@@ -326,7 +346,7 @@ class InvadersEnv(Env):
             1.0 / alive if alive else 0.0,
             0.0 if mystery is None else 1.0,
             0.0 if mystery is None else (mystery.x + _HALF_MYSTERY - px) / _WIDTH,
-            shield_above,
+            1.0 if forecast.shield_above(s, px) else 0.0,
         ]
         bombs = s.bombs
         if bombs:
@@ -337,9 +357,23 @@ class InvadersEnv(Env):
                 values += (1.0, dx / _WIDTH, dy / _HEIGHT)
             values += _EMPTY_BOMB * (NEAREST_BOMBS - len(near))
             values += _danger(bombs, s.player_x)
+            trapped = forecast.trapped(s, DANGER_MOVES, self.frame_skip)
+            values += [1.0 if t else 0.0 for t in trapped]
         else:
             values += _NO_BOMBS
-            values += _NO_DANGER
+            values += _ZERO_PER_MOVE * 2
+        if not s.respawn_timer and living:
+            xs = [min(max(s.player_x + m, _MIN_X), _MAX_X) for m in DANGER_MOVES]
+            # The forecast changes only when the formation steps within a shot's climb,
+            # an alien dies or a shield column empties: keep it while its key holds.
+            key = forecast.shot_key(s)
+            if self._shots is None or self._shots.key != key:
+                self._shots = forecast.ShotForecast(s, key)
+            values += [min(p, 30) / 30 for p in self._shots.shot_points(s, xs)]
+            values += _aim(self._shots, px)
+        else:
+            values += _ZERO_PER_MOVE
+            values += _NO_AIM
         values += cached.values
         return np.array(values, dtype=np.float32)
 
@@ -377,14 +411,10 @@ _BOMB_DY0 = rules.PLAYER_Y - rules.BOMB_HEIGHT
 #: Bombs whose top is at or below the player's bottom can no longer hit it.
 _BOMB_PAST = rules.PLAYER_Y + rules.PLAYER_HEIGHT
 _NO_BOMBS = _EMPTY_BOMB * NEAREST_BOMBS
-#: For every screen x, the shield whose columns cover it, or -1.
-_SHIELD_UNDER = [
-    next((i for i, sx in enumerate(rules.SHIELD_XS) if sx <= x < sx + rules.SHIELD_WIDTH), -1)
-    for x in range(rules.SCREEN_WIDTH)
-]
+_MIN_X, _MAX_X = rules.PLAYER_MIN_X, rules.PLAYER_MAX_X
 
 
-_NO_DANGER = (0.0,) * len(DANGER_MOVES)
+_ZERO_PER_MOVE = (0.0,) * len(DANGER_MOVES)
 #: Bombs fall this many px per tick.
 _BOMB_FALL = rules.BOMB_SPEED / rules.BOMB_PERIOD
 #: Centre-to-centre distance below which a bomb touches the cannon, plus a pixel.
@@ -392,6 +422,21 @@ _TOUCH = (rules.PLAYER_WIDTH + rules.BOMB_WIDTH) / 2 + 1
 #: The range of the cannon's centre.
 _CENTRE_MIN = rules.PLAYER_MIN_X + rules.PLAYER_WIDTH / 2
 _CENTRE_MAX = rules.PLAYER_MAX_X + rules.PLAYER_WIDTH / 2
+
+
+_NO_AIM = (1.0,) * AIM_SIDES
+#: The range of the x a shot flies up (the cannon's centre column).
+_SHOT_X_MIN, _SHOT_X_MAX = _MIN_X + _HALF_PLAYER, _MAX_X + _HALF_PLAYER
+
+
+def _aim(shots: forecast.ShotForecast, x: int) -> tuple[float, float]:
+    """The F_AIM entries: distance from shot column ``x`` to the nearest firing solution
+    the cannon can reach on its left and on its right (1 if none)."""
+    left, right = shots.aim(x, _SHOT_X_MIN, _SHOT_X_MAX)
+    return (
+        1.0 if left is None else (x - left) / _WIDTH,
+        1.0 if right is None else (right - x) / _WIDTH,
+    )
 
 
 def _danger(bombs: list[rules.Bomb], player_x: int) -> list[float]:
