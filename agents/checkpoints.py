@@ -187,7 +187,33 @@ def load_agent(
     agent = agent_from_arrays(path, arrays, meta, kind=kind)
     if problem:
         raise _damaged(path, problem)
+    check_observations(path, meta)
     return agent
+
+
+def check_observations(path: str | os.PathLike[str], meta: dict[str, Any]) -> None:
+    """Raise :class:`CheckpointError` if the checkpoint's agent reads observations of
+    another shape than its game, made with its options, gives now: a network trained
+    before the game's observation changed (say, Invaders' features gained entries)
+    would otherwise fail on its first move. Checkpoints that record no shape (tables,
+    which check their discretiser instead) and options this machine cannot make a game
+    from (a map file not here) are left to the code that makes the game."""
+    shape = meta.get("observation_shape")
+    if shape is None:
+        return
+    import games
+
+    try:
+        env = games.make(meta["game"], **meta["game_options"])
+    except (GameError, OSError, TypeError):
+        return
+    if tuple(shape) != tuple(env.observation_shape):
+        raise CheckpointError(
+            f"{path}: its agent reads {meta['game']} observations of shape {tuple(shape)}, "
+            f"but this version of qarcade gives {tuple(env.observation_shape)} (the "
+            "observation changed since it was trained); train it again (the commands are "
+            "in assets/agents/README.md)"
+        )
 
 
 def agent_from_arrays(

@@ -553,6 +553,20 @@ def test_foreign_weights_give_a_clear_error(tmp_path: Path, saved: str) -> None:
         DQNAgent.load(npz)
 
 
+def test_weights_for_an_older_observation_give_a_clear_error(tmp_path: Path) -> None:
+    """A network trained before the game's observation changed (its checkpoint records
+    the shape it reads) is refused on loading, not on its first move."""
+    env = games.make("invaders")
+    agent = DQNAgent.for_env(env, small_config(hidden_sizes=(8,)))
+    path = agent.save(str(tmp_path / "agent.safetensors"))
+    assert DQNAgent.load(path).observation_shape == env.observation_shape
+    env.observation_shape = (env.observation_shape[0] - 6,)  # as before the forecasts
+    older = DQNAgent.for_env(env, small_config(hidden_sizes=(8,)))
+    path = older.save(str(tmp_path / "older.safetensors"))
+    with pytest.raises(CheckpointError, match=r"observations of shape \(\d+,\).*train it again"):
+        DQNAgent.load(path)
+
+
 # --------------------------------------------------------------------------- config
 def test_initial_q_and_reward_scale() -> None:
     """Q-values start near initial_q and are reported in reward units; rewards enter the
