@@ -231,8 +231,8 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         # A life lost is rare among the transitions and must reach the moves that could
         # have dodged it: 3-step returns and a longer horizon (gamma 0.995, about 13 s of
         # game time at frame skip 4); a smaller learning rate keeps the greedy score from
-        # collapsing late in the run. 1M steps (about 4 minutes): 1,166-1,194 points
-        # (seeds 0, 1; random ~200, scripted ~3,500-3,900).
+        # collapsing late in the run. 1M steps (about 6 minutes here): 5,672 points
+        # (seed 0; random ~200, scripted ~3,900; see benchmarks/dqn_games.py).
         learning_rate=2.5e-4,
         buffer_size=100_000,
         batch_size=64,
