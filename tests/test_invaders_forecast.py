@@ -177,6 +177,10 @@ def test_shot_points_lead_the_march_and_see_shields() -> None:
     beneath_shield = rules.SHIELD_XS[0] + 4 - half
     assert forecast.shot_points(state, [beneath_shield]) == [0]
     assert forecast.shield_above(state, rules.SHIELD_XS[0] + 4)
+    empty = copy.deepcopy(state)
+    rules.set_alive(empty, np.zeros((1, 1), dtype=bool))
+    assert forecast.shot_points(empty, [under, ahead]) == [0, 0]
+    assert not forecast.firing_solutions(empty).any()
     # The mystery ship (y 40..47) moving left 1 px a tick; the shot meets its row after
     # (212 - 44) / 4 = 42 ticks, the ship having moved 41 px by then.
     state.formation_x = rules.PLAYFIELD_LEFT  # out of the way, and now standing still

@@ -210,8 +210,8 @@ def shot_key(state: InvadersState) -> tuple:
     the shot is level with some living row, and which shield columns have pixels."""
     alive = state.alive.tobytes()
     extent = _extent(state.rows, alive)
-    if extent is None:
-        return (), (), (), 0, b""
+    if extent is None:  # nothing to hit
+        return (state.kinds, alive), (), (), 0, state.shields.tobytes()
     # The living aliens' extent relative to the formation, for the march's edge test.
     left, right, top_row, bottom_row = extent
     fx, fy = state.formation_x, state.formation_y
