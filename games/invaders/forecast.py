@@ -187,7 +187,7 @@ class ShotForecast:
             if not points and mystery is not None and not shield_above(state, sx):
                 for ticks in _MYSTERY_TICKS:
                     mx = mystery.x + mystery.direction * rules.MYSTERY_SPEED * (ticks - 1)
-                    if mx <= sx < mx + rules.MYSTERY_WIDTH:
+                    if rules.shot_hits_mystery(sx, _SHOT_TOPS[ticks - 1], mx):
                         # Firing counts a shot before the ship's value is looked up.
                         points = rules.MYSTERY_POINTS[
                             (state.shots_fired + 1) % len(rules.MYSTERY_POINTS)
@@ -301,11 +301,7 @@ _PADS = np.array(rules.KIND_PADS)
 _WIDTHS = np.array(rules.KIND_WIDTHS)
 _KIND_POINTS = np.array(rules.KIND_POINTS)
 #: The ticks of the climb on which the shot overlaps the mystery ship's row.
-_MYSTERY_TICKS = [
-    k + 1
-    for k, top in enumerate(_SHOT_TOPS)
-    if top < rules.MYSTERY_Y + rules.MYSTERY_HEIGHT and top + rules.SHOT_HEIGHT > rules.MYSTERY_Y
-]
+_MYSTERY_TICKS = [k + 1 for k, top in enumerate(_SHOT_TOPS) if rules.shot_hits_mystery(0, top, 0)]
 #: The lowest top a bomb can have and still be above the shields' rows.
 _ABOVE_SHIELDS = rules.SHIELD_Y - rules.BOMB_HEIGHT
 #: For every screen x, the shield whose columns cover it, or -1.

@@ -473,35 +473,6 @@ def _move_shot(state: InvadersState, events: list[Event]) -> int:
     return points
 
 
-def shot_hits_alien(
-    state: InvadersState, sx: int, sy: int, formation_x: int, formation_y: int
-) -> tuple[int, int] | None:
-    """(row, col) of the living alien a shot with top-left (sx, sy) touches, with the
-    formation's cell (0, 0) at (formation_x, formation_y); None if it touches none."""
-    rel_x = sx - formation_x
-    if rel_x < 0 or rel_x >= state.cols * ALIEN_CELL:
-        return None
-    col = rel_x // ALIEN_CELL
-    row_bottom = state.col_lowest[col]
-    if row_bottom < 0:
-        return None
-    in_cell = rel_x - col * ALIEN_CELL
-    rel_y = sy - formation_y
-    # The shot spans rel_y .. rel_y + 3; an alien spans rows*16 .. rows*16 + 7. Check the
-    # lower candidate first: the shot comes from below.
-    for row in ((rel_y + SHOT_HEIGHT - 1) // ALIEN_CELL, rel_y // ALIEN_CELL):
-        if row < 0 or row > row_bottom or not state.alive[row, col]:
-            continue
-        top = row * ALIEN_CELL
-        if rel_y >= top + ALIEN_HEIGHT or rel_y + SHOT_HEIGHT <= top:
-            continue
-        kind = state.kinds[row]
-        if not KIND_PADS[kind] <= in_cell < KIND_PADS[kind] + KIND_WIDTHS[kind]:
-            return None
-        return row, col
-    return None
-
-
 def shot_hits_mystery(sx: int, sy: int, mystery_x: int) -> bool:
     """Whether a shot with top-left (sx, sy) touches the mystery ship at ``mystery_x``."""
     return (
@@ -512,18 +483,35 @@ def shot_hits_mystery(sx: int, sy: int, mystery_x: int) -> bool:
 
 
 def _shot_hits_alien(state: InvadersState, sx: int, sy: int, events: list[Event]) -> int:
-    hit = shot_hits_alien(state, sx, sy, state.formation_x, state.formation_y)
-    if hit is None:
+    rel_x = sx - state.formation_x
+    if rel_x < 0 or rel_x >= state.cols * ALIEN_CELL:
         return 0
-    row, col = hit
-    _kill(state, row, col)
-    points = KIND_POINTS[state.kinds[row]]
-    state.score += points
-    state.shot = None
-    x, y, _, _ = alien_rect(state, row, col)
-    _explode(state, "alien", x, y, points)
-    events.append(Event("alien_killed", x, y, points))
-    return points
+    col = rel_x // ALIEN_CELL
+    row_bottom = state.col_lowest[col]
+    if row_bottom < 0:
+        return 0
+    in_cell = rel_x - col * ALIEN_CELL
+    rel_y = sy - state.formation_y
+    # The shot spans rel_y .. rel_y + 3; an alien spans rows*16 .. rows*16 + 7. Check the
+    # lower candidate first: the shot comes from below.
+    for row in ((rel_y + SHOT_HEIGHT - 1) // ALIEN_CELL, rel_y // ALIEN_CELL):
+        if row < 0 or row > row_bottom or not state.alive[row, col]:
+            continue
+        top = row * ALIEN_CELL
+        if rel_y >= top + ALIEN_HEIGHT or rel_y + SHOT_HEIGHT <= top:
+            continue
+        kind = state.kinds[row]
+        if not KIND_PADS[kind] <= in_cell < KIND_PADS[kind] + KIND_WIDTHS[kind]:
+            return 0
+        _kill(state, row, col)
+        points = KIND_POINTS[kind]
+        state.score += points
+        state.shot = None
+        x, y, _, _ = alien_rect(state, row, col)
+        _explode(state, "alien", x, y, points)
+        events.append(Event("alien_killed", x, y, points))
+        return points
+    return 0
 
 
 def _kill(state: InvadersState, row: int, col: int) -> None:
@@ -675,32 +663,24 @@ def _drop_bomb(state: InvadersState, rng: np.random.Generator, events: list[Even
     events.append(Event("bomb_dropped", x, y, kind))
 
 
-def bomb_shield_pixel(shields: np.ndarray, x: int, y: int) -> tuple[int, int, int] | None:
-    """(shield, x, y in it) of the shield pixel a bomb with top-left (x, y) meets first,
-    or None if it touches no solid pixel."""
+def _bomb_hits_shield(state: InvadersState, bomb: Bomb, events: list[Event]) -> bool:
     for i, sx in enumerate(SHIELD_XS):
-        left, right = x - sx, x + BOMB_WIDTH - sx
+        left, right = bomb.x - sx, bomb.x + BOMB_WIDTH - sx
         if right <= 0 or left >= SHIELD_WIDTH:
             continue
-        x0, y0 = max(left, 0), max(y - SHIELD_Y, 0)
-        box = shields[i, y0 : y + BOMB_HEIGHT - SHIELD_Y, x0 : min(right, SHIELD_WIDTH)]
+        x0, y0 = max(left, 0), max(bomb.y - SHIELD_Y, 0)
+        box = state.shields[i, y0 : bomb.y + BOMB_HEIGHT - SHIELD_Y, x0 : min(right, SHIELD_WIDTH)]
         solid_rows = np.flatnonzero(box.any(axis=1))
         if not len(solid_rows):
-            return None
+            return False
         # Falling, the bomb meets the highest solid pixel first.
-        return i, x0 + int(np.argmax(box[solid_rows[0]])), y0 + int(solid_rows[0])
-    return None
-
-
-def _bomb_hits_shield(state: InvadersState, bomb: Bomb, events: list[Event]) -> bool:
-    hit = bomb_shield_pixel(state.shields, bomb.x, bomb.y)
-    if hit is None:
-        return False
-    i, lx, ly = hit
-    _splat(state, i, lx, ly, BOMB_SPLAT)
-    _explode(state, "bomb", SHIELD_XS[i] + lx, SHIELD_Y + ly)
-    events.append(Event("shield_hit", SHIELD_XS[i] + lx, SHIELD_Y + ly))
-    return True
+        ly = y0 + int(solid_rows[0])
+        lx = x0 + int(np.argmax(box[solid_rows[0]]))
+        _splat(state, i, lx, ly, BOMB_SPLAT)
+        _explode(state, "bomb", sx + lx, SHIELD_Y + ly)
+        events.append(Event("shield_hit", sx + lx, SHIELD_Y + ly))
+        return True
+    return False
 
 
 def _player_hit(state: InvadersState, events: list[Event]) -> None:
