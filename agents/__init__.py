@@ -5,13 +5,13 @@ Importing this package is cheap and never imports torch or pygame: the DQN lives
 :mod:`agents.dqn` and is imported only when asked for.
 """
 
-from agents.base import Agent, Transition
-from agents.checkpoints import CheckpointError, load_agent, read_metadata
-from agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
-from agents.random_agent import RandomAgent
-from agents.schedules import EpsilonSchedule
-from agents.tabular import TabularConfig, TabularQAgent
-from agents.training import EpisodeStats, Trainer, TrainingMetrics
+from qarcade.agents.base import Agent, Transition
+from qarcade.agents.checkpoints import CheckpointError, load_agent, read_metadata
+from qarcade.agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
+from qarcade.agents.random_agent import RandomAgent
+from qarcade.agents.schedules import EpsilonSchedule
+from qarcade.agents.tabular import TabularConfig, TabularQAgent
+from qarcade.agents.training import EpisodeStats, Trainer, TrainingMetrics
 
 __all__ = [
     "Agent",

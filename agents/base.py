@@ -102,7 +102,7 @@ class Agent(abc.ABC):
 
         ``training`` is the trainer's state (counters, generator states) to resume from.
         """
-        from agents.checkpoints import save_agent
+        from qarcade.agents.checkpoints import save_agent
 
         return save_agent(path, self, training=training)
 
@@ -111,6 +111,6 @@ class Agent(abc.ABC):
         """Load a checkpoint written by :meth:`save`; ``game`` is the game the caller
         expects (a checkpoint for another game raises
         :class:`~agents.checkpoints.CheckpointError`)."""
-        from agents.checkpoints import load_agent
+        from qarcade.agents.checkpoints import load_agent
 
         return load_agent(path, game=game, kind=getattr(cls, "name", None))

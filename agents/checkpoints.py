@@ -34,11 +34,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-
-from games.core import GameError
+from qarcade.games.core import GameError
 
 if TYPE_CHECKING:
-    from agents.base import Agent
+    from qarcade.agents.base import Agent
 
 #: The value of ``meta["format"]`` in every qarcade checkpoint.
 FORMAT = "qarcade-checkpoint"
@@ -56,8 +55,8 @@ SUFFIXES = (".npz", ".safetensors")
 #: agent kind -> "module:Class", imported only when such a checkpoint is loaded (so
 #: loading a Q-table never imports torch).
 AGENT_CLASSES: dict[str, str] = {
-    "tabular": "agents.tabular:TabularQAgent",
-    "dqn": "agents.dqn:DQNAgent",
+    "tabular": "qarcade.agents.tabular:TabularQAgent",
+    "dqn": "qarcade.agents.dqn:DQNAgent",
 }
 
 
@@ -201,7 +200,7 @@ def check_observations(path: str | os.PathLike[str], meta: dict[str, Any]) -> No
     shape = meta.get("observation_shape")
     if shape is None:
         return
-    import games
+    from qarcade import games
 
     try:
         env = games.make(meta["game"], **meta["game_options"])

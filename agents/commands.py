@@ -35,10 +35,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import games
-from agents.base import Agent
-from agents.training import training_env_options
-from games.core import Env, OptionError
+from qarcade.agents.base import Agent
+from qarcade.agents.training import training_env_options
+from qarcade.games.core import Env, OptionError
+
+from qarcade import games
 
 AGENTS = ("tabular", "dqn")
 OPPONENTS = ("self", "random", "minimax")
@@ -195,7 +196,7 @@ def make_agent(
     """A fresh learner of ``kind`` for ``env`` with the game's defaults plus
     ``overrides``."""
     if kind == "tabular":
-        from agents.tabular import TabularConfig, TabularQAgent
+        from qarcade.agents.tabular import TabularConfig, TabularQAgent
 
         config = TabularConfig.for_game(env.name, env.options)
         names = {f.name for f in dataclasses.fields(config)}
@@ -207,7 +208,7 @@ def make_agent(
             )
         return TabularQAgent.for_env(env, dataclasses.replace(config, **overrides), seed=seed)
     if kind == "dqn":
-        from agents.dqn import DQNAgent, DQNConfig
+        from qarcade.agents.dqn import DQNAgent, DQNConfig
 
         if device is not None:
             overrides = {**overrides, "device": device}
@@ -313,8 +314,8 @@ class _Run:
 
 def train_command(args: argparse.Namespace) -> int:
     """``python main.py train``: train (or resume), save, plot, evaluate."""
-    from agents import evaluation
-    from agents.plotting import plot_learning_curve, write_csv
+    from qarcade.agents import evaluation
+    from qarcade.agents.plotting import plot_learning_curve, write_csv
 
     if args.episodes is not None and args.steps is not None:
         raise OptionError("give --episodes or --steps, not both")
@@ -345,7 +346,7 @@ def train_command(args: argparse.Namespace) -> int:
     tensorboard = None
     if args.tensorboard:
         try:
-            from agents.tensorboard import TensorBoardWriter
+            from qarcade.agents.tensorboard import TensorBoardWriter
         except ImportError as error:
             raise OptionError(str(error)) from None
         tensorboard = TensorBoardWriter(args.tensorboard)
@@ -428,8 +429,8 @@ def train_command(args: argparse.Namespace) -> int:
 
 def _new_run(args: argparse.Namespace) -> _Run:
     """The trainer of a fresh run from the command line's game, agent and options."""
-    from agents import evaluation
-    from agents.training import Trainer
+    from qarcade.agents import evaluation
+    from qarcade.agents.training import Trainer
 
     if args.game is None:
         raise OptionError(
@@ -474,7 +475,7 @@ _NEW_RUN_FLAGS = {
 
 def _resumed_run(args: argparse.Namespace) -> _Run:
     """The trainer of the run saved in ``--resume``, at its saved counters."""
-    from agents.training import resume
+    from qarcade.agents.training import resume
 
     given = [flag for name, flag in _NEW_RUN_FLAGS.items() if getattr(args, name)]
     if given:
@@ -613,8 +614,8 @@ def _postfix(trainer: Any) -> str:
 # ----------------------------------------------------------------- eval
 def eval_command(args: argparse.Namespace) -> int:
     """``python main.py eval``: load a checkpoint, play it greedily, print a table."""
-    from agents import evaluation
-    from agents.checkpoints import load_agent, read_metadata
+    from qarcade.agents import evaluation
+    from qarcade.agents.checkpoints import load_agent, read_metadata
 
     meta = read_metadata(args.checkpoint)
     agent = load_agent(args.checkpoint)

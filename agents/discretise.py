@@ -21,13 +21,12 @@ import importlib
 from typing import Any, ClassVar
 
 import numpy as np
-
-from games.core import OptionError
+from qarcade.games.core import OptionError
 
 #: Discretiser kind -> "module:Class", for rebuilding one from a checkpoint.
 DISCRETISERS: dict[str, str] = {
-    "exact": "agents.discretise:ExactDiscretiser",
-    "invaders": "agents.discretise:InvadersDiscretiser",
+    "exact": "qarcade.agents.discretise:ExactDiscretiser",
+    "invaders": "qarcade.agents.discretise:InvadersDiscretiser",
 }
 
 
@@ -174,7 +173,7 @@ class InvadersDiscretiser(Discretiser):
         aim: float = 0.02,
         far: float = 0.12,
     ) -> None:
-        from games.invaders import env as invaders
+        from qarcade.games.invaders import env as invaders
 
         if isinstance(player_bins, bool) or not isinstance(player_bins, int) or player_bins < 1:
             raise OptionError(f"player_bins must be an integer >= 1, got {player_bins!r}")
@@ -211,7 +210,7 @@ class InvadersDiscretiser(Discretiser):
     @classmethod
     def for_env(cls, env: Any) -> InvadersDiscretiser:
         """The discretiser for an Invaders env; it must observe ``features``."""
-        from games.core import OptionError
+        from qarcade.games.core import OptionError
 
         if getattr(env, "obs_mode", "features") != "features":
             raise OptionError(

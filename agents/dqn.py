@@ -30,12 +30,11 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from agents.base import Agent, Transition
-from agents.checkpoints import CheckpointError
-from agents.networks import MLP, FlatNetwork, build_network
-from agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
-from games.core import Env, OptionError
+from qarcade.agents.base import Agent, Transition
+from qarcade.agents.checkpoints import CheckpointError
+from qarcade.agents.networks import MLP, FlatNetwork, build_network
+from qarcade.agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
+from qarcade.games.core import Env, OptionError
 
 DEVICES = ("auto", "cpu", "cuda")
 

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from agents.base import Agent
-from games.core import Env, OptionError
+from qarcade.agents.base import Agent
+from qarcade.games.core import Env, OptionError
 
 Row = dict[str, Any]
 #: Columns that hold fractions, printed as percentages.
@@ -98,19 +97,19 @@ def make_opponent(name: str, env: Env, *, seed: int | None = None) -> Agent:
     """A fixed player by name: ``random``, ``minimax`` (tic-tac-toe) or ``scripted``
     (Invaders)."""
     if name == "random":
-        from agents.random_agent import RandomAgent
+        from qarcade.agents.random_agent import RandomAgent
 
         return RandomAgent(seed)
     if name == "minimax":
         if env.name != "tictactoe":
             raise OptionError(f"minimax plays tic-tac-toe only, not {env.name}")
-        from agents.minimax import MinimaxAgent
+        from qarcade.agents.minimax import MinimaxAgent
 
         return MinimaxAgent(seed=seed)
     if name == "scripted":
         if env.name != "invaders":
             raise OptionError(f"the scripted player plays invaders only, not {env.name}")
-        from agents.scripted import ScriptedInvadersAgent
+        from qarcade.agents.scripted import ScriptedInvadersAgent
 
         return ScriptedInvadersAgent()
     raise OptionError(f"unknown opponent {name!r}; choose random, minimax or scripted")
@@ -126,7 +125,7 @@ def evaluate_tictactoe(
     seed: int = 0,
 ) -> list[Row]:
     """Exact grade, the never-loses check, and matches against each of ``vs``."""
-    from agents.grading import grade_tictactoe, never_loses_vs_perfect
+    from qarcade.agents.grading import grade_tictactoe, never_loses_vs_perfect
 
     grade = grade_tictactoe(agent)
     rows: list[Row] = [
@@ -157,7 +156,7 @@ def evaluate_tictactoe(
 def evaluate_gridworld(env: Env, agent: Agent, *, games: int = 1000, seed: int = 0) -> list[Row]:
     """Greedy success rate and mean return over ``games`` episodes, beside the exact
     optimum and the exact value of the agent's greedy policy."""
-    from games.gridworld import solver
+    from qarcade.games.gridworld import solver
 
     results = [play_episode(env, agent, seed=seed + i) for i in range(games)]
     goal = float(env.goal_reward)  # type: ignore[attr-defined]
@@ -200,7 +199,7 @@ def evaluate_invaders(
     seed: int = 0,
 ) -> list[Row]:
     """Mean score of ``agent`` and of each baseline in ``vs``, over the same seeds."""
-    import games as game_registry
+    import qarcade.games as game_registry
 
     # The baselines read the features vector, whatever the agent observes.
     baseline_env = game_registry.make(env.name, **{**env.options, "obs_mode": "features"})
@@ -248,11 +247,11 @@ def progress_score(env: Env) -> tuple[str, Callable[[Agent], float]] | None:
     """A quick exact score to follow during training, as (label, score(agent)): the exact
     grade in tic-tac-toe, the exact greedy return in the gridworld; None elsewhere."""
     if env.name == "tictactoe":
-        from agents.grading import grade_tictactoe
+        from qarcade.agents.grading import grade_tictactoe
 
         return "exact grade (fraction optimal)", lambda agent: grade_tictactoe(agent).fraction
     if env.name == "gridworld":
-        from games.gridworld import solver
+        from qarcade.games.gridworld import solver
 
         all_legal = np.ones(env.num_actions, dtype=bool)
 

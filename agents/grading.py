@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-
-from agents.base import Agent
-from agents.minimax import best_actions, value
-from games.tictactoe.env import legal_mask, observation
-from games.tictactoe.rules import FULL, WIN_LINE_OF, Board, from_bits, reachable_positions
+from qarcade.agents.base import Agent
+from qarcade.agents.minimax import best_actions, value
+from qarcade.games.tictactoe.env import legal_mask, observation
+from qarcade.games.tictactoe.rules import FULL, WIN_LINE_OF, Board, from_bits, reachable_positions
 
 Policy = Callable[[np.ndarray, np.ndarray], int]
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-
-from agents.base import Agent
-from games.tictactoe.rules import FULL, SQUARES, WIN_LINE_OF
+from qarcade.agents.base import Agent
+from qarcade.games.tictactoe.rules import FULL, SQUARES, WIN_LINE_OF
 
 WIN, DRAW, LOSS = 1, 0, -1
 # Values and best moves by ``mine << 9 | theirs``, filled on first use.

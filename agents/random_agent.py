@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-
-from agents.base import Agent
+from qarcade.agents.base import Agent
 
 
 class RandomAgent(Agent):

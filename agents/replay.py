@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-
-from agents.checkpoints import CheckpointError
+from qarcade.agents.checkpoints import CheckpointError
 
 
 class Batch(NamedTuple):

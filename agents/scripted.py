@@ -15,11 +15,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-
-from agents.base import Agent
-from games.core import GameError
-from games.invaders import rules
-from games.invaders.env import (
+from qarcade.agents.base import Agent
+from qarcade.games.core import GameError
+from qarcade.games.invaders import rules
+from qarcade.games.invaders.env import (
     BOMB_DX,
     BOMB_DY,
     BOMB_FEATURES,

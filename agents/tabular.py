@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-
-from agents.base import Agent, Transition
-from agents.discretise import Discretiser, ExactDiscretiser
-from games.core import Env, OptionError
+from qarcade.agents.base import Agent, Transition
+from qarcade.agents.discretise import Discretiser, ExactDiscretiser
+from qarcade.games.core import Env, OptionError
 
 
 @dataclass
@@ -154,7 +153,7 @@ def _not_number(value: Any) -> bool:
 def make_discretiser(env: Env) -> Discretiser:
     """The discretiser a table for ``env`` uses: exact, except for Invaders."""
     if env.name == "invaders":
-        from agents.discretise import InvadersDiscretiser
+        from qarcade.agents.discretise import InvadersDiscretiser
 
         return InvadersDiscretiser.for_env(env)
     return ExactDiscretiser()

@@ -34,10 +34,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from agents.base import Agent, Transition
-from agents.schedules import EpsilonSchedule
-from games.core import Env, GameError
+from qarcade.agents.base import Agent, Transition
+from qarcade.agents.schedules import EpsilonSchedule
+from qarcade.games.core import Env, GameError
 
 #: Env options every learner trains with unless told otherwise (``python main.py train``,
 #: Learn mode). Invaders: an action every 4 ticks shortens the credit-assignment path from
@@ -541,9 +540,15 @@ def resume(
         CheckpointError: the file is bad, for another game, or holds no training state.
         OptionError: a budget that does not fit the run.
     """
-    import games
-    from agents.checkpoints import CheckpointError, agent_from_arrays, check_game, load_arrays
-    from games.core import OptionError
+    from qarcade.agents.checkpoints import (
+        CheckpointError,
+        agent_from_arrays,
+        check_game,
+        load_arrays,
+    )
+    from qarcade.games.core import OptionError
+
+    from qarcade import games
 
     arrays, meta = load_arrays(path)
     check_game(path, meta, game)
@@ -569,7 +574,7 @@ def resume(
         env = games.make(meta["game"], **meta["game_options"])
         opponent = None
         if training.get("opponent") is not None:
-            from agents.evaluation import make_opponent
+            from qarcade.agents.evaluation import make_opponent
 
             opponent = make_opponent(str(training["opponent"]), env)
         trainer = Trainer(env, agent, opponent=opponent, episodes=episodes, steps=steps)

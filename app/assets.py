@@ -17,11 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pygame
+from qarcade.assets import assets_root
+from qarcade.games.core import GameError
 
-from games.core import GameError
-
-#: The repository's ``assets/`` folder.
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+#: The installed ``qarcade/assets`` folder (the repository's ``assets/`` in a checkout).
+ASSETS_DIR = assets_root()
 
 
 class AssetError(GameError):

@@ -13,9 +13,9 @@ import argparse
 import os
 from typing import Any
 
-from app.players import AGENT_NAMES
-from games import GAMES
-from games.core import OptionError
+from qarcade.app.players import AGENT_NAMES
+from qarcade.games import GAMES
+from qarcade.games.core import OptionError
 
 DEFAULT_SIZE = (960, 720)
 
@@ -151,7 +151,7 @@ def _game_args(parser: argparse.ArgumentParser) -> None:
 def run_menu(args: argparse.Namespace) -> int:
     """``python main.py``: the window with its menu."""
     app = _open_app(args)
-    from app.scenes.menu import MenuScene
+    from qarcade.app.scenes.menu import MenuScene
 
     app.push(MenuScene(app))
     return app.run(args.frames)
@@ -166,7 +166,7 @@ def run_versus(args: argparse.Namespace) -> int:
     """``python main.py versus GAME --agent A --as X|O [--after GAMES]``."""
     if args.after is None:
         return _run_game(args, "versus", args.agent)
-    from app.players import MILESTONES
+    from qarcade.app.players import MILESTONES
 
     if args.agent not in ("tabular", "dqn"):
         raise OptionError(
@@ -188,8 +188,8 @@ def run_learn(args: argparse.Namespace) -> int:
     if args.map is not None and args.game != "gridworld":
         raise OptionError(f"--map is for the gridworld, not {args.game}")
     app = _open_app(args)
-    from app.scenes.learn import LearnConfig, LearnScene
-    from app.scenes.menu import MenuScene
+    from qarcade.app.scenes.learn import LearnConfig, LearnScene
+    from qarcade.app.scenes.menu import MenuScene
 
     config = LearnConfig(
         args.game,
@@ -205,7 +205,7 @@ def run_learn(args: argparse.Namespace) -> int:
 
 
 def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
-    from app.players import AGENTS, FALLBACK
+    from qarcade.app.players import AGENTS, FALLBACK
 
     if args.map is not None and args.game != "gridworld":
         raise OptionError(f"--map is for the gridworld, not {args.game}")
@@ -216,8 +216,8 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
             f"{agent!r} cannot play {args.game}; choose one of: {', '.join(AGENTS[args.game])}"
         )
     app = _open_app(args)
-    from app.scenes.game import GameScene, SceneConfig
-    from app.scenes.menu import MenuScene
+    from qarcade.app.scenes.game import GameScene, SceneConfig
+    from qarcade.app.scenes.menu import MenuScene
 
     config = SceneConfig(
         game=args.game,
@@ -236,7 +236,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
 
 def _open_app(args: argparse.Namespace) -> Any:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    from app.window import App
+    from qarcade.app.window import App
 
     return App(args.size, fps=args.fps, audio=not args.mute)
 

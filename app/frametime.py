@@ -27,10 +27,9 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-")
 
 import pygame
-
-from app.scenes.game import GameScene, SceneConfig
-from app.screenshots import HeldKeys
-from app.window import App
+from qarcade.app.scenes.game import GameScene, SceneConfig
+from qarcade.app.screenshots import HeldKeys
+from qarcade.app.window import App
 
 #: 60 frames per second leaves this many milliseconds a frame.
 BUDGET_MS = 1000.0 / 60.0

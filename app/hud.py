@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import pygame
-
-from app.assets import Assets
+from qarcade.app.assets import Assets
 
 BACKGROUND = (16, 18, 28)
 PANEL = (30, 34, 50)

@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.base import Agent
-from games.core import GameError, OptionError
-from games.userdata import user_data_dir
+from qarcade.agents.base import Agent
+from qarcade.assets import asset_dir
+from qarcade.games.core import GameError, OptionError
+from qarcade.games.userdata import user_data_dir
 
-#: The repository root; pretrained agents are in ``assets/agents/`` under it. (Not taken
-#: from :mod:`app.assets`, which imports pygame: the command line must not.)
-ROOT = Path(__file__).resolve().parent.parent
-AGENTS_DIR = ROOT / "assets" / "agents"
+#: The pretrained agents (``assets/agents/``).
+AGENTS_DIR = asset_dir("agents")
 #: The opponents that fit each game, the built-in one first.
 AGENTS: dict[str, tuple[str, ...]] = {
     "tictactoe": ("minimax", "tabular", "dqn", "random"),
@@ -39,9 +38,9 @@ FALLBACK: dict[str, str] = {"tictactoe": "minimax", "gridworld": "random", "inva
 AGENT_NAMES: tuple[str, ...] = ("tabular", "dqn", "minimax", "random", "scripted")
 #: Agents that need no file.
 _BUILT_IN: dict[str, str] = {
-    "random": "agents.random_agent:RandomAgent",
-    "minimax": "agents.minimax:MinimaxAgent",
-    "scripted": "agents.scripted:ScriptedInvadersAgent",
+    "random": "qarcade.agents.random_agent:RandomAgent",
+    "minimax": "qarcade.agents.minimax:MinimaxAgent",
+    "scripted": "qarcade.agents.scripted:ScriptedInvadersAgent",
 }
 #: Games (episodes) of Learn after which a snapshot joins the difficulty ladder.
 MILESTONES: tuple[int, ...] = (100, 1_000, 10_000)
@@ -98,7 +97,7 @@ def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -
         except ImportError as error:
             raise OptionError(f"the {kind} player is not available yet ({error})") from None
         return Opponent(kind, agent_cls())
-    from agents.checkpoints import load_agent
+    from qarcade.agents.checkpoints import load_agent
 
     candidates = checkpoint_candidates(game, kind, options)
     for path in candidates:
@@ -111,7 +110,7 @@ def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -
             "train one with the command in assets/agents/README.md"
         )
     if path not in _CACHE:
-        from agents.checkpoints import read_metadata
+        from qarcade.agents.checkpoints import read_metadata
 
         agent = load_agent(path, game=game, kind=kind)
         _CACHE[path] = (agent, read_metadata(path))
@@ -179,7 +178,7 @@ def _load_rung(game: str, kind: str, rung: str, options: dict[str, Any]) -> Oppo
             f"no {kind} agent after {int(rung):,} games of {game} ({_shown(path)} is "
             f"missing); let Learn mode train one that long first"
         )
-    from agents.checkpoints import load_agent, read_metadata
+    from qarcade.agents.checkpoints import load_agent, read_metadata
 
     agent = load_agent(path, game=game, kind=kind)
     game_options = dict(read_metadata(path).get("game_options") or {})
@@ -187,8 +186,5 @@ def _load_rung(game: str, kind: str, rung: str, options: dict[str, Any]) -> Oppo
 
 
 def _shown(path: Path) -> str:
-    """``path`` relative to the repository when it is inside it (shorter messages)."""
-    try:
-        return str(path.relative_to(ROOT))
-    except ValueError:
-        return str(path)
+    """A pretrained agent by its file name (shorter messages); any other file in full."""
+    return f"assets/agents/{path.name}" if path.parent == AGENTS_DIR else str(path)

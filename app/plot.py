@@ -15,9 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pygame
-
-from app import hud as colours
-from app.hud import Hud
+from qarcade.app import hud as colours
+from qarcade.app.hud import Hud
 
 #: Points a series keeps before halving its resolution.
 MAX_POINTS = 512

@@ -28,12 +28,11 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-")
 
 import pygame
-
-from app import players
-from app.scenes.game import GameScene, SceneConfig
-from app.scenes.learn import LearnConfig, LearnScene
-from app.scenes.menu import MenuScene
-from app.window import App
+from qarcade.app import players
+from qarcade.app.scenes.game import GameScene, SceneConfig
+from qarcade.app.scenes.learn import LearnConfig, LearnScene
+from qarcade.app.scenes.menu import MenuScene
+from qarcade.app.window import App
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
@@ -97,9 +96,10 @@ def tabular_agents_dir(game_name: str, options: dict, episodes: int, scratch: Pa
     candidates = players.checkpoint_candidates(game_name, "tabular", options)
     if any(path.is_file() for path in candidates):
         return players.AGENTS_DIR
-    import games
-    from agents.tabular import TabularQAgent
-    from agents.training import Trainer
+    from qarcade.agents.tabular import TabularQAgent
+    from qarcade.agents.training import Trainer
+
+    from qarcade import games
 
     env = games.make(game_name, **options)
     agent = TabularQAgent.for_env(env, seed=0)

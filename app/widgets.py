@@ -13,9 +13,8 @@ import math
 from collections.abc import Callable
 
 import pygame
-
-from app import hud as colours
-from app.hud import Hud
+from qarcade.app import hud as colours
+from qarcade.app.hud import Hud
 
 TRACK = (52, 58, 84)
 FILL = (86, 140, 230)

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pygame
-
-from app.assets import Assets
-from app.hud import BACKGROUND, Hud
+from qarcade.app.assets import Assets
+from qarcade.app.hud import BACKGROUND, Hud
 
 #: How long a message to the person stays on screen, in seconds.
 MESSAGE_SECONDS = 5.0

@@ -27,10 +27,10 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 import torch
+from qarcade.agents.dqn import DQNAgent, DQNConfig
+from qarcade.agents.training import Trainer
 
-import games
-from agents.dqn import DQNAgent, DQNConfig
-from agents.training import Trainer
+from qarcade import games
 
 
 def train(env: games.Env, config: DQNConfig, chunks: int = 10, on_chunk=None) -> tuple:
@@ -49,7 +49,7 @@ def train(env: games.Env, config: DQNConfig, chunks: int = 10, on_chunk=None) ->
 
 
 def tictactoe(args: argparse.Namespace) -> None:
-    from agents.grading import grade_tictactoe, never_loses_vs_perfect
+    from qarcade.agents.grading import grade_tictactoe, never_loses_vs_perfect
 
     config = DQNConfig.for_game(
         "tictactoe", seed=args.seed, device=args.device, **json.loads(args.set)
@@ -72,7 +72,7 @@ def tictactoe(args: argparse.Namespace) -> None:
 
 
 def gridworld(args: argparse.Namespace) -> None:
-    from games.gridworld.solver import optimal_return, policy_of, policy_return
+    from qarcade.games.gridworld.solver import optimal_return, policy_of, policy_return
 
     for map_name in args.maps.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
@@ -97,7 +97,7 @@ def gridworld(args: argparse.Namespace) -> None:
 
 
 def invaders(args: argparse.Namespace) -> None:
-    from agents.evaluation import evaluate_invaders, mean_score
+    from qarcade.agents.evaluation import evaluate_invaders, mean_score
 
     options = {
         "obs_mode": args.obs,

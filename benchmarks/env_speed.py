@@ -23,7 +23,7 @@ from collections.abc import Callable
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
-import games
+from qarcade import games
 
 #: A benchmark body: runs steps until the deadline and returns how many it ran.
 Body = Callable[[float], int]

@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from test_conformance import CONFIGS  # noqa: E402
 
-import games  # noqa: E402
+from qarcade import games  # noqa: E402
 
 #: Cases per property at ``--scale 1``.
 CASES = {

@@ -25,11 +25,10 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import numpy as np
 import pygame
-
-from app.assets import Assets
-from games.invaders.env import InvadersEnv
-from games.invaders.view import HiScore, InvadersView
-from games.view import Overlay, fit_rect
+from qarcade.app.assets import Assets
+from qarcade.games.invaders.env import InvadersEnv
+from qarcade.games.invaders.view import HiScore, InvadersView
+from qarcade.games.view import Overlay, fit_rect
 
 SIZES = ((960, 720), (1920, 1080))
 TARGET_MS = 4.0

@@ -31,9 +31,9 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 # person's.
 os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-bench-")
 
-from agents.training import Trainer
-from app.scenes.learn import SPEED_NAMES, LearnConfig, LearnScene, LearnSession
-from app.window import App
+from qarcade.agents.training import Trainer
+from qarcade.app.scenes.learn import SPEED_NAMES, LearnConfig, LearnScene, LearnSession
+from qarcade.app.window import App
 
 CASES: list[tuple[str, str, dict[str, str]]] = [
     ("gridworld", "tabular", {"map": "maze"}),

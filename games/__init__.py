@@ -10,13 +10,13 @@ import importlib
 import inspect
 from typing import Any
 
-from games.core import Env, GameError, GameOverError, IllegalActionError, OptionError
+from qarcade.games.core import Env, GameError, GameOverError, IllegalActionError, OptionError
 
 # name -> "module:Class"; imported on first use so `import games` stays cheap.
 _REGISTRY: dict[str, str] = {
-    "tictactoe": "games.tictactoe.env:TicTacToeEnv",
-    "gridworld": "games.gridworld.env:GridWorldEnv",
-    "invaders": "games.invaders.env:InvadersEnv",
+    "tictactoe": "qarcade.games.tictactoe.env:TicTacToeEnv",
+    "gridworld": "qarcade.games.gridworld.env:GridWorldEnv",
+    "invaders": "qarcade.games.invaders.env:InvadersEnv",
 }
 GAMES: tuple[str, ...] = tuple(_REGISTRY)
 

@@ -67,17 +67,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pygame
-
-from games.core import Env, OptionError, StepResult
+from qarcade.games.core import Env, OptionError, StepResult
 
 if TYPE_CHECKING:
-    from app.assets import Assets
+    from qarcade.app.assets import Assets
 
 # name -> "module:Class", imported on first use like games.make does for envs.
 _VIEWS: dict[str, str] = {
-    "tictactoe": "games.tictactoe.view:TicTacToeView",
-    "gridworld": "games.gridworld.view:GridWorldView",
-    "invaders": "games.invaders.view:InvadersView",
+    "tictactoe": "qarcade.games.tictactoe.view:TicTacToeView",
+    "gridworld": "qarcade.games.gridworld.view:GridWorldView",
+    "invaders": "qarcade.games.invaders.view:InvadersView",
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-import games
+from qarcade import games
 
 
 def canonical(value: Any) -> Any:

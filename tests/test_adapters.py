@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 
 gymnasium = pytest.importorskip("gymnasium")
+import qarcade.games.adapters.gymnasium as qgym  # noqa: E402
 from gymnasium.utils.env_checker import check_env  # noqa: E402
+from qarcade.games.adapters.from_gymnasium import GymnasiumEnv  # noqa: E402
+from qarcade.games.core import GameOverError, IllegalActionError, OptionError  # noqa: E402
 
-import games  # noqa: E402
-import games.adapters.gymnasium as qgym  # noqa: E402
-from games.adapters.from_gymnasium import GymnasiumEnv  # noqa: E402
-from games.core import GameOverError, IllegalActionError, OptionError  # noqa: E402
+from qarcade import games  # noqa: E402
 
 GYM_CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("qarcade/GridWorld-v0", {}),
@@ -208,9 +208,8 @@ def test_same_seed_same_episodes_with_a_random_opponent() -> None:
 def test_pettingzoo_api_seed_and_render_tests_pass() -> None:
     pytest.importorskip("pettingzoo")
     from pettingzoo.test import api_test, render_test, seed_test
-
-    from games.adapters.pettingzoo import TicTacToeAEC
-    from games.adapters.pettingzoo import env as make_aec
+    from qarcade.games.adapters.pettingzoo import TicTacToeAEC
+    from qarcade.games.adapters.pettingzoo import env as make_aec
 
     api_test(make_aec(), num_cycles=200)
     seed_test(make_aec, num_cycles=100)
@@ -220,7 +219,7 @@ def test_pettingzoo_api_seed_and_render_tests_pass() -> None:
 
 def test_pettingzoo_observations_are_from_each_agents_point_of_view() -> None:
     pytest.importorskip("pettingzoo")
-    from games.adapters.pettingzoo import env as make_aec
+    from qarcade.games.adapters.pettingzoo import env as make_aec
 
     aec = make_aec()
     aec.reset(seed=0)
@@ -264,9 +263,8 @@ def greedy_rollout(act: Any, env: Any, seed: int, gamma: float = 1.0) -> tuple[f
 
 def test_stable_baselines3_dqn_learns_the_optimal_gridworld_policy(one_torch_thread: None) -> None:
     pytest.importorskip("stable_baselines3")
+    from qarcade.games.gridworld.solver import optimal_return
     from stable_baselines3 import DQN
-
-    from games.gridworld.solver import optimal_return
 
     env = gym_make("qarcade/GridWorld-v0", map="lake4")
     model = DQN(
@@ -314,8 +312,8 @@ def frozen_lake_optimum(env: GymnasiumEnv, gamma: float) -> float:
 def test_our_dqn_learns_gymnasium_frozen_lake_through_the_reverse_adapter(
     one_torch_thread: None,
 ) -> None:
-    from agents.dqn import DQNAgent, DQNConfig
-    from agents.training import Trainer
+    from qarcade.agents.dqn import DQNAgent, DQNConfig
+    from qarcade.agents.training import Trainer
 
     gamma, steps = 0.95, 4_000
     env = GymnasiumEnv("FrozenLake-v1", is_slippery=False)
@@ -342,8 +340,8 @@ def test_our_dqn_learns_gymnasium_frozen_lake_through_the_reverse_adapter(
 
 
 def test_our_tabular_agent_learns_frozen_lake_too() -> None:
-    from agents.tabular import TabularConfig, TabularQAgent
-    from agents.training import Trainer
+    from qarcade.agents.tabular import TabularConfig, TabularQAgent
+    from qarcade.agents.training import Trainer
 
     gamma = 0.95
     env = GymnasiumEnv("FrozenLake-v1", is_slippery=False)
@@ -402,10 +400,9 @@ def test_reverse_adapter_refuses_what_it_cannot_wrap() -> None:
 # --------------------------------------------------------------------------- TensorBoard
 def test_tensorboard_event_file_reads_back(tmp_path: Path) -> None:
     pytest.importorskip("tensorboard")
+    from qarcade.agents.plotting import CSV_COLUMNS
+    from qarcade.agents.tensorboard import TensorBoardWriter
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    from agents.plotting import CSV_COLUMNS
-    from agents.tensorboard import TensorBoardWriter
 
     # Rows as the training command writes them to metrics.csv (an empty cell is None).
     rows = [
@@ -439,7 +436,7 @@ def test_train_tensorboard_flag_writes_what_metrics_csv_holds(tmp_path: Path) ->
 
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    import main
+    from qarcade import cli as main
 
     out, logs = tmp_path / "run", tmp_path / "tb"
     argv = ["train", "gridworld", "--episodes", "30", "--quiet"]

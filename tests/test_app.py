@@ -12,17 +12,17 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+from qarcade.agents.tabular import TabularQAgent
+from qarcade.agents.training import Trainer
+from qarcade.app import players
+from qarcade.app.assets import AssetError, Assets
+from qarcade.app.scenes.game import AGENT_DELAY_FRAMES, RACE_AGENT_FRAMES, GameScene, SceneConfig
+from qarcade.app.scenes.menu import MenuScene
+from qarcade.app.window import App
+from qarcade.games.gridworld import view as gridview
+from qarcade.games.tictactoe import view as tttview
 
-import games
-from agents.tabular import TabularQAgent
-from agents.training import Trainer
-from app import players
-from app.assets import AssetError, Assets
-from app.scenes.game import AGENT_DELAY_FRAMES, RACE_AGENT_FRAMES, GameScene, SceneConfig
-from app.scenes.menu import MenuScene
-from app.window import App
-from games.gridworld import view as gridview
-from games.tictactoe import view as tttview
+from qarcade import games
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +123,7 @@ def test_menu_mouse_click_on_a_choice_then_start(app: App) -> None:
 
 
 def test_menu_learn_starts_learn_mode(app: App) -> None:
-    from app.scenes.learn import LearnScene
+    from qarcade.app.scenes.learn import LearnScene
 
     menu = MenuScene(app)
     app.push(menu)
@@ -497,7 +497,7 @@ def test_frames_flag_works_before_the_command_and_errors_are_one_line() -> None:
 
 def test_parsing_the_command_line_does_not_import_pygame() -> None:
     script = (
-        "import sys, main; "
+        "import sys; from qarcade import cli as main; "
         "main.build_parser().parse_args(['watch', 'invaders', '--frames', '5']); "
         "print('pygame' in sys.modules)"
     )

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import games
-from agents.checkpoints import (
+from qarcade.agents.checkpoints import (
     FORMAT,
     FORMAT_VERSION,
     META_KEY,
@@ -22,8 +20,10 @@ from agents.checkpoints import (
     read_metadata,
     save_arrays,
 )
-from agents.tabular import TabularQAgent
-from agents.training import Trainer
+from qarcade.agents.tabular import TabularQAgent
+from qarcade.agents.training import Trainer
+
+from qarcade import games
 
 
 def trained(game: str = "gridworld", episodes: int = 200, **options: object) -> tuple:

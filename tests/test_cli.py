@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from agents.checkpoints import load_agent, read_metadata
+from qarcade.agents.checkpoints import load_agent, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from agents.checkpoints import load_agent, load_arrays, read_metadata
+from qarcade.agents.checkpoints import load_agent, load_arrays, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = 10
@@ -33,13 +32,13 @@ KILLS = 10
 CHILD = """
 import sys
 import numpy as np
-from agents.checkpoints import FORMAT, FORMAT_VERSION, save_agent, save_arrays
+from qarcade.agents.checkpoints import FORMAT, FORMAT_VERSION, save_agent, save_arrays
 
 path, version = sys.argv[1], int(sys.argv[2])
 if path.endswith(".npz"):
-    import games
-    from agents.tabular import TabularQAgent
-    from agents.training import Trainer
+    from qarcade import games
+    from qarcade.agents.tabular import TabularQAgent
+    from qarcade.agents.training import Trainer
 
     env = games.make("tictactoe")
     agent = TabularQAgent.for_env(env, seed=0)

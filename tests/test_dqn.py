@@ -11,18 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import qarcade.agents.dqn as dqn
 import torch
+from qarcade.agents.base import Transition
+from qarcade.agents.checkpoints import CheckpointError, load_agent
+from qarcade.agents.dqn import DQNAgent, DQNConfig, FlatAdam, double_dqn_targets
+from qarcade.agents.networks import CNN, MLP, _MLPFunction, build_network
+from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
+from qarcade.agents.training import Trainer
+from qarcade.games.core import OptionError
+from qarcade.games.gridworld.solver import value_iteration
 
-import agents.dqn as dqn
-import games
-from agents.base import Transition
-from agents.checkpoints import CheckpointError, load_agent
-from agents.dqn import DQNAgent, DQNConfig, FlatAdam, double_dqn_targets
-from agents.networks import CNN, MLP, _MLPFunction, build_network
-from agents.replay import PrioritizedReplayBuffer, ReplayBuffer
-from agents.training import Trainer
-from games.core import OptionError
-from games.gridworld.solver import value_iteration
+from qarcade import games
 
 
 @pytest.fixture(autouse=True)
@@ -545,7 +545,7 @@ def test_foreign_weights_give_a_clear_error(tmp_path: Path, saved: str) -> None:
     with pytest.raises(CheckpointError, match=r"missing: target\.layers\.1\.bias"):
         DQNAgent.load(str(reshaped))
     # A tabular checkpoint asked for as a DQN one.
-    from agents.tabular import TabularQAgent
+    from qarcade.agents.tabular import TabularQAgent
 
     table = TabularQAgent.for_env(games.make("gridworld", map="lake4"))
     npz = table.save(str(tmp_path / "table"))

@@ -44,13 +44,13 @@ import pytest
 from helpers import canonical, state_of
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from qarcade.agents.checkpoints import CheckpointError, load_agent, load_arrays, save_arrays
+from qarcade.agents.training import resume
+from qarcade.games.core import GameError, GameOverError, IllegalActionError
+from qarcade.games.gridworld.maps import GOAL, START, MapError, goal_reachable, load_map
 from test_conformance import CONFIGS, IDS
 
-import games
-from agents.checkpoints import CheckpointError, load_agent, load_arrays, save_arrays
-from agents.training import resume
-from games.core import GameError, GameOverError, IllegalActionError
-from games.gridworld.maps import GOAL, START, MapError, goal_reachable, load_map
+from qarcade import games
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP_FILES = sorted((ROOT / "assets" / "maps").glob("*.txt"))
@@ -239,7 +239,7 @@ def check_step(env: games.Env, mover: int, result: tuple, previous_info: dict[st
     elif env.name == "tictactoe":
         assert not (obs[0] * obs[1]).any(), "a square holds one mark"
     elif env.name == "invaders":
-        from games.invaders import rules
+        from qarcade.games.invaders import rules
 
         score, lives = info["score"], info["lives"]
         assert score >= previous_info["score"], "scores only rise"
@@ -470,9 +470,9 @@ _FOLDERS: list[tempfile.TemporaryDirectory] = []
 def real_checkpoints() -> tuple[Path, ...]:
     """Checkpoints of tiny agents trained here: a tic-tac-toe Q-table, an Invaders coarse
     table (``.npz``), and a gridworld DQN with its replay buffer (``.safetensors``)."""
-    from agents.dqn import DQNAgent, DQNConfig
-    from agents.tabular import TabularQAgent
-    from agents.training import Trainer
+    from qarcade.agents.dqn import DQNAgent, DQNConfig
+    from qarcade.agents.tabular import TabularQAgent
+    from qarcade.agents.training import Trainer
 
     folder = checkpoint_folder()
     paths = []
@@ -520,7 +520,7 @@ def use_agent(agent: Any) -> None:
 
     A checkpoint whose game cannot be built raises a GameError (a clean refusal).
     """
-    from agents.base import Transition
+    from qarcade.agents.base import Transition
 
     env = games.make(agent.game, **agent.game_options)
     obs, info = env.reset(seed=0)

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import games
-from games.core import GameOverError, IllegalActionError, OptionError
-from games.gridworld import (
+from qarcade.games.core import GameOverError, IllegalActionError, OptionError
+from qarcade.games.gridworld import (
     DOWN,
     FLOOR,
     GOAL,
@@ -29,13 +27,15 @@ from games.gridworld import (
     random_map,
     shipped_maps,
 )
-from games.gridworld.solver import (
+from qarcade.games.gridworld.solver import (
     optimal_return,
     policy_of,
     policy_return,
     success_probability,
     value_iteration,
 )
+
+from qarcade import games
 
 SHIPPED = ("cliff", "fourrooms", "lake4", "lake8", "maze")
 STEP = -0.01

@@ -10,7 +10,7 @@ SCRIPT = textwrap.dedent(
     """
     import sys
     import numpy as np
-    import games, agents
+    from qarcade import agents, games
     rng = np.random.default_rng(0)
     for name in games.GAMES:
         env = games.make(name)

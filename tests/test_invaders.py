@@ -8,15 +8,15 @@ import sys
 
 import numpy as np
 import pytest
+from qarcade.agents.random_agent import RandomAgent
+from qarcade.agents.scripted import ScriptedInvadersAgent
+from qarcade.games.core import GameError, GameOverError, IllegalActionError, OptionError
+from qarcade.games.invaders import env as inv
+from qarcade.games.invaders import pixels, rules
+from qarcade.games.invaders.env import InvadersEnv
+from qarcade.games.invaders.rules import Bomb, Event, InvadersState, Mystery, Shot
 
-import games
-from agents.random_agent import RandomAgent
-from agents.scripted import ScriptedInvadersAgent
-from games.core import GameError, GameOverError, IllegalActionError, OptionError
-from games.invaders import env as inv
-from games.invaders import pixels, rules
-from games.invaders.env import InvadersEnv
-from games.invaders.rules import Bomb, Event, InvadersState, Mystery, Shot
+from qarcade import games
 
 NEVER = 10**9
 

@@ -7,11 +7,10 @@ import copy
 
 import numpy as np
 import pytest
-
-from games.invaders import env as inv
-from games.invaders import forecast, rules
-from games.invaders.env import InvadersEnv
-from games.invaders.rules import Bomb, InvadersState
+from qarcade.games.invaders import env as inv
+from qarcade.games.invaders import forecast, rules
+from qarcade.games.invaders.env import InvadersEnv
+from qarcade.games.invaders.rules import Bomb, InvadersState
 
 NEVER = 10**9
 MOVES = (-1, 0, 1)

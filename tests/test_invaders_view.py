@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-
-from app.assets import Assets
-from games.invaders import rules, sprites
-from games.invaders.env import (
+from qarcade.app.assets import Assets
+from qarcade.games.invaders import rules, sprites
+from qarcade.games.invaders.env import (
     FIRE,
     LEFT,
     LEFT_FIRE,
@@ -22,7 +21,7 @@ from games.invaders.env import (
     RIGHT_FIRE,
     InvadersEnv,
 )
-from games.invaders.view import (
+from qarcade.games.invaders.view import (
     ALIEN_COLOURS,
     BLACK,
     GREEN,
@@ -35,7 +34,7 @@ from games.invaders.view import (
     InvadersView,
     q_bar_layout,
 )
-from games.view import Overlay
+from qarcade.games.view import Overlay
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,23 +13,23 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-
-import games
-from agents.base import Transition
-from agents.checkpoints import load_agent, read_metadata
-from app import players
-from app.plot import MAX_POINTS, Series
-from app.scenes.game import GameScene
-from app.scenes.learn import (
+from qarcade.agents.base import Transition
+from qarcade.agents.checkpoints import load_agent, read_metadata
+from qarcade.app import players
+from qarcade.app.plot import MAX_POINTS, Series
+from qarcade.app.scenes.game import GameScene
+from qarcade.app.scenes.learn import (
     LearnConfig,
     LearnScene,
     LearnSession,
 )
-from app.scenes.menu import MenuScene
-from app.widgets import Slider
-from app.window import App
-from games.core import Env, GameError, OptionError
-from games.gridworld.maps import FLOOR, GOAL, PIT, WALL
+from qarcade.app.scenes.menu import MenuScene
+from qarcade.app.widgets import Slider
+from qarcade.app.window import App
+from qarcade.games.core import Env, GameError, OptionError
+from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, WALL
+
+from qarcade import games
 
 ROOT = Path(__file__).resolve().parent.parent
 

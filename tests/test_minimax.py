@@ -7,11 +7,10 @@ from functools import cache
 
 import numpy as np
 import pytest
-
-from agents.grading import as_policy, grade_tictactoe, never_loses_vs_perfect
-from agents.minimax import DRAW, LOSS, WIN, MinimaxAgent, best_actions, obs_bits, value
-from agents.random_agent import RandomAgent
-from games.tictactoe import (
+from qarcade.agents.grading import as_policy, grade_tictactoe, never_loses_vs_perfect
+from qarcade.agents.minimax import DRAW, LOSS, WIN, MinimaxAgent, best_actions, obs_bits, value
+from qarcade.agents.random_agent import RandomAgent
+from qarcade.games.tictactoe import (
     WIN_LINES,
     TicTacToeEnv,
     apply_move,
@@ -21,7 +20,7 @@ from games.tictactoe import (
     reachable_positions,
     to_move,
 )
-from games.tictactoe.rules import X, from_bits, to_bits
+from qarcade.games.tictactoe.rules import X, from_bits, to_bits
 
 
 def relative(board: tuple[int, ...]) -> tuple[int, int]:

@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from qarcade.agents.checkpoints import CheckpointError, load_agent, load_arrays, read_metadata
+from qarcade.agents.evaluation import make_opponent
+from qarcade.agents.tabular import TabularQAgent
+from qarcade.agents.training import TRAIN_ENV_OPTIONS, Trainer, resume
 
-import games
-import main
-from agents.checkpoints import CheckpointError, load_agent, load_arrays, read_metadata
-from agents.evaluation import make_opponent
-from agents.tabular import TabularQAgent
-from agents.training import TRAIN_ENV_OPTIONS, Trainer, resume
+from qarcade import cli as main
+from qarcade import games
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +113,7 @@ def test_slippery_gridworld_rng_state_holds_the_slips_drawn_ahead() -> None:
 
 
 def dqn_trainer(save_replay_buffer: bool = True) -> Trainer:
-    from agents.dqn import DQNAgent, DQNConfig
+    from qarcade.agents.dqn import DQNAgent, DQNConfig
 
     env = games.make("gridworld", map="lake4")
     config = DQNConfig.for_game(
@@ -182,7 +182,7 @@ def test_bad_resumes_raise_checkpoint_errors(tmp_path: Path) -> None:
         resume(good, game="gridworld")
     arrays, meta = load_arrays(good)
     meta["training"]["env_random"] = {"bit_generator": {"bit_generator": "MT19937"}}
-    from agents.checkpoints import save_arrays
+    from qarcade.agents.checkpoints import save_arrays
 
     damaged = save_arrays(tmp_path / "damaged.npz", arrays, meta)
     with pytest.raises(CheckpointError, match=r"damaged\.npz: cannot resume"):
@@ -192,7 +192,7 @@ def test_bad_resumes_raise_checkpoint_errors(tmp_path: Path) -> None:
 def test_settings_from_a_file_are_checked_and_normalised(tmp_path: Path) -> None:
     """A config a file (or ``--set initial_q=0``) gives as ints makes a float table; a
     nonsense one is refused when resuming, naming the file."""
-    from agents.checkpoints import save_arrays
+    from qarcade.agents.checkpoints import save_arrays
 
     trainer = tabular_trainer("gridworld", {"map": "lake4"}, 30, None)
     trainer.run(episodes=10)
@@ -257,7 +257,7 @@ def test_train_killed_with_sigterm_and_resumed_equals_uninterrupted(tmp_path: Pa
 
 
 def test_first_signal_finishes_the_episode_and_a_second_stops_at_once() -> None:
-    from agents.commands import _Progress, _StopFlag, _train_loop
+    from qarcade.agents.commands import _Progress, _StopFlag, _train_loop
 
     options = {"preset": "small", **TRAIN_ENV_OPTIONS["invaders"]}
     trainer = tabular_trainer("invaders", options, 50, None)

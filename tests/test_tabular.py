@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from qarcade.agents.base import Transition
+from qarcade.agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
+from qarcade.agents.evaluation import evaluate_gridworld, mean_score
+from qarcade.agents.random_agent import RandomAgent
+from qarcade.agents.tabular import TabularConfig, TabularQAgent
+from qarcade.agents.training import Trainer
+from qarcade.games.gridworld import solver
 from toy_envs import ChainEnv
 
-import games
-from agents.base import Transition
-from agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
-from agents.evaluation import evaluate_gridworld, mean_score
-from agents.random_agent import RandomAgent
-from agents.tabular import TabularConfig, TabularQAgent
-from agents.training import Trainer
-from games.gridworld import solver
+from qarcade import games
 
 
 def one_hot(i: int, n: int = 4) -> np.ndarray:
@@ -166,8 +166,8 @@ def test_slippery_lake_success_rate() -> None:
 def test_tictactoe_default_training_is_perfect() -> None:
     """The default config: every one of the 4,520 positions' greedy moves optimal, with no
     tie that could pick a bad move, and no loss against any perfect line in either seat."""
-    from agents.grading import grade_tictactoe, never_loses_vs_perfect
-    from agents.minimax import best_actions, obs_bits
+    from qarcade.agents.grading import grade_tictactoe, never_loses_vs_perfect
+    from qarcade.agents.minimax import best_actions, obs_bits
 
     env = games.make("tictactoe")
     agent = TabularQAgent.for_env(env, seed=0)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import games
-from games.core import GameOverError, IllegalActionError, OptionError
-from games.tictactoe import (
+from qarcade.games.core import GameOverError, IllegalActionError, OptionError
+from qarcade.games.tictactoe import (
     EMPTY_BOARD,
     WIN_LINES,
     BoardError,
@@ -25,7 +23,9 @@ from games.tictactoe import (
     winner,
     winning_line,
 )
-from games.tictactoe.rules import from_bits, is_terminal, to_bits
+from qarcade.games.tictactoe.rules import from_bits, is_terminal, to_bits
+
+from qarcade import games
 
 # moves (squares, X first) -> board after them, winning mark ("X", "O" or None), line.
 GAMES: list[tuple[list[int], str, str | None, tuple[int, int, int] | None]] = [

@@ -9,15 +9,15 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from qarcade.agents.base import Agent, Transition
+from qarcade.agents.evaluation import play_episode
+from qarcade.agents.random_agent import RandomAgent
+from qarcade.agents.schedules import EpsilonSchedule
+from qarcade.agents.tabular import TabularConfig, TabularQAgent
+from qarcade.agents.training import Trainer
 from toy_envs import ChainEnv, NimEnv
 
-import games
-from agents.base import Agent, Transition
-from agents.evaluation import play_episode
-from agents.random_agent import RandomAgent
-from agents.schedules import EpsilonSchedule
-from agents.tabular import TabularConfig, TabularQAgent
-from agents.training import Trainer
+from qarcade import games
 
 
 class Recorder(Agent):
@@ -177,7 +177,7 @@ def test_learning_against_a_fixed_opponent() -> None:
     config = TabularConfig(learning_rate=0.1, end_e=0.1, explore_least_tried=True)
     agent = TabularQAgent.for_env(env, config, seed=0)
     Trainer(env, agent, opponent=RandomAgent(1), seed=0, episodes=10_000).run()
-    from agents.evaluation import play_matches
+    from qarcade.agents.evaluation import play_matches
 
     # A random player loses about 29% of its games as X and 58% as O.
     as_x, as_o = play_matches(env, agent, RandomAgent(5), games=200, seed=1)

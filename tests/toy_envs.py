@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-
-from games.core import Env
+from qarcade.games.core import Env
 
 
 class NimEnv(Env):

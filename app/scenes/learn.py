@@ -27,18 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+from qarcade.agents.base import Agent
+from qarcade.agents.training import EpisodeStats, Trainer, training_env_options
+from qarcade.app import hud as colours
+from qarcade.app import players
+from qarcade.app.plot import Series, draw_plot
+from qarcade.app.scenes.game import GAME_TITLES, SCORE_GAMES
+from qarcade.app.widgets import Button, Slider
+from qarcade.app.window import App, Scene
+from qarcade.games.core import Env, GameError, OptionError
+from qarcade.games.view import Overlay, View, fit_rect, view_class
 
-import games
-from agents.base import Agent
-from agents.training import EpisodeStats, Trainer, training_env_options
-from app import hud as colours
-from app import players
-from app.plot import Series, draw_plot
-from app.scenes.game import GAME_TITLES, SCORE_GAMES
-from app.widgets import Button, Slider
-from app.window import App, Scene
-from games.core import Env, GameError, OptionError
-from games.view import Overlay, View, fit_rect, view_class
+from qarcade import games
 
 LEARNERS: tuple[str, ...] = ("tabular", "dqn")
 LEARNER_TITLES: dict[str, str] = {"tabular": "Tabular Q", "dqn": "DQN"}
@@ -118,7 +118,7 @@ def saved_agent(game: str, kind: str, options: dict[str, Any]) -> Path | None:
 
 def new_learner(kind: str, env: Env, seed: int) -> Agent:
     """A learner that knows nothing, with the game's defaults (as ``train`` makes it)."""
-    from agents.commands import make_agent
+    from qarcade.agents.commands import make_agent
 
     if kind not in LEARNERS:
         raise OptionError(f"Learn trains tabular or dqn agents, not {kind!r}")
@@ -206,7 +206,7 @@ class LearnSession:
         self._yardsticks: list[tuple[Agent, Series, bool]] = []
         if not self.two_player:
             return
-        from agents.evaluation import make_opponent
+        from qarcade.agents.evaluation import make_opponent
 
         self._eval_env = games.make(self.config.game, **self.options)
         self._yardsticks.append(
@@ -247,7 +247,7 @@ class LearnSession:
         """Continue the agent saved last time, with its counters and schedule (the
         curves start afresh: they are not saved). A map edited in the window is not part
         of the checkpoint: the saved map comes back as it was made."""
-        from agents.training import resume
+        from qarcade.agents.training import resume
 
         path = saved_agent(self.config.game, self.kind, self.config.options)
         if path is None:
@@ -318,7 +318,7 @@ class LearnSession:
 
     def _test_games(self) -> None:
         """One greedy game against each yardstick, the learner's seat alternating."""
-        from agents.evaluation import play_episode
+        from qarcade.agents.evaluation import play_episode
 
         seat = self._evals % 2
         self._evals += 1
@@ -352,7 +352,7 @@ class LearnSession:
 
     def resume_schedule(self) -> None:
         """Hand epsilon back to the schedule (from the next episode or step)."""
-        from agents.schedules import EpsilonSchedule
+        from qarcade.agents.schedules import EpsilonSchedule
 
         schedule = EpsilonSchedule.from_config(self.agent.config)  # type: ignore[attr-defined]
         self.trainer.schedule = schedule
@@ -509,7 +509,7 @@ class LearnScene(Scene):
         """Gridworld: cycle the cell floor -> wall -> pit -> goal -> floor while the agent
         learns. The start cannot change. A map without a reachable goal is allowed (it
         may be a step on the way to another layout), and said."""
-        from games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, goal_reachable
+        from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, goal_reachable
 
         env = self.session.env
         tile = int(env.grid[row, col])  # type: ignore[attr-defined]
@@ -750,7 +750,7 @@ class LearnScene(Scene):
         report = self._report
         size = size_text(report.get("bytes", 0))
         if report.get("kind") == "table":
-            from agents.discretise import ExactDiscretiser
+            from qarcade.agents.discretise import ExactDiscretiser
 
             exact = isinstance(getattr(self.session.agent, "discretiser", None), ExactDiscretiser)
             return [

@@ -14,15 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pygame
-
-from app import hud as colours
-from app.players import AGENTS, ladder
-from app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
-from app.scenes.learn import LEARNERS, LearnConfig, LearnScene, saved_agent
-from app.window import App, Scene
-from games.core import GameError
-from games.gridworld.maps import shipped_maps
-from games.view import view_class
+from qarcade.app import hud as colours
+from qarcade.app.players import AGENTS, ladder
+from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
+from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene, saved_agent
+from qarcade.app.window import App, Scene
+from qarcade.games.core import GameError
+from qarcade.games.gridworld.maps import shipped_maps
+from qarcade.games.view import view_class
 
 MODE_TITLES: dict[str, str] = {
     "play": "Play",

@@ -3,7 +3,7 @@
 The reverse of :mod:`games.adapters.gymnasium`: it lets qarcade's own learners
 (``TabularQAgent``, ``DQNAgent``) and training loop run on Gymnasium's envs, e.g.::
 
-    from games.adapters.from_gymnasium import GymnasiumEnv
+    from qarcade.games.adapters.from_gymnasium import GymnasiumEnv
 
     env = GymnasiumEnv("FrozenLake-v1", is_slippery=False)
 
@@ -19,8 +19,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-
-from games.core import Env, Info, Obs, OptionError
+from qarcade.games.core import Env, Info, Obs, OptionError
 
 
 class GymnasiumEnv(Env):

@@ -2,7 +2,7 @@
 
 Importing this module registers the envs (:func:`register_envs`), so any of::
 
-    import games.adapters.gymnasium
+    import qarcade.games.adapters.gymnasium
     env = gymnasium.make("qarcade/GridWorld-v0", map="lake8", slippery=True)
 
     gymnasium.make("games.adapters.gymnasium:qarcade/Invaders-v0", obs_mode="pixels")
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import gymnasium
 import numpy as np
 from gymnasium import spaces
+from qarcade.games.core import Env, GameOverError, IllegalActionError, Info, OptionError
 
-import games
-from games.core import Env, GameOverError, IllegalActionError, Info, OptionError
+from qarcade import games
 
 if TYPE_CHECKING:
-    from agents.base import Agent
+    from qarcade.agents.base import Agent
 
 #: Gymnasium id of each game.
 ENV_IDS: dict[str, str] = {
@@ -41,7 +41,7 @@ ENV_IDS: dict[str, str] = {
 #: Fixed opponents a two-player game can be made against by name: "module:Class".
 OPPONENTS: dict[str, str] = {
     "random": "",
-    "minimax": "agents.minimax:MinimaxAgent",
+    "minimax": "qarcade.agents.minimax:MinimaxAgent",
 }
 #: What to do with an illegal action (Gymnasium agents act in the whole ``Discrete`` space).
 ILLEGAL_ACTIONS = ("lose", "raise")
@@ -282,7 +282,7 @@ def register_envs() -> None:
         if env_id not in gymnasium.registry:
             gymnasium.register(
                 id=env_id,
-                entry_point="games.adapters.gymnasium:QarcadeEnv",
+                entry_point="qarcade.games.adapters.gymnasium:QarcadeEnv",
                 kwargs={"game": game},
             )
 
@@ -315,9 +315,8 @@ class Renderer:
 
     def __init__(self, game: Env, mode: str, fps: int) -> None:
         import pygame
-
-        from app.assets import Assets
-        from games.view import view_class
+        from qarcade.app.assets import Assets
+        from qarcade.games.view import view_class
 
         self.pygame = pygame
         self.mode = mode

@@ -1,6 +1,6 @@
 """Tic-tac-toe as a PettingZoo AEC env, shaped like PettingZoo's own ``tictactoe_v3``.
 
-    from games.adapters.pettingzoo import env
+    from qarcade.games.adapters.pettingzoo import env
 
     aec = env(render_mode="human")
     aec.reset(seed=42)
@@ -24,11 +24,10 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import AECEnv
 from pettingzoo.utils import AgentSelector, wrappers
-
-from games.adapters.gymnasium import TURN_BASED_FPS, Renderer
-from games.core import OptionError
-from games.tictactoe.env import OBSERVATION_SHAPE, TicTacToeEnv, observation
-from games.tictactoe.rules import to_bits
+from qarcade.games.adapters.gymnasium import TURN_BASED_FPS, Renderer
+from qarcade.games.core import OptionError
+from qarcade.games.tictactoe.env import OBSERVATION_SHAPE, TicTacToeEnv, observation
+from qarcade.games.tictactoe.rules import to_bits
 
 
 class TicTacToeAEC(AECEnv):

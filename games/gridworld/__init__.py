@@ -5,7 +5,7 @@ generates maps, :mod:`games.gridworld.solver` computes exact optimal values to g
 learners against.
 """
 
-from games.gridworld.env import (
+from qarcade.games.gridworld.env import (
     DOWN,
     LEFT,
     RIGHT,
@@ -13,7 +13,7 @@ from games.gridworld.env import (
     GridWorldEnv,
     TransitionModel,
 )
-from games.gridworld.maps import (
+from qarcade.games.gridworld.maps import (
     FLOOR,
     GOAL,
     PIT,

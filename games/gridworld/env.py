@@ -7,9 +7,8 @@ import operator
 from typing import Any, NamedTuple
 
 import numpy as np
-
-from games.core import Env, Info, Obs, OptionError, StepResult
-from games.gridworld.maps import (
+from qarcade.games.core import Env, Info, Obs, OptionError, StepResult
+from qarcade.games.gridworld.maps import (
     FLOOR,
     GOAL,
     MAX_RANDOM_SIDE,

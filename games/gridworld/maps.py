@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from games.core import GameError
+from qarcade.assets import asset_dir
+from qarcade.games.core import GameError
 
 FLOOR, WALL, PIT, GOAL, START = 0, 1, 2, 3, 4
 TILE_NAMES: tuple[str, ...] = ("floor", "wall", "pit", "goal", "start")
@@ -37,7 +37,7 @@ TILE_CHARS: tuple[str, ...] = (".", "#", "H", "G", "S")
 CHAR_TILES: dict[str, int] = {c: t for t, c in enumerate(TILE_CHARS)} | {"F": FLOOR}
 COMMENT = ";"
 
-MAPS_DIR = Path(__file__).resolve().parents[2] / "assets" / "maps"
+MAPS_DIR = asset_dir("maps")
 #: Smallest side of a generated map, and the largest (the one-hot obs grows as rows*cols).
 MIN_RANDOM_SIDE, MAX_RANDOM_SIDE = 4, 64
 

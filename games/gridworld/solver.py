@@ -21,10 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-from games.core import OptionError
-from games.gridworld.env import GridWorldEnv, TransitionModel
-from games.gridworld.maps import GOAL
+from qarcade.games.core import OptionError
+from qarcade.games.gridworld.env import GridWorldEnv, TransitionModel
+from qarcade.games.gridworld.maps import GOAL
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pygame
-
-from games.core import Env
-from games.gridworld.env import DOWN, LEFT, RIGHT, UP, GridWorldEnv
-from games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL
-from games.view import HEAT_MID_LIGHT, Overlay, View, heat_colour
+from qarcade.games.core import Env
+from qarcade.games.gridworld.env import DOWN, LEFT, RIGHT, UP, GridWorldEnv
+from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL
+from qarcade.games.view import HEAT_MID_LIGHT, Overlay, View, heat_colour
 
 PALETTE: dict[str, tuple[int, int, int]] = {
     "i": (150, 196, 226),  # ice

@@ -7,10 +7,9 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
-
-from games.core import Env, Info, Obs, OptionError
-from games.invaders import forecast, pixels, rules
-from games.invaders.rules import Event, InvadersState
+from qarcade.games.core import Env, Info, Obs, OptionError
+from qarcade.games.invaders import forecast, pixels, rules
+from qarcade.games.invaders.rules import Event, InvadersState
 
 NOOP, LEFT, RIGHT, FIRE, LEFT_FIRE, RIGHT_FIRE = range(6)
 ACTION_NAMES = ("NOOP", "LEFT", "RIGHT", "FIRE", "LEFT+FIRE", "RIGHT+FIRE")

@@ -22,9 +22,8 @@ import functools
 from collections.abc import Sequence
 
 import numpy as np
-
-from games.invaders import rules
-from games.invaders.rules import InvadersState
+from qarcade.games.invaders import rules
+from qarcade.games.invaders.rules import InvadersState
 
 #: A bomb crossing the cannon's row: (ticks from now, lowest and highest cannon x, the
 #: left edge, that it hits then).

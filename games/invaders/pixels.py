@@ -9,9 +9,8 @@ art and are shared with the pygame view, so both draw the same shapes.
 from __future__ import annotations
 
 import numpy as np
-
-from games.invaders import rules, sprites
-from games.invaders.rules import InvadersState
+from qarcade.games.invaders import rules, sprites
+from qarcade.games.invaders.rules import InvadersState
 
 DOWNSCALE = 4
 FRAME_HEIGHT = rules.SCREEN_HEIGHT // DOWNSCALE

@@ -29,16 +29,15 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import numpy as np
 import pygame
-
-from games.core import StepResult
-from games.invaders import rules, sprites
-from games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv
-from games.invaders.rules import InvadersState
-from games.userdata import user_data_dir
-from games.view import Overlay, View, heat_colour
+from qarcade.games.core import StepResult
+from qarcade.games.invaders import rules, sprites
+from qarcade.games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv
+from qarcade.games.invaders.rules import InvadersState
+from qarcade.games.userdata import user_data_dir
+from qarcade.games.view import Overlay, View, heat_colour
 
 if TYPE_CHECKING:
-    from app.assets import Assets
+    from qarcade.app.assets import Assets
 
 Colour = tuple[int, int, int]
 

@@ -5,8 +5,8 @@
 agent live in :mod:`agents.minimax` and :mod:`agents.grading`.
 """
 
-from games.tictactoe.env import ACTION_NAMES, TicTacToeEnv, legal_mask, observation
-from games.tictactoe.rules import (
+from qarcade.games.tictactoe.env import ACTION_NAMES, TicTacToeEnv, legal_mask, observation
+from qarcade.games.tictactoe.rules import (
     EMPTY,
     EMPTY_BOARD,
     WIN_LINES,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-
-from games.core import Env, Info, Obs, StepResult
-from games.tictactoe.rules import (
+from qarcade.games.core import Env, Info, Obs, StepResult
+from qarcade.games.tictactoe.rules import (
     EMPTY,
     FULL,
     SQUARES,

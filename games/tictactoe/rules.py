@@ -19,7 +19,7 @@ import operator
 from collections.abc import Iterable
 from functools import lru_cache
 
-from games.core import GameError, GameOverError, IllegalActionError
+from qarcade.games.core import GameError, GameOverError, IllegalActionError
 
 EMPTY, X, O = 0, 1, 2  # noqa: E741 (O is the mark's name)
 #: How each mark is written by :func:`format_board` and read by :func:`parse_board`.

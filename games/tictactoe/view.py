@@ -12,9 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 import pygame
-
-from games.tictactoe import rules
-from games.view import Overlay, View, heat_colour
+from qarcade.games.tictactoe import rules
+from qarcade.games.view import Overlay, View, heat_colour
 
 BOARD = (28, 32, 48)
 LINES = (206, 212, 232)
