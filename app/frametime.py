@@ -1,8 +1,8 @@
 """Measure the app's frame time in Play and Watch for every game, headless.
 
-    python -m app.frametime                 # 600 frames per case, 960x720
-    python -m app.frametime --frames 300 --size 1280x960
-    python -m app.frametime --fps 60        # throttled as in the window: is 60 held?
+    python -m qarcade.app.frametime                 # 600 frames per case, 960x720
+    python -m qarcade.app.frametime --frames 300 --size 1280x960
+    python -m qarcade.app.frametime --fps 60        # throttled as in the window: is 60 held?
 
 Each case runs the real scenes with the clock unthrottled and records the *work* per
 frame (events, update, draw, flip: what must fit in 16.7 ms for 60 FPS), as wall-clock

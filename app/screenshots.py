@@ -1,8 +1,8 @@
 """Render the menu, every game in play and Learn mode to PNG files, headless, for the
 README.
 
-    python -m app.screenshots                      # writes docs/screenshots/*.png
-    python -m app.screenshots --out /tmp/shots --size 1280x800
+    python -m qarcade.app.screenshots                      # writes docs/screenshots/*.png
+    python -m qarcade.app.screenshots --out /tmp/shots --size 1280x800
 
 Each picture is the real app driven by scripted input: the scenes are built as the menu
 builds them, keys and clicks are posted as pygame events, and the frame is saved after
