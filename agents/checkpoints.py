@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
+
 from qarcade.games.core import GameError
 
 if TYPE_CHECKING:

@@ -35,11 +35,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.agents.training import training_env_options
 from qarcade.games.core import Env, OptionError
-
-from qarcade import games
 
 AGENTS = ("tabular", "dqn")
 OPPONENTS = ("self", "random", "minimax")

@@ -21,6 +21,7 @@ import importlib
 from typing import Any, ClassVar
 
 import numpy as np
+
 from qarcade.games.core import OptionError
 
 #: Discretiser kind -> "module:Class", for rebuilding one from a checkpoint.

@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.checkpoints import CheckpointError
 from qarcade.agents.networks import MLP, FlatNetwork, build_network

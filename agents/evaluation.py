@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from qarcade.agents.base import Agent
 from qarcade.games.core import Env, OptionError
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+
 from qarcade.agents.base import Agent
 from qarcade.agents.minimax import best_actions, value
 from qarcade.games.tictactoe.env import legal_mask, observation

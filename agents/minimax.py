@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+
 from qarcade.agents.base import Agent
 from qarcade.games.tictactoe.rules import FULL, SQUARES, WIN_LINE_OF
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
 from qarcade.agents.checkpoints import CheckpointError
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+
 from qarcade.agents.base import Agent
 from qarcade.games.core import GameError
 from qarcade.games.invaders import rules

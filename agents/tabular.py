@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser
 from qarcade.games.core import Env, OptionError

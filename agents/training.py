@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.schedules import EpsilonSchedule
 from qarcade.games.core import Env, GameError
@@ -540,6 +541,7 @@ def resume(
         CheckpointError: the file is bad, for another game, or holds no training state.
         OptionError: a budget that does not fit the run.
     """
+    from qarcade import games
     from qarcade.agents.checkpoints import (
         CheckpointError,
         agent_from_arrays,
@@ -547,8 +549,6 @@ def resume(
         load_arrays,
     )
     from qarcade.games.core import OptionError
-
-    from qarcade import games
 
     arrays, meta = load_arrays(path)
     check_game(path, meta, game)

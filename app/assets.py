@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pygame
+
 from qarcade.assets import assets_root
 from qarcade.games.core import GameError
 

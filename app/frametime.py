@@ -27,6 +27,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-")
 
 import pygame
+
 from qarcade.app.scenes.game import GameScene, SceneConfig
 from qarcade.app.screenshots import HeldKeys
 from qarcade.app.window import App

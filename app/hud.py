@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import pygame
+
 from qarcade.app.assets import Assets
 
 BACKGROUND = (16, 18, 28)

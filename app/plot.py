@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pygame
+
 from qarcade.app import hud as colours
 from qarcade.app.hud import Hud
 

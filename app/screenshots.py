@@ -28,6 +28,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-")
 
 import pygame
+
 from qarcade.app import players
 from qarcade.app.scenes.game import GameScene, SceneConfig
 from qarcade.app.scenes.learn import LearnConfig, LearnScene
@@ -96,10 +97,9 @@ def tabular_agents_dir(game_name: str, options: dict, episodes: int, scratch: Pa
     candidates = players.checkpoint_candidates(game_name, "tabular", options)
     if any(path.is_file() for path in candidates):
         return players.AGENTS_DIR
+    from qarcade import games
     from qarcade.agents.tabular import TabularQAgent
     from qarcade.agents.training import Trainer
-
-    from qarcade import games
 
     env = games.make(game_name, **options)
     agent = TabularQAgent.for_env(env, seed=0)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 
 import pygame
+
 from qarcade.app import hud as colours
 from qarcade.app.hud import Hud
 

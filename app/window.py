@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pygame
+
 from qarcade.app.assets import Assets
 from qarcade.app.hud import BACKGROUND, Hud
 

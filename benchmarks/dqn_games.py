@@ -27,10 +27,10 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 import torch
-from qarcade.agents.dqn import DQNAgent, DQNConfig
-from qarcade.agents.training import Trainer
 
 from qarcade import games
+from qarcade.agents.dqn import DQNAgent, DQNConfig
+from qarcade.agents.training import Trainer
 
 
 def train(env: games.Env, config: DQNConfig, chunks: int = 10, on_chunk=None) -> tuple:

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 import torch
+
+from qarcade import games
 from qarcade.agents.dqn import DQNAgent, DQNConfig
 from qarcade.agents.training import Trainer
 from qarcade.games.gridworld.env import GridWorldEnv
 from qarcade.games.gridworld.solver import optimal_return, policy_of, policy_return
-
-from qarcade import games
 
 
 @dataclass
@@ -117,9 +117,10 @@ def run_ours(map_name: str, steps: int, seed: int, eval_every: int) -> RunResult
 
 def run_sb3(map_name: str, steps: int, seed: int, eval_every: int) -> RunResult:
     import gymnasium
-    import qarcade.games.adapters.gymnasium  # noqa: F401  (registers the qarcade/ ids)
     from stable_baselines3 import DQN
     from stable_baselines3.common.callbacks import BaseCallback
+
+    import qarcade.games.adapters.gymnasium  # noqa: F401  (registers the qarcade/ ids)
 
     grader = Grader(map_name)
     c = shared_config(steps, seed)

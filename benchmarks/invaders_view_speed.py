@@ -25,6 +25,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import numpy as np
 import pygame
+
 from qarcade.app.assets import Assets
 from qarcade.games.invaders.env import InvadersEnv
 from qarcade.games.invaders.view import HiScore, InvadersView

@@ -33,13 +33,13 @@ from collections.abc import Callable
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
+
+from qarcade import games
 from qarcade.agents.evaluation import evaluate_gridworld, make_opponent, mean_score
 from qarcade.agents.grading import grade_tictactoe
 from qarcade.agents.minimax import best_actions, obs_bits
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import TRAIN_ENV_OPTIONS, Trainer
-
-from qarcade import games
 
 
 def result(**row: object) -> None:

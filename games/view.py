@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pygame
+
 from qarcade.games.core import Env, OptionError, StepResult
 
 if TYPE_CHECKING:

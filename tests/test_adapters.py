@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 
 gymnasium = pytest.importorskip("gymnasium")
-import qarcade.games.adapters.gymnasium as qgym  # noqa: E402
 from gymnasium.utils.env_checker import check_env  # noqa: E402
+
+import qarcade.games.adapters.gymnasium as qgym  # noqa: E402
+from qarcade import games  # noqa: E402
 from qarcade.games.adapters.from_gymnasium import GymnasiumEnv  # noqa: E402
 from qarcade.games.core import GameOverError, IllegalActionError, OptionError  # noqa: E402
-
-from qarcade import games  # noqa: E402
 
 GYM_CONFIGS: list[tuple[str, dict[str, Any]]] = [
     ("qarcade/GridWorld-v0", {}),
@@ -208,6 +208,7 @@ def test_same_seed_same_episodes_with_a_random_opponent() -> None:
 def test_pettingzoo_api_seed_and_render_tests_pass() -> None:
     pytest.importorskip("pettingzoo")
     from pettingzoo.test import api_test, render_test, seed_test
+
     from qarcade.games.adapters.pettingzoo import TicTacToeAEC
     from qarcade.games.adapters.pettingzoo import env as make_aec
 
@@ -263,8 +264,9 @@ def greedy_rollout(act: Any, env: Any, seed: int, gamma: float = 1.0) -> tuple[f
 
 def test_stable_baselines3_dqn_learns_the_optimal_gridworld_policy(one_torch_thread: None) -> None:
     pytest.importorskip("stable_baselines3")
-    from qarcade.games.gridworld.solver import optimal_return
     from stable_baselines3 import DQN
+
+    from qarcade.games.gridworld.solver import optimal_return
 
     env = gym_make("qarcade/GridWorld-v0", map="lake4")
     model = DQN(
@@ -400,9 +402,10 @@ def test_reverse_adapter_refuses_what_it_cannot_wrap() -> None:
 # --------------------------------------------------------------------------- TensorBoard
 def test_tensorboard_event_file_reads_back(tmp_path: Path) -> None:
     pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     from qarcade.agents.plotting import CSV_COLUMNS
     from qarcade.agents.tensorboard import TensorBoardWriter
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     # Rows as the training command writes them to metrics.csv (an empty cell is None).
     rows = [

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+
+from qarcade import games
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer
 from qarcade.app import players
@@ -21,8 +23,6 @@ from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App
 from qarcade.games.gridworld import view as gridview
 from qarcade.games.tictactoe import view as tttview
-
-from qarcade import games
 
 ROOT = Path(__file__).resolve().parent.parent
 

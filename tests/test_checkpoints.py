@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from qarcade import games
 from qarcade.agents.checkpoints import (
     FORMAT,
     FORMAT_VERSION,
@@ -22,8 +24,6 @@ from qarcade.agents.checkpoints import (
 )
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer
-
-from qarcade import games
 
 
 def trained(game: str = "gridworld", episodes: int = 200, **options: object) -> tuple:

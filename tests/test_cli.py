@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from qarcade.agents.checkpoints import load_agent, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import state_of
-from qarcade.games.core import GameOverError, IllegalActionError, OptionError
 
 from qarcade import games
+from qarcade.games.core import GameOverError, IllegalActionError, OptionError
 
 CONFIGS: list[tuple[str, dict[str, object]]] = [
     ("tictactoe", {}),

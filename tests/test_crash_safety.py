@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from qarcade.agents.checkpoints import load_agent, load_arrays, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import qarcade.agents.dqn as dqn
 import torch
+
+import qarcade.agents.dqn as dqn
+from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import CheckpointError, load_agent
 from qarcade.agents.dqn import DQNAgent, DQNConfig, FlatAdam, double_dqn_targets
@@ -21,8 +23,6 @@ from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.agents.training import Trainer
 from qarcade.games.core import OptionError
 from qarcade.games.gridworld.solver import value_iteration
-
-from qarcade import games
 
 
 @pytest.fixture(autouse=True)

@@ -44,13 +44,13 @@ import pytest
 from helpers import canonical, state_of
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from test_conformance import CONFIGS, IDS
+
+from qarcade import games
 from qarcade.agents.checkpoints import CheckpointError, load_agent, load_arrays, save_arrays
 from qarcade.agents.training import resume
 from qarcade.games.core import GameError, GameOverError, IllegalActionError
 from qarcade.games.gridworld.maps import GOAL, START, MapError, goal_reachable, load_map
-from test_conformance import CONFIGS, IDS
-
-from qarcade import games
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP_FILES = sorted((ROOT / "assets" / "maps").glob("*.txt"))

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from qarcade import games
 from qarcade.games.core import GameOverError, IllegalActionError, OptionError
 from qarcade.games.gridworld import (
     DOWN,
@@ -34,8 +36,6 @@ from qarcade.games.gridworld.solver import (
     success_probability,
     value_iteration,
 )
-
-from qarcade import games
 
 SHIPPED = ("cliff", "fourrooms", "lake4", "lake8", "maze")
 STEP = -0.01

@@ -8,6 +8,8 @@ import sys
 
 import numpy as np
 import pytest
+
+from qarcade import games
 from qarcade.agents.random_agent import RandomAgent
 from qarcade.agents.scripted import ScriptedInvadersAgent
 from qarcade.games.core import GameError, GameOverError, IllegalActionError, OptionError
@@ -15,8 +17,6 @@ from qarcade.games.invaders import env as inv
 from qarcade.games.invaders import pixels, rules
 from qarcade.games.invaders.env import InvadersEnv
 from qarcade.games.invaders.rules import Bomb, Event, InvadersState, Mystery, Shot
-
-from qarcade import games
 
 NEVER = 10**9
 

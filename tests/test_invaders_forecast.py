@@ -7,6 +7,7 @@ import copy
 
 import numpy as np
 import pytest
+
 from qarcade.games.invaders import env as inv
 from qarcade.games.invaders import forecast, rules
 from qarcade.games.invaders.env import InvadersEnv

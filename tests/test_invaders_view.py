@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+
 from qarcade.app.assets import Assets
 from qarcade.games.invaders import rules, sprites
 from qarcade.games.invaders.env import (

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+
+from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import load_agent, read_metadata
 from qarcade.app import players
@@ -28,8 +30,6 @@ from qarcade.app.widgets import Slider
 from qarcade.app.window import App
 from qarcade.games.core import Env, GameError, OptionError
 from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, WALL
-
-from qarcade import games
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,6 +7,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+
 from qarcade.agents.grading import as_policy, grade_tictactoe, never_loses_vs_perfect
 from qarcade.agents.minimax import DRAW, LOSS, WIN, MinimaxAgent, best_actions, obs_bits, value
 from qarcade.agents.random_agent import RandomAgent

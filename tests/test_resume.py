@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+from qarcade import cli as main
+from qarcade import games
 from qarcade.agents.checkpoints import CheckpointError, load_agent, load_arrays, read_metadata
 from qarcade.agents.evaluation import make_opponent
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import TRAIN_ENV_OPTIONS, Trainer, resume
-
-from qarcade import cli as main
-from qarcade import games
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,9 +4,9 @@ every step (the Invaders soak, with its own invariants, is in tests/test_invader
 from __future__ import annotations
 
 import numpy as np
-from qarcade.games.gridworld.maps import GOAL, PIT, WALL
 
 from qarcade import games
+from qarcade.games.gridworld.maps import GOAL, PIT, WALL
 
 STEPS = 200_000
 

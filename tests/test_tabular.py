@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from toy_envs import ChainEnv
+
+from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
 from qarcade.agents.evaluation import evaluate_gridworld, mean_score
@@ -12,9 +15,6 @@ from qarcade.agents.random_agent import RandomAgent
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import Trainer
 from qarcade.games.gridworld import solver
-from toy_envs import ChainEnv
-
-from qarcade import games
 
 
 def one_hot(i: int, n: int = 4) -> np.ndarray:

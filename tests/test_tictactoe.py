@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from qarcade import games
 from qarcade.games.core import GameOverError, IllegalActionError, OptionError
 from qarcade.games.tictactoe import (
     EMPTY_BOARD,
@@ -24,8 +26,6 @@ from qarcade.games.tictactoe import (
     winning_line,
 )
 from qarcade.games.tictactoe.rules import from_bits, is_terminal, to_bits
-
-from qarcade import games
 
 # moves (squares, X first) -> board after them, winning mark ("X", "O" or None), line.
 GAMES: list[tuple[list[int], str, str | None, tuple[int, int, int] | None]] = [

@@ -9,15 +9,15 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from toy_envs import ChainEnv, NimEnv
+
+from qarcade import games
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.evaluation import play_episode
 from qarcade.agents.random_agent import RandomAgent
 from qarcade.agents.schedules import EpsilonSchedule
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import Trainer
-from toy_envs import ChainEnv, NimEnv
-
-from qarcade import games
 
 
 class Recorder(Agent):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pygame
 import pytest
+
+from qarcade import games
 from qarcade.app.assets import Assets
 from qarcade.games.gridworld import view as gridview
 from qarcade.games.gridworld.env import DOWN, LEFT, RIGHT, UP
@@ -16,8 +18,6 @@ from qarcade.games.gridworld.maps import GOAL, PIT, WALL
 from qarcade.games.tictactoe import rules
 from qarcade.games.tictactoe import view as tttview
 from qarcade.games.view import Overlay, fit_rect, heat_colour, view_class
-
-from qarcade import games
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+
 from qarcade.games.core import Env
 
 

@@ -25,14 +25,14 @@ from typing import Any
 
 import numpy as np
 import pygame
+
+from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.app import hud as colours
 from qarcade.app.players import Opponent, load_opponent, load_or_fallback
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, StepResult
 from qarcade.games.view import Overlay, View, fit_rect, view_class
-
-from qarcade import games
 
 GAME_TITLES: dict[str, str] = {
     "tictactoe": "Tic-tac-toe",

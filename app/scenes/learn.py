@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pygame
+
+from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.agents.training import EpisodeStats, Trainer, training_env_options
 from qarcade.app import hud as colours
@@ -37,8 +39,6 @@ from qarcade.app.widgets import Button, Slider
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, OptionError
 from qarcade.games.view import Overlay, View, fit_rect, view_class
-
-from qarcade import games
 
 LEARNERS: tuple[str, ...] = ("tabular", "dqn")
 LEARNER_TITLES: dict[str, str] = {"tabular": "Tabular Q", "dqn": "DQN"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pygame
+
 from qarcade.app import hud as colours
 from qarcade.app.players import AGENTS, ladder
 from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig

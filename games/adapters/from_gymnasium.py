@@ -19,6 +19,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
+
 from qarcade.games.core import Env, Info, Obs, OptionError
 
 

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from qarcade.games.core import Env, GameOverError, IllegalActionError, Info, OptionError
 
 from qarcade import games
+from qarcade.games.core import Env, GameOverError, IllegalActionError, Info, OptionError
 
 if TYPE_CHECKING:
     from qarcade.agents.base import Agent
@@ -315,6 +315,7 @@ class Renderer:
 
     def __init__(self, game: Env, mode: str, fps: int) -> None:
         import pygame
+
         from qarcade.app.assets import Assets
         from qarcade.games.view import view_class
 

@@ -24,6 +24,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import AECEnv
 from pettingzoo.utils import AgentSelector, wrappers
+
 from qarcade.games.adapters.gymnasium import TURN_BASED_FPS, Renderer
 from qarcade.games.core import OptionError
 from qarcade.games.tictactoe.env import OBSERVATION_SHAPE, TicTacToeEnv, observation

@@ -7,6 +7,7 @@ import operator
 from typing import Any, NamedTuple
 
 import numpy as np
+
 from qarcade.games.core import Env, Info, Obs, OptionError, StepResult
 from qarcade.games.gridworld.maps import (
     FLOOR,

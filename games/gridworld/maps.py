@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from qarcade.assets import asset_dir
 from qarcade.games.core import GameError
 

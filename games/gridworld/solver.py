@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
 from qarcade.games.core import OptionError
 from qarcade.games.gridworld.env import GridWorldEnv, TransitionModel
 from qarcade.games.gridworld.maps import GOAL

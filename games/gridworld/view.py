@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pygame
+
 from qarcade.games.core import Env
 from qarcade.games.gridworld.env import DOWN, LEFT, RIGHT, UP, GridWorldEnv
 from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL

@@ -7,6 +7,7 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+
 from qarcade.games.core import Env, Info, Obs, OptionError
 from qarcade.games.invaders import forecast, pixels, rules
 from qarcade.games.invaders.rules import Event, InvadersState

@@ -22,6 +22,7 @@ import functools
 from collections.abc import Sequence
 
 import numpy as np
+
 from qarcade.games.invaders import rules
 from qarcade.games.invaders.rules import InvadersState
 

@@ -9,6 +9,7 @@ art and are shared with the pygame view, so both draw the same shapes.
 from __future__ import annotations
 
 import numpy as np
+
 from qarcade.games.invaders import rules, sprites
 from qarcade.games.invaders.rules import InvadersState
 

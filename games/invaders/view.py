@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import numpy as np
 import pygame
+
 from qarcade.games.core import StepResult
 from qarcade.games.invaders import rules, sprites
 from qarcade.games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv

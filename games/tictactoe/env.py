@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+
 from qarcade.games.core import Env, Info, Obs, StepResult
 from qarcade.games.tictactoe.rules import (
     EMPTY,

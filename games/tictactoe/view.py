@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 import pygame
+
 from qarcade.games.tictactoe import rules
 from qarcade.games.view import Overlay, View, heat_colour
 
