@@ -1,4 +1,5 @@
-"""Exact grades of a tic-tac-toe player against the solved game (:mod:`agents.minimax`).
+"""Exact grades of a tic-tac-toe player against the solved game
+(:mod:`qarcade.games.tictactoe.solver`).
 
 - :func:`grade_tictactoe`: over all 4,520 positions a game can reach that are not over,
   how often the player's greedy move keeps the game-theoretic value (a won position stays
@@ -23,9 +24,9 @@ from typing import NamedTuple
 import numpy as np
 
 from qarcade.agents.base import Agent
-from qarcade.agents.minimax import best_actions, value
 from qarcade.games.tictactoe.env import legal_mask, observation
 from qarcade.games.tictactoe.rules import FULL, WIN_LINE_OF, Board, from_bits, reachable_positions
+from qarcade.games.tictactoe.solver import best_actions, value
 
 Policy = Callable[[np.ndarray, np.ndarray], int]
 

@@ -20,6 +20,7 @@ import pygame
 
 from qarcade.assets import assets_root
 from qarcade.games.core import GameError
+from qarcade.games.view import Media
 
 #: The installed ``qarcade/assets`` folder (the repository's ``assets/`` in a checkout).
 ASSETS_DIR = assets_root()
@@ -29,7 +30,7 @@ class AssetError(GameError):
     """An asset file is missing or unreadable; the message names it and how to restore it."""
 
 
-class Assets:
+class Assets(Media):
     """Loads and caches the files under ``assets/`` (or ``root``).
 
     Args:
@@ -38,10 +39,10 @@ class Assets:
     """
 
     def __init__(self, root: Path | str | None = None, *, audio: bool = True) -> None:
+        super().__init__()
         self.root = Path(root) if root is not None else ASSETS_DIR
         self._images: dict[str, pygame.Surface] = {}
         self._sounds: dict[str, pygame.mixer.Sound] = {}
-        self._fonts: dict[int, pygame.font.Font] = {}
         self.audio = audio and _init_mixer()
         self.muted = False
 
@@ -94,15 +95,6 @@ class Assets:
         sound = self.sound(name)
         if sound is not None:
             sound.stop()
-
-    def font(self, size: int) -> pygame.font.Font:
-        """pygame's default font at pixel height ``size`` (at least 8)."""
-        size = max(8, int(size))
-        if size not in self._fonts:
-            if not pygame.font.get_init():
-                pygame.font.init()
-            self._fonts[size] = pygame.font.Font(None, size)
-        return self._fonts[size]
 
 
 def _init_mixer() -> bool:

@@ -37,9 +37,9 @@ import numpy as np
 from qarcade import games
 from qarcade.agents.evaluation import evaluate_gridworld, make_opponent, mean_score
 from qarcade.agents.grading import grade_tictactoe
-from qarcade.agents.minimax import best_actions, obs_bits
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import TRAIN_ENV_OPTIONS, Trainer
+from qarcade.games.tictactoe.solver import best_actions, obs_bits
 
 
 def result(**row: object) -> None:

@@ -24,13 +24,22 @@ from __future__ import annotations
 import abc
 import copy
 import operator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 Obs = np.ndarray
 Info = dict[str, Any]
 StepResult = tuple[Obs, float, bool, bool, Info]
+
+
+class Player(Protocol):
+    """Anything that picks a move from an observation and the legal-action mask: the
+    agents (``qarcade.agents``), the built-in bots, an adapter's fixed opponent."""
+
+    def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:
+        """The action to play (``explore`` asks a learner to explore)."""
+        ...
 
 
 class GameError(Exception):

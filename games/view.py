@@ -27,7 +27,8 @@ Drawing:
     :attr:`View.aspect` (letterboxed with :func:`fit_rect`), but a view must still not
     crash on odd sizes, including tiny ones. Pixel art is drawn at integer multiples
     where it fits, so it stays crisp. Load images, sounds and fonts through the
-    ``assets`` object handed to the constructor (``app.assets.Assets``), once, never
+    ``assets`` object handed to the constructor (a :class:`Media`; in the window, the
+    app's loader ``qarcade.app.assets.Assets``), once, never
     per frame; cache scaled surfaces by size.
 
 Overlays:
@@ -55,30 +56,47 @@ Input:
 
 Per-game modules follow this face: ``games/tictactoe/view.py`` (``TicTacToeView``),
 ``games/gridworld/view.py`` (``GridWorldView``), ``games/invaders/view.py``
-(``InvadersView``). :func:`view_class` finds them by game name.
+(``InvadersView``). :func:`qarcade.games.view_class` finds them by game name.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pygame
 
-from qarcade.games.core import Env, OptionError, StepResult
+from qarcade.games.core import Env, StepResult
 
-if TYPE_CHECKING:
-    from qarcade.app.assets import Assets
 
-# name -> "module:Class", imported on first use like games.make does for envs.
-_VIEWS: dict[str, str] = {
-    "tictactoe": "qarcade.games.tictactoe.view:TicTacToeView",
-    "gridworld": "qarcade.games.gridworld.view:GridWorldView",
-    "invaders": "qarcade.games.invaders.view:InvadersView",
-}
+class Media:
+    """What a view draws and plays with: fonts, and sounds by name.
+
+    This base is silent: it is what a view gets with no application around it (frames
+    rendered for Gymnasium). The app's loader, ``qarcade.app.assets.Assets``, extends it
+    with the sounds and images under ``assets/``.
+    """
+
+    def __init__(self) -> None:
+        self.muted = True
+        self._fonts: dict[int, pygame.font.Font] = {}
+
+    def play(self, name: str, *, loops: int = 0) -> None:
+        """Play the sound ``name`` (silence here)."""
+
+    def stop(self, name: str) -> None:
+        """Stop every playing copy of the sound ``name`` (silence here)."""
+
+    def font(self, size: int) -> pygame.font.Font:
+        """pygame's default font at pixel height ``size`` (at least 8)."""
+        size = max(8, int(size))
+        if size not in self._fonts:
+            if not pygame.font.get_init():
+                pygame.font.init()
+            self._fonts[size] = pygame.font.Font(None, size)
+        return self._fonts[size]
 
 
 @dataclass
@@ -122,7 +140,7 @@ class View:
         keys_help: ``(key, what it does)`` for the game's own keys, for the help overlay.
         seat_names: a name per seat for the HUD and the tally (``("X", "O")``).
         env: the env the view reads. The app may replace it (``view.env = other``).
-        assets: the app's one asset loader.
+        assets: where fonts and sounds come from (the app's one asset loader).
     """
 
     game: ClassVar[str]
@@ -131,7 +149,7 @@ class View:
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = ()
     seat_names: ClassVar[tuple[str, ...]] = ("Player",)
 
-    def __init__(self, env: Env, assets: Assets) -> None:
+    def __init__(self, env: Env, assets: Media) -> None:
         self.env = env
         self.assets = assets
 
@@ -164,23 +182,6 @@ class View:
     def status(self) -> str:
         """One line for the HUD: whose turn, the score, how the game ended."""
         return ""
-
-
-def view_class(game: str) -> type[View]:
-    """The view class for ``game``; raises :class:`OptionError` for an unknown game.
-
-    A game whose view module is missing raises :class:`OptionError` too, with a message
-    saying so (the app shows it instead of crashing).
-    """
-    try:
-        target = _VIEWS[game]
-    except KeyError:
-        raise OptionError(f"unknown game {game!r}; choose one of: {', '.join(_VIEWS)}") from None
-    module, cls = target.split(":")
-    try:
-        return getattr(importlib.import_module(module), cls)
-    except ImportError as error:
-        raise OptionError(f"the {game} view is not available yet ({error})") from None
 
 
 def fit_rect(outer: pygame.Rect, aspect: float, margin: int = 0) -> pygame.Rect:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qarcade.agents.grading import as_policy, grade_tictactoe, never_loses_vs_perfect
-from qarcade.agents.minimax import DRAW, LOSS, WIN, MinimaxAgent, best_actions, obs_bits, value
+from qarcade.agents.minimax import MinimaxAgent
 from qarcade.agents.random_agent import RandomAgent
 from qarcade.games.tictactoe import (
     WIN_LINES,
@@ -22,6 +22,7 @@ from qarcade.games.tictactoe import (
     to_move,
 )
 from qarcade.games.tictactoe.rules import X, from_bits, to_bits
+from qarcade.games.tictactoe.solver import DRAW, LOSS, WIN, best_actions, obs_bits, value
 
 
 def relative(board: tuple[int, ...]) -> tuple[int, int]:

@@ -167,7 +167,7 @@ def test_tictactoe_default_training_is_perfect() -> None:
     """The default config: every one of the 4,520 positions' greedy moves optimal, with no
     tie that could pick a bad move, and no loss against any perfect line in either seat."""
     from qarcade.agents.grading import grade_tictactoe, never_loses_vs_perfect
-    from qarcade.agents.minimax import best_actions, obs_bits
+    from qarcade.games.tictactoe.solver import best_actions, obs_bits
 
     env = games.make("tictactoe")
     agent = TabularQAgent.for_env(env, seed=0)

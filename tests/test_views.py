@@ -17,7 +17,7 @@ from qarcade.games.gridworld.env import DOWN, LEFT, RIGHT, UP
 from qarcade.games.gridworld.maps import GOAL, PIT, WALL
 from qarcade.games.tictactoe import rules
 from qarcade.games.tictactoe import view as tttview
-from qarcade.games.view import Overlay, fit_rect, heat_colour, view_class
+from qarcade.games.view import Overlay, fit_rect, heat_colour
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +60,9 @@ def test_heat_colour_runs_red_to_green_and_greys_nan() -> None:
 
 def test_view_class_finds_every_game_and_refuses_unknown_names() -> None:
     for game in games.GAMES:
-        assert view_class(game).game == game
+        assert games.view_class(game).game == game
     with pytest.raises(games.OptionError, match="unknown game"):
-        view_class("chess")
+        games.view_class("chess")
 
 
 # ----------------------------------------------------------------- tic-tac-toe

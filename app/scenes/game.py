@@ -32,7 +32,7 @@ from qarcade.app import hud as colours
 from qarcade.app.players import Opponent, load_opponent, load_or_fallback
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, StepResult
-from qarcade.games.view import Overlay, View, fit_rect, view_class
+from qarcade.games.view import Overlay, View, fit_rect
 
 GAME_TITLES: dict[str, str] = {
     "tictactoe": "Tic-tac-toe",
@@ -146,7 +146,7 @@ class GameScene(Scene):
         self.config = config
         self.mode = config.mode
         self.speed = config.speed
-        self.view_cls: type[View] = view_class(config.game)
+        self.view_cls: type[View] = games.view_class(config.game)
         self.opponent = self._opponent(config)
         options = {**config.options, **(self.opponent.game_options if self.opponent else {})}
         self.seed = config.seed if config.seed is not None else int(time.time()) % 100_000

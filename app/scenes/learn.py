@@ -38,7 +38,7 @@ from qarcade.app.scenes.game import GAME_TITLES, SCORE_GAMES
 from qarcade.app.widgets import Button, Slider
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, OptionError
-from qarcade.games.view import Overlay, View, fit_rect, view_class
+from qarcade.games.view import Overlay, View, fit_rect
 
 LEARNERS: tuple[str, ...] = ("tabular", "dqn")
 LEARNER_TITLES: dict[str, str] = {"tabular": "Tabular Q", "dqn": "DQN"}
@@ -421,7 +421,7 @@ class LearnScene(Scene):
             )
             for note in self.session.notes:
                 app.message(f"note: {note}")
-        self.view: View = view_class(config.game)(self.session.env, app.assets)
+        self.view: View = games.view_class(config.game)(self.session.env, app.assets)
         self.speed = config.speed
         self.paused = False
         self.show_overlay = True

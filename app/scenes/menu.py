@@ -20,9 +20,9 @@ from qarcade.app.players import AGENTS, ladder
 from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
 from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene, saved_agent
 from qarcade.app.window import App, Scene
+from qarcade.games import view_class
 from qarcade.games.core import GameError
 from qarcade.games.gridworld.maps import shipped_maps
-from qarcade.games.view import view_class
 
 MODE_TITLES: dict[str, str] = {
     "play": "Play",

@@ -19,18 +19,23 @@ the ``"module:id"`` form above) is how the ids become known.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import gymnasium
 import numpy as np
 from gymnasium import spaces
 
 from qarcade import games
-from qarcade.games.core import Env, GameOverError, IllegalActionError, Info, OptionError
-
-if TYPE_CHECKING:
-    from qarcade.agents.base import Agent
+from qarcade.games.core import (
+    Env,
+    GameOverError,
+    IllegalActionError,
+    Info,
+    OptionError,
+    Player,
+)
+from qarcade.games.tictactoe.solver import perfect_move
 
 #: Gymnasium id of each game.
 ENV_IDS: dict[str, str] = {
@@ -38,10 +43,19 @@ ENV_IDS: dict[str, str] = {
     "invaders": "qarcade/Invaders-v0",
     "tictactoe": "qarcade/TicTacToe-v0",
 }
-#: Fixed opponents a two-player game can be made against by name: "module:Class".
-OPPONENTS: dict[str, str] = {
-    "random": "",
-    "minimax": "qarcade.agents.minimax:MinimaxAgent",
+
+
+def random_move(obs: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> int:
+    """A legal move drawn uniformly with ``rng``."""
+    legal = np.flatnonzero(mask)
+    return int(legal[rng.integers(len(legal))])
+
+
+#: Fixed opponents a two-player game can be made against by name: a move from the
+#: observation, the mask and the env's ``np_random``.
+OPPONENTS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], int]] = {
+    "random": random_move,
+    "minimax": lambda obs, mask, rng: perfect_move(obs, rng),
 }
 #: What to do with an illegal action (Gymnasium agents act in the whole ``Discrete`` space).
 ILLEGAL_ACTIONS = ("lose", "raise")
@@ -85,10 +99,9 @@ class QarcadeEnv(gymnasium.Env):
         render_mode: None, ``"rgb_array"`` or ``"human"``, drawn by the game's pygame view.
         opponent: two-player games only: ``"random"`` (uniform legal moves) or
             ``"minimax"`` (perfect play, random among equally good moves), both drawing
-            from this env's ``np_random``, or any qarcade
-            :class:`~agents.base.Agent` (anything with ``act(obs, mask)``). Default
-            ``"random"``. Agents are imported only when named: ``agents`` sits above
-            ``games``, and this adapter is where the two meet.
+            from this env's ``np_random``, or any
+            :class:`~qarcade.games.core.Player` (a qarcade agent, anything with
+            ``act(obs, mask)``). Default ``"random"``.
         seat: two-player games only: the learner's seat, 0 (moves first) or 1.
         illegal_action, illegal_reward: see above.
         **options: the game's own options (``map=``, ``slippery=``, ``obs_mode=`` ...),
@@ -105,7 +118,7 @@ class QarcadeEnv(gymnasium.Env):
         game: str,
         *,
         render_mode: str | None = None,
-        opponent: str | Agent | None = None,
+        opponent: str | Player | None = None,
         seat: int | None = None,
         illegal_action: str = "lose",
         illegal_reward: float = -1.0,
@@ -125,8 +138,7 @@ class QarcadeEnv(gymnasium.Env):
         self.render_mode = render_mode
         self.illegal_action = illegal_action
         self.illegal_reward = float(illegal_reward)
-        self.opponent, self.seat = self._seat_opponent(opponent, seat)
-        self._named_opponent = isinstance(opponent, str) and self.opponent is not None
+        self.seat, self._opponent_move = self._seat_opponent(opponent, seat)
 
         self.action_space = spaces.Discrete(self.game.num_actions)
         low, high = observation_bounds(self.game)
@@ -150,10 +162,6 @@ class QarcadeEnv(gymnasium.Env):
                 "gymnasium.make instead"
             )
         self.game.rng = self.np_random
-        if self._named_opponent:
-            # An opponent made here draws its tie-breaks from the same generator, so the
-            # same seed gives the same games; an agent passed in keeps its own.
-            self.opponent.rng = self.np_random
         obs, info = self.game.reset()
         if self.opponent_to_move():
             obs, _, _, _, info = self._opponent_replies(obs, info)
@@ -221,43 +229,44 @@ class QarcadeEnv(gymnasium.Env):
         the last step with the learner's summed reward."""
         reward, terminated, truncated = 0.0, False, False
         while self.opponent_to_move():
-            mask = info["action_mask"]
-            if self.opponent is None:
-                legal = np.flatnonzero(mask)
-                action = int(legal[self.np_random.integers(len(legal))])
-            else:
-                action = self.opponent.act(obs, mask)
+            action = self._opponent_move(obs, info["action_mask"])
             obs, _, terminated, truncated, info = self.game.step(action)
             reward += float(info["rewards"][self.seat])
         return obs, reward, terminated, truncated, info
 
     def _seat_opponent(
-        self, opponent: str | Agent | None, seat: int | None
-    ) -> tuple[Agent | None, int]:
-        """Check the two-player arguments; None stands for the built-in random opponent."""
+        self, opponent: str | Player | None, seat: int | None
+    ) -> tuple[int, Callable[[np.ndarray, np.ndarray], int]]:
+        """Check the two-player arguments; return the learner's seat and how the opponent
+        moves. A named opponent draws from this env's ``np_random``, so the same seed
+        gives the same games; a player passed in keeps its own generator."""
         name = self.game.name
         if self.game.num_players == 1:
             if opponent is not None or seat is not None:
                 raise OptionError(f"{name} is a one-player game; it takes no opponent or seat")
-            return None, 0
+            return 0, _no_opponent
         seat = 0 if seat is None else seat
         if seat not in range(self.game.num_players):
             raise OptionError(
                 f"{name}: seat must be one of 0..{self.game.num_players - 1}, got {seat!r}"
             )
-        if opponent is None or opponent == "random":
-            return None, seat
+        if opponent is None:
+            opponent = "random"
         if not isinstance(opponent, str):
             if not callable(getattr(opponent, "act", None)):
                 raise OptionError(f"{name}: opponent must be a name or an agent, got {opponent!r}")
-            return opponent, seat
+            return seat, opponent.act
         if opponent not in OPPONENTS:
             raise OptionError(
                 f"{name}: unknown opponent {opponent!r}; choose one of: "
                 f"{', '.join(OPPONENTS)}, or pass an agent"
             )
-        module, cls = OPPONENTS[opponent].split(":")
-        return getattr(importlib.import_module(module), cls)(), seat
+        move = OPPONENTS[opponent]
+        return seat, lambda obs, mask: move(obs, mask, self.np_random)
+
+
+def _no_opponent(obs: np.ndarray, mask: np.ndarray) -> int:
+    raise AssertionError("a one-player game has no opponent to move")
 
 
 def observation_bounds(game: Env) -> tuple[float, float]:
@@ -309,15 +318,14 @@ def _own_info(info: Info) -> Info:
 class Renderer:
     """Draws the game with its pygame view into an off-screen surface or a window.
 
-    pygame, the view and the app's asset loader are imported here, on the first frame,
+    pygame and the view are imported here, on the first frame,
     so training without rendering never loads them.
     """
 
     def __init__(self, game: Env, mode: str, fps: int) -> None:
         import pygame
 
-        from qarcade.app.assets import Assets
-        from qarcade.games.view import view_class
+        from qarcade.games.view import Media
 
         self.pygame = pygame
         self.mode = mode
@@ -325,7 +333,7 @@ class Renderer:
         # Not pygame.init(): frames need no sound, and opening the mixer can fail headless.
         pygame.display.init()
         pygame.font.init()
-        self.view = view_class(game.name)(game, Assets(audio=False))
+        self.view = games.view_class(game.name)(game, Media())
         size = (RENDER_WIDTH, max(1, round(RENDER_WIDTH / self.view.aspect)))
         if mode == "human":
             self.surface = pygame.display.set_mode(size)

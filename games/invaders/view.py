@@ -25,7 +25,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pygame
@@ -35,10 +35,7 @@ from qarcade.games.invaders import rules, sprites
 from qarcade.games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv
 from qarcade.games.invaders.rules import InvadersState
 from qarcade.games.userdata import user_data_dir
-from qarcade.games.view import Overlay, View, heat_colour
-
-if TYPE_CHECKING:
-    from qarcade.app.assets import Assets
+from qarcade.games.view import Media, Overlay, View, heat_colour
 
 Colour = tuple[int, int, int]
 
@@ -229,7 +226,7 @@ class InvadersView(View):
 
     env: InvadersEnv
 
-    def __init__(self, env: InvadersEnv, assets: Assets, *, hiscore: HiScore | None = None) -> None:
+    def __init__(self, env: InvadersEnv, assets: Media, *, hiscore: HiScore | None = None) -> None:
         super().__init__(env, assets)
         self.hiscore = hiscore if hiscore is not None else HiScore.shared(default_hiscore_path())
         self._art: _Art | None = None

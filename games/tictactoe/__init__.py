@@ -1,8 +1,8 @@
 """Tic-tac-toe: plain rules (:mod:`games.tictactoe.rules`) and the env around them
 (:mod:`games.tictactoe.env`), which shows the board to the player to move.
 
-``games.make("tictactoe")`` builds the env; the perfect player and the exact grade of an
-agent live in :mod:`agents.minimax` and :mod:`agents.grading`.
+``games.make("tictactoe")`` builds the env; the solved game and its perfect move are in
+:mod:`qarcade.games.tictactoe.solver`.
 """
 
 from qarcade.games.tictactoe.env import ACTION_NAMES, TicTacToeEnv, legal_mask, observation
