@@ -22,6 +22,7 @@ import numpy as np
 
 from qarcade.agents.base import Agent
 from qarcade.games.core import Env, OptionError
+from qarcade.games.gridworld.env import GridWorldEnv
 
 Row = dict[str, Any]
 #: Columns that hold fractions, printed as percentages.
@@ -154,13 +155,15 @@ def evaluate_tictactoe(
     return rows
 
 
-def evaluate_gridworld(env: Env, agent: Agent, *, games: int = 1000, seed: int = 0) -> list[Row]:
+def evaluate_gridworld(
+    env: GridWorldEnv, agent: Agent, *, games: int = 1000, seed: int = 0
+) -> list[Row]:
     """Greedy success rate and mean return over ``games`` episodes, beside the exact
     optimum and the exact value of the agent's greedy policy."""
     from qarcade.games.gridworld import solver
 
     results = [play_episode(env, agent, seed=seed + i) for i in range(games)]
-    goal = float(env.goal_reward)  # type: ignore[attr-defined]
+    goal = float(env.goal_reward)
     reached = [r.terminated and r.info["rewards"][0] == goal for r in results]
     policy = solver.policy_of(env, lambda obs: agent.act(obs, np.ones(env.num_actions, bool)))
     return [
@@ -228,7 +231,7 @@ def evaluate(
         kwargs["games"] = games
     if env.name == "tictactoe":
         return evaluate_tictactoe(env, agent, vs=vs or ("random", "minimax"), **kwargs)
-    if env.name == "gridworld":
+    if isinstance(env, GridWorldEnv):
         return evaluate_gridworld(env, agent, **kwargs)
     if env.name == "invaders":
         return evaluate_invaders(env, agent, vs=vs or ("random", "scripted"), **kwargs)

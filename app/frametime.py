@@ -29,7 +29,7 @@ os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-")
 import pygame
 
 from qarcade.app.scenes.game import GameScene, SceneConfig
-from qarcade.app.screenshots import HeldKeys
+from qarcade.app.screenshots import holding_keys
 from qarcade.app.window import App
 
 #: 60 frames per second leaves this many milliseconds a frame.
@@ -59,20 +59,15 @@ def measure(app: App, config: SceneConfig, frames: int) -> dict[str, float]:
     app.push(scene)
     scene.show_overlay = scene.has_q
     app.stats.clear()
-    held = HeldKeys()
-    real_get_pressed = pygame.key.get_pressed
-    pygame.key.get_pressed = lambda: held  # type: ignore[assignment]
     keys = _TURN_KEYS.get(config.game, [])
     start = time.perf_counter()
-    try:
+    with holding_keys() as held:
         for frame in range(frames):
             if config.mode == "play" and keys and frame % 10 == 0:
                 key = keys[frame // 10 % len(keys)]
                 pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
             held.keys = {pygame.K_LEFT if frame // 60 % 2 else pygame.K_RIGHT, pygame.K_SPACE}
             app.frame()
-    finally:
-        pygame.key.get_pressed = real_get_pressed  # type: ignore[assignment]
     return app.stats.summary() | {"fps": frames / (time.perf_counter() - start)}
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -33,7 +35,8 @@ from qarcade.app import players
 from qarcade.app.scenes.game import GameScene, SceneConfig
 from qarcade.app.scenes.learn import LearnConfig, LearnScene
 from qarcade.app.scenes.menu import MenuScene
-from qarcade.app.window import App
+from qarcade.app.window import App, display_surface
+from qarcade.games.tictactoe.env import TicTacToeEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
@@ -48,6 +51,14 @@ class HeldKeys:
 
     def __getitem__(self, key: int) -> bool:
         return key in self.keys
+
+
+@contextmanager
+def holding_keys() -> Iterator[HeldKeys]:
+    """While inside, ``pygame.key.get_pressed()`` answers with the keys a script holds."""
+    held = HeldKeys()
+    with mock.patch.object(pygame.key, "get_pressed", lambda: held):
+        yield held
 
 
 def post_key(key: int) -> None:
@@ -114,11 +125,10 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
     """Make every screenshot into ``out``; returns the files written. ``scratch`` holds
     agents trained for the shots when ``assets/agents`` lacks them."""
     written: list[Path] = []
-    surface = pygame.display.get_surface
 
     def save(name: str) -> None:
         path = out / f"{name}.png"
-        pygame.image.save(surface(), str(path))
+        pygame.image.save(display_surface(), str(path))
         written.append(path)
 
     # The menu, with a choice being made.
@@ -136,6 +146,7 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
     # Tic-tac-toe against minimax, the person to move, minimax's values shown.
     scene = game(app, SceneConfig("tictactoe", "versus", "minimax", human_seat=0, seed=1))
     lane = scene.lanes[0]
+    assert isinstance(lane.env, TicTacToeEnv)
     run(app, 2)
     for _ in range(2):  # the centre, then a free corner: minimax must block next
         free = [s for s in (4, 0, 6, 8, 2) if lane.env.board[s] == 0]
@@ -183,10 +194,7 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
     save("gridworld-race")
 
     # Invaders: the person (a scripted hand on the keys) races the scripted bot.
-    held = HeldKeys()
-    real_get_pressed = pygame.key.get_pressed
-    pygame.key.get_pressed = lambda: held  # type: ignore[assignment]
-    try:
+    with holding_keys() as held:
 
         def hands(frame: int) -> None:
             held.keys = {pygame.K_LEFT if frame // 50 % 2 else pygame.K_RIGHT}
@@ -199,8 +207,6 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
         game(app, SceneConfig("invaders", "versus", "scripted", seed=4))
         run(app, 420, hands)
         save("invaders-race")
-    finally:
-        pygame.key.get_pressed = real_get_pressed  # type: ignore[assignment]
 
     game(app, SceneConfig("invaders", "watch", "scripted", seed=5))
     run(app, 900)

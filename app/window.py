@@ -177,7 +177,7 @@ class App:
         scene.update(min(dt, 0.1))
         if self.scene is not scene or not self.running:
             return
-        surface = pygame.display.get_surface()
+        surface = display_surface()
         surface.fill(BACKGROUND)
         scene.draw(surface)
         self._draw_overlays(surface, scene)
@@ -215,10 +215,10 @@ class App:
             self.scene.handle_event(event)
 
     def _toggle_fullscreen(self) -> None:
-        if pygame.display.get_surface().get_flags() & pygame.FULLSCREEN:
+        if display_surface().get_flags() & pygame.FULLSCREEN:
             self.screen = pygame.display.set_mode(self._windowed_size, pygame.RESIZABLE)
         else:
-            self._windowed_size = pygame.display.get_surface().get_size()
+            self._windowed_size = display_surface().get_size()
             self.screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
 
     def _draw_overlays(self, surface: pygame.Surface, scene: Scene) -> None:
@@ -229,3 +229,11 @@ class App:
         if self.show_help:
             title = f"{scene.title} — keys" if scene.title else "Keys"
             self.hud.help_overlay(surface, title, [*scene.keys(), *WINDOW_KEYS])
+
+
+def display_surface() -> pygame.Surface:
+    """The window's surface; an error if no window is open (a bug, not a person's doing)."""
+    surface = pygame.display.get_surface()
+    if surface is None:
+        raise RuntimeError("no window is open")
+    return surface

@@ -121,7 +121,7 @@ class Overlay:
     q_values: np.ndarray | None = None
     q_for_obs: Callable[[np.ndarray], np.ndarray | None] | None = None
     label: str = ""
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 class View:

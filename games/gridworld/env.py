@@ -347,7 +347,7 @@ class GridWorldEnv(Env):
 
     # ----------------------------------------------------------------- internals
     def _draw_uniforms(self) -> None:
-        self._uniforms_origin = self.rng.bit_generator.state
+        self._uniforms_origin = dict(self.rng.bit_generator.state)
         self._uniforms = self.rng.random(_UNIFORM_BATCH).tolist()
         self._uniforms_rng = self.rng
 

@@ -151,9 +151,10 @@ class ShotForecast:
         points = np.zeros(width + 2 * span, dtype=np.int64)
         patterns = _row_patterns(kinds, alive)
         # Bottom rows last: a shot meets the lowest alien in its way first.
-        for row, (hit, value) in enumerate(patterns):
-            if hit is None:
+        for row, pattern in enumerate(patterns):
+            if pattern is None:
                 continue
+            hit, value = pattern
             top, bottom = row * rules.ALIEN_CELL, row * rules.ALIEN_CELL + rules.ALIEN_HEIGHT
             # The ticks on which the shot can be level with this row, whatever the
             # formation's height meanwhile (it only ever steps down), then each checked.
@@ -167,7 +168,7 @@ class ShotForecast:
                     view[hit] = value[hit]
         points = points[span : span + width]
         solids = np.frombuffer(shields, dtype=bool).reshape(state.shields.shape).any(axis=1)
-        for solid, x in zip(solids, rules.SHIELD_XS, strict=True):
+        for solid, x in zip(np.asarray(solids), rules.SHIELD_XS, strict=True):
             points[x : x + rules.SHIELD_WIDTH][solid] = 0
         self.points = points
         # The nearest column with a hit at or left of each x, and at or right of it.
@@ -257,15 +258,15 @@ def _extent(rows: int, alive: bytes) -> tuple[int, int, int, int] | None:
 @functools.lru_cache(maxsize=16)
 def _row_patterns(
     kinds: tuple[int, ...], alive: bytes
-) -> list[tuple[np.ndarray, np.ndarray] | tuple[None, None]]:
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
     """Per formation row: which pixels of the row (from the formation's left edge) are
-    inside a living alien's hitbox, and the points there; (None, None) for a dead row."""
+    inside a living alien's hitbox, and the points there; None for a dead row."""
     rows = len(kinds)
     mask = np.frombuffer(alive, dtype=bool).reshape(rows, -1)
-    out: list = []
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
     for row, kind in enumerate(kinds):
         if not mask[row].any():
-            out.append((None, None))
+            out.append(None)
             continue
         hit = np.zeros(mask.shape[1] * rules.ALIEN_CELL, dtype=bool)
         for col in np.flatnonzero(mask[row]):
@@ -301,7 +302,9 @@ _PADS = np.array(rules.KIND_PADS)
 _WIDTHS = np.array(rules.KIND_WIDTHS)
 _KIND_POINTS = np.array(rules.KIND_POINTS)
 #: The ticks of the climb on which the shot overlaps the mystery ship's row.
-_MYSTERY_TICKS = [k + 1 for k, top in enumerate(_SHOT_TOPS) if rules.shot_hits_mystery(0, top, 0)]
+_MYSTERY_TICKS = [
+    k + 1 for k, top in enumerate(_SHOT_TOPS) if rules.shot_hits_mystery(0, int(top), 0)
+]
 #: The lowest top a bomb can have and still be above the shields' rows.
 _ABOVE_SHIELDS = rules.SHIELD_Y - rules.BOMB_HEIGHT
 #: For every screen x, the shield whose columns cover it, or -1.

@@ -216,7 +216,7 @@ class InvadersView(View):
     """
 
     game: ClassVar[str] = "invaders"
-    aspect: ClassVar[float] = SCREEN_W / SCREEN_H
+    aspect = SCREEN_W / SCREEN_H
     realtime: ClassVar[bool] = True
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Left / A", "move left"),

@@ -14,6 +14,7 @@ import numpy as np
 import pygame
 
 from qarcade.games.tictactoe import rules
+from qarcade.games.tictactoe.env import TicTacToeEnv
 from qarcade.games.view import Overlay, View, heat_colour
 
 BOARD = (28, 32, 48)
@@ -54,8 +55,9 @@ _KEY_SQUARES: dict[int, int] = {key: square for keys in _DIGITS for square, key 
 class TicTacToeView(View):
     """Draws a tic-tac-toe env's board; clicks and the keys 1-9 choose squares."""
 
+    env: TicTacToeEnv
     game: ClassVar[str] = "tictactoe"
-    aspect: ClassVar[float] = 1.0
+    aspect = 1.0
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Click / 1-9", "put your mark on a square (1 2 3 = top row)"),
         ("U", "undo your last move"),
