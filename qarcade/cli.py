@@ -26,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qarcade", description="Play against, and watch, agents that learn by Q-learning."
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, show the full traceback instead of the one-line message",
+    )
     app_commands.add_window_args(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     app_commands.add_subcommands(sub)
@@ -34,12 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; errors a person can cause print one line, not a traceback."""
+    """Run the command line; errors a person can cause print one line, not a traceback
+    (``--debug`` shows the traceback too)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except GameError as error:
+        if args.debug:
+            raise
         print(f"qarcade: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -114,3 +114,11 @@ def test_ctrl_c_saves_what_was_learnt(tmp_path: Path) -> None:
     meta = read_metadata(tmp_path / "agent.npz")
     assert 0 < meta["episodes"] < 10_000_000
     assert load_agent(tmp_path / "agent.npz").discretiser.num_rows > 10
+
+
+def test_debug_shows_the_traceback_of_an_error_a_person_caused() -> None:
+    plain = qarcade("eval", "no-such-file.npz")
+    debug = qarcade("--debug", "eval", "no-such-file.npz")
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    assert plain.stderr.strip().count("\n") == 0, plain.stderr
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
