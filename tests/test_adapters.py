@@ -205,6 +205,7 @@ def test_same_seed_same_episodes_with_a_random_opponent() -> None:
 
 
 # --------------------------------------------------------------------------- PettingZoo
+@pytest.mark.slow
 def test_pettingzoo_api_seed_and_render_tests_pass() -> None:
     pytest.importorskip("pettingzoo")
     from pettingzoo.test import api_test, render_test, seed_test
@@ -262,6 +263,7 @@ def greedy_rollout(act: Any, env: Any, seed: int, gamma: float = 1.0) -> tuple[f
             return total, steps
 
 
+@pytest.mark.slow
 def test_stable_baselines3_dqn_learns_the_optimal_gridworld_policy(one_torch_thread: None) -> None:
     pytest.importorskip("stable_baselines3")
     from stable_baselines3 import DQN

@@ -107,6 +107,7 @@ def last_reported(child: subprocess.Popen[str], wait: float) -> int:
         assert time.monotonic() < deadline, "the saver never finished a save"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["agent.npz", "weights.safetensors"])
 def test_a_checkpoint_killed_while_saving_always_loads(tmp_path: Path, name: str) -> None:
     path = tmp_path / name

@@ -288,6 +288,7 @@ def refuse(env: games.Env, action: Any, refusal: type[GameError], what: str) -> 
     raise AssertionError(f"accepted an action it must refuse: {what} {action!r}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "options"), CONFIGS, ids=IDS)
 def test_random_actions_are_refused_cleanly_or_keep_the_invariants(
     name: str, options: dict[str, object]

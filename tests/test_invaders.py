@@ -733,6 +733,7 @@ def _check_invariants(env: InvadersEnv, obs: np.ndarray, last_score: int) -> int
     return s.score
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("preset", "steps"), [("arcade", 120_000), ("small", 80_000)])
 def test_random_play_soak(preset: str, steps: int) -> None:
     """200,000 random steps over both formations with the invariants checked every step
@@ -783,6 +784,7 @@ def mean_score(agent: object, preset: str, games_: int, seed: int) -> float:
     return float(np.mean(scores))
 
 
+@pytest.mark.slow
 def test_scripted_player_beats_random() -> None:
     scripted = mean_score(ScriptedInvadersAgent(), "small", 4, seed=100)
     random = mean_score(RandomAgent(seed=0), "small", 4, seed=100)

@@ -346,6 +346,7 @@ def test_menu_starts_learn(app: App) -> None:
     assert app.scene.session.env.map_name == menu.choice["map"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
     [

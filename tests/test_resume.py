@@ -216,6 +216,7 @@ def qarcade(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_train_killed_with_sigterm_and_resumed_equals_uninterrupted(tmp_path: Path) -> None:
     total = "20000"
     whole = qarcade("train", "tictactoe", "--episodes", total, "--out", str(tmp_path / "whole"),

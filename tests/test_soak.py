@@ -4,6 +4,7 @@ every step (the Invaders soak, with its own invariants, is in tests/test_invader
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from qarcade import games
 from qarcade.games.gridworld.maps import GOAL, PIT, WALL
@@ -16,6 +17,7 @@ def random_actions(seed: int) -> list[int]:
     return np.random.default_rng(seed).integers(0, 1 << 30, size=STEPS).tolist()
 
 
+@pytest.mark.slow
 def test_tictactoe_soak() -> None:
     env = games.make("tictactoe")
     obs, info = env.reset(seed=0)
@@ -42,6 +44,7 @@ def test_tictactoe_soak() -> None:
             moves = 0
 
 
+@pytest.mark.slow
 def test_gridworld_soak() -> None:
     env = games.make("gridworld", map="lake8", slippery=0.2)
     obs, info = env.reset(seed=0)

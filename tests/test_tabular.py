@@ -163,6 +163,7 @@ def test_slippery_lake_success_rate() -> None:
     assert optimum["success"] == pytest.approx(0.74, abs=0.01)
 
 
+@pytest.mark.slow
 def test_tictactoe_default_training_is_perfect() -> None:
     """The default config: every one of the 4,520 positions' greedy moves optimal, with no
     tie that could pick a bad move, and no loss against any perfect line in either seat."""
