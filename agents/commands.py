@@ -37,7 +37,7 @@ from typing import Any
 
 from qarcade import games
 from qarcade.agents.base import Agent
-from qarcade.agents.training import training_env_options
+from qarcade.agents.training import Trainer, training_env_options
 from qarcade.games.core import Env, OptionError
 
 AGENTS = ("tabular", "dqn")
@@ -327,21 +327,15 @@ def train_command(args: argparse.Namespace) -> int:
         )
     run = _resumed_run(args) if args.resume else _new_run(args)
     trainer, agent, env = run.trainer, run.trainer.agent, run.trainer.env
-    if getattr(getattr(agent, "device", None), "type", None) == "cpu":
-        import torch
-
-        # A DQN this small trains fastest on one thread; two spin-wait on each other
-        # (25x slower on a busy 2-core machine).
-        torch.set_num_threads(1)
+    one_thread_on_cpu(agent)
     out, checkpoint, rows = run.checkpoint.parent, run.checkpoint, run.rows
     by_episodes = trainer.total_episodes is not None
     total = trainer.total_episodes if by_episodes else trainer.total_steps
     for note in run.notes:
         print(f"note: the resumed run will not match an uninterrupted one: {note}", file=sys.stderr)
 
-    scorer = evaluation.progress_score(env)
-    eval_every = max(1, total // 20) if by_episodes else 0
-    save = _SaveSchedule(args.save_every, by_episodes, total, trainer)
+    recorder = EpisodeRecorder(trainer, rows)
+    save = SaveSchedule(args.save_every, by_episodes, total, trainer)
     tensorboard = None
     if args.tensorboard:
         try:
@@ -356,17 +350,7 @@ def train_command(args: argparse.Namespace) -> int:
         return path
 
     def record(trainer: Any, stats: Any) -> None:
-        row = {
-            "episode": stats.episode,
-            "steps": stats.total_steps,
-            "return": round(stats.ret, 6),
-            "outcome": stats.outcome,
-            "epsilon": round(stats.epsilon, 6),
-        }
-        if scorer is not None and eval_every and stats.episode % eval_every == 0:
-            row["eval"] = round(scorer[1](agent), 6)
-            trainer.metrics.evaluations.append((stats.episode, row["eval"]))
-        rows.append(row)
+        row = recorder(trainer, stats)
         if tensorboard is not None:
             tensorboard.write(row)
         if save.due(trainer):
@@ -394,7 +378,7 @@ def train_command(args: argparse.Namespace) -> int:
         out / "learning_curve.png",
         rows,
         title=title,
-        eval_label=scorer[0] if scorer else "evaluation",
+        eval_label=recorder.eval_label,
         outcome_labels=(
             ("first player wins", "draws", "second player wins")
             if trainer.self_play
@@ -426,38 +410,104 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def one_thread_on_cpu(agent: Agent) -> None:
+    """Give torch one thread when ``agent`` is a network on the CPU: a DQN this small
+    trains fastest on one thread; two spin-wait on each other (25x slower on a busy
+    2-core machine)."""
+    if getattr(getattr(agent, "device", None), "type", None) == "cpu":
+        import torch
+
+        torch.set_num_threads(1)
+
+
+class EpisodeRecorder:
+    """Turns finished episodes into the rows of a run's metrics.csv, scoring the greedy
+    policy with the game's progress score (:func:`~agents.evaluation.progress_score`)
+    every twentieth of an episode budget. Call it as a trainer callback.
+
+    Attributes:
+        rows: the rows so far (a resumed run's earlier rows first).
+        eval_label: what the ``eval`` column measures.
+    """
+
+    def __init__(self, trainer: Trainer, rows: list[dict[str, Any]]) -> None:
+        from qarcade.agents import evaluation
+
+        self.rows = rows
+        self._scorer = evaluation.progress_score(trainer.env)
+        self.eval_label = self._scorer[0] if self._scorer else "evaluation"
+        total = trainer.total_episodes
+        self._eval_every = max(1, total // 20) if total is not None else 0
+
+    def __call__(self, trainer: Trainer, stats: Any) -> dict[str, Any]:
+        """Append (and return) the row of the episode ``stats`` describes."""
+        row = {
+            "episode": stats.episode,
+            "steps": stats.total_steps,
+            "return": round(stats.ret, 6),
+            "outcome": stats.outcome,
+            "epsilon": round(stats.epsilon, 6),
+        }
+        if self._scorer is not None and self._eval_every and stats.episode % self._eval_every == 0:
+            row["eval"] = round(self._scorer[1](trainer.agent), 6)
+            trainer.metrics.evaluations.append((stats.episode, row["eval"]))
+        self.rows.append(row)
+        return row
+
+
 def _new_run(args: argparse.Namespace) -> _Run:
     """The trainer of a fresh run from the command line's game, agent and options."""
-    from qarcade.agents import evaluation
-    from qarcade.agents.training import Trainer
-
     if args.game is None:
         raise OptionError(
             f"name a game ({', '.join(games.GAMES)}) or continue a run with --resume CHECKPOINT"
         )
-    kind = args.agent or "tabular"
     seed = 0 if args.seed is None else args.seed
-    vs = args.vs or "self"
-    options = training_env_options(args.game, game_options(args))
-    env = games.make(args.game, **options)
-    agent = make_agent(
-        kind, env, seed=seed, overrides=parse_assignments(args.set, "--set"), device=args.device
+    trainer = new_trainer(
+        args.game,
+        args.agent or "tabular",
+        options=game_options(args),
+        overrides=parse_assignments(args.set, "--set"),
+        seed=seed,
+        vs=args.vs or "self",
+        episodes=args.episodes,
+        steps=args.steps,
+        device=args.device,
     )
+    out = Path(args.out or f"runs/{trainer.env.name}-{trainer.agent.name}")
+    return _Run(trainer, out / f"agent{trainer.agent.checkpoint_suffix}", seed, [], [])
+
+
+def new_trainer(
+    game: str,
+    kind: str,
+    *,
+    options: dict[str, Any],
+    overrides: dict[str, Any],
+    seed: int,
+    vs: str = "self",
+    episodes: int | None = None,
+    steps: int | None = None,
+    device: str | None = None,
+) -> Trainer:
+    """The :class:`~agents.training.Trainer` of a fresh ``train`` run (a sweep's trials
+    are built by it too): ``game`` with the training env options and ``options`` on top,
+    a ``kind`` learner with the game's defaults and ``overrides``, against ``vs`` (self,
+    random or minimax), for ``episodes`` or ``steps`` (default: the agent config's)."""
+    from qarcade.agents import evaluation
+
+    env = games.make(game, **training_env_options(game, options))
+    agent = make_agent(kind, env, seed=seed, overrides=overrides, device=device)
     opponent = None
     if env.num_players == 2 and vs != "self":
         opponent = evaluation.make_opponent(vs, env, seed=seed + 1)
     elif env.num_players == 1 and vs != "self":
         raise OptionError(f"{env.name} is a one-player game; --vs needs a two-player game")
-
-    episodes, steps = args.episodes, args.steps
     config = getattr(agent, "config", None)
     if episodes is None and steps is None:
         episodes = getattr(config, "episodes", None)
         if episodes is None:
             steps = getattr(config, "total_timesteps", 100_000)
-    trainer = Trainer(env, agent, opponent=opponent, seed=seed, episodes=episodes, steps=steps)
-    out = Path(args.out or f"runs/{env.name}-{agent.name}")
-    return _Run(trainer, out / f"agent{agent.checkpoint_suffix}", seed, [], [])
+    return Trainer(env, agent, opponent=opponent, seed=seed, episodes=episodes, steps=steps)
 
 
 #: Flags that make a new run; a resumed run takes all of them from its checkpoint.
@@ -505,12 +555,12 @@ def _resumed_run(args: argparse.Namespace) -> _Run:
     checkpoint = (
         Path(args.out) / f"agent{trainer.agent.checkpoint_suffix}" if args.out else resume_path
     )
-    rows = _read_rows(resume_path.parent / "metrics.csv", trainer.episodes)
+    rows = read_rows(resume_path.parent / "metrics.csv", trainer.episodes)
     seed = trainer.seed if trainer.seed is not None else 0
     return _Run(trainer, checkpoint, seed, rows, resumed.notes)
 
 
-def _read_rows(path: Path, episodes: int) -> list[dict[str, Any]]:
+def read_rows(path: Path, episodes: int) -> list[dict[str, Any]]:
     """The rows of a run's metrics.csv up to ``episodes`` (a resumed run's earlier
     episodes); a missing or damaged file gives what it can, nothing to fail over."""
     import csv
@@ -531,7 +581,7 @@ def _read_rows(path: Path, episodes: int) -> list[dict[str, Any]]:
     return rows if len(rows) == episodes else []
 
 
-class _SaveSchedule:
+class SaveSchedule:
     """When ``train`` saves its checkpoint besides at the end: every ``every`` episodes
     (0: never), or by default at every tenth of the budget (checked at episode ends, so
     every save resumes exactly)."""
