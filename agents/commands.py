@@ -335,7 +335,7 @@ def train_command(args: argparse.Namespace) -> int:
         print(f"note: the resumed run will not match an uninterrupted one: {note}", file=sys.stderr)
 
     recorder = EpisodeRecorder(trainer, rows)
-    save = SaveSchedule(args.save_every, by_episodes, total, trainer)
+    save = _SaveSchedule(args.save_every, by_episodes, total, trainer)
     tensorboard = None
     if args.tensorboard:
         try:
@@ -581,7 +581,7 @@ def read_rows(path: Path, episodes: int) -> list[dict[str, Any]]:
     return rows if len(rows) == episodes else []
 
 
-class SaveSchedule:
+class _SaveSchedule:
     """When ``train`` saves its checkpoint besides at the end: every ``every`` episodes
     (0: never), or by default at every tenth of the budget (checked at episode ends, so
     every save resumes exactly)."""
