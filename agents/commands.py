@@ -97,7 +97,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         "only at the end)",
     )
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), help="dqn: where to train")
-    _add_game_options(train)
+    add_game_options(train)
     train.add_argument(
         "--set",
         action="append",
@@ -141,8 +141,13 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     )
     bench.set_defaults(handler=bench_command)
 
+    from qarcade.agents.sweep_command import add_subcommand as add_sweep
 
-def _add_game_options(parser: argparse.ArgumentParser) -> None:
+    add_sweep(subparsers)
+
+
+def add_game_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--map``, ``--slippery`` and ``--option`` (read by :func:`game_options`)."""
     parser.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
     parser.add_argument(
         "--slippery",

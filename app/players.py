@@ -22,7 +22,7 @@ from typing import Any
 from qarcade.agents.base import Agent
 from qarcade.assets import asset_dir
 from qarcade.games.core import GameError, OptionError
-from qarcade.games.userdata import user_data_dir
+from qarcade.games.userdata import agent_file_stem, user_agents_dir, user_data_dir
 
 #: The pretrained agents (``assets/agents/``).
 AGENTS_DIR = asset_dir("agents")
@@ -67,11 +67,17 @@ class Opponent:
 
 
 def checkpoint_candidates(game: str, kind: str, options: dict[str, Any]) -> list[Path]:
-    """The files a pretrained ``kind`` agent for ``game`` may be in, in order of preference."""
-    stems = [f"{game}-{kind}"]
-    if game == "gridworld" and isinstance(options.get("map"), str):
-        stems.insert(0, f"gridworld-{Path(options['map']).stem}-{kind}")
-    return [AGENTS_DIR / f"{stem}{suffix}" for stem in stems for suffix in (".npz", ".safetensors")]
+    """The files a pretrained ``kind`` agent for ``game`` may be in, in order of
+    preference: one for the map asked for before one for any map, and the person's own
+    (:func:`~games.userdata.user_agents_dir`, where a sweep installs its best) before the
+    shipped one."""
+    stems = list(dict.fromkeys([agent_file_stem(game, kind, options), f"{game}-{kind}"]))
+    return [
+        folder / f"{stem}{suffix}"
+        for stem in stems
+        for folder in (user_agents_dir(), AGENTS_DIR)
+        for suffix in (".npz", ".safetensors")
+    ]
 
 
 def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -> Opponent:
