@@ -400,7 +400,7 @@ def run_sweep(
         )
         callbacks = [_StartLog(folder / "starts.jsonl", settings)]
         if live:
-            callbacks.append(_LiveView(settings, label))
+            callbacks.append(_LiveView(settings, label, len(settings) * len(spec.seeds)))
         if resume:
             tuner = tune.Tuner.restore(
                 str(folder), trainable, resume_unfinished=True, resume_errored=True
@@ -423,6 +423,8 @@ def run_sweep(
                 param_space=param_space,
                 tune_config=tune.TuneConfig(
                     max_concurrent_trials=max_concurrent,
+                    # A new worker process per trial costs seconds of start-up and imports.
+                    reuse_actors=True,
                     trial_dirname_creator=_trial_folder(settings),
                 ),
                 run_config=tune.RunConfig(
@@ -457,11 +459,10 @@ def start_ray(address: str | None) -> bool:
     workers import qarcade from where this process did (a checkout or an install)."""
     import logging
 
-    import qarcade
-
     if ray.is_initialized():
         return False
-    root = str(Path(qarcade.__file__).resolve().parent.parent)
+    package = sys.modules[__name__.partition(".")[0]]
+    root = str(Path(str(package.__file__)).resolve().parent.parent)
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
     ray.init(
         address=address,
@@ -530,8 +531,10 @@ class _LiveView(tune.Callback):
     """One status line on stderr whenever a trial starts or ends, and every few seconds
     while results come in: trials done, running and pending, and the best score so far."""
 
-    def __init__(self, settings: list[Setting], label: str, every_s: float = 5.0) -> None:
-        self.settings, self.label, self.every_s = settings, label, every_s
+    def __init__(
+        self, settings: list[Setting], label: str, total: int, every_s: float = 5.0
+    ) -> None:
+        self.settings, self.label, self.total, self.every_s = settings, label, total, every_s
         self._started = time.monotonic()
         self._shown = 0.0
         self._scores: dict[str, tuple[float, str]] = {}
@@ -561,9 +564,10 @@ class _LiveView(tune.Callback):
         if not force and now - self._shown < self.every_s:
             return
         self._shown = now
+        # Ray creates trials as it gets to them: count against the sweep's size.
         counts = {s: sum(t.status == s for t in trials) for s in ("TERMINATED", "RUNNING", "ERROR")}
         line = (
-            f"sweep {now - self._started:6.0f} s: {counts['TERMINATED']}/{len(trials)} done, "
+            f"sweep {now - self._started:6.0f} s: {counts['TERMINATED']}/{self.total} done, "
             f"{counts['RUNNING']} running"
         )
         if counts["ERROR"]:
