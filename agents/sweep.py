@@ -49,8 +49,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import ray
-from qarcade.games.core import Env, GameError, OptionError
 from ray import tune
+
+from qarcade.games.core import Env, GameError, OptionError
 
 if TYPE_CHECKING:
     from qarcade.agents.base import Agent
@@ -217,9 +218,8 @@ def score_label(spec: SweepSpec, score: ScoreFn | None = None) -> str:
     """What a trial's score measures."""
     if score is not None:
         return getattr(score, "label", getattr(score, "__name__", "score"))
-    from qarcade.agents import evaluation
-
     from qarcade import games
+    from qarcade.agents import evaluation
 
     scorer = evaluation.progress_score(games.make(spec.game, **spec.options))
     return scorer[0] if scorer else "mean return, last 100 training episodes"
@@ -358,8 +358,8 @@ def run_sweep(
         folder: the sweep's folder (Ray's experiment folder). A new sweep needs one that
             holds no sweep yet; ``resume`` needs the one an interrupted sweep left.
         address: a Ray cluster (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``);
-            None starts a local Ray on every core (or joins the one already started in
-            this process).
+            None starts a local Ray on every core (or uses the one this process already
+            started).
         max_concurrent: at most this many trials at a time (default: as many as the
             resources allow).
         resources: what one trial takes, Ray's names (default ``{"cpu": 1}``); a custom
@@ -398,7 +398,7 @@ def run_sweep(
         trainable = tune.with_resources(
             tune.with_parameters(run_trial, score=score), resources or {"cpu": 1}
         )
-        callbacks = [_StartLog(folder / "starts.jsonl", settings)]
+        callbacks: list[tune.Callback] = [_StartLog(folder / "starts.jsonl", settings)]
         if live:
             callbacks.append(_LiveView(settings, label, len(settings) * len(spec.seeds)))
         if resume:
@@ -465,7 +465,8 @@ def start_ray(address: str | None) -> bool:
     root = str(Path(str(package.__file__)).resolve().parent.parent)
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
     ray.init(
-        address=address,
+        # "local": a Ray of our own even where a cluster runs on this machine.
+        address=address or "local",
         include_dashboard=False,
         log_to_driver=False,
         logging_level=logging.WARNING,
@@ -679,7 +680,10 @@ def plot_curves(result: SweepResult, path: str | os.PathLike[str]) -> str:
             low, high = _bootstrap_ci(y, np.mean)
             ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     spec = result.spec
-    ax.set_title(f"{spec.game} {spec.agent}: mean over seeds, 95% bootstrap band")
+    fixed = (
+        f" ({Setting(spec.settings, spec.options).label})" if spec.options or spec.settings else ""
+    )
+    ax.set_title(f"{spec.game}{fixed} {spec.agent}: mean over seeds, 95% bootstrap band")
     ax.set_xlabel(unit)
     ax.set_ylabel(result.score_label)
     ax.grid(alpha=0.3)
@@ -708,11 +712,11 @@ def write_report(result: SweepResult, *, install: bool = True) -> list[str]:
         writer.writeheader()
         writer.writerows(rows)
     with (folder / "trials.csv").open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["setting", "seed", "score", "episodes", "steps", "checkpoint"])
+        trial_writer = csv.writer(f)
+        trial_writer.writerow(["setting", "seed", "score", "episodes", "steps", "checkpoint"])
         for t in result.trials:
             last = t.curve[-1]
-            writer.writerow(
+            trial_writer.writerow(
                 [t.setting, t.seed, t.score, last["episodes"], last["steps"], t.checkpoint]
             )
     lines = [f"score: {result.score_label}", format_table(rows)]

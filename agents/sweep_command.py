@@ -13,9 +13,8 @@ import argparse
 import json
 from typing import Any
 
-from qarcade.games.core import OptionError
-
 from qarcade import games
+from qarcade.games.core import OptionError
 
 #: What a sweep needs that the base install lacks.
 EXTRA_HINT = 'sweeps run on Ray Tune: pip install -e ".[scale]" (or pip install "ray[tune]" scipy)'

@@ -21,7 +21,6 @@ pytest.importorskip("scipy.stats", reason="the scale extra is not installed (nee
 
 from qarcade.agents import sweep  # noqa: E402
 from qarcade.agents.checkpoints import load_arrays  # noqa: E402
-
 from qarcade.cli import main  # noqa: E402
 
 SPEC = sweep.SweepSpec(
