@@ -230,8 +230,9 @@ def run_trial(config: dict[str, Any], score: ScoreFn | None = None) -> None:
     ``config["seed"]``, continued from Ray's checkpoint when the trial is restored.
 
     ``spec.reports`` times over its budget (at the end of an episode, so the checkpoint
-    resumes exactly) it reports ``score``, ``episodes``, ``steps`` and ``done`` with a checkpoint
-    folder holding the agent's checkpoint, metrics.csv and the score curve so far.
+    resumes exactly) it reports ``score``, ``episodes``, ``steps``, ``done`` and the Ray
+    ``node`` it runs on, with a checkpoint folder holding the agent's checkpoint,
+    metrics.csv and the score curve so far.
     """
     from qarcade.agents.commands import EpisodeRecorder, one_thread_on_cpu, read_rows
     from qarcade.agents.evaluation import progress_score
@@ -281,6 +282,7 @@ def run_trial(config: dict[str, Any], score: ScoreFn | None = None) -> None:
             "done": done() >= total,
         }
         curve.append(point)
+        where = {"node": ray.get_runtime_context().get_node_id()}
         with tempfile.TemporaryDirectory(prefix="qarcade-trial-") as folder:
             agent.save(
                 str(Path(folder) / f"agent{agent.checkpoint_suffix}"),
@@ -290,7 +292,7 @@ def run_trial(config: dict[str, Any], score: ScoreFn | None = None) -> None:
             (Path(folder) / _CURVE).write_text(json.dumps(curve))
             trial = {"setting": setting.to_json(), "seed": seed, "game": spec.game}
             (Path(folder) / _TRIAL).write_text(json.dumps(trial))
-            tune.report(point, checkpoint=tune.Checkpoint.from_directory(folder))
+            tune.report({**point, **where}, checkpoint=tune.Checkpoint.from_directory(folder))
 
     next_mark = math.floor(done() * spec.reports / total) + 1
 
@@ -390,9 +392,6 @@ def run_sweep(
         folder.mkdir(parents=True, exist_ok=True)
         state.write_text(json.dumps(spec.to_json(), indent=2))
     label = score_label(spec, score)
-    # Every report is checkpointed and Ray snapshots its state after each, on purpose (a
-    # killed driver loses nothing); its warning about how often says nothing to act on.
-    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     started_ray = start_ray(address)
     try:
         trainable = tune.with_resources(
@@ -432,7 +431,9 @@ def run_sweep(
                     storage_path=str(folder.parent),
                     verbose=0,
                     callbacks=callbacks,
-                    checkpoint_config=tune.CheckpointConfig(num_to_keep=2),
+                    # Every checkpoint is kept: Ray's saved state may name one a little
+                    # older than the newest, and a deleted one could not be resumed from.
+                    checkpoint_config=tune.CheckpointConfig(num_to_keep=None),
                 ),
             )
         grid = tuner.fit()
