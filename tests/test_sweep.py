@@ -73,6 +73,7 @@ def _starts(folder: Path) -> list[dict]:
     return [json.loads(line) for line in (folder / "starts.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_a_crashed_sweep_resumes_exactly_and_finished_trials_never_start_again(
     local_ray: None, tmp_path: Path
 ) -> None:
