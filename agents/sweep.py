@@ -684,7 +684,7 @@ def plot_curves(result: SweepResult, path: str | os.PathLike[str]) -> str:
     fixed = (
         f" ({Setting(spec.settings, spec.options).label})" if spec.options or spec.settings else ""
     )
-    ax.set_title(f"{spec.game}{fixed} {spec.agent}: mean over seeds, 95% bootstrap band")
+    ax.set_title(f"{spec.game}{fixed} {spec.agent}\nmean over seeds, 95% bootstrap band")
     ax.set_xlabel(unit)
     ax.set_ylabel(result.score_label)
     ax.grid(alpha=0.3)
