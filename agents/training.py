@@ -35,24 +35,16 @@ from typing import Any
 
 import numpy as np
 
+from qarcade import games
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.schedules import EpsilonSchedule
 from qarcade.games.core import Env, GameError
 
-#: Env options every learner trains with unless told otherwise (``python main.py train``,
-#: Learn mode). Invaders: an action every 4 ticks shortens the credit-assignment path from
-#: a shot to its points, and a penalty per life lost teaches the agent to dodge (without
-#: it, the coarse table's greedy play scores below random, and the DQN barely above).
-#: Scores (``info["score"]``) stay points only.
-TRAIN_ENV_OPTIONS: dict[str, dict[str, Any]] = {
-    "invaders": {"frame_skip": 4, "life_penalty": 100.0},
-}
-
 
 def training_env_options(game: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The env options a learner trains ``game`` with: :data:`TRAIN_ENV_OPTIONS`, then
-    the person's ``options`` on top."""
-    return {**TRAIN_ENV_OPTIONS.get(game, {}), **options}
+    """The env options a learner trains ``game`` with: the game's
+    :attr:`~games.core.Env.training_defaults`, then the person's ``options`` on top."""
+    return {**games.env_class(game).training_defaults, **options}
 
 
 @dataclass(frozen=True, slots=True)

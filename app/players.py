@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from qarcade.agents.base import Agent
 from qarcade.assets import asset_dir
-from qarcade.games.core import GameError, OptionError
+from qarcade.games.core import Env, GameError, OptionError
 from qarcade.games.userdata import agent_file_stem, user_agents_dir, user_data_dir
 
 #: The pretrained agents (``assets/agents/``).
@@ -55,8 +57,10 @@ class Opponent:
     Attributes:
         kind: ``"tabular"``, ``"dqn"``, ``"minimax"``, ``"random"`` or ``"scripted"``.
         agent: the agent.
-        game_options: options the env must be made with for this agent (the ones its
-            checkpoint was trained with); empty for agents that play any variant.
+        game_options: the options of the env this agent was trained with (its
+            checkpoint's); empty for agents that play any variant. The window shows the
+            game made with :meth:`games.core.Env.shown_options` of them, and the agent
+            plays it through a :class:`PacedAgent`.
         source: where it came from, for the HUD ("assets/agents/..." or "built in").
     """
 
@@ -64,6 +68,70 @@ class Opponent:
     agent: Agent
     game_options: dict[str, Any] = field(default_factory=dict)
     source: str = "built in"
+
+
+class PacedAgent:
+    """An agent playing, or giving hints on, the game a person is shown, at the pace and
+    with the eyes it trained with.
+
+    The shown env runs the game's own pace (Invaders: a tick a step, a step a frame); the
+    *follower*, an env made with the options the agent trained with, takes on the shown
+    position every :attr:`~games.core.Env.ticks_per_step` of its steps
+    (:meth:`~games.core.Env.follow`), and the agent decides from what the follower
+    observes there and holds that action in between: the same ticks, the same actions
+    and the same observations as in training and in ``eval``.
+
+    Args:
+        agent: the agent.
+        follower: an env made with the agent's training options.
+    """
+
+    def __init__(self, agent: Agent, follower: Env) -> None:
+        self.agent = agent
+        self.follower = follower
+        self.every = follower.ticks_per_step
+        self._steps = 0
+        self._action: int | None = None
+
+    def reset(self, shown: Env) -> None:
+        """``shown`` has just been reset (or restored): look at it afresh."""
+        self.follower.follow(shown)
+        self._steps = 0
+        self._action = None
+
+    def after_step(self, shown: Env) -> bool:
+        """Called after every step of ``shown``, whoever made it; True when the agent
+        has looked again (every :attr:`every` steps), its observation and Q-values new."""
+        self._steps += 1
+        if self._steps % self.every:
+            return False
+        self.follower.follow(shown)
+        self._action = None
+        return True
+
+    def action(self) -> int:
+        """The agent's action for ``shown``'s next step: a fresh greedy decision when it
+        has looked again since its last, else the one it holds."""
+        if self._action is None:
+            follower = self.follower
+            self._action = self.agent.act(follower.observe(), follower.action_mask(), explore=False)
+        return self._action
+
+    def q_values(self) -> np.ndarray | None:
+        """The agent's Q-values for what it sees now (None if it has none)."""
+        return self.agent.q_values(self.follower.observe(), self.follower.action_mask())
+
+
+def pace(
+    game: str, opponent: Opponent | None, options: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The options of the game shown with ``opponent`` (the person's ``options`` with the
+    agent's game on top, every training-only option left out) and of the follower env of
+    its :class:`PacedAgent` (the options it trained with)."""
+    import qarcade.games as registry
+
+    trained = {**options, **(opponent.game_options if opponent else {})}
+    return registry.env_class(game).shown_options(trained), trained
 
 
 def checkpoint_candidates(game: str, kind: str, options: dict[str, Any]) -> list[Path]:

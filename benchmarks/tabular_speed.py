@@ -38,7 +38,7 @@ from qarcade import games
 from qarcade.agents.evaluation import evaluate_gridworld, make_opponent, mean_score
 from qarcade.agents.grading import grade_tictactoe
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
-from qarcade.agents.training import TRAIN_ENV_OPTIONS, Trainer
+from qarcade.agents.training import Trainer, training_env_options
 from qarcade.games.tictactoe.solver import best_actions, obs_bits
 
 
@@ -290,7 +290,7 @@ def bench_gridworld(args: argparse.Namespace) -> None:
 
 # ----------------------------------------------------------------- invaders
 def bench_invaders(args: argparse.Namespace) -> None:
-    env = games.make("invaders", **TRAIN_ENV_OPTIONS["invaders"])
+    env = games.make("invaders", **training_env_options("invaders", {}))
     agent = TabularQAgent.for_env(env, seed=args.seed)
     trainer = Trainer(env, agent, seed=args.seed, episodes=agent.config.episodes)
     tic = time.perf_counter()

@@ -24,6 +24,8 @@ from __future__ import annotations
 import abc
 import copy
 import operator
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -74,6 +76,10 @@ class Env(abc.ABC):
         options: the keyword arguments the env was made with (JSON-serialisable), so a
             checkpoint can record, and later re-make, the exact game it was trained on.
         rng: the generator all randomness comes from.
+        training_options: the options that shape only how a learner trains (a frame
+            skip, reward shaping, what it observes), never the game a person is shown
+            (:meth:`shown_options`).
+        training_defaults: the options a learner trains with unless told otherwise.
     """
 
     name: ClassVar[str]
@@ -82,6 +88,8 @@ class Env(abc.ABC):
     action_names: tuple[str, ...]
     observation_shape: tuple[int, ...]
     observation_dtype: np.dtype = np.dtype(np.float32)
+    training_options: ClassVar[frozenset[str]] = frozenset()
+    training_defaults: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     def __init__(self, **options: Any) -> None:
         self.options: dict[str, Any] = dict(options)
@@ -168,6 +176,32 @@ class Env(abc.ABC):
         """Return to a state taken by :meth:`snapshot`."""
         for key, value in copy.deepcopy(snapshot).items():
             setattr(self, key, value)
+
+    # ----------------------------------------------------------------- shown and trained
+    @classmethod
+    def shown_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The options of the game a person is shown when an agent made with ``options``
+        plays or gives hints: the same game (map, formation size), every option in
+        :attr:`training_options` left at its default. The window runs that game at its
+        own pace (one step a frame in real-time games) whatever the agent trained with."""
+        return {k: v for k, v in options.items() if k not in cls.training_options}
+
+    @property
+    def ticks_per_step(self) -> int:
+        """Steps of the shown game (:meth:`shown_options`) that one step of this env
+        spans: an agent trained here decides once every this many and holds its action
+        in between. 1 unless a frame skip says otherwise."""
+        return 1
+
+    def follow(self, shown: Env) -> None:
+        """Take on the position of ``shown``, the game a person is shown, as if this env
+        had stepped there itself, so that :meth:`observe` gives what an agent trained
+        here would see. Called right after ``shown`` resets and then every
+        :attr:`ticks_per_step` of its steps, where this env's own steps would end; this
+        env is only observed, never stepped, in between. The default copies the whole
+        position; a game whose observation keeps a history (stacked frames) overrides
+        it."""
+        self.restore(shown.snapshot())
 
     def rng_state(self) -> dict[str, Any]:
         """All of the env's randomness as JSON-serialisable data, for checkpoints that

@@ -322,13 +322,13 @@ def test_invaders_race_steps_both_lanes_every_frame(
 def test_invaders_race_is_won_on_points_not_training_penalties(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The race env takes the agent's training options, life_penalty included: a
-    person who loses lives without scoring still has 0 points, not -100 per life."""
+    """Training options (life_penalty) never reach the game shown: a person who loses
+    lives without scoring has 0 points, not -100 per life."""
     monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
     config = SceneConfig("invaders", "versus", "scripted", seed=2, options={"life_penalty": 100.0})
     scene = start(app, config)
     you, agent = scene.lanes
-    assert you.env.life_penalty == 100.0
+    assert you.env.life_penalty == agent.env.life_penalty == 0.0
     you.env.state.lives = 1
     frames = 0
     while not you.env.done and frames < 5_000:

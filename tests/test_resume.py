@@ -23,7 +23,7 @@ from qarcade import games
 from qarcade.agents.checkpoints import CheckpointError, load_agent, load_arrays, read_metadata
 from qarcade.agents.evaluation import make_opponent
 from qarcade.agents.tabular import TabularQAgent
-from qarcade.agents.training import TRAIN_ENV_OPTIONS, Trainer, resume
+from qarcade.agents.training import Trainer, resume, training_env_options
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ TABULAR_RUNS = [
     ("tictactoe", {}, 800, 333, None),
     ("tictactoe", {}, 400, 150, "random"),
     ("gridworld", {"map": "lake8", "slippery": True}, 300, 123, None),
-    ("invaders", {"preset": "small", **TRAIN_ENV_OPTIONS["invaders"]}, 6, 2, None),
+    ("invaders", training_env_options("invaders", {"preset": "small"}), 6, 2, None),
 ]
 
 
@@ -260,7 +260,7 @@ def test_train_killed_with_sigterm_and_resumed_equals_uninterrupted(tmp_path: Pa
 def test_first_signal_finishes_the_episode_and_a_second_stops_at_once() -> None:
     from qarcade.agents.commands import _Progress, _StopFlag, _train_loop
 
-    options = {"preset": "small", **TRAIN_ENV_OPTIONS["invaders"]}
+    options = training_env_options("invaders", {"preset": "small"})
     trainer = tabular_trainer("invaders", options, 50, None)
     progress = _Progress(50, "episodes", quiet=True)
     before = signal.getsignal(signal.SIGTERM)

@@ -29,7 +29,7 @@ import pygame
 from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.app import hud as colours
-from qarcade.app.players import Opponent, load_opponent, load_or_fallback
+from qarcade.app.players import Opponent, PacedAgent, load_opponent, load_or_fallback, pace
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, StepResult
 from qarcade.games.view import Overlay, View, fit_rect
@@ -96,10 +96,10 @@ class Lane:
 
     Attributes:
         rect: where the view is drawn this frame (set by :meth:`GameScene.layout`).
-        episode_return: seat 0's rewards so far in this game; in :data:`SCORE_GAMES`
-            (Invaders) ``info["score"]`` itself, since the env an agent trained on may
-            subtract a training penalty (``life_penalty``) that is not points, and a
-            race is won on points.
+        pilot: the agent that plays in this lane or gives the person hints, at its
+            training pace (None: no agent).
+        episode_return: seat 0's rewards so far in this game (the shown game's rewards:
+            points in Invaders, never a training penalty).
         last_rewards: every seat's reward of the last step (who won, at the end).
         history: ``(snapshot, mover, episode_return)`` before each step, for undo.
         wait: frames left before the agent moves (or, in Watch, before the next game).
@@ -113,6 +113,7 @@ class Lane:
     view: View
     seats: list[Agent | None]
     label: str
+    pilot: PacedAgent | None = None
     rect: pygame.Rect = field(default_factory=lambda: pygame.Rect(0, 0, 1, 1))
     episode_return: float = 0.0
     last_rewards: tuple[float, ...] = ()
@@ -148,10 +149,10 @@ class GameScene(Scene):
         self.speed = config.speed
         self.view_cls: type[View] = games.view_class(config.game)
         self.opponent = self._opponent(config)
-        options = {**config.options, **(self.opponent.game_options if self.opponent else {})}
+        shown, self.trained_options = pace(config.game, self.opponent, config.options)
         self.seed = config.seed if config.seed is not None else int(time.time()) % 100_000
         self.games_started = 0
-        self.lanes = self._make_lanes(config, options)
+        self.lanes = self._make_lanes(config, shown)
         self.paused = False
         self.tally: dict[str, int] = {}
         self.returns: list[float] = []
@@ -181,11 +182,15 @@ class GameScene(Scene):
         return opponent
 
     def _make_lanes(self, config: SceneConfig, options: dict[str, Any]) -> list[Lane]:
-        def lane(seats: list[Agent | None], label: str) -> Lane:
-            env = games.make(config.game, **options)
-            return Lane(env, self.view_cls(env, self.app.assets), seats, label)
-
         agent = self.opponent.agent if self.opponent else None
+
+        def lane(seats: list[Agent | None], label: str, *, paced: bool = True) -> Lane:
+            env = games.make(config.game, **options)
+            pilot = None
+            if agent is not None and paced:
+                pilot = PacedAgent(agent, games.make(config.game, **self.trained_options))
+            return Lane(env, self.view_cls(env, self.app.assets), seats, label, pilot)
+
         label = self.opponent.kind if self.opponent else ""
         num_players = games.env_class(config.game).num_players
         if self.mode == "play":
@@ -196,7 +201,7 @@ class GameScene(Scene):
             seats: list[Agent | None] = [agent, agent]
             seats[config.human_seat] = None
             return [lane(seats, label)]
-        return [lane([None], "You"), lane([agent], label)]
+        return [lane([None], "You", paced=False), lane([agent], label)]
 
     def _title(self) -> str:
         game = GAME_TITLES.get(self.config.game, self.config.game)
@@ -225,6 +230,8 @@ class GameScene(Scene):
         for lane in self.lanes:
             lane.env.reset(seed=seed)
             lane.view.on_reset()
+            if lane.pilot is not None:
+                lane.pilot.reset(lane.env)
             lane.episode_return = 0.0
             lane.last_rewards = ()
             lane.history.clear()
@@ -239,16 +246,19 @@ class GameScene(Scene):
             return 0
         return AGENT_DELAY_FRAMES if lane.has_person else RACE_AGENT_FRAMES
 
-    def _step(self, lane: Lane, action: int) -> StepResult:
+    def _step(self, lane: Lane, action: int | None) -> StepResult:
+        """One step of ``lane``: ``action`` is the person's, None the lane's agent's."""
         if self._undo_allowed(lane):
             mover = lane.env.current_player
             lane.history.append((lane.env.snapshot(), mover, lane.episode_return))
+        if action is None:
+            assert lane.pilot is not None, "a lane without an agent steps on a person's action"
+            action = lane.pilot.action()
         result = lane.env.step(action)
+        if lane.pilot is not None:
+            lane.pilot.after_step(lane.env)
         info = result[4]
-        if self.config.game in SCORE_GAMES:
-            lane.episode_return = float(info["score"])
-        else:
-            lane.episode_return += float(info["rewards"][0])
+        lane.episode_return += float(info["rewards"][0])
         lane.last_rewards = tuple(info["rewards"])
         lane.view.on_step(action, result)
         lane.overlay = None
@@ -272,6 +282,8 @@ class GameScene(Scene):
         lane.env.restore(snapshot)
         lane.episode_return = episode_return
         lane.view.on_reset()
+        if lane.pilot is not None:
+            lane.pilot.reset(lane.env)
         lane.overlay = None
         lane.wait = self._agent_wait(lane)
 
@@ -393,11 +405,8 @@ class GameScene(Scene):
         self.show_overlay = not self.show_overlay
 
     def _has_q(self) -> bool:
-        agent = self.overlay_agent
-        if agent is None:
-            return False
-        env = self.lanes[-1].env
-        return agent.q_values(env.observe(), env.action_mask()) is not None
+        pilot = self.lanes[-1].pilot
+        return pilot is not None and pilot.q_values() is not None
 
     # ----------------------------------------------------------------- update
     def update(self, dt: float) -> None:
@@ -418,19 +427,18 @@ class GameScene(Scene):
         if lane.view.realtime and lane.has_person:
             self._step(lane, self._held(lane))
             return
-        agent = lane.mover
-        if agent is None:
+        if lane.mover is None:
             return
         if single_step:
-            self._step(lane, self._act(lane, agent))
+            self._step(lane, None)
             return
         if self.mode != "watch":
             if lane.view.realtime:
-                self._step(lane, self._act(lane, agent))
+                self._step(lane, None)
                 return
             lane.wait -= 1
             if lane.wait <= 0:
-                self._step(lane, self._act(lane, agent))
+                self._step(lane, None)
                 lane.wait = self._agent_wait(lane)
             return
         table = REALTIME_STEPS_PER_FRAME if lane.view.realtime else TURN_STEPS_PER_FRAME
@@ -438,20 +446,16 @@ class GameScene(Scene):
         if rate is None:
             deadline = time.perf_counter() + MAX_SPEED_SECONDS
             while not env.done and time.perf_counter() < deadline:
-                self._step(lane, self._act(lane, lane.mover or agent))
+                self._step(lane, None)
             return
         lane.step_credit += rate
         while lane.step_credit >= 1.0 and not env.done:
             lane.step_credit -= 1.0
-            self._step(lane, self._act(lane, lane.mover or agent))
+            self._step(lane, None)
 
     def _held(self, lane: Lane) -> int:
         action = lane.view.held_action(pygame.key.get_pressed())
         return 0 if action is None else action
-
-    @staticmethod
-    def _act(lane: Lane, agent: Agent) -> int:
-        return agent.act(lane.env.observe(), lane.env.action_mask(), explore=False)
 
     # ----------------------------------------------------------------- drawing
     def panel_width(self, area: pygame.Rect) -> int:
@@ -467,8 +471,7 @@ class GameScene(Scene):
         if not self.show_overlay or agent is None or (lane.has_person and len(self.lanes) == 2):
             return None
         if lane.overlay is None:
-            env = lane.env
-            q = None if env.done else agent.q_values(env.observe(), env.action_mask())
+            q = None if lane.env.done or lane.pilot is None else lane.pilot.q_values()
             lane.overlay = Overlay(
                 q_values=q,
                 q_for_obs=lambda obs: agent.q_values(obs),
