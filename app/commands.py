@@ -166,15 +166,15 @@ def run_versus(args: argparse.Namespace) -> int:
     """``python main.py versus GAME --agent A --as X|O [--after GAMES]``."""
     if args.after is None:
         return _run_game(args, "versus", args.agent)
-    from qarcade.app.players import MILESTONES
+    from qarcade.app.players import ladder, missing_rung
 
     if args.agent not in ("tabular", "dqn"):
         raise OptionError(
             "--after picks a rung of Learn's ladder: use it with --agent tabular or dqn"
         )
-    if args.after not in MILESTONES:
-        rungs = ", ".join(str(n) for n in MILESTONES)
-        raise OptionError(f"--after must be one of Learn's milestones: {rungs}")
+    options = {"map": args.map} if args.map is not None else {}
+    if args.after not in ladder(args.game, args.agent, options):
+        raise OptionError(missing_rung(args.game, args.agent, options, args.after))
     return _run_game(args, "versus", f"{args.agent}@{args.after}")
 
 

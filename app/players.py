@@ -211,7 +211,7 @@ def load_or_fallback(
         return load_opponent(game, kind, options), None
     except GameError as error:
         fallback = FALLBACK.get(game, "random")
-        if fallback == kind:
+        if fallback == kind or "@" in kind:  # a rung was asked for by name: say it is not there
             raise
         message = f"{error} — playing {fallback} instead"
         return load_opponent(game, fallback, options), message
@@ -239,6 +239,22 @@ def ladder(game: str, kind: str, options: dict[str, Any] | None = None) -> list[
     return [n for n in MILESTONES if rung_path(game, kind, options, n).is_file()]
 
 
+def missing_rung(game: str, kind: str, options: dict[str, Any] | None, games: int) -> str:
+    """Why there is no ``kind`` agent after ``games`` games of Learn: the rungs Learn
+    has saved for this learner (and map), or that it has saved none yet."""
+    saved = ladder(game, kind, options)
+    map_ref = (options or {}).get("map")
+    what = f"{game} on {Path(map_ref).stem}" if isinstance(map_ref, str) else game
+    if saved:
+        rungs = " or ".join(f"--after {n}" for n in saved)
+        return f"no {kind} agent after {games:,} games of {what}; Learn has saved: {rungs}"
+    every = ", ".join(f"{n:,}" for n in MILESTONES)
+    return (
+        f"no {kind} agent after {games:,} games of {what}: Learn has saved none yet "
+        f"(it keeps one after {every} games; `python main.py learn {game} --agent {kind}`)"
+    )
+
+
 def _load_rung(game: str, kind: str, rung: str, options: dict[str, Any]) -> Opponent:
     """The ``kind`` learner Learn mode saved after ``rung`` games."""
     if kind not in ("tabular", "dqn") or not rung.isdigit():
@@ -248,10 +264,7 @@ def _load_rung(game: str, kind: str, rung: str, options: dict[str, Any]) -> Oppo
         )
     path = rung_path(game, kind, options, int(rung))
     if not path.is_file():
-        raise GameError(
-            f"no {kind} agent after {int(rung):,} games of {game} ({_shown(path)} is "
-            f"missing); let Learn mode train one that long first"
-        )
+        raise OptionError(missing_rung(game, kind, options, int(rung)))
     from qarcade.agents.checkpoints import load_agent, read_metadata
 
     agent = load_agent(path, game=game, kind=kind)

@@ -19,7 +19,7 @@ from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import load_agent, read_metadata
 from qarcade.app import players
 from qarcade.app.plot import MAX_POINTS, Series
-from qarcade.app.scenes.game import GameScene
+from qarcade.app.scenes.game import GameScene, SceneConfig
 from qarcade.app.scenes.learn import (
     LearnConfig,
     LearnScene,
@@ -309,7 +309,7 @@ def test_a_ladder_snapshot_taken_in_learn_plays_in_versus(app: App) -> None:
 
 
 def test_missing_or_bad_rungs_are_refused_with_a_way_out() -> None:
-    with pytest.raises(GameError, match="let Learn mode train"):
+    with pytest.raises(GameError, match="Learn has saved none yet"):
         players.load_opponent("tictactoe", "tabular@1000")
     with pytest.raises(OptionError, match="tabular@N"):
         players.load_opponent("tictactoe", "tabular@lots")
@@ -374,13 +374,38 @@ def test_versus_after_needs_a_learner_and_a_milestone() -> None:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     for args, words in (
         (["--agent", "minimax", "--after", "100"], "--agent tabular or dqn"),
-        (["--agent", "tabular", "--after", "50"], "one of Learn's milestones"),
+        (["--agent", "tabular", "--after", "50"], "Learn has saved none yet"),
     ):
         result = subprocess.run(
             [sys.executable, "main.py", "versus", "tictactoe", *args, "--frames", "2"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert result.returncode == 2 and words in result.stderr
+
+
+@pytest.mark.parametrize("after", [5, 50, 100, 1_000, 10_000])
+def test_versus_after_a_rung_not_saved_is_an_error_listing_the_rungs(
+    after: int, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every N without its snapshot is refused with the rungs there are (never a quiet
+    fall back to another player)."""
+    from qarcade.cli import main
+
+    command = ["versus", "gridworld", "--map", "maze", "--agent", "dqn", "--after", str(after)]
+    assert main(command) == 2
+    assert "Learn has saved none yet" in capsys.readouterr().err
+    path = players.rung_path("gridworld", "dqn", {"map": "maze"}, 100)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"")
+    if after != 100:
+        assert main(command) == 2
+        assert f"after {after:,} games of gridworld on maze" in (err := capsys.readouterr().err)
+        assert "Learn has saved: --after 100" in err
+
+
+def test_a_missing_rung_in_the_window_is_an_error_not_a_fallback(app: App) -> None:
+    with pytest.raises(GameError, match="Learn has saved none yet"):
+        GameScene(app, SceneConfig("tictactoe", "versus", "tabular@1000"))
 
 
 def test_learn_resumes_the_saved_agent_and_the_menu_offers_it(app: App) -> None:
