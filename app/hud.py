@@ -11,6 +11,7 @@ from collections import OrderedDict
 import pygame
 
 from qarcade.app.assets import Assets
+from qarcade.games.view import Font
 
 BACKGROUND = (16, 18, 28)
 PANEL = (30, 34, 50)
@@ -179,7 +180,7 @@ class Hud:
             y += int(size * 1.25)
 
 
-def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
+def wrap(text: str, font: Font, width: int) -> list[str]:
     """``text`` broken into lines no wider than ``width`` (at spaces; a single word that
     is too long stays whole)."""
     lines: list[str] = []

@@ -61,6 +61,7 @@ Per-game modules follow this face: ``games/tictactoe/view.py`` (``TicTacToeView`
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -81,7 +82,7 @@ class Media:
 
     def __init__(self) -> None:
         self.muted = True
-        self._fonts: dict[int, pygame.font.Font] = {}
+        self._fonts: dict[int, Font] = {}
 
     def play(self, name: str, *, loops: int = 0) -> None:
         """Play the sound ``name`` (silence here)."""
@@ -89,14 +90,63 @@ class Media:
     def stop(self, name: str) -> None:
         """Stop every playing copy of the sound ``name`` (silence here)."""
 
-    def font(self, size: int) -> pygame.font.Font:
+    def font(self, size: int) -> Font:
         """pygame's default font at pixel height ``size`` (at least 8)."""
         size = max(8, int(size))
         if size not in self._fonts:
             if not pygame.font.get_init():
                 pygame.font.init()
-            self._fonts[size] = pygame.font.Font(None, size)
+            self._fonts[size] = Font(size)
         return self._fonts[size]
+
+
+class Font:
+    """pygame's default font at pixel height ``size``, drawn :data:`SUPERSAMPLE` times
+    as large and scaled down: at small sizes the font's hinting snaps each letter to
+    whole pixels and pulls words apart ("minima x", "lake 8"); drawn large, the letters
+    keep the spacing they were designed with. That costs more than a plain render, so
+    the last :data:`FONT_CACHE` renders are kept (boards redraw the same numbers every
+    frame). The face of ``pygame.font.Font`` the app uses: :meth:`render` and
+    :meth:`size`; treat a rendered surface as read-only."""
+
+    def __init__(self, size: int) -> None:
+        self._big = pygame.font.Font(None, size * SUPERSAMPLE)
+        self._rendered: OrderedDict[tuple[str, tuple[int, ...]], pygame.Surface] = OrderedDict()
+
+    def render(
+        self, text: str, antialias: bool, colour: tuple[int, ...] | pygame.Color
+    ) -> pygame.Surface:
+        """``text`` in ``colour`` on a transparent surface (always antialiased)."""
+        key = (text, tuple(colour))
+        image = self._rendered.get(key)
+        if image is None:
+            big = self._big.render(text, True, colour)
+            width, height = self._shrunk(big.get_size())
+            if width == 0:  # "" has no pixels to scale (and smoothscale crashes on none)
+                image = pygame.Surface((0, height), pygame.SRCALPHA)
+            else:
+                image = pygame.transform.smoothscale(big, (width, height))
+            self._rendered[key] = image
+            if len(self._rendered) > FONT_CACHE:
+                self._rendered.popitem(last=False)
+        else:
+            self._rendered.move_to_end(key)
+        return image
+
+    def size(self, text: str) -> tuple[int, int]:
+        """The width and height :meth:`render` gives ``text``."""
+        return self._shrunk(self._big.size(text))
+
+    @staticmethod
+    def _shrunk(size: tuple[int, int]) -> tuple[int, int]:
+        width, height = size
+        return (max(1, round(width / SUPERSAMPLE)) if width else 0), round(height / SUPERSAMPLE)
+
+
+#: How many times larger :class:`Font` draws text before scaling it down.
+SUPERSAMPLE = 4
+#: Renders each :class:`Font` keeps.
+FONT_CACHE = 256
 
 
 @dataclass

@@ -505,3 +505,25 @@ def test_parsing_the_command_line_does_not_import_pygame() -> None:
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "pause"),
+    [
+        (SceneConfig("tictactoe", "play"), False),
+        (SceneConfig("tictactoe", "play", "minimax"), False),
+        (SceneConfig("tictactoe", "versus", "minimax"), True),
+        (SceneConfig("gridworld", "play", options={"map": "maze"}), False),
+        (SceneConfig("invaders", "play"), True),
+    ],
+    ids=["hotseat", "hotseat-hints", "versus", "gridworld-play", "invaders-play"],
+)
+def test_help_lists_each_key_once_and_pause_only_where_something_moves(
+    app: App, config: SceneConfig, pause: bool
+) -> None:
+    scene = start(app, config)
+    keys = [key for key, _ in scene.keys()]
+    assert len(keys) == len(set(keys)), keys
+    assert ("P" in keys) is pause and any(h.startswith("P ") for h in scene._hints()) is pause
+    post_key(app, pygame.K_p)
+    assert scene.paused is pause

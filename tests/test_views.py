@@ -251,3 +251,33 @@ def test_gridworld_status_says_how_the_episode_ended(assets: Assets) -> None:
     view.env.step(DOWN)
     view.env.step(RIGHT)  # lake4: (1, 1) is a hole
     assert view.env.done and view.status() == "Fell into a hole"
+
+
+def letter_gaps(image: pygame.Surface) -> list[int]:
+    """Widths of the blank column runs between the first and the last inked column."""
+    ink = (pygame.surfarray.array_alpha(image) > 64).any(axis=1)
+    columns = np.flatnonzero(ink)
+    gaps, run = [], 0
+    for inked in ink[columns[0] : columns[-1] + 1]:
+        if inked and run:
+            gaps.append(run)
+        run = 0 if inked else run + 1
+    return gaps
+
+
+def test_text_keeps_its_letter_spacing_at_small_sizes(assets: Assets) -> None:
+    """Hinting used to pull words apart at small sizes ("minima x", "lake 8"): the gaps
+    between letters stay within a pixel of each other in most renders, where the font
+    drawn plainly fails in about half of them."""
+    renders = [(word, size) for word in ("minimax", "lake8", "maze") for size in range(12, 31)]
+
+    def even(font_at: object) -> float:
+        ok = 0
+        for word, size in renders:
+            gaps = letter_gaps(font_at(size).render(word, True, (255, 255, 255)))  # type: ignore[operator]
+            ok += max(gaps) - min(gaps) <= 1
+        return ok / len(renders)
+
+    assert even(assets.font) >= 0.8
+    assert assets.font(14).render("", True, (255, 255, 255)).get_width() == 0
+    assert even(lambda size: pygame.font.Font(None, size)) < 0.6

@@ -378,7 +378,7 @@ class GameScene(Scene):
             self._toggle_overlay()
         elif key == pygame.K_u:
             self._undo()
-        elif key == pygame.K_p:
+        elif key == pygame.K_p and self.can_pause:
             self.paused = not self.paused
         elif self.mode != "watch":
             return False
@@ -393,6 +393,15 @@ class GameScene(Scene):
         else:
             return False
         return True
+
+    @property
+    def can_pause(self) -> bool:
+        """Something moves without the person (a real-time game, or an agent), so pausing
+        means something; in a hot-seat game nothing does."""
+        return any(
+            lane.view.realtime or any(seat is not None for seat in lane.seats)
+            for lane in self.lanes
+        )
 
     def _toggle_overlay(self) -> None:
         if not self.has_q:
@@ -572,7 +581,7 @@ class GameScene(Scene):
             hints.append("Q Q-values " + ("on" if self.show_overlay else "off"))
         if self.mode == "watch":
             hints += ["Space pause", ". step", "1-4 speed"]
-        else:
+        elif self.can_pause:
             hints.append("P pause")
         return hints
 
@@ -589,7 +598,7 @@ class GameScene(Scene):
                 (". or S", "one step (pauses)"),
                 ("1 2 3 4", "speed: slow, normal, fast, max"),
             ]
-        else:
+        elif self.can_pause:
             keys.append(("P", "pause / resume"))
         return keys
 

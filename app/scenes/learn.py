@@ -802,7 +802,7 @@ class LearnScene(Scene):
             ("R", "reset: a new agent that knows nothing"),
             ("Ctrl+S / K", "save the agent (Versus can load the ladder)"),
             ("Q", "Q-values on the board on / off"),
-            ("Z", "zoom the board (hides the panel; big cells print values)"),
+            ("Z", "zoom the board (hides the panel)"),
             ("E", "epsilon back to its schedule after the slider"),
             ("Mouse", "drag the ε and learning-rate sliders; click the buttons"),
         ]

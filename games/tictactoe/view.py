@@ -60,7 +60,6 @@ class TicTacToeView(View):
     aspect = 1.0
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Click / 1-9", "put your mark on a square (1 2 3 = top row)"),
-        ("U", "undo your last move"),
     )
     seat_names: ClassVar[tuple[str, ...]] = ("X", "O")
 
