@@ -807,3 +807,22 @@ def test_no_pygame_in_headless_play() -> None:
         "assert 'pygame' not in sys.modules, 'pygame was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("preset", ["arcade", "small"])
+def test_the_aliens_hold_fire_at_the_start_of_a_game(preset: str) -> None:
+    """A person who has not moved yet is not shot at once: in every seed the first bomb
+    drops after the grace, and a cannon that stands still keeps its lives until the
+    first bomb has had time to fall (it lost one at tick 102 in every seed before)."""
+    rows, cols = inv.PRESETS[preset]
+    fall = (rules.PLAYER_Y - rules.FORMATION_TOP) // rules.BOMB_SPEED * rules.BOMB_PERIOD
+    for seed in range(40):
+        state = rules.new_game(rows, cols)
+        rng = np.random.default_rng(seed)
+        events: list[Event] = []
+        while not state.bombs:
+            rules.tick(state, 0, False, rng, events)
+        assert state.tick == rules.FIRST_BOMB_TICKS
+        while state.tick < rules.FIRST_BOMB_TICKS + fall:
+            rules.tick(state, 0, False, rng, events)
+        assert state.lives == rules.LIVES, seed

@@ -17,7 +17,8 @@ What follows the arcade and where it is simpler:
   other (in the arcade they can collide).
 - Up to 3 bombs at once, falling 4 px every 3 ticks, always from the lowest living alien
   of a column: the "rolling" bomb from the column nearest the player, the other two from
-  random columns. The reload time shortens as the score rises, as in the arcade.
+  random columns. The reload time shortens as the score rises, as in the arcade; none
+  falls in the first :data:`FIRST_BOMB_TICKS` of a game.
 - 4 shields, each a 22 x 16 boolean pixel mask; every shot, bomb and alien that touches
   one wipes out a small splat of pixels, so they erode piece by piece.
 - The mystery ship crosses the top every 1536 ticks while 8 or more aliens live; its
@@ -83,6 +84,9 @@ BOMB_SPEED = 4
 #: Bombs move every BOMB_PERIOD ticks.
 BOMB_PERIOD = 3
 MAX_BOMBS = 3
+#: Ticks into a game before the first bomb (the aimed one) drops: a grace, as in the
+#: arcade, so a person has a moment to find the cannon before the aliens open fire.
+FIRST_BOMB_TICKS = 120
 #: Bomb kinds (the view draws each differently); ROLLING aims at the player.
 ROLLING, PLUNGER, SQUIGGLY = 0, 1, 2
 #: A bomb whose bottom reaches this line explodes on the ground.
@@ -354,6 +358,7 @@ def new_game(rows: int = 5, cols: int = 11) -> InvadersState:
         formation_y=0,
     )
     start_wave(state)
+    state.bomb_timer = FIRST_BOMB_TICKS
     return state
 
 
