@@ -522,7 +522,8 @@ def test_help_lists_each_key_once_and_pause_only_where_something_moves(
     app: App, config: SceneConfig, pause: bool
 ) -> None:
     scene = start(app, config)
-    keys = [key for key, _ in scene.keys()]
+    help_lines = scene.keys()
+    keys = [key for key, _ in help_lines]
     assert len(keys) == len(set(keys)), keys
     assert ("P" in keys) is pause and any(h.startswith("P ") for h in scene._hints()) is pause
     post_key(app, pygame.K_p)
