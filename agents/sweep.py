@@ -43,7 +43,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -441,6 +441,29 @@ def run_sweep(
         if started_ray:
             ray.shutdown()
     return _collect(spec, settings, grid, label, folder)
+
+
+def run_pool(
+    fn: Callable[[Any], Any],
+    tasks: Iterable[Any],
+    *,
+    address: str | None = None,
+    cpus_per_task: float = 1.0,
+) -> Iterator[Any]:
+    """``fn(task)`` for every task on the sweeps' Ray (local on every core, or the
+    cluster at ``address``), yielded in the order of ``tasks``: a drop-in for
+    ``ProcessPoolExecutor.map`` for benchmarks whose runs are not ``train`` runs (the
+    generalization benchmark grades and stops each run its own way). ``fn`` and the tasks
+    must pickle (a function in a script's ``__main__`` pickles by value)."""
+    started = start_ray(address)
+    try:
+        remote = ray.remote(num_cpus=cpus_per_task)(fn)
+        refs = [remote.remote(task) for task in tasks]
+        for ref in refs:
+            yield ray.get(ref)
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _check(spec: SweepSpec, settings: list[Setting]) -> None:

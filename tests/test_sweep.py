@@ -8,6 +8,7 @@ One small Ray session for the module (its start-up is most of the time); skipped
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -139,6 +140,17 @@ def test_a_crashed_sweep_resumes_exactly_and_finished_trials_never_start_again(
     assert opponent.source.endswith("agents/gridworld-lake4-tabular.npz")
     assert "assets" not in opponent.source
     np.testing.assert_array_equal(opponent.agent.table, load_arrays(best.checkpoint)[0]["q"])
+
+
+def _square_and_where(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@pytest.mark.slow
+def test_run_pool_maps_a_function_over_tasks_on_ray_workers_in_order(local_ray: None) -> None:
+    results = list(sweep.run_pool(_square_and_where, range(6)))
+    assert [r[0] for r in results] == [0, 1, 4, 9, 16, 25]
+    assert os.getpid() not in {r[1] for r in results}
 
 
 def test_sweep_settings_grid_and_search_are_listed_in_a_fixed_order() -> None:
