@@ -26,16 +26,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import importlib
+import io
 import json
 import os
 import struct
-from collections.abc import Callable
+import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from qarcade.games.core import GameError
+from qarcade.games.files import atomic_write, loads_json, read_file, size_text
 
 if TYPE_CHECKING:
     from qarcade.agents.base import Agent
@@ -52,6 +54,11 @@ META_KEY = "__meta__"
 #: The safetensors ``__metadata__`` entry that holds the metadata JSON.
 SAFETENSORS_META_KEY = "qarcade"
 SUFFIXES = (".npz", ".safetensors")
+#: The largest checkpoint file read (far above any agent qarcade trains, replay buffer
+#: included): a bigger file is refused before a byte of it is read.
+MAX_CHECKPOINT_BYTES = 4 << 30
+#: The largest metadata JSON read (a real one holds a few generator states).
+MAX_META_BYTES = 1 << 20
 
 #: agent kind -> "module:Class", imported only when such a checkpoint is loaded (so
 #: loading a Q-table never imports torch).
@@ -69,11 +76,9 @@ class CheckpointError(GameError):
 def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: dict) -> str:
     """Write ``arrays`` and the JSON-serialisable ``meta`` to ``path`` atomically.
 
-    The format follows the suffix (``.npz`` or ``.safetensors``). The file is written to a
-    temporary file beside it (``.NAME.tmp``), flushed, fsynced and renamed over ``path``,
-    and the folder is fsynced, so a crash at any moment leaves either the old file or the
-    new one, and at most one temporary file however often it happens. One process saves
-    to one path at a time. ``meta`` gets a fresh ``checksum``. Returns ``str(path)``.
+    The format follows the suffix (``.npz`` or ``.safetensors``). The file is written
+    with :func:`games.files.atomic_write`, so a crash at any moment leaves either the old
+    file or the new one. ``meta`` gets a fresh ``checksum``. Returns ``str(path)``.
     """
     path = Path(path)
     suffix = _suffix(path)
@@ -102,7 +107,7 @@ def save_arrays(path: str | os.PathLike[str], arrays: dict[str, np.ndarray], met
         def write(f: IO[bytes]) -> None:
             f.write(data)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
     return str(path)
 
 
@@ -187,32 +192,38 @@ def load_agent(
     agent = agent_from_arrays(path, arrays, meta, kind=kind)
     if problem:
         raise _damaged(path, problem)
-    check_observations(path, meta)
     return agent
 
 
 def check_observations(path: str | os.PathLike[str], meta: dict[str, Any]) -> None:
-    """Raise :class:`CheckpointError` if the checkpoint's agent reads observations of
-    another shape than its game, made with its options, gives now: a network trained
-    before the game's observation changed (say, Invaders' features gained entries)
-    would otherwise fail on its first move. Checkpoints that record no shape (tables,
-    which check their discretiser instead) and options this machine cannot make a game
-    from (a map file not here) are left to the code that makes the game."""
-    shape = meta.get("observation_shape")
-    if shape is None:
-        return
+    """Raise :class:`CheckpointError` unless the checkpoint's agent fits the game its
+    metadata makes: the same number of actions and, where the agent records it, the same
+    observation shape. A network trained before the game's observation changed (say,
+    Invaders' features gained entries) would otherwise fail on its first move, and a
+    table with fewer actions than its game would index past its rows. Options this
+    machine cannot make a game from (a map file not here) are left to the code that
+    makes the game."""
     from qarcade import games
 
     try:
         env = games.make(meta["game"], **meta["game_options"])
     except (GameError, OSError, TypeError):
         return
-    if tuple(shape) != tuple(env.observation_shape):
+    actions = meta.get("num_actions")
+    if actions is not None and actions != env.num_actions:
         raise CheckpointError(
-            f"{path}: its agent reads {meta['game']} observations of shape {tuple(shape)}, "
-            f"but this version of qarcade gives {tuple(env.observation_shape)} (the "
-            "observation changed since it was trained); train it again (the commands are "
-            "in assets/agents/README.md)"
+            f"{path}: its agent has {actions!r} actions, but {meta['game']} has "
+            f"{env.num_actions}; the file is damaged or not for this game"
+        )
+    shape = meta.get("observation_shape")
+    if shape is None:
+        return
+    if not isinstance(shape, list) or tuple(shape) != tuple(env.observation_shape):
+        raise CheckpointError(
+            f"{path}: its agent reads {meta['game']} observations of shape "
+            f"{tuple(shape) if isinstance(shape, list) else shape!r}, but the game made from "
+            f"its options gives {tuple(env.observation_shape)}: the game (its options, a map, "
+            "or this version of qarcade) changed since it was trained; train it again"
         )
 
 
@@ -238,12 +249,13 @@ def agent_from_arrays(
             f"{path}: unknown agent kind {agent_kind!r}; known kinds: "
             f"{', '.join(AGENT_CLASSES)} (was it written by a newer qarcade?)"
         )
+    check_observations(path, meta)
     module, cls_name = target.split(":")
     cls = getattr(importlib.import_module(module), cls_name)
     try:
         return cls.from_checkpoint(arrays, meta)
-    except CheckpointError as error:
-        if str(path) in str(error):
+    except GameError as error:
+        if isinstance(error, CheckpointError) and str(path) in str(error):
             raise
         raise CheckpointError(f"{path}: {error}") from error
     except (
@@ -304,43 +316,8 @@ def _suffix(path: Path) -> str:
     return path.suffix
 
 
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # One fixed name, not a random one: a save killed before its rename leaves a file the
-    # next save truncates and reuses, so kills never pile temporary files up.
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    # Make the rename itself durable (a no-op where directories cannot be opened).
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such checkpoint file") from None
-    except IsADirectoryError:
-        raise CheckpointError(f"{path}: is a folder, not a checkpoint file") from None
-    except OSError as error:
-        raise CheckpointError(f"{path}: cannot read it ({error.strerror})") from None
+    return read_file(path, MAX_CHECKPOINT_BYTES, what="checkpoint file", error=CheckpointError)
 
 
 def _damaged(path: Path, what: str) -> CheckpointError:
@@ -350,21 +327,23 @@ def _damaged(path: Path, what: str) -> CheckpointError:
     )
 
 
-def _parse_npz(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], str]:
-    import io
+#: The first bytes of a zip archive (an npz file): a local file header, or the end of
+#: an empty archive.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
+
+def _parse_npz(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], str]:
+    if not data.startswith(_ZIP_MAGIC):
+        raise _damaged(path, "not an npz archive: a .npz checkpoint is a zip file")
     # Anything can be wrong in a damaged zip (bad headers, CRCs, lengths, a pickled
     # array np.load refuses), and each surfaces as a different exception type; all of
     # them mean the same thing to the person holding the file.
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        arrays = _npz_arrays(path, data)
+    except CheckpointError:
+        raise
     except Exception as error:
         raise _damaged(path, f"{type(error).__name__}: {error}") from error
-    # np.load hands back the raw bytes of a zip entry that is not a .npy file.
-    for key, value in arrays.items():
-        if not isinstance(value, np.ndarray):
-            raise _damaged(path, f"entry {key!r} is not an array")
     meta_array = arrays.pop(META_KEY, None)
     if meta_array is None or meta_array.dtype != np.uint8 or meta_array.ndim != 1:
         raise CheckpointError(
@@ -376,6 +355,45 @@ def _parse_npz(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], str]:
         raise _damaged(path, "metadata is not UTF-8") from error
 
 
+def _npz_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
+    """The arrays of an npz archive, every size checked before anything is allocated:
+    entries must be stored uncompressed (as :func:`numpy.savez` writes them; a
+    compressed entry could unpack to any size), and each ``.npy`` header must declare
+    exactly the bytes its entry holds."""
+    arrays: dict[str, np.ndarray] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+                raise _damaged(path, f"entry {info.filename!r} is compressed")
+            if not info.filename.endswith(".npy"):
+                raise _damaged(path, f"entry {info.filename!r} is not an array")
+            with archive.open(info) as member:
+                shape, fortran, dtype = _npy_header(member)
+                if dtype.hasobject:
+                    raise _damaged(path, f"entry {info.filename!r} holds Python objects")
+                declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if declared != info.file_size - member.tell():
+                    raise _damaged(
+                        path,
+                        f"entry {info.filename!r} declares {size_text(declared)} but holds "
+                        f"{size_text(info.file_size - member.tell())}",
+                    )
+                array = np.frombuffer(member.read(), dtype=dtype).copy()
+            order = "F" if fortran else "C"
+            arrays[info.filename[: -len(".npy")]] = array.reshape(shape, order=order)
+    return arrays
+
+
+def _npy_header(member: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """The (shape, fortran order, dtype) an ``.npy`` entry declares."""
+    version = np.lib.format.read_magic(member)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(member)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(member)
+    raise ValueError(f"npy format version {version} is not one numpy.savez writes here")
+
+
 def _parse_safetensors(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], str]:
     from safetensors.numpy import load
 
@@ -385,10 +403,15 @@ def _parse_safetensors(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], 
     if header_len > len(data) - 8:
         raise _damaged(path, "header longer than the file")
     try:
-        header = json.loads(data[8 : 8 + header_len].decode("utf-8"))
+        header = loads_json(
+            data[8 : 8 + header_len],
+            source="header",
+            max_bytes=2 * MAX_META_BYTES,
+            error=CheckpointError,
+        )
         meta_json = header.get("__metadata__", {}).get(SAFETENSORS_META_KEY)
-    except (UnicodeDecodeError, ValueError, AttributeError) as error:
-        raise _damaged(path, "header is not valid JSON") from error
+    except (CheckpointError, AttributeError) as error:
+        raise _damaged(path, f"{error}") from error
     if not isinstance(meta_json, str):
         raise CheckpointError(
             f"{path}: a safetensors file without qarcade metadata, not a qarcade checkpoint"
@@ -402,9 +425,11 @@ def _parse_safetensors(path: Path, data: bytes) -> tuple[dict[str, np.ndarray], 
 
 def _check_meta(path: Path, meta_json: str) -> dict[str, Any]:
     try:
-        meta = json.loads(meta_json)
-    except ValueError as error:
-        raise _damaged(path, "metadata is not valid JSON") from error
+        meta = loads_json(
+            meta_json, source="metadata", max_bytes=MAX_META_BYTES, error=CheckpointError
+        )
+    except CheckpointError as error:
+        raise _damaged(path, f"{error}") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a qarcade checkpoint (no {FORMAT!r} marker)")
     version = meta.get("format_version")

@@ -11,8 +11,11 @@
 (``agent.npz`` for tables, ``agent.safetensors`` for networks), ``metrics.csv`` and
 ``learning_curve.png``, and prints an evaluation table.
 
-Nothing learnt is lost: the checkpoint (and metrics.csv) is saved atomically every
-``--save-every`` episodes (default: every tenth of the run) and when training stops. Ctrl-C
+Nothing learnt is lost: the checkpoint is saved atomically every ``--save-every``
+episodes (default: every tenth of the run) and when training stops, each time after the
+rows of metrics.csv it counts (so a kill loses at most the rows since the last save, and
+a resumed run keeps every row up to its checkpoint). One run writes into a folder at a
+time: a second ``train`` into the same ``--out`` refuses. Ctrl-C
 or SIGTERM stops at the end of the episode under way, saves and exits with 128 + the
 signal's number; a second signal stops after the current step instead (the unfinished
 episode is then dropped on resume, so that resume is not bit-exact). Every save is made
@@ -307,7 +310,8 @@ class _Progress:
 
 @dataclasses.dataclass
 class _Run:
-    """What ``train`` works on, new or resumed."""
+    """What ``train`` works on, new or resumed: ``rows`` are the metrics.csv rows of the
+    episodes already done (a resumed run's, up to its checkpoint)."""
 
     trainer: Any
     checkpoint: Path
@@ -318,8 +322,7 @@ class _Run:
 
 def train_command(args: argparse.Namespace) -> int:
     """``python main.py train``: train (or resume), save, plot, evaluate."""
-    from qarcade.agents import evaluation
-    from qarcade.agents.plotting import plot_learning_curve, write_csv
+    from qarcade.games.files import FolderLock
 
     if args.episodes is not None and args.steps is not None:
         raise OptionError("give --episodes or --steps, not both")
@@ -330,16 +333,33 @@ def train_command(args: argparse.Namespace) -> int:
         raise OptionError(
             f"--save-every must be 0 (only at the end) or more, got {args.save_every}"
         )
+    if args.seed is not None and args.seed < 0:
+        raise OptionError(f"--seed must be 0 or more, got {args.seed}")
     run = _resumed_run(args) if args.resume else _new_run(args)
+    # The lock proves the folder can be written before any training is spent, and keeps
+    # a second run from writing into it meanwhile.
+    with FolderLock(run.checkpoint.parent):
+        return _train(args, run)
+
+
+def _train(args: argparse.Namespace, run: _Run) -> int:
+    from qarcade.agents import evaluation
+    from qarcade.agents.plotting import append_csv, plot_learning_curve, read_csv, write_csv
+
     trainer, agent, env = run.trainer, run.trainer.agent, run.trainer.env
     one_thread_on_cpu(agent)
-    out, checkpoint, rows = run.checkpoint.parent, run.checkpoint, run.rows
+    out, checkpoint = run.checkpoint.parent, run.checkpoint
+    csv_path = out / "metrics.csv"
     by_episodes = trainer.total_episodes is not None
     total = trainer.total_episodes if by_episodes else trainer.total_steps
     for note in run.notes:
         print(f"note: the resumed run will not match an uninterrupted one: {note}", file=sys.stderr)
 
-    recorder = EpisodeRecorder(trainer, rows)
+    # The record starts as the episodes already done; the rows of episodes since the
+    # last save wait in ``unsaved``, appended to the file just before each checkpoint.
+    write_csv(csv_path, run.rows)
+    unsaved: list[dict[str, Any]] = []
+    recorder = EpisodeRecorder(trainer, unsaved)
     save = _SaveSchedule(args.save_every, by_episodes, total, trainer)
     tensorboard = None
     if args.tensorboard:
@@ -350,9 +370,9 @@ def train_command(args: argparse.Namespace) -> int:
         tensorboard = TensorBoardWriter(args.tensorboard)
 
     def save_checkpoint() -> str:
-        path = agent.save(str(checkpoint), training=trainer.state_dict())
-        write_csv(out / "metrics.csv", rows)
-        return path
+        append_csv(csv_path, unsaved)
+        unsaved.clear()
+        return agent.save(str(checkpoint), training=trainer.state_dict())
 
     def record(trainer: Any, stats: Any) -> None:
         row = recorder(trainer, stats)
@@ -381,7 +401,7 @@ def train_command(args: argparse.Namespace) -> int:
     title = f"{env.name} {agent.name} ({trainer.episodes} episodes, seed {run.seed})"
     plot_learning_curve(
         out / "learning_curve.png",
-        rows,
+        read_csv(csv_path, trainer.episodes),
         title=title,
         eval_label=recorder.eval_label,
         outcome_labels=(
@@ -397,8 +417,16 @@ def train_command(args: argparse.Namespace) -> int:
         f"{elapsed:.1f} s, {steps / max(elapsed, 1e-9):,.0f} steps/s); memory: "
         + ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in memory.items())
     )
-    print(f"saved {saved}, {out / 'metrics.csv'}, {out / 'learning_curve.png'}")
+    print(f"saved {saved}, {csv_path}, {out / 'learning_curve.png'}")
     if stop.raised:
+        done = trainer.episodes if by_episodes else trainer.steps
+        if done >= total:
+            print(
+                f"{stop.signal_name()} came as the run finished: saved {saved}, all "
+                f"{total} {'episodes' if by_episodes else 'steps'} trained",
+                file=sys.stderr,
+            )
+            return 128 + stop.signals[0]
         where = (
             "in the middle of an episode (a resumed run starts a new one)"
             if trainer.in_episode
@@ -560,30 +588,19 @@ def _resumed_run(args: argparse.Namespace) -> _Run:
     checkpoint = (
         Path(args.out) / f"agent{trainer.agent.checkpoint_suffix}" if args.out else resume_path
     )
-    rows = read_rows(resume_path.parent / "metrics.csv", trainer.episodes)
+    from qarcade.agents.plotting import read_csv
+
+    # Rows past the checkpoint (episodes a kill cut off before they were saved) are
+    # dropped: the resumed run plays those episodes again.
+    rows = read_csv(resume_path.parent / "metrics.csv", trainer.episodes)
+    if by_episodes and len(rows) < trainer.episodes:
+        print(
+            f"note: {resume_path.parent / 'metrics.csv'} holds {len(rows)} of the "
+            f"{trainer.episodes} episodes before the checkpoint; its curve has a gap",
+            file=sys.stderr,
+        )
     seed = trainer.seed if trainer.seed is not None else 0
     return _Run(trainer, checkpoint, seed, rows, resumed.notes)
-
-
-def read_rows(path: Path, episodes: int) -> list[dict[str, Any]]:
-    """The rows of a run's metrics.csv up to ``episodes`` (a resumed run's earlier
-    episodes); a missing or damaged file gives what it can, nothing to fail over."""
-    import csv
-
-    rows: list[dict[str, Any]] = []
-    try:
-        with path.open(newline="") as f:
-            for raw in csv.DictReader(f):
-                try:
-                    row = {k: json.loads(v) for k, v in raw.items() if k and v}
-                    if not isinstance(row.get("episode"), int) or row["episode"] > episodes:
-                        break
-                except (ValueError, TypeError):
-                    break
-                rows.append(row)
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
-    return rows if len(rows) == episodes else []
 
 
 class _SaveSchedule:

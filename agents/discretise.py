@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import abc
 import importlib
+import itertools
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -80,46 +82,75 @@ class ExactDiscretiser(Discretiser):
 
     Rows are numbered in the order observations are first seen. Every observation must
     have the same shape and dtype (the first one seen fixes them).
+
+    Each row is keyed by the observation's bytes while they are few
+    (:data:`DENSE_KEY_BYTES` at most: tic-tac-toe's 72); a larger observation is keyed by
+    where it is non-zero and those values, so a one-hot gridworld cell costs 8 bytes a
+    state, not 4 bytes per cell of the map. Keys are exact either way.
     """
 
     kind: ClassVar[str] = "exact"
+    #: Observations up to this many bytes are keyed by their bytes; larger, sparsely.
+    DENSE_KEY_BYTES = 256
 
     def __init__(self) -> None:
         self._rows: dict[bytes, int] = {}
         self._keys: list[bytes] = []
         self.obs_shape: tuple[int, ...] | None = None
         self.obs_dtype: str | None = None
+        self.sparse = False
 
     @property
     def num_rows(self) -> int:
         return len(self._keys)
 
+    def key(self, obs: np.ndarray) -> bytes:
+        """The bytes a row is found by: the observation's own, or for a large one the
+        int32 indices of its non-zero entries followed by their values."""
+        if not self.sparse:
+            return obs.tobytes()
+        where = np.flatnonzero(obs)
+        return where.astype(np.int32).tobytes() + obs.ravel()[where].tobytes()
+
     def row(self, obs: np.ndarray) -> int:
-        key = obs.tobytes()
+        if self.obs_shape is None:
+            self.obs_shape, self.obs_dtype = tuple(obs.shape), obs.dtype.str
+            self.sparse = obs.nbytes > self.DENSE_KEY_BYTES
+        key = obs.tobytes() if not self.sparse else self.key(obs)
         index = self._rows.get(key)
         if index is None:
-            if self.obs_shape is None:
-                self.obs_shape, self.obs_dtype = tuple(obs.shape), obs.dtype.str
             index = self._rows[key] = len(self._keys)
             self._keys.append(key)
         return index
 
     def find(self, obs: np.ndarray) -> int:
-        return self._rows.get(obs.tobytes(), -1)
+        return self._rows.get(obs.tobytes() if not self.sparse else self.key(obs), -1)
 
     def observation(self, row: int) -> np.ndarray:
         """The observation of ``row`` (for overlays and inspection)."""
         assert self.obs_shape is not None and self.obs_dtype is not None
-        return np.frombuffer(self._keys[row], dtype=self.obs_dtype).reshape(self.obs_shape)
+        dtype = np.dtype(self.obs_dtype)
+        key = self._keys[row]
+        if not self.sparse:
+            return np.frombuffer(key, dtype=dtype).reshape(self.obs_shape)
+        count = len(key) // (4 + dtype.itemsize)
+        obs = np.zeros(math.prod(self.obs_shape), dtype=dtype)
+        obs[np.frombuffer(key[: 4 * count], np.int32)] = np.frombuffer(key[4 * count :], dtype)
+        return obs.reshape(self.obs_shape)
 
     def describe(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "obs_shape": list(self.obs_shape) if self.obs_shape is not None else None,
             "obs_dtype": self.obs_dtype,
+            "keys": "sparse" if self.sparse else "dense",
         }
 
     def to_arrays(self) -> dict[str, np.ndarray]:
+        if self.sparse:
+            # Keys differ in length: one run of bytes and where each key ends.
+            ends = np.cumsum([len(k) for k in self._keys], dtype=np.int64)
+            return {"keys": np.frombuffer(b"".join(self._keys), np.uint8), "key_ends": ends}
         width = len(self._keys[0]) if self._keys else 0
         keys = np.frombuffer(b"".join(self._keys), dtype=np.uint8).reshape(len(self._keys), width)
         return {"keys": keys}
@@ -130,18 +161,50 @@ class ExactDiscretiser(Discretiser):
     ) -> ExactDiscretiser:
         discretiser = cls()
         keys = arrays["keys"]
-        if keys.dtype != np.uint8 or keys.ndim != 2:
-            raise ValueError("discretiser keys must be a 2-D uint8 array")
-        if len(keys):
-            shape, dtype = settings["obs_shape"], settings["obs_dtype"]
-            if int(np.prod(shape)) * np.dtype(dtype).itemsize != keys.shape[1]:
-                raise ValueError("discretiser keys do not match the observation shape")
+        if keys.dtype != np.uint8:
+            raise ValueError("discretiser keys must be uint8")
+        shape, dtype = settings.get("obs_shape"), settings.get("obs_dtype")
+        if shape is not None:
+            if not isinstance(shape, list) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 1 << 24 for n in shape
+            ):
+                raise ValueError(f"discretiser obs_shape {shape!r} is not a list of sizes")
             discretiser.obs_shape, discretiser.obs_dtype = tuple(shape), np.dtype(dtype).str
-        discretiser._keys = [bytes(k) for k in keys]
+            discretiser.sparse = settings.get("keys") == "sparse"
+        if discretiser.sparse:
+            discretiser._keys = _split_keys(keys, arrays.get("key_ends"))
+        else:
+            if keys.ndim != 2:
+                raise ValueError("discretiser keys must be a 2-D uint8 array")
+            if len(keys):
+                if shape is None:
+                    raise ValueError("discretiser keys without an observation shape")
+                if math.prod(shape) * np.dtype(dtype).itemsize != keys.shape[1]:
+                    raise ValueError("discretiser keys do not match the observation shape")
+            discretiser._keys = [bytes(k) for k in keys]
+            if discretiser.obs_shape is not None and (
+                math.prod(discretiser.obs_shape) * np.dtype(dtype).itemsize > cls.DENSE_KEY_BYTES
+            ):
+                # Written before large observations were keyed sparsely: key them so now.
+                discretiser.sparse = True
+                discretiser._keys = [
+                    discretiser.key(np.frombuffer(k, dtype=dtype)) for k in discretiser._keys
+                ]
         discretiser._rows = {k: i for i, k in enumerate(discretiser._keys)}
         if len(discretiser._rows) != len(discretiser._keys):
             raise ValueError("discretiser keys repeat")
         return discretiser
+
+
+def _split_keys(data: np.ndarray, ends: np.ndarray | None) -> list[bytes]:
+    """Sparse keys from one run of bytes and where each ends, every length checked."""
+    if data.ndim != 1 or ends is None or ends.ndim != 1 or ends.dtype != np.int64:
+        raise ValueError("sparse discretiser keys need 1-D keys and int64 key_ends")
+    bounds = np.concatenate([[0], ends])
+    if (np.diff(bounds) < 0).any() or bounds[-1] != len(data):
+        raise ValueError("sparse discretiser key_ends do not fit the keys")
+    raw = data.tobytes()
+    return [raw[start:end] for start, end in itertools.pairwise(bounds.tolist())]
 
 
 class InvadersDiscretiser(Discretiser):

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 import math
+import os
 import random
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -36,6 +38,7 @@ from qarcade.agents.checkpoints import CheckpointError
 from qarcade.agents.networks import MLP, FlatNetwork, build_network
 from qarcade.agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.games.core import Env, OptionError
+from qarcade.games.files import size_text
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -265,6 +268,35 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+def memory_budget() -> int:
+    """The most memory one agent may ask for: half of this machine's physical memory
+    (8 GiB where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):
+        return 8 << 30
+
+
+def memory_estimate(
+    config: DQNConfig,
+    observation_shape: tuple[int, ...],
+    observation_dtype: np.dtype,
+    num_actions: int,
+) -> int:
+    """About how many bytes an agent with ``config`` needs once its replay buffer is full:
+    the replay buffer, four copies of the weights (online, target, Adam's two moments)
+    plus a gradient, and the batch arrays. The network is counted as an MLP over the
+    flattened observation, which bounds a CNN's size from above."""
+    obs_bytes = math.prod(observation_shape) * np.dtype(observation_dtype).itemsize
+    widths = [math.prod(observation_shape), *config.hidden_sizes, num_actions + 1]
+    parameters = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
+    per_transition = 2 * obs_bytes + num_actions + 8 + 4 + 4
+    if config.prioritized_replay:
+        per_transition += 2 * 8
+    batch = config.batch_size * (4 * obs_bytes + 4 * 4 * sum(widths))
+    return config.buffer_size * per_transition + 5 * 4 * parameters + batch
+
+
 def resolve_device(name: str) -> torch.device:
     """``"auto"`` -> CUDA when present, else CPU; ``"cuda"`` without CUDA raises."""
     if name == "auto":
@@ -310,6 +342,18 @@ class DQNAgent(Agent):
         game_options: dict[str, Any] | None = None,
     ) -> None:
         self.config = config if config is not None else DQNConfig()
+        need, budget = (
+            memory_estimate(self.config, observation_shape, observation_dtype, num_actions),
+            memory_budget(),
+        )
+        if need > budget:
+            raise OptionError(
+                f"a DQN with buffer_size {self.config.buffer_size:,} and hidden_sizes "
+                f"{list(self.config.hidden_sizes)} on observations of shape "
+                f"{tuple(observation_shape)} needs about {size_text(need)}, more than the "
+                f"{size_text(budget)} (half this machine's memory) one agent may use; "
+                "lower them"
+            )
         self.observation_shape = tuple(observation_shape)
         self.observation_dtype = np.dtype(observation_dtype)
         self.num_actions = num_actions
@@ -648,10 +692,18 @@ class DQNAgent(Agent):
         if config.device == "cuda" and not torch.cuda.is_available():
             # Weights trained on a GPU load anywhere.
             config = dataclasses.replace(config, device="auto")
+        shape, num_actions = meta["observation_shape"], meta["num_actions"]
+        if not isinstance(shape, list) or not all(_size(n) for n in shape):
+            raise CheckpointError(f"observation_shape {shape!r} is not a list of sizes")
+        if not _size(num_actions):
+            raise CheckpointError(f"num_actions {num_actions!r} is not an integer >= 1")
+        dtype = meta["observation_dtype"]
+        if not isinstance(dtype, str) or np.dtype(dtype).kind not in "fiub":
+            raise CheckpointError(f"observation_dtype {dtype!r} is not a numeric dtype")
         agent = cls(
-            tuple(int(n) for n in meta["observation_shape"]),
-            np.dtype(meta["observation_dtype"]),
-            int(meta["num_actions"]),
+            tuple(shape),
+            np.dtype(dtype),
+            num_actions,
             config,
             game=meta["game"],
             game_options=meta["game_options"],
@@ -744,6 +796,11 @@ def double_dqn_targets(
     """
     best = torch.where(next_masks, next_q_online, -torch.inf).argmax(1, keepdim=True)
     return torch.addcmul(rewards, bootstrap, next_q_target.gather(1, best).view(-1), value=gamma)
+
+
+def _size(value: Any) -> bool:
+    """Whether ``value`` is an int usable as a size (1 to 2**31)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1 << 31
 
 
 def _check_range(name: str, value: Any, low: float, high: float) -> None:

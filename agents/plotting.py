@@ -1,5 +1,10 @@
 """Training records on disk: a CSV of per-episode metrics and a learning-curve PNG.
 
+The CSV is a run's record and survives kills: a run appends the rows of the episodes it
+saved (fsynced) just before each checkpoint, so the file always holds at least the
+checkpoint's episodes, and a resumed run rewrites it (atomically) cut back to the
+checkpoint before appending again. A kill loses at most the rows since the last save.
+
 The PNG is drawn with matplotlib's object API on an Agg canvas, so it works headless
 and never changes the process-wide matplotlib backend (the window may have its own).
 """
@@ -7,6 +12,8 @@ and never changes the process-wide matplotlib backend (the window may have its o
 from __future__ import annotations
 
 import csv
+import io
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,20 +21,72 @@ from typing import Any
 
 import numpy as np
 
+from qarcade.games.files import atomic_write
+
 #: The CSV's columns, in order; missing values are written empty.
 CSV_COLUMNS = ("episode", "steps", "return", "outcome", "epsilon", "eval")
 
 
 def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> str:
-    """Write per-episode ``rows`` (keys from :data:`CSV_COLUMNS`) to ``path``."""
+    """Write per-episode ``rows`` (keys from :data:`CSV_COLUMNS`) to ``path``, replacing
+    it atomically (a kill leaves the old file or the new one)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    _write_rows(writer, rows)
+    data = text.getvalue().encode("utf-8")
+    atomic_write(path, lambda f: f.write(data))
     return str(path)
+
+
+def append_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Append ``rows`` to the CSV at ``path`` (written by :func:`write_csv`) and fsync
+    it, so they are on disk before the checkpoint that counts them."""
+    if not rows:
+        return
+    with Path(path).open("a", newline="", encoding="utf-8") as f:
+        _write_rows(csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore"), rows)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_rows(writer: csv.DictWriter, rows: Sequence[dict[str, Any]]) -> None:
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})
+
+
+def read_csv(path: str | os.PathLike[str], episodes: int | None = None) -> list[dict[str, Any]]:
+    """The rows of a run's CSV, in order, up to episode ``episodes`` (all if None).
+
+    Reading stops at the first row that is damaged or cut short by a kill, or does not
+    number a later episode than the row before; a missing or unreadable file gives no
+    rows.
+    """
+    rows: list[dict[str, Any]] = []
+    try:
+        with Path(path).open(newline="", encoding="utf-8") as f:
+            for raw in csv.DictReader(f):
+                try:
+                    row = {k: json.loads(v) for k, v in raw.items() if k and v}
+                except (ValueError, TypeError):
+                    break
+                last = rows[-1]["episode"] if rows else 0
+                episode = row.get("episode")
+                if not isinstance(episode, int) or episode <= last or not _complete(row):
+                    break
+                if episodes is not None and row["episode"] > episodes:
+                    break
+                rows.append(row)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return rows
+    return rows
+
+
+def _complete(row: dict[str, Any]) -> bool:
+    """Whether a row read back has every column a row always has (a row cut short by a
+    kill lacks the last ones)."""
+    return all(isinstance(row.get(k), (int, float)) for k in ("steps", "return", "epsilon"))
 
 
 def moving_average(values: Sequence[float], window: int) -> np.ndarray:

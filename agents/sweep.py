@@ -234,9 +234,9 @@ def run_trial(config: dict[str, Any], score: ScoreFn | None = None) -> None:
     ``node`` it runs on, with a checkpoint folder holding the agent's checkpoint,
     metrics.csv and the score curve so far.
     """
-    from qarcade.agents.commands import EpisodeRecorder, one_thread_on_cpu, read_rows
+    from qarcade.agents.commands import EpisodeRecorder, one_thread_on_cpu
     from qarcade.agents.evaluation import progress_score
-    from qarcade.agents.plotting import write_csv
+    from qarcade.agents.plotting import read_csv, write_csv
     from qarcade.agents.training import resume
 
     spec = SweepSpec.from_json(config["spec"])
@@ -250,7 +250,7 @@ def run_trial(config: dict[str, Any], score: ScoreFn | None = None) -> None:
         with restored.as_directory() as folder:
             saved = next(p for p in Path(folder).iterdir() if p.stem == "agent")
             trainer = resume(saved, game=spec.game).trainer
-            rows = read_rows(Path(folder) / _METRICS, trainer.episodes)
+            rows = read_csv(Path(folder) / _METRICS, trainer.episodes)
             curve = json.loads((Path(folder) / _CURVE).read_text())
     agent = trainer.agent
     one_thread_on_cpu(agent)

@@ -363,7 +363,7 @@ class TabularQAgent(Agent):
         arrays = {"q": self.table.copy(), "counts": self._counts[: len(self.table)].copy()}
         arrays.update({f"discretiser.{k}": v for k, v in self.discretiser.to_arrays().items()})
         version, state, gauss = self.rng.getstate()
-        meta = {
+        meta: dict[str, Any] = {
             "game": self.game,
             "game_options": self.game_options,
             "config": self.config_dict(),
@@ -372,22 +372,34 @@ class TabularQAgent(Agent):
             "epsilon": self.epsilon,
             "rng_state": [version, list(state), gauss],
         }
+        shape = getattr(self.discretiser, "obs_shape", None)
+        if shape is not None:
+            meta["observation_shape"] = list(shape)
         return arrays, meta
 
     @classmethod
     def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TabularQAgent:
         prefix = "discretiser."
+        if not isinstance(meta["discretiser"], dict):
+            raise ValueError("discretiser settings are not a JSON object")
         discretiser = Discretiser.from_checkpoint(
             meta["discretiser"],
             {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)},
         )
         q = arrays["q"]
-        num_actions = int(meta["num_actions"])
+        num_actions = meta["num_actions"]
+        if isinstance(num_actions, bool) or not isinstance(num_actions, int) or num_actions < 1:
+            raise ValueError(f"num_actions {num_actions!r} is not an integer >= 1")
         if q.ndim != 2 or q.shape != (discretiser.num_rows, num_actions):
             raise ValueError(
                 f"Q-table shape {q.shape} does not match {discretiser.num_rows} states x "
                 f"{num_actions} actions"
             )
+        if q.dtype.kind != "f" or not np.isfinite(q).all():
+            raise ValueError("the Q-table holds NaN, infinite or non-float values")
+        epsilon = meta.get("epsilon")
+        if epsilon is not None and (_not_number(epsilon) or not 0.0 <= epsilon <= 1.0):
+            raise ValueError(f"epsilon {epsilon!r} is not a number in [0, 1]")
         agent = cls(
             num_actions,
             discretiser,
@@ -400,10 +412,11 @@ class TabularQAgent(Agent):
         agent._counts = np.zeros(agent._table.shape, dtype=np.int64)
         counts = arrays.get("counts")
         if counts is not None:
-            if counts.shape != q.shape or counts.dtype.kind not in "iu":
+            if counts.shape != q.shape or counts.dtype.kind not in "iu" or (counts < 0).any():
                 raise ValueError(f"visit counts of shape {counts.shape} do not match the table")
             agent._counts[: len(q)] = counts
-        agent.epsilon = float(meta.get("epsilon", agent.epsilon))
+        if epsilon is not None:
+            agent.epsilon = float(epsilon)
         if "rng_state" in meta:
             version, state, gauss = meta["rng_state"]
             agent.rng.setstate((version, tuple(state), gauss))

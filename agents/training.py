@@ -26,6 +26,7 @@ runs over the budget given to the trainer (``episodes`` or ``steps``); set
 
 from __future__ import annotations
 
+import collections
 import os
 import random
 import time
@@ -78,24 +79,33 @@ class EpisodeStats:
 class TrainingMetrics:
     """Running numbers the progress bar, the CSV and the window's panel read.
 
+    Memory stays bounded however long training runs: per-episode numbers are kept for the
+    last ``window`` episodes only (the moving averages), and in totals. The full history
+    is the CLI's metrics.csv; Learn mode's curves keep a downsampled one
+    (:class:`app.plot.Series`).
+
     Attributes:
-        returns: the return of every finished episode.
-        outcomes: the outcome (+1/0/-1) of every finished two-player episode.
-        lengths: steps per finished episode.
+        returns: the returns of the last ``window`` finished episodes.
+        outcomes: the outcomes (+1/0/-1) of the last ``window`` two-player episodes.
+        lengths: steps of the last ``window`` finished episodes.
         losses: the latest learning metrics (``loss`` for DQN, ``td_error`` for the
-            table), most recent last; at least the last ``window`` are kept.
+            table), most recent last; the last ``window``.
+        episodes: episodes recorded in total.
+        outcome_counts: two-player episodes won, drawn and lost in total, keyed +1/0/-1.
         window: how many recent episodes the moving averages cover.
     """
 
     def __init__(self, window: int = 100) -> None:
         self.window = window
-        self.returns: list[float] = []
-        self.outcomes: list[int] = []
-        self.lengths: list[int] = []
-        self.losses: list[float] = []
-        #: (episode, score) of periodic evaluations, for whoever runs them (the CLI, the
-        #: window); the progress bar shows the latest.
-        self.evaluations: list[tuple[int, float]] = []
+        self.returns: collections.deque[float] = collections.deque(maxlen=window)
+        self.outcomes: collections.deque[int] = collections.deque(maxlen=window)
+        self.lengths: collections.deque[int] = collections.deque(maxlen=window)
+        self.losses: collections.deque[float] = collections.deque(maxlen=window)
+        self.episodes = 0
+        self.outcome_counts = {1: 0, 0: 0, -1: 0}
+        #: (episode, score) of the latest periodic evaluations, for whoever runs them
+        #: (the CLI, the window); the progress bar shows the latest.
+        self.evaluations: collections.deque[tuple[int, float]] = collections.deque(maxlen=window)
         self._clock_steps = 0
         self._clock_episodes = 0
         self._clock_time = time.perf_counter()
@@ -103,17 +113,27 @@ class TrainingMetrics:
         self.episodes_per_second = 0.0
 
     def record_episode(self, stats: EpisodeStats) -> None:
+        self.episodes += 1
         self.returns.append(stats.ret)
         self.lengths.append(stats.steps)
         if stats.outcome is not None:
             self.outcomes.append(stats.outcome)
+            self.outcome_counts[stats.outcome] += 1
+
+    def restore_recent(self, returns: list[float], outcomes: list[int], lengths: list[int]) -> None:
+        """Put back the recent episodes a checkpoint kept (:meth:`Trainer.load_state_dict`)."""
+        for series, values in (
+            (self.returns, returns),
+            (self.outcomes, outcomes),
+            (self.lengths, lengths),
+        ):
+            series.clear()
+            series.extend(values)
 
     def record_learning(self, metrics: dict[str, float]) -> None:
         value = metrics.get("loss", metrics.get("td_error"))
         if value is not None:
             self.losses.append(float(value))
-            if len(self.losses) > 2 * self.window:
-                del self.losses[: self.window]
 
     def tick(self, total_steps: int, total_episodes: int) -> None:
         """Update the speed readings (call now and then, e.g. from a progress bar)."""
@@ -126,12 +146,11 @@ class TrainingMetrics:
 
     def mean_return(self) -> float:
         """The mean return of the last ``window`` episodes (0 before any)."""
-        recent = self.returns[-self.window :]
-        return float(np.mean(recent)) if recent else 0.0
+        return float(np.mean(self.returns)) if self.returns else 0.0
 
     def outcome_rates(self) -> tuple[float, float, float]:
         """(win, draw, loss) fractions of the last ``window`` two-player episodes."""
-        recent = self.outcomes[-self.window :]
+        recent = self.outcomes
         if not recent:
             return 0.0, 0.0, 0.0
         n = len(recent)
@@ -139,8 +158,7 @@ class TrainingMetrics:
 
     def recent_loss(self) -> float | None:
         """The mean learning metric over the last ``window`` updates, if any."""
-        recent = self.losses[-self.window :]
-        return float(np.mean(recent)) if recent else None
+        return float(np.mean(self.losses)) if self.losses else None
 
 
 EpisodeCallback = Callable[["Trainer", EpisodeStats], None]
@@ -420,7 +438,6 @@ class Trainer:
         way, and a run resumed from such a state starts a new episode (the unfinished
         one is dropped; what the agent learnt from its moves is kept).
         """
-        window = self.metrics.window
         state: dict[str, Any] = {
             "steps": self.steps,
             "episodes": self.episodes,
@@ -430,9 +447,9 @@ class Trainer:
             "in_episode": self.in_episode,
             "env_random": self.env.rng_state(),
             "opponent": None if self.opponent is None else self.opponent.name,
-            "recent_returns": self.metrics.returns[-window:],
-            "recent_outcomes": self.metrics.outcomes[-window:],
-            "recent_lengths": self.metrics.lengths[-window:],
+            "recent_returns": list(self.metrics.returns),
+            "recent_outcomes": list(self.metrics.outcomes),
+            "recent_lengths": list(self.metrics.lengths),
         }
         opponent_rng = _generator_state(getattr(self.opponent, "rng", None))
         if opponent_rng is not None:
@@ -482,9 +499,11 @@ class Trainer:
         self.steps, self.episodes, self.seed = steps, episodes, seed
         if self.total_episodes is None and self.total_steps is None:
             self.total_episodes, self.total_steps = total_episodes, total_steps
-        self.metrics.returns = recent["returns"]
-        self.metrics.outcomes = [int(x) for x in recent["outcomes"]]
-        self.metrics.lengths = [int(x) for x in recent["lengths"]]
+        self.metrics.restore_recent(
+            recent["returns"],
+            [int(x) for x in recent["outcomes"]],
+            [int(x) for x in recent["lengths"]],
+        )
         self.metrics.tick(self.steps, self.episodes)
         self._obs = None
 

@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"qarcade: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        # The system refused a file operation (a full disk, a read-only folder, a file
+        # where a folder should be): what was saved before stays as it was.
+        where = error.filename or "a file"
+        print(f"qarcade: error: {where}: {error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("qarcade: interrupted", file=sys.stderr)
         return 130

@@ -17,7 +17,10 @@ from qarcade.games.gridworld.maps import (
     WALL,
     GridMap,
     MapError,
+    format_map,
+    is_map_path,
     load_map,
+    parse_map,
     random_map,
 )
 
@@ -105,6 +108,11 @@ class GridWorldEnv(Env):
         map_seed: only with ``map="random"``: which random map (default 0). The same seed
             always gives the same map, and every generated map is solvable. The map stays
             fixed across ``reset``; ``reset(seed=...)`` seeds only the slips.
+        layout: the map's text (:func:`~games.gridworld.maps.format_map`), used instead
+            of reading ``map``, which then only names it. A map read from a file records
+            its text here in :attr:`options`, so an env re-made from them (a checkpoint's
+            game) plays the map it was made with, wherever it is made and whatever
+            happened to the file since.
 
     State for views: :attr:`grid` (read-only tile codes, edit with :meth:`set_tile`),
     :attr:`position`, :attr:`start`, :attr:`map_name`, :attr:`rows`, :attr:`cols`,
@@ -129,6 +137,7 @@ class GridWorldEnv(Env):
         max_steps: int | None = None,
         size: int | list[int] | tuple[int, int] | None = None,
         map_seed: int | None = None,
+        layout: str | None = None,
     ) -> None:
         super().__init__(
             map=map,
@@ -139,8 +148,13 @@ class GridWorldEnv(Env):
             max_steps=max_steps,
             size=size,
             map_seed=map_seed,
+            layout=layout,
         )
-        grid_map = _make_map(map, size, map_seed)
+        grid_map = _make_map(map, size, map_seed, layout)
+        if layout is None and is_map_path(map):
+            self.options["layout"] = format_map(grid_map.grid)
+        if self.options["layout"] is None:
+            del self.options["layout"]
         self.map_name: str = grid_map.name
         self.rows, self.cols = grid_map.grid.shape
         self.start: tuple[int, int] = grid_map.start
@@ -381,10 +395,21 @@ class GridWorldEnv(Env):
 
 
 def _make_map(
-    map_ref: Any, size: int | list[int] | tuple[int, int] | None, map_seed: int | None
+    map_ref: Any,
+    size: int | list[int] | tuple[int, int] | None,
+    map_seed: int | None,
+    layout: Any,
 ) -> GridMap:
     if not isinstance(map_ref, str):
         raise OptionError(f"map must be a map name, a .txt path or 'random', got {map_ref!r}")
+    if layout is not None:
+        if not isinstance(layout, str) or map_ref == "random" or size or map_seed is not None:
+            raise OptionError(
+                "layout is a map's text, given with the name of the map it was read from "
+                f"(map={map_ref!r}, layout of type {type(layout).__name__})"
+            )
+        name = map_ref.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".txt")
+        return parse_map(layout, source=f"{map_ref} (as stored)", name=name)
     if map_ref != "random":
         if size is not None or map_seed is not None:
             raise OptionError(

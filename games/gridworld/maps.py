@@ -14,9 +14,10 @@ char  tile      effect
 ====  ========  ==========================================================
 
 Lines whose first character is ``;`` are comments; blank lines are skipped; trailing
-whitespace is ignored. A map must be rectangular, have one start and at least one goal,
-and a goal must be reachable from the start through tiles that are neither walls nor
-pits. A bad map raises :class:`MapError` naming the file, the line and the column.
+whitespace is ignored; a UTF-8 byte-order mark (Notepad's default) is skipped. A map must
+be rectangular, at most :data:`MAX_SIDE` tiles each way, have one start and at least one
+goal, and a goal must be reachable from the start through tiles that are neither walls
+nor pits. A bad map raises :class:`MapError` naming the file, the line and the column.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from qarcade.assets import asset_dir
 from qarcade.games.core import GameError
+from qarcade.games.files import read_file
 
 FLOOR, WALL, PIT, GOAL, START = 0, 1, 2, 3, 4
 TILE_NAMES: tuple[str, ...] = ("floor", "wall", "pit", "goal", "start")
@@ -39,8 +41,14 @@ CHAR_TILES: dict[str, int] = {c: t for t, c in enumerate(TILE_CHARS)} | {"F": FL
 COMMENT = ";"
 
 MAPS_DIR = asset_dir("maps")
-#: Smallest side of a generated map, and the largest (the one-hot obs grows as rows*cols).
-MIN_RANDOM_SIDE, MAX_RANDOM_SIDE = 4, 64
+#: The most rows, and the most columns, a map may have: the observation is one-hot over
+#: the cells, so a network's input, a replay buffer's rows and the view's tiles all grow
+#: with rows * cols.
+MAX_SIDE = 64
+#: Smallest side of a generated map, and the largest.
+MIN_RANDOM_SIDE, MAX_RANDOM_SIDE = 4, MAX_SIDE
+#: The largest map text read: a full-size map with room for comments.
+MAX_MAP_BYTES = 64 * 1024
 
 _LEGEND = (
     ", ".join(f"{c!r} {n}" for c, n in zip(TILE_CHARS, TILE_NAMES, strict=True)) + ", ';' comment"
@@ -73,14 +81,16 @@ def shipped_maps() -> list[str]:
     return sorted(p.stem for p in MAPS_DIR.glob("*.txt"))
 
 
-def load_map(map_ref: str) -> GridMap:
-    """Load a shipped map by name (``"lake4"``) or a map file by path.
+def is_map_path(map_ref: str) -> bool:
+    """Whether ``map_ref`` names a map file (it has a path separator or ends in ``.txt``)
+    rather than a shipped map."""
+    return map_ref.endswith(".txt") or "/" in map_ref or "\\" in map_ref
 
-    Anything containing a path separator or ending in ``.txt`` is a path; anything else
-    is a shipped map's name.
-    """
-    is_path = map_ref.endswith(".txt") or "/" in map_ref or "\\" in map_ref
-    if is_path:
+
+def load_map(map_ref: str) -> GridMap:
+    """Load a shipped map by name (``"lake4"``) or a map file by path
+    (:func:`is_map_path`)."""
+    if is_map_path(map_ref):
         path = Path(map_ref).expanduser()
         if not path.is_file():
             raise MapError(
@@ -96,8 +106,9 @@ def load_map(map_ref: str) -> GridMap:
                 "(or give the path of a .txt map file)"
             )
         name = map_ref
+    data = read_file(path, MAX_MAP_BYTES, what="map file", error=MapError)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise MapError(f"{path}: not a text map (not UTF-8: {e.reason})") from None
     return parse_map(text, source=str(path), name=name)
@@ -105,6 +116,12 @@ def load_map(map_ref: str) -> GridMap:
 
 def parse_map(text: str, *, source: str = "<string>", name: str = "custom") -> GridMap:
     """Parse a map from its text; ``source`` is the file name used in error messages."""
+    if len(text) > MAX_MAP_BYTES:
+        raise MapError(
+            f"{source}: {len(text):,} characters, more than a map of at most {MAX_SIDE}x"
+            f"{MAX_SIDE} tiles needs ({MAX_MAP_BYTES:,} at most)"
+        )
+    text = text.removeprefix("\ufeff")
     rows: list[str] = []
     line_numbers: list[int] = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -117,6 +134,13 @@ def parse_map(text: str, *, source: str = "<string>", name: str = "custom") -> G
         raise MapError(f"{source}:1:1: the map is empty (no rows of tiles); legend: {_LEGEND}")
 
     width = len(rows[0])
+    if len(rows) > MAX_SIDE or width > MAX_SIDE:
+        # Point at the first row past the limit, or at the first (too wide) row.
+        line = line_numbers[MAX_SIDE] if len(rows) > MAX_SIDE else line_numbers[0]
+        raise MapError(
+            f"{source}:{line}:1: the map is {len(rows)} rows by {width} columns; a map may "
+            f"have at most {MAX_SIDE} of each"
+        )
     grid = np.empty((len(rows), width), dtype=np.int8)
     start: tuple[int, int] | None = None
     goals = 0
