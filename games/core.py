@@ -25,6 +25,7 @@ import abc
 import copy
 import operator
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
@@ -58,6 +59,23 @@ class GameOverError(GameError, RuntimeError):
 
 class OptionError(GameError, ValueError):
     """An unknown game name, an unknown option or an option value out of range."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole state of an env (:meth:`Env.snapshot`), for :meth:`Env.restore` on an
+    env of the same game and shape; opaque otherwise.
+
+    Attributes:
+        env: the class of the env it was taken from.
+        observation_shape: that env's observation shape (a gridworld of another size
+            cannot take it).
+        fields: the env's state, deep-copied.
+    """
+
+    env: str
+    observation_shape: tuple[int, ...]
+    fields: dict[str, Any]
 
 
 class Env(abc.ABC):
@@ -100,9 +118,9 @@ class Env(abc.ABC):
 
     # ----------------------------------------------------------------- public face
     def reset(self, *, seed: int | None = None) -> tuple[Obs, Info]:
-        """Start a new game; with ``seed``, replace the generator first."""
+        """Start a new game; with ``seed`` (an integer >= 0), replace the generator first."""
         if seed is not None:
-            self.rng = np.random.default_rng(seed)
+            self.rng = np.random.default_rng(self._check_seed(seed))
         self.terminated = False
         self.truncated = False
         self._needs_reset = False
@@ -122,6 +140,21 @@ class Env(abc.ABC):
         self.truncated = truncated
         return self.observe(), mover_reward, terminated, truncated, self._info(rewards)
 
+    def _check_seed(self, seed: Any) -> int:
+        # A generator or a seed sequence would be shared with whoever passed it, and
+        # numpy's own errors for -1 or 1.5 say nothing about the game.
+        try:
+            if isinstance(seed, (bool, np.bool_)):
+                raise TypeError
+            value = operator.index(seed)
+        except TypeError:
+            value = -1
+        if value < 0:
+            raise OptionError(
+                f"{self.name}: reset(seed=...) takes an integer >= 0 or None, got {seed!r}"
+            )
+        return value
+
     def check_action(self, action: Any) -> int:
         """Return ``action`` as an int, or raise if it cannot be played now."""
         if self._needs_reset:
@@ -129,6 +162,8 @@ class Env(abc.ABC):
         if self.terminated or self.truncated:
             raise GameOverError(f"{self.name}: the game is over; call reset() to play again")
         try:
+            if isinstance(action, (bool, np.bool_)):
+                raise TypeError  # True is an int to Python, not an action to a person
             a = operator.index(action)
         except TypeError:
             raise IllegalActionError(
@@ -168,13 +203,33 @@ class Env(abc.ABC):
         """Indices of the legal actions."""
         return np.flatnonzero(self.action_mask())
 
-    def snapshot(self) -> Any:
-        """An opaque deep copy of the whole state, the generator included."""
-        return copy.deepcopy(self._snapshot_fields())
+    def snapshot(self) -> Snapshot:
+        """A deep copy of the whole state, the generator included."""
+        return Snapshot(
+            type(self).__qualname__,
+            tuple(self.observation_shape),
+            copy.deepcopy(self._snapshot_fields()),
+        )
 
-    def restore(self, snapshot: Any) -> None:
-        """Return to a state taken by :meth:`snapshot`."""
-        for key, value in copy.deepcopy(snapshot).items():
+    def restore(self, snapshot: Snapshot) -> None:
+        """Return to a state taken by :meth:`snapshot` of an env of this game and shape;
+        raises :class:`OptionError` for anything else, leaving the state as it was."""
+        if (
+            not isinstance(snapshot, Snapshot)
+            or snapshot.env != type(self).__qualname__
+            or snapshot.observation_shape != tuple(self.observation_shape)
+            or snapshot.fields.keys() != self._snapshot_fields().keys()
+        ):
+            taken = (
+                f"a snapshot of {snapshot.env} {snapshot.observation_shape}"
+                if isinstance(snapshot, Snapshot)
+                else f"a {type(snapshot).__name__}"
+            )
+            raise OptionError(
+                f"{self.name}: cannot restore {taken}; restore takes a snapshot() of an "
+                f"env of this game and observation shape {tuple(self.observation_shape)}"
+            )
+        for key, value in copy.deepcopy(snapshot.fields).items():
             setattr(self, key, value)
 
     # ----------------------------------------------------------------- shown and trained

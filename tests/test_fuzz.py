@@ -16,8 +16,15 @@
   missing entries): a CheckpointError or an agent; and that agent should be able to play
   and learn (an expected failure while some settings are not validated on load).
 
-Every case runs under a time limit, so a hang fails instead of stalling the suite, and
-loading runs under an address-space cap, so a file asking for terabytes fails fast. Each
+- Deeply nested JSON wherever JSON is read; special files (FIFOs, devices, folders, sparse
+  huge files, zip bombs, text named .npz) wherever a file is loaded; maps of every size up
+  to far past the limit; crafted checkpoint fields with a valid checksum (action counts,
+  NaN tables, layer sizes and buffers no machine holds); the command line against file
+  system refusals and a locked folder; reset seeds and snapshots of every kind.
+
+Every case runs under a time limit, so a hang fails instead of stalling the suite. No
+memory cap: a crafted file must be refused by the code, as the real program would
+refuse it (``benchmarks/fuzz_report.py`` measures each case's peak RSS). Each
 outcome is tallied in :data:`TALLY` (and reported to hypothesis with ``event``, see
 ``--hypothesis-show-statistics``); ``pytest -s`` prints the table at the end of the module.
 ``benchmarks/fuzz_report.py`` runs the same properties with many more cases.
@@ -29,6 +36,7 @@ import collections
 import contextlib
 import functools
 import inspect
+import json
 import math
 import operator
 import re
@@ -69,6 +77,12 @@ EXAMPLES = {
     "map": 300,
     "checkpoint_bytes": 150,
     "checkpoint_fields": 100,
+    "nested_json": 40,
+    "special_files": 40,
+    "large_maps": 25,
+    "crafted_fields": 40,
+    "cli": 8,
+    "env_calls": 100,
 }
 
 
@@ -191,6 +205,8 @@ def action_sequences(num_actions: int) -> st.SearchStrategy[list[Any]]:
 
 def expected_index(action: Any, env: games.Env) -> int | None:
     """The action ``env`` must accept, or None if it must refuse it."""
+    if isinstance(action, (bool, np.bool_)):
+        return None  # True is an int to Python, never an action
     try:
         index = operator.index(action)
     except TypeError:
@@ -204,6 +220,8 @@ def describe_action(action: Any, env: games.Env) -> str:
     """What kind of action ``action`` is for ``env`` now, for the tally."""
     if env.done:
         return "any action after the game ended"
+    if isinstance(action, (bool, np.bool_)):
+        return type(action).__name__
     try:
         index = operator.index(action)
     except TypeError:
@@ -322,7 +340,7 @@ def check_options(name: str, options: dict[str, Any]) -> None:
     """Make ``name`` with ``options``: an OptionError (or another GameError) or an env
     that plays."""
     try:
-        with time_limit(), memory_limit():
+        with time_limit():
             env = games.make(name, **options)
             env.reset(seed=0)
             env.step(int(env.legal_actions()[0]))
@@ -692,23 +710,6 @@ def field_changes(path: Path) -> st.SearchStrategy[list[FieldChange]]:
     return st.lists(one, min_size=1, max_size=3)
 
 
-@contextlib.contextmanager
-def memory_limit(extra: int = 2 << 30) -> Iterator[None]:
-    """Cap the address space at what the process uses now plus ``extra`` bytes, so a
-    checkpoint that asks for a huge allocation fails fast instead of exhausting the
-    machine."""
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    used = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
-    cap = used + extra if hard == resource.RLIM_INFINITY else min(hard, used + extra)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-
 def check_changed_checkpoint(source: Path, changes: list[FieldChange], *, use: bool) -> None:
     """Rewrite ``source`` with ``changes``: loading gives a CheckpointError or an agent.
     With ``use``, resuming its training also gives a GameError or a trainer, and the agent
@@ -726,7 +727,7 @@ def check_changed_checkpoint(source: Path, changes: list[FieldChange], *, use: b
     except (KeyError, IndexError, TypeError, ValueError):
         reject()  # a change the format itself cannot hold (or one a previous change undid)
     try:
-        with time_limit(), memory_limit():
+        with time_limit():
             agent = load_agent(path)
     except CheckpointError as error:
         assert str(path) in str(error), f"the message does not name the file: {error}"
@@ -739,7 +740,7 @@ def check_changed_checkpoint(source: Path, changes: list[FieldChange], *, use: b
         return
     # What `train --resume` does with the file: a clean refusal or a trainer.
     try:
-        with time_limit(), memory_limit():
+        with time_limit():
             resumed = resume(path)
     except GameError as error:
         assert str(path) in str(error), f"the message does not name the file: {error}"
@@ -748,7 +749,7 @@ def check_changed_checkpoint(source: Path, changes: list[FieldChange], *, use: b
     except Exception as error:
         raise AssertionError(f"resume raised, not a GameError: {changes}") from error
     try:
-        with time_limit(), memory_limit():
+        with time_limit():
             use_agent(agent)
             resumed.trainer.run_steps(3)
     except GameError as error:
@@ -784,5 +785,390 @@ def test_agents_loaded_from_mutated_checkpoints_resume_play_and_learn(name: str)
     @given(changes=field_changes(source))
     def prop(changes: list[FieldChange]) -> None:
         check_changed_checkpoint(source, changes, use=True)
+
+    prop()
+
+
+# ===================================================================== nested JSON
+JSON_PLACES = ("npz metadata", "metadata value", "safetensors header", "hi-score file")
+
+
+def nested_json_cases() -> st.SearchStrategy[tuple[str, int, str]]:
+    """(where the JSON goes, how deep it nests, which bracket)."""
+    return st.tuples(st.sampled_from(JSON_PLACES), st.integers(1, 5000), st.sampled_from("[{"))
+
+
+def nested_text(depth: int, bracket: str) -> str:
+    if bracket == "[":
+        return "[" * depth + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def check_nested_json(case: tuple[str, int, str]) -> None:
+    """JSON nested ``depth`` deep where qarcade reads JSON: a clean refusal or a load."""
+    from qarcade.games.invaders.view import HiScore
+
+    place, depth, bracket = case
+    folder = checkpoint_folder()
+    text = nested_text(depth, bracket)
+    prop = "nested json"
+    if place == "hi-score file":
+        path = folder / "hiscore.json"
+        path.write_text(text)
+        with time_limit():
+            assert isinstance(HiScore(path).record, int)
+        record(prop, f"{place} -> ok: no record")
+        return
+    if place == "safetensors header":
+        path = folder / "nested.safetensors"
+        header = text.encode()
+        path.write_bytes(len(header).to_bytes(8, "little") + header)
+    else:
+        arrays, meta = load_arrays(real_checkpoints()[0])
+        # Inside otherwise valid metadata, or as the metadata itself.
+        meta_json = json.dumps(meta)[:-1] + f', "extra": {text}}}'
+        if place == "npz metadata":
+            meta_json = text
+        arrays["__meta__"] = np.frombuffer(meta_json.encode(), np.uint8)
+        path = folder / "nested.npz"
+        np.savez(path, **arrays)
+    try:
+        with time_limit():
+            load_agent(path)
+    except CheckpointError as error:
+        assert str(path) in str(error), f"the message does not name the file: {error}"
+        record(prop, f"{place} -> {outcome_of(error, path)}")
+        return
+    except Exception as error:
+        raise AssertionError(f"not a CheckpointError: {case}") from error
+    record(prop, f"{place} -> ok: loaded")
+
+
+def test_nested_json_is_refused_cleanly_wherever_json_is_read() -> None:
+    @fuzz_settings("nested_json")
+    @given(case=nested_json_cases())
+    def prop(case: tuple[str, int, str]) -> None:
+        check_nested_json(case)
+
+    prop()
+
+
+# ===================================================================== special files
+SPECIAL_FILES = (
+    "named pipe",
+    "link to /dev/zero",
+    "link to /dev/null",
+    "folder",
+    "sparse 8 GiB file",
+    "zip bomb",
+    "text",
+    "empty file",
+)
+LOADERS = (".npz", ".safetensors", ".txt map", ".json hi-score")
+
+
+@functools.cache
+def zip_bomb() -> bytes:
+    """An npz whose one entry unpacks to 1 GiB of zeros (about 1 MB packed)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("q.npy", "w", force_zip64=True) as member,
+    ):
+        np.lib.format.write_array_header_1_0(
+            member, {"descr": "<f8", "fortran_order": False, "shape": (1 << 27,)}
+        )
+        block = bytes(1 << 20)
+        for _ in range(1 << 10):
+            member.write(block)
+    return buffer.getvalue()
+
+
+def make_special(kind: str, path: Path) -> None:
+    import os
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.is_symlink() or path.exists():
+        path.unlink()
+    if kind == "named pipe":
+        os.mkfifo(path)
+    elif kind.startswith("link to "):
+        os.symlink(kind.removeprefix("link to "), path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "sparse 8 GiB file":
+        with open(path, "wb") as f:
+            f.truncate(8 << 30)
+    elif kind == "zip bomb":
+        path.write_bytes(zip_bomb())
+    elif kind == "text":
+        path.write_text("S.G\njust some notes\n")
+    else:
+        path.write_bytes(b"")
+
+
+def check_special_file(case: tuple[str, str]) -> None:
+    """Load a special file with each loader: a clean refusal, quickly."""
+    from qarcade.games.invaders.view import HiScore
+
+    kind, loader = case
+    prop = "special files"
+    path = checkpoint_folder() / f"special{loader.split()[0]}"
+    make_special(kind, path)
+    try:
+        with time_limit():
+            if loader == ".json hi-score":
+                assert HiScore(path).record == 0
+                record(prop, f"{kind} as {loader} -> ok: no record")
+                return
+            if loader == ".txt map":
+                load_map(str(path))
+            else:
+                load_agent(path)
+    except (CheckpointError, MapError) as error:
+        assert str(path) in str(error), f"the message does not name the file: {error}"
+        assert "pickle" not in str(error), f"the message suggests pickles: {error}"
+        record(prop, f"{kind} as {loader} -> {outcome_of(error, path)}")
+        return
+    except Exception as error:
+        raise AssertionError(f"not a clean refusal: {case}") from error
+    raise AssertionError(f"loaded a special file: {case}")
+
+
+def test_special_files_are_refused_cleanly_by_every_loader() -> None:
+    @fuzz_settings("special_files")
+    @given(case=st.tuples(st.sampled_from(SPECIAL_FILES), st.sampled_from(LOADERS)))
+    def prop(case: tuple[str, str]) -> None:
+        check_special_file(case)
+
+    prop()
+
+
+# ===================================================================== large maps
+def large_map_cases() -> st.SearchStrategy[tuple[int, int, int]]:
+    """(rows, columns, seed): from tiny to far past the limit, and single huge lines."""
+    return st.one_of(
+        st.tuples(st.integers(1, 200), st.integers(1, 200), st.integers(0, 2**16)),
+        st.tuples(st.just(1), st.integers(10**5, 10**7), st.integers(0, 2**16)),
+    )
+
+
+def check_large_map(case: tuple[int, int, int]) -> None:
+    """A map file of the given size: a MapError, or (within the limit) a map that a
+    table trains on."""
+    from qarcade.agents.tabular import TabularQAgent
+    from qarcade.agents.training import Trainer
+
+    rows, cols, seed = case
+    rng = np.random.default_rng(seed)
+    grid = rng.choice(np.frombuffer(b"..#H", np.uint8), size=(rows, cols))
+    grid.flat[0], grid.flat[-1] = ord("S"), ord("G")
+    path = checkpoint_folder() / "large.txt"
+    path.write_bytes(b"\n".join(bytes(row) for row in grid))
+    prop = "large maps"
+    size = "within" if max(rows, cols) <= 64 else "past"
+    try:
+        with time_limit():
+            env = games.make("gridworld", map=str(path))
+            agent = TabularQAgent.for_env(env, seed=0)
+            Trainer(env, agent, seed=0, episodes=2).run()
+    except MapError as error:
+        assert str(path) in str(error), f"the message does not name the file: {error}"
+        record(prop, f"{size} the limit -> {outcome_of(error, path)}")
+        return
+    except Exception as error:
+        raise AssertionError(f"not a MapError: {case}") from error
+    assert size == "within", f"loaded a map past the limit: {case}"
+    record(prop, f"{size} the limit -> ok: a table trained on it")
+
+
+def test_maps_of_every_size_load_within_the_limit_and_are_refused_past_it() -> None:
+    @fuzz_settings("large_maps")
+    @given(case=large_map_cases())
+    def prop(case: tuple[int, int, int]) -> None:
+        check_large_map(case)
+
+    prop()
+
+
+# ===================================================================== crafted fields
+def crafted_changes(name: str) -> st.SearchStrategy[list[FieldChange]]:
+    """Hostile values of the fields that size things, with a valid checksum."""
+    sizes = st.one_of(
+        st.integers(-5, 40), st.integers(10**6, 10**13), st.sampled_from(HOSTILE_VALUES)
+    )
+    size_lists = st.lists(sizes, min_size=0, max_size=4)
+    fields = [
+        st.builds(lambda v: FieldChange("set", path=("num_actions",), value=v), sizes),
+        st.builds(lambda v: FieldChange("set", path=("episodes",), value=v), sizes),
+    ]
+    if name.endswith(".npz"):
+        q = load_arrays(checkpoint_folder() / name)[0]["q"]
+        fields.append(
+            st.sampled_from([np.nan, np.inf, -np.inf]).map(
+                lambda v: FieldChange("array", name="q", value=np.full(q.shape, v))
+            )
+        )
+    else:
+        for field in ("buffer_size", "batch_size", "hidden_sizes", "n_step"):
+            values = size_lists if field == "hidden_sizes" else sizes
+            fields.append(
+                st.builds(
+                    lambda v, f=field: FieldChange("set", path=("config", f), value=v), values
+                )
+            )
+        fields.append(
+            st.builds(
+                lambda v: FieldChange("set", path=("observation_shape",), value=v), size_lists
+            )
+        )
+    return st.lists(st.one_of(fields), min_size=1, max_size=2)
+
+
+@pytest.mark.parametrize("name", CHECKPOINT_NAMES)
+def test_crafted_fields_with_a_valid_checksum_are_refused_or_load_an_agent_that_works(
+    name: str,
+) -> None:
+    real_checkpoints()
+    source = checkpoint_folder() / name
+
+    @fuzz_settings("crafted_fields")
+    @given(changes=crafted_changes(name))
+    def prop(changes: list[FieldChange]) -> None:
+        check_changed_checkpoint(source, changes, use=True)
+
+    prop()
+
+
+# ===================================================================== the command line
+CLI_CASES = (
+    "out is a file",
+    "agent.npz is a folder",
+    "metrics.csv is a folder",
+    "files over 100 kB fail",
+    "folder locked by another run",
+    "negative seed",
+)
+
+
+def check_cli_case(case: tuple[str, int]) -> None:
+    """``train`` against a file system that refuses: exit 0, or 2 with one line on
+    stderr and no traceback."""
+    import io
+    import resource
+    import shutil
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from qarcade.games.files import FolderLock
+
+    from qarcade import cli
+
+    kind, episodes = case
+    out = checkpoint_folder() / "cli"
+    if out.is_dir():
+        shutil.rmtree(out)
+    elif out.exists():
+        out.unlink()
+    args = ["train", "tictactoe", "--episodes", str(episodes), "--out", str(out), "--quiet"]
+    if kind == "out is a file":
+        out.write_text("a file")
+    elif kind.endswith("is a folder"):
+        (out / kind.split()[0]).mkdir(parents=True)
+    elif kind == "negative seed":
+        args += ["--seed", str(-episodes)]
+    err = io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if kind == "files over 100 kB fail":
+            soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+            previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, hard))
+            stack.callback(signal.signal, signal.SIGXFSZ, previous)
+            stack.callback(resource.setrlimit, resource.RLIMIT_FSIZE, (soft, hard))
+        if kind == "folder locked by another run":
+            stack.enter_context(FolderLock(out))
+        stack.enter_context(redirect_stderr(err))
+        stack.enter_context(redirect_stdout(io.StringIO()))
+        with time_limit():
+            code = cli.main(args)
+    text = err.getvalue()
+    assert "Traceback" not in text, text
+    if code == 0:
+        record("command line", f"{kind} -> ok: trained")
+        return
+    assert code == 2 and text.startswith("qarcade: error:") and text.count("\n") == 1, text
+    record("command line", f"{kind} -> one-line error: {outcome_of(Exception(text[16:]), out)}")
+
+
+def test_train_against_refusing_file_systems_gives_one_line_errors() -> None:
+    @fuzz_settings("cli")
+    @given(case=st.tuples(st.sampled_from(CLI_CASES), st.integers(1, 60)))
+    def prop(case: tuple[str, int]) -> None:
+        check_cli_case(case)
+
+    prop()
+
+
+# ===================================================================== env calls
+def env_call_cases() -> st.SearchStrategy[tuple[int, int, str, Any]]:
+    """(env config, other env config, call, argument): reset with any seed, restore
+    with any snapshot or value."""
+    seeds = st.one_of(
+        json_values(),
+        st.integers(-(2**70), 2**70),
+        st.integers(0, 2**32).map(np.int64),
+        st.just("generator"),
+        st.just("seed sequence"),
+    )
+    configs = st.integers(0, len(CONFIGS) - 1)
+    return st.one_of(
+        st.tuples(configs, configs, st.just("reset"), seeds),
+        st.tuples(configs, configs, st.just("restore"), st.one_of(st.just("snapshot"), seeds)),
+    )
+
+
+def check_env_call(case: tuple[int, int, str, Any]) -> None:
+    """A seed or snapshot of any kind: a GameError leaving the env as it was, or a call
+    that must have been valid."""
+    mine, theirs, call, value = case
+    env = games.make(CONFIGS[mine][0], **CONFIGS[mine][1])
+    env.reset(seed=1)
+    other = games.make(CONFIGS[theirs][0], **CONFIGS[theirs][1])
+    other.reset(seed=2)
+    if value == "generator":
+        value = np.random.default_rng(0)
+    elif value == "seed sequence":
+        value = np.random.SeedSequence(0)
+    elif value == "snapshot":
+        value = other.snapshot()
+    before = state_of(env)
+    what = f"{call}({type(value).__name__})"
+    try:
+        with time_limit():
+            env.reset(seed=value) if call == "reset" else env.restore(value)
+    except GameError as error:
+        assert state_of(env) == before, f"a refused {call} changed the state: {case}"
+        record("env calls", f"{what} -> {outcome_of(error)}")
+        return
+    except Exception as error:
+        raise AssertionError(f"not a GameError: {case}") from error
+    if call == "reset":
+        valid = not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
+        assert valid and value >= 0, f"accepted the seed {value!r}"
+    else:
+        assert type(env) is type(other) and env.observation_shape == other.observation_shape
+        assert state_of(env) == state_of(other), "restore did not take the snapshot's state"
+    record("env calls", f"{what} -> ok")
+
+
+def test_reset_and_restore_refuse_what_they_cannot_take() -> None:
+    @fuzz_settings("env_calls")
+    @given(case=env_call_cases())
+    def prop(case: tuple[int, int, str, Any]) -> None:
+        check_env_call(case)
 
     prop()

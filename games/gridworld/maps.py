@@ -92,7 +92,7 @@ def load_map(map_ref: str) -> GridMap:
     (:func:`is_map_path`)."""
     if is_map_path(map_ref):
         path = Path(map_ref).expanduser()
-        if not path.is_file():
+        if not path.exists():  # anything else there is refused, and named, by read_file
             raise MapError(
                 f"map file {map_ref!r} not found; give the path of a .txt map, or one of "
                 f"the shipped maps: {', '.join(shipped_maps())}"

@@ -22,7 +22,6 @@ a missing or damaged file simply counts as no record.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, NamedTuple
@@ -31,6 +30,7 @@ import numpy as np
 import pygame
 
 from qarcade.games.core import StepResult
+from qarcade.games.files import FileProblem, atomic_write, loads_json, read_file
 from qarcade.games.invaders import rules, sprites
 from qarcade.games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv
 from qarcade.games.invaders.rules import InvadersState
@@ -120,10 +120,9 @@ class HiScore:
         if self.path is None:
             return 0
         try:
-            with open(self.path, encoding="utf-8") as f:
-                data = json.loads(f.read(4096))
+            data = loads_json(read_file(self.path, 4096, what="hi-score file"), source="hi-score")
             best = data["best"]
-        except (OSError, ValueError, TypeError, KeyError):
+        except (FileProblem, TypeError, KeyError):
             return 0
         return best if isinstance(best, int) and 0 <= best < 10**9 else 0
 
@@ -136,11 +135,9 @@ class HiScore:
         self.update(score)
         if self.path is None or score <= self.record:
             return
-        tmp = self.path.with_suffix(".tmp")
+        data = json.dumps({"best": int(score)}).encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"best": int(score)}), encoding="utf-8")
-            os.replace(tmp, self.path)
+            atomic_write(self.path, lambda f: f.write(data))
         except OSError:
             return
         self.record = int(score)
