@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qarcade: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
+        if args.debug:
+            raise
         # The system refused a file operation (a full disk, a read-only folder, a file
         # where a folder should be): what was saved before stays as it was.
         where = error.filename or "a file"

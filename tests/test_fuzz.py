@@ -1064,9 +1064,8 @@ def check_cli_case(case: tuple[str, int]) -> None:
     import shutil
     from contextlib import redirect_stderr, redirect_stdout
 
-    from qarcade.games.files import FolderLock
-
     from qarcade import cli
+    from qarcade.games.files import FolderLock
 
     kind, episodes = case
     out = checkpoint_folder() / "cli"

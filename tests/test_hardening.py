@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from qarcade import cli, games
 from qarcade.agents.checkpoints import (
     CheckpointError,
     load_agent,
@@ -28,8 +30,6 @@ from qarcade.agents.training import EpisodeStats, TrainingMetrics
 from qarcade.games.core import GameError, IllegalActionError, OptionError
 from qarcade.games.files import FileProblem, FolderLock, loads_json
 from qarcade.games.gridworld.maps import MAX_SIDE, MapError, format_map, load_map, random_map
-
-from qarcade import cli, games
 
 ROOT = Path(__file__).resolve().parents[1]
 
