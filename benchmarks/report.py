@@ -127,9 +127,10 @@ class Run:
 
 
 #: Scripts left out of a plain run: they take tens of minutes or want arguments
-#: (``dqn_games.py GAME`` trains each game to its targets; ``fuzz_report.py`` runs 40k
-#: fuzz cases). ``--only NAME`` runs them.
-LONG = frozenset({"dqn_games", "fuzz_report"})
+#: (``dqn_games.py GAME`` trains each game to its targets; ``fuzz_report.py`` runs
+#: thousands of fuzz cases; ``kill_campaign.py`` kills and resumes training 36 times;
+#: ``learn_memory.py`` watches Learn for 10 minutes). ``--only NAME`` runs them.
+LONG = frozenset({"dqn_games", "fuzz_report", "kill_campaign", "learn_memory"})
 
 
 def discover(only: list[str] | None = None) -> list[Path]:
