@@ -626,8 +626,8 @@ def test_bad_actions_raise_and_leave_the_state_alone() -> None:
         with pytest.raises(IllegalActionError):
             env.step(action)
     after = env.snapshot()
-    assert after["state"].tick == before["state"].tick
-    assert after["state"].player_x == before["state"].player_x
+    assert after.fields["state"].tick == before.fields["state"].tick
+    assert after.fields["state"].player_x == before.fields["state"].player_x
 
 
 def rollout(env: InvadersEnv, seed: int, steps: int) -> list:
