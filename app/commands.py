@@ -13,11 +13,13 @@ import argparse
 import os
 from typing import Any
 
-from qarcade.app.players import AGENT_NAMES
+from qarcade.app.players import AGENT_NAMES, AGENTS, RACE_PACES
 from qarcade.games import GAMES
 from qarcade.games.core import OptionError
 
 DEFAULT_SIZE = (960, 720)
+#: The agent Versus and Watch play when none is named: each game's first choice.
+_DEFAULT_AGENTS = ", ".join(f"{agents[0]} in {game}" for game, agents in AGENTS.items())
 
 
 def add_window_args(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:
@@ -75,7 +77,7 @@ def add_subcommands(subparsers: Any) -> None:
     )
     versus.add_argument("game", choices=GAMES)
     versus.add_argument(
-        "--agent", choices=AGENT_NAMES, help="the opponent (default: the game's best built-in)"
+        "--agent", choices=AGENT_NAMES, help=f"the opponent (default: {_DEFAULT_AGENTS})"
     )
     versus.add_argument(
         "--as",
@@ -83,6 +85,14 @@ def add_subcommands(subparsers: Any) -> None:
         choices=("X", "O"),
         default="X",
         help="tic-tac-toe: your mark; X moves first (default X)",
+    )
+    versus.add_argument(
+        "--pace",
+        choices=tuple(RACE_PACES),
+        default="normal",
+        help="gridworld race: how fast the agent walks, "
+        + ", ".join(f"{name} {rate:g}" for name, rate in RACE_PACES.items())
+        + " steps a second (default normal); the first to the goal wins",
     )
     versus.add_argument(
         "--after",
@@ -99,7 +109,7 @@ def add_subcommands(subparsers: Any) -> None:
     )
     watch.add_argument("game", choices=GAMES)
     watch.add_argument(
-        "--agent", choices=AGENT_NAMES, help="who plays (default: the game's best built-in)"
+        "--agent", choices=AGENT_NAMES, help=f"who plays (default: {_DEFAULT_AGENTS})"
     )
     watch.add_argument(
         "--speed",
@@ -205,12 +215,11 @@ def run_learn(args: argparse.Namespace) -> int:
 
 
 def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
-    from qarcade.app.players import AGENTS, FALLBACK
-
     if args.map is not None and args.game != "gridworld":
         raise OptionError(f"--map is for the gridworld, not {args.game}")
     if mode != "play" and agent is None:
-        agent = FALLBACK[args.game]
+        # The game's best: a pretrained learner where one fits, the built-in player else.
+        agent = AGENTS[args.game][0]
     if agent is not None and agent.partition("@")[0] not in AGENTS[args.game]:
         raise OptionError(
             f"{agent!r} cannot play {args.game}; choose one of: {', '.join(AGENTS[args.game])}"
@@ -226,7 +235,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
         human_seat=0 if getattr(args, "seat", "X") == "X" else 1,
         options={"map": args.map} if args.map is not None else {},
         seed=args.seed,
-        speed=getattr(args, "speed", "normal"),
+        speed=getattr(args, "speed", None) or getattr(args, "pace", "normal"),
     )
     # Esc from the game goes back to the menu, as when it was started from there.
     app.push(MenuScene(app))

@@ -36,6 +36,9 @@ AGENTS: dict[str, tuple[str, ...]] = {
 }
 #: The built-in player each game falls back on when a pretrained agent cannot be loaded.
 FALLBACK: dict[str, str] = {"tictactoe": "minimax", "gridworld": "random", "invaders": "scripted"}
+#: How fast the agent walks in a race to a goal (the gridworld), in steps a second, at
+#: each pace a person can pick (the speed choices); the person moves as fast as they press.
+RACE_PACES: dict[str, float] = {"slow": 2, "normal": 4, "fast": 8, "max": 15}
 #: Every agent name the command line accepts.
 AGENT_NAMES: tuple[str, ...] = ("tabular", "dqn", "minimax", "random", "scripted")
 #: Agents that need no file.

@@ -31,15 +31,31 @@ os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-")
 
 import pygame
 
+from qarcade.agents.scripted import ScriptedInvadersAgent
 from qarcade.app import players
 from qarcade.app.scenes.game import GameScene, SceneConfig
 from qarcade.app.scenes.learn import LearnConfig, LearnScene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App, display_surface
+from qarcade.games.gridworld import solver
+from qarcade.games.gridworld.env import DOWN, LEFT, RIGHT, UP, GridWorldEnv
+from qarcade.games.invaders import env as invaders
 from qarcade.games.tictactoe.env import TicTacToeEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
+
+
+#: The arrow key for each gridworld move, and the keys held for each Invaders action.
+ARROW_KEYS = {LEFT: pygame.K_LEFT, DOWN: pygame.K_DOWN, RIGHT: pygame.K_RIGHT, UP: pygame.K_UP}
+INVADERS_KEYS: dict[int, tuple[int, ...]] = {
+    invaders.NOOP: (),
+    invaders.LEFT: (pygame.K_LEFT,),
+    invaders.RIGHT: (pygame.K_RIGHT,),
+    invaders.FIRE: (pygame.K_SPACE,),
+    invaders.LEFT_FIRE: (pygame.K_LEFT, pygame.K_SPACE),
+    invaders.RIGHT_FIRE: (pygame.K_RIGHT, pygame.K_SPACE),
+}
 
 
 class HeldKeys:
@@ -183,17 +199,21 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
         run(app, 1)
     save("gridworld-play")
 
-    # Gridworld race on the four rooms, against the pretrained table.
-    scene = game(
-        app, SceneConfig("gridworld", "versus", "tabular", options={"map": "fourrooms"}, seed=3)
-    )
-    for key in (pygame.K_DOWN,) * 4 + (pygame.K_RIGHT,) * 3:
-        post_key(key)
-        run(app, 8)
-    run(app, 30)
+    # Gridworld race on the four rooms: a quick hand walks the shortest way, 12 steps a
+    # second, and reaches the goal before the pretrained table (4 steps a second).
+    config = SceneConfig("gridworld", "versus", "tabular", options={"map": "fourrooms"}, seed=3)
+    scene = game(app, config)
+    you = scene.lanes[0]
+    assert isinstance(you.env, GridWorldEnv)
+    policy = solver.value_iteration(you.env).policy
+    while not scene.over:
+        post_key(ARROW_KEYS[int(policy[you.env.position])])
+        run(app, 5)
+    run(app, 2)
     save("gridworld-race")
 
-    # Invaders: the person (a scripted hand on the keys) races the scripted bot.
+    # Invaders: the person (a scripted hand on the keys) plays, then races the DQN for
+    # 20 s, the hand's keys chosen by the scripted bot, so both cannons are still alive.
     with holding_keys() as held:
 
         def hands(frame: int) -> None:
@@ -204,8 +224,13 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
         game(app, SceneConfig("invaders", "play", seed=4))
         run(app, 420, hands)
         save("invaders-play")
-        game(app, SceneConfig("invaders", "versus", "scripted", seed=4))
-        run(app, 420, hands)
+        scene = game(app, SceneConfig("invaders", "versus", "dqn", seed=4))
+        you, bot = scene.lanes[0], ScriptedInvadersAgent()
+
+        def good_hands(frame: int) -> None:
+            held.keys = set(INVADERS_KEYS[bot.act(you.env.observe(), you.env.action_mask())])
+
+        run(app, 20 * 60, good_hands)
         save("invaders-race")
 
     game(app, SceneConfig("invaders", "watch", "scripted", seed=5))

@@ -106,6 +106,10 @@ class Env(abc.ABC):
     action_names: tuple[str, ...]
     observation_shape: tuple[int, ...]
     observation_dtype: np.dtype = np.dtype(np.float32)
+    #: A race between two lanes of this one-player game is won by the first to reach its
+    #: goal (:meth:`reached_goal`), at once; otherwise by the better return once both
+    #: games are over.
+    race_to_goal: ClassVar[bool] = False
     training_options: ClassVar[frozenset[str]] = frozenset()
     training_defaults: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
@@ -230,6 +234,11 @@ class Env(abc.ABC):
             )
         for key, value in copy.deepcopy(snapshot.fields).items():
             setattr(self, key, value)
+
+    def reached_goal(self) -> bool:
+        """True once the game has ended by reaching its goal (games that set
+        :attr:`race_to_goal`)."""
+        return False
 
     # ----------------------------------------------------------------- shown and trained
     @classmethod

@@ -18,7 +18,7 @@ from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer
 from qarcade.app import players
 from qarcade.app.assets import AssetError, Assets
-from qarcade.app.scenes.game import AGENT_DELAY_FRAMES, RACE_AGENT_FRAMES, GameScene, SceneConfig
+from qarcade.app.scenes.game import AGENT_DELAY_FRAMES, RACE_PACE_FRAMES, GameScene, SceneConfig
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App
 from qarcade.games.gridworld import view as gridview
@@ -248,7 +248,7 @@ def test_gridworld_race_runs_two_lanes_on_the_same_seed(app: App, no_checkpoints
     assert you.seats == [None] and agent.seats[0] is not None
     assert you.rect.right <= agent.rect.left
     assert you.env.rng.bit_generator.state == agent.env.rng.bit_generator.state
-    run(app, RACE_AGENT_FRAMES * 3 + 1)
+    run(app, RACE_PACE_FRAMES["normal"] * 3 + 1)
     assert agent.env.steps >= 3 or agent.env.done
     assert you.env.steps == 0
     post_key(app, pygame.K_RIGHT)
@@ -528,3 +528,76 @@ def test_help_lists_each_key_once_and_pause_only_where_something_moves(
     assert ("P" in keys) is pause and any(h.startswith("P ") for h in scene._hints()) is pause
     post_key(app, pygame.K_p)
     assert scene.paused is pause
+
+
+# ----------------------------------------------------------------- the gridworld race
+ARROWS = {
+    gridview.LEFT: pygame.K_LEFT,
+    gridview.DOWN: pygame.K_DOWN,
+    gridview.RIGHT: pygame.K_RIGHT,
+    gridview.UP: pygame.K_UP,
+}
+
+
+def race_with_keys(
+    app: App, map_name: str, *, every: int, pace: str = "normal", path: list[int] | None = None
+) -> GameScene:
+    """Race the pretrained tabular agent on ``map_name``, pressing an arrow every
+    ``every`` frames: the moves of ``path``, else the shortest way to the goal."""
+    from qarcade.games.gridworld import solver
+
+    config = SceneConfig("gridworld", "versus", "tabular", options={"map": map_name}, speed=pace)
+    scene = start(app, config)
+    you = scene.lanes[0]
+    policy = solver.value_iteration(you.env).policy
+    moves = iter(path or [])
+    for _ in range(3_000):
+        if scene.over:
+            break
+        action = next(moves, None) if path else int(policy[you.env.position])
+        if action is not None and not you.env.done:
+            post_key(app, ARROWS[action], frames=every)
+        else:
+            run(app, every)
+    assert scene.over
+    return scene
+
+
+@pytest.mark.parametrize("map_name", ["maze", "lake8", "fourrooms"])
+def test_a_quick_player_wins_the_race_to_the_goal(app: App, map_name: str) -> None:
+    """The agent walks the shortest path at 4 steps a second; a person who walks it at
+    12 gets there first, and the race stops there."""
+    scene = race_with_keys(app, map_name, every=5)
+    you, agent = scene.lanes
+    assert you.env.reached_goal() and scene.winner is you
+    assert not agent.env.done and scene.tally == {"You": 1}
+    steps = agent.env.steps
+    run(app, 60)
+    assert agent.env.steps == steps, "the race is over: the agent stops"
+
+
+def test_a_slow_player_loses_the_race(app: App) -> None:
+    scene = race_with_keys(app, "maze", every=20)  # 3 steps a second
+    you, agent = scene.lanes
+    assert scene.winner is agent and agent.env.reached_goal() and not you.env.done
+    assert scene.tally == {"tabular": 1}
+
+
+def test_a_careless_player_falls_in_a_pit_and_loses(app: App) -> None:
+    """Straight down from the start of lake8 runs into a hole: a fast player who does
+    not look loses."""
+    env = games.make("gridworld", map="lake8")
+    down = [gridview.DOWN] * env.rows
+    scene = race_with_keys(app, "lake8", every=2, path=down)
+    you, agent = scene.lanes
+    assert you.env.terminated and not you.env.reached_goal()
+    assert scene.winner is agent and scene.tally == {"tabular": 1}
+
+
+def test_the_agents_pace_is_the_persons_choice(app: App) -> None:
+    for pace, rate in players.RACE_PACES.items():
+        config = SceneConfig("gridworld", "versus", "tabular", options={"map": "maze"}, speed=pace)
+        scene = start(app, config)
+        run(app, 120)
+        assert abs(scene.lanes[1].env.steps - 2 * rate) <= 1, pace
+        app.pop()

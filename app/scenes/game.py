@@ -4,7 +4,11 @@ A *lane* is one env, the view that draws it and who fills each seat (a person or
 agent). Play is one lane of people (hot seat for tic-tac-toe); Watch is one lane of
 agents; Versus is one lane with a person and an agent in a two-player game, or, in a
 one-player game, a *race*: two lanes on the same seed side by side, the person's and the
-agent's, and the better return wins.
+agent's. Both move in real time: in Invaders a tick a frame each, and the better score
+wins once both games are over; in a game that races to a goal
+(:attr:`games.core.Env.race_to_goal`, the gridworld) the person moves as fast as they
+press keys, the agent a step every few frames at the pace the person picked (the speed
+choice, :data:`RACE_PACE_FRAMES`), and the first to the goal wins at once.
 
 Everything advances per frame, not per second, so a headless run of N frames always does
 the same thing: agents wait a fixed number of frames before moving (so a person sees the
@@ -29,7 +33,14 @@ import pygame
 from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.app import hud as colours
-from qarcade.app.players import Opponent, PacedAgent, load_opponent, load_or_fallback, pace
+from qarcade.app.players import (
+    RACE_PACES,
+    Opponent,
+    PacedAgent,
+    load_opponent,
+    load_or_fallback,
+    pace,
+)
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, StepResult
 from qarcade.games.view import Overlay, View, fit_rect
@@ -61,8 +72,8 @@ MAX_SPEED_SECONDS = 0.008
 AGENT_DELAY_FRAMES = 24
 #: Games whose return is a points score, shown as a whole number.
 SCORE_GAMES = frozenset({"invaders"})
-#: Frames between an agent's moves in a turn-based race (the gridworld).
-RACE_AGENT_FRAMES = 15
+#: Frames between the agent's moves in a race to a goal at each pace (at 60 FPS).
+RACE_PACE_FRAMES: dict[str, int] = {pace: round(60 / rate) for pace, rate in RACE_PACES.items()}
 
 
 @dataclass
@@ -77,7 +88,7 @@ class SceneConfig:
         human_seat: the person's seat in a two-player Versus (0 moves first).
         options: env options the person chose (e.g. ``{"map": "maze"}``).
         seed: the first game's seed; None picks one from the clock.
-        speed: the Watch speed.
+        speed: the Watch speed, or the agent's pace in a race to a goal.
     """
 
     game: str
@@ -154,6 +165,8 @@ class GameScene(Scene):
         self.games_started = 0
         self.lanes = self._make_lanes(config, shown)
         self.paused = False
+        #: The lane that reached the goal first in a race to a goal (the race is over).
+        self.winner: Lane | None = None
         self.tally: dict[str, int] = {}
         self.returns: list[float] = []
         self.title = self._title()
@@ -227,6 +240,7 @@ class GameScene(Scene):
     def _new_game(self) -> None:
         seed = self.seed + self.games_started
         self.games_started += 1
+        self.winner = None
         for lane in self.lanes:
             lane.env.reset(seed=seed)
             lane.view.on_reset()
@@ -244,7 +258,7 @@ class GameScene(Scene):
         """Frames an agent waits before its next move in ``lane`` (only Versus waits)."""
         if self.mode != "versus" or lane.view.realtime:
             return 0
-        return AGENT_DELAY_FRAMES if lane.has_person else RACE_AGENT_FRAMES
+        return AGENT_DELAY_FRAMES if lane.has_person else RACE_PACE_FRAMES[self.speed]
 
     def _step(self, lane: Lane, action: int | None) -> StepResult:
         """One step of ``lane``: ``action`` is the person's, None the lane's agent's."""
@@ -288,6 +302,16 @@ class GameScene(Scene):
         lane.wait = self._agent_wait(lane)
 
     # ----------------------------------------------------------------- results
+    @property
+    def race_to_goal(self) -> bool:
+        """This is a race won by the first to reach the goal."""
+        return len(self.lanes) == 2 and self.lanes[0].env.race_to_goal
+
+    @property
+    def over(self) -> bool:
+        """Every lane's game is over, or a race to a goal has its winner."""
+        return self.winner is not None or all(lane.env.done for lane in self.lanes)
+
     def _result(self, lane: Lane) -> str:
         """The tally key of a finished game."""
         names = lane.view.seat_names
@@ -299,6 +323,10 @@ class GameScene(Scene):
             if self.mode == "versus":
                 return "You" if lane.seats[winner] is None else lane.label
             return names[winner]
+        if self.race_to_goal:
+            if self.winner is None:
+                return "ties"
+            return "You" if self.winner.has_person else self.winner.label
         if len(self.lanes) == 2:
             you, agent = (x.episode_return for x in self.lanes)
             if np.isclose(you, agent):
@@ -309,7 +337,9 @@ class GameScene(Scene):
     def _finished(self, lane: Lane) -> None:
         if lane.counted:
             return
-        if len(self.lanes) == 2 and not all(x.env.done for x in self.lanes):
+        if self.race_to_goal and lane.env.reached_goal() and self.winner is None:
+            self.winner = lane
+        if not self.over:
             return
         for x in self.lanes:
             x.counted = True
@@ -353,14 +383,13 @@ class GameScene(Scene):
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN and self._handle_key(event.key):
             return
-        all_done = all(lane.env.done for lane in self.lanes)
-        if all_done and self.mode != "watch" and _is_confirm(event):
+        if self.over and self.mode != "watch" and _is_confirm(event):
             self._new_game()
             return
         if self.paused or self.mode == "watch":
             return
         for lane in self.lanes:
-            if lane.env.done or lane.view.realtime or lane.mover is not None:
+            if self.over or lane.env.done or lane.view.realtime or lane.mover is not None:
                 continue
             action = lane.view.action_for_event(event, lane.rect)
             legal = action is not None and 0 <= action < lane.env.num_actions
@@ -427,6 +456,8 @@ class GameScene(Scene):
     def _advance(self, lane: Lane, single_step: bool = False) -> None:
         """Move ``lane`` on by one frame (or by exactly one step)."""
         env = lane.env
+        if self.winner is not None:
+            return
         if env.done:
             if self.mode == "watch":
                 lane.wait -= 1
@@ -517,7 +548,9 @@ class GameScene(Scene):
         for lane in self.lanes:
             lane.view.draw(surface, lane.rect, self.overlay_for(lane))
             if len(self.lanes) > 1:
-                score = f"{lane.label} · {self.format_return(lane.episode_return)}"
+                score = lane.label
+                if not self.race_to_goal:  # a race to a goal is won by time, not return
+                    score += f" · {self.format_return(lane.episode_return)}"
                 where = (lane.rect.centerx, lane.rect.top - size // 4)
                 hud.text(surface, score, where, size, colours.TEXT, "midbottom")
         self._draw_result(surface, board, size)
@@ -534,6 +567,8 @@ class GameScene(Scene):
         status = lane.view.status()
         if self.mode == "watch":
             status = f"{status} · speed {self.speed}" if status else f"speed {self.speed}"
+        elif self.race_to_goal:
+            status = f"first to the goal wins · pace {self.speed}"
         elif len(self.lanes) == 2:
             status = "same level, better score wins"
         elif self.mode == "versus" and not lane.env.done:
@@ -546,17 +581,20 @@ class GameScene(Scene):
         again = "N or Enter: play again" if self.mode != "watch" else ""
         y = max(lane.rect.bottom for lane in self.lanes) + size // 3
         if len(self.lanes) == 2:
-            if all(lane.env.done for lane in self.lanes):
+            if self.over:
                 result = self._result(self.lanes[0])
                 title = {"ties": "Tie!", "You": "You win!"}.get(result, f"{result} wins")
-                you, agent = (self.format_return(x.episode_return, bare=True) for x in self.lanes)
-                hud.result(
-                    surface, (board.centerx, y), board.width, title, f"{you} to {agent}", again
-                )
+                if self.race_to_goal:
+                    who = self.winner.label if self.winner else "nobody"
+                    detail = f"{who} reached the goal first"
+                else:
+                    returns = [self.format_return(x.episode_return, bare=True) for x in self.lanes]
+                    detail = " to ".join(returns)
+                hud.result(surface, (board.centerx, y), board.width, title, detail, again)
                 return
             for lane in self.lanes:
                 if lane.env.done:
-                    line = ("Finished", "waiting for the other side", "")
+                    line = (lane.view.status() or "Finished", "waiting for the other side", "")
                 else:
                     line = ("", lane.view.status(), "")
                 hud.result(surface, (lane.rect.centerx, y), lane.rect.width, *line)

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import pygame
 
+from qarcade import games
 from qarcade.app import hud as colours
 from qarcade.app.players import AGENTS, ladder
 from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
 from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene, saved_agent
 from qarcade.app.window import App, Scene
-from qarcade.games import view_class
 from qarcade.games.core import GameError
 from qarcade.games.gridworld.maps import shipped_maps
 
@@ -71,7 +71,7 @@ class MenuScene(Scene):
         self.unavailable: dict[str, str] = {}
         for game in GAME_TITLES:
             try:
-                view_class(game)
+                games.view_class(game)
             except GameError as error:
                 self.unavailable[game] = str(error)
         self.choice: dict[str, str] = {
@@ -129,6 +129,8 @@ class MenuScene(Scene):
             rows.append(Row("seat", "You play", [("X", "X (first)"), ("O", "O (second)")]))
         if mode == "watch":
             rows.append(Row("speed", "Speed", [(s, s.capitalize()) for s in SPEEDS]))
+        elif mode == "versus" and games.env_class(game).race_to_goal:
+            rows.append(Row("speed", "Agent pace", [(s, s.capitalize()) for s in SPEEDS]))
         agent = self.choice["agent"]
         for row in rows:
             values = [value for value, _ in row.choices]

@@ -121,6 +121,9 @@ class GridWorldEnv(Env):
 
     name = "gridworld"
     num_players = 1
+    #: A race on a map is to the goal: the first there wins, a pit or the time limit
+    #: loses.
+    race_to_goal = True
     num_actions = 4
     action_names = ("left", "down", "right", "up")
     #: Bounds of every observation entry (one-hot), for Box spaces in the Gymnasium adapter.
@@ -188,6 +191,10 @@ class GridWorldEnv(Env):
     def position(self) -> tuple[int, int]:
         """The agent's (row, col)."""
         return divmod(self.cell, self.cols)
+
+    def reached_goal(self) -> bool:
+        """True once the walker stands on a goal (the episode is then over)."""
+        return self.terminated and self.grid[self.position] == GOAL
 
     def cell_index(self, row: int, col: int) -> int:
         """The index of cell (row, col) in the observation: ``row * cols + col``."""
