@@ -373,16 +373,24 @@ def test_hiscore_keeps_a_persons_best_in_the_file(tmp_path):
     assert HiScore(path).best == 120
 
 
-def test_hiscore_shows_agents_scores_but_keeps_only_a_persons(tmp_path):
+def test_hiscore_shows_only_a_persons_scores(tmp_path):
+    """An agent's game (Watch, the bot's lane in a race) neither shows its score as the
+    HI-SCORE nor keeps it; a person's game under way shows at once."""
     path = tmp_path / "invaders.json"
     env, view, _ = make_view(tmp_path)
     view.hiscore = HiScore(path)
     env.state.score = 500
+    view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
     env.state.lives = 0
     view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
     view.on_reset()
-    assert view.hiscore.best == 500
+    assert view.hiscore.best == 0
     assert not path.exists()
+    env.reset(seed=0)
+    env.state.score = 70
+    view.held_action(Pressed())  # a person is playing
+    view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
+    assert view.hiscore.best == 70
 
 
 @pytest.mark.parametrize(
@@ -479,6 +487,7 @@ def test_views_side_by_side_share_the_session_hiscore(tmp_path, monkeypatch):
     agent.reset(seed=0)
     left, right = InvadersView(person, FakeAssets()), InvadersView(agent, FakeAssets())
     assert left.hiscore is right.hiscore
-    agent.state.score = 250
-    right.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
-    assert left.hiscore.best == 250
+    person.state.score = 250
+    left.held_action(Pressed())  # a person plays the left lane
+    left.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
+    assert right.hiscore.best == 250

@@ -14,9 +14,10 @@ explosions, the four-note march (its tempo is the formation's), the mystery ship
 warble while it crosses. They go through the app's asset loader, which stays silent when
 there is no audio device.
 
-The HI-SCORE is the best score seen this session; the best game a *person* played is also
-kept in a small JSON file in the user's data folder (:func:`default_hiscore_path`), where
-a missing or damaged file simply counts as no record.
+The HI-SCORE is the best game a *person* has played, the one under way included: kept in
+a small JSON file in the user's data folder (:func:`default_hiscore_path`), where a
+missing or damaged file simply counts as no record. Agents' scores never show there (a
+bot's 4,000 points beside a person's record would be a record nobody can keep).
 """
 
 from __future__ import annotations
@@ -89,11 +90,12 @@ def default_hiscore_path() -> Path:
 
 
 class HiScore:
-    """The HI-SCORE: the best of the kept record and every score seen this session.
+    """The HI-SCORE: the best of the kept record and the scores a person made this
+    session.
 
-    Only games a person played become the kept record (:meth:`keep`); agents' scores show
-    for the session, so rendering an agent's games (the Gymnasium adapter, tests) never
-    writes files.
+    Only games a person plays count (:meth:`update` while one is under way, :meth:`keep`
+    when it ends), so rendering an agent's games (Watch, a race's agent lane, the
+    Gymnasium adapter) neither shows nor writes its scores.
 
     Args:
         path: the JSON file (``{"best": 1234}``), or None to keep nothing on disk.
@@ -127,7 +129,7 @@ class HiScore:
         return best if isinstance(best, int) and 0 <= best < 10**9 else 0
 
     def update(self, score: int) -> None:
-        """Show ``score`` as the best if it beats it (any player, this session only)."""
+        """Show ``score`` of the person's game under way as the best if it beats it."""
         self.best = max(self.best, int(score))
 
     def keep(self, score: int) -> None:
@@ -327,8 +329,8 @@ class InvadersView(View):
     ) -> None:
         """Paint the state on the logical screen, scale it into ``rect``, play sounds."""
         state = self.env.state
-        self.hiscore.update(state.score)
         if self._person_playing:
+            self.hiscore.update(state.score)
             self._person_score = state.score
             if state.game_over:
                 self._keep_person_score()
