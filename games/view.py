@@ -189,6 +189,8 @@ class View:
             gridworld).
         keys_help: ``(key, what it does)`` for the game's own keys, for the help overlay.
         seat_names: a name per seat for the HUD and the tally (``("X", "O")``).
+        q_legend: what the overlay's numbers mean, for the HUD while they are shown
+            (empty: the view says it on the board).
         env: the env the view reads. The app may replace it (``view.env = other``).
         assets: where fonts and sounds come from (the app's one asset loader).
     """
@@ -198,6 +200,7 @@ class View:
     realtime: ClassVar[bool] = False
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = ()
     seat_names: ClassVar[tuple[str, ...]] = ("Player",)
+    q_legend: ClassVar[str] = ""
 
     def __init__(self, env: Env, assets: Media) -> None:
         self.env = env

@@ -601,3 +601,10 @@ def test_the_agents_pace_is_the_persons_choice(app: App) -> None:
         run(app, 120)
         assert abs(scene.lanes[1].env.steps - 2 * rate) <= 1, pace
         app.pop()
+
+
+def test_the_ttt_overlay_says_what_its_numbers_are(app: App) -> None:
+    scene = start(app, SceneConfig("tictactoe", "versus", "minimax"))
+    assert "+1 win" not in scene._status()
+    post_key(app, pygame.K_q)
+    assert "Q: +1 win, 0 draw, -1 loss" in scene._status()

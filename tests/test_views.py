@@ -281,3 +281,14 @@ def test_text_keeps_its_letter_spacing_at_small_sizes(assets: Assets) -> None:
     assert even(assets.font) >= 0.8
     assert assets.font(14).render("", True, (255, 255, 255)).get_width() == 0
     assert even(lambda size: pygame.font.Font(None, size)) < 0.6
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(-0.004, "0.00"), (0.004, "0.00"), (-1.07, "-1.00"), (1.2, "+1.00"), (0.5, "+0.50"),
+     (-0.986, "-0.99")],
+)  # fmt: skip
+def test_tictactoe_q_values_print_within_the_games_bounds(value: float, text: str) -> None:
+    """A network's estimates stray past +-1 and round to "-0.00": the overlay prints what
+    the numbers mean, a result between a loss (-1) and a win (+1)."""
+    assert tttview.q_text(value) == text

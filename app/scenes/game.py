@@ -573,6 +573,8 @@ class GameScene(Scene):
             status = "same level, better score wins"
         elif self.mode == "versus" and not lane.env.done:
             status = "your move" if lane.mover is None else f"{lane.label} is thinking"
+        if self.show_overlay and lane.view.q_legend:
+            status = f"{status} · {lane.view.q_legend}" if status else lane.view.q_legend
         return status
 
     def _draw_result(self, surface: pygame.Surface, board: pygame.Rect, size: int) -> None:

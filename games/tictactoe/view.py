@@ -3,7 +3,10 @@ small digits in the empty squares show: 1 2 3 on top, 7 8 9 at the bottom; the n
 keypad works the same way).
 
 Overlay: the agent's Q-value for every empty square, printed in the square on a heat
-colour (red: the move loses, green: it wins), with the best square outlined.
+colour (red: the move loses, green: it wins), with the best square outlined. A value is
+the result the agent expects from that move, +1 a win, 0 a draw, -1 a loss
+(:data:`TicTacToeView.q_legend`); a network's estimates stray a little past those
+bounds and round to "-0.00", so they are shown clipped and rounded (:func:`q_text`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class TicTacToeView(View):
         ("Click / 1-9", "put your mark on a square (1 2 3 = top row)"),
     )
     seat_names: ClassVar[tuple[str, ...]] = ("X", "O")
+    q_legend: ClassVar[str] = "Q: +1 win, 0 draw, -1 loss"
 
     # ----------------------------------------------------------------- geometry
     def board_rect(self, rect: pygame.Rect) -> pygame.Rect:
@@ -173,7 +177,7 @@ class TicTacToeView(View):
             pygame.draw.rect(surface, heat_colour(q[square], -1.0, 1.0), box, border_radius=6)
             if square == best:
                 pygame.draw.rect(surface, WIN_COLOUR, box, width=3, border_radius=6)
-            text = font.render(f"{q[square]:+.2f}", True, (245, 245, 250))
+            text = font.render(q_text(q[square]), True, (245, 245, 250))
             surface.blit(text, text.get_rect(center=box.center))
 
     # ----------------------------------------------------------------- input
@@ -190,3 +194,10 @@ class TicTacToeView(View):
             winner = rules.winner(marks)
             return "Draw" if winner == rules.EMPTY else f"{rules.MARK_CHARS[winner]} wins"
         return f"{self.seat_names[self.env.current_player]} to move"
+
+
+def q_text(value: float) -> str:
+    """A Q-value as the overlay prints it: within the game's [-1, 1], two decimals, a sign
+    on anything but zero ("+0.97", "0.00", "-1.00"; never "-0.00" or "-1.03")."""
+    shown = round(float(np.clip(value, -1.0, 1.0)), 2)
+    return "0.00" if shown == 0 else f"{shown:+.2f}"
