@@ -1,12 +1,11 @@
 """Drawing helpers shared by every scene: text, bars, panels, messages and the help overlay.
 
 Everything here draws into a surface it is given and keeps no game state. Rendered text
-is cached (rendering the same words every frame is the slowest thing a HUD can do).
+is cached by the font (:class:`games.view.Font`): rendering the same words every frame is
+the slowest thing a HUD can do.
 """
 
 from __future__ import annotations
-
-from collections import OrderedDict
 
 import pygame
 
@@ -22,36 +21,12 @@ ACCENT = (255, 204, 64)
 BAD = (240, 96, 96)
 SELECTED = (60, 120, 220)
 
-_TEXT_CACHE_SIZE = 512
-
-
-class TextCache:
-    """Rendered text surfaces by (words, size, colour), least recently used dropped."""
-
-    def __init__(self, assets: Assets) -> None:
-        self.assets = assets
-        self._cache: OrderedDict[tuple[str, int, tuple[int, ...]], pygame.Surface] = OrderedDict()
-
-    def render(self, text: str, size: int, colour: tuple[int, ...] = TEXT) -> pygame.Surface:
-        """``text`` in the default font at pixel height ``size``."""
-        key = (text, int(size), tuple(colour))
-        surface = self._cache.get(key)
-        if surface is None:
-            surface = self.assets.font(size).render(text, True, colour)
-            self._cache[key] = surface
-            if len(self._cache) > _TEXT_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        return surface
-
 
 class Hud:
     """The scenes' drawing kit: text placed by an anchor, panels, bars and overlays."""
 
     def __init__(self, assets: Assets) -> None:
         self.assets = assets
-        self.text_cache = TextCache(assets)
 
     def text(
         self,
@@ -65,10 +40,10 @@ class Hud:
     ) -> pygame.Rect:
         """Draw ``text`` with its ``anchor`` point (a pygame.Rect attribute name) at
         ``pos``; returns the rect it covers."""
-        image = self.text_cache.render(text, size, colour)
+        image = self.assets.font(size).render(text, True, colour)
         rect = image.get_rect(**{anchor: pos})
         if shadow:
-            surface.blit(self.text_cache.render(text, size, (0, 0, 0)), rect.move(1, 1))
+            surface.blit(self.assets.font(size).render(text, True, (0, 0, 0)), rect.move(1, 1))
         surface.blit(image, rect)
         return rect
 

@@ -88,7 +88,7 @@ def test_menu_keyboard_picks_game_mode_and_starts(app: App) -> None:
     post_key(app, pygame.K_DOWN)
     post_key(app, pygame.K_RIGHT)  # mode: versus
     assert (menu.choice["game"], menu.choice["mode"]) == ("gridworld", "versus")
-    assert [row.key for row in menu.rows] == ["game", "mode", "agent", "map"]
+    assert [row.key for row in menu.rows] == ["game", "mode", "agent", "map", "speed"]
     maps = [value for value, _ in menu.rows[3].choices]
     before = maps.index(menu.choice["map"])
     post_key(app, pygame.K_DOWN)
@@ -584,10 +584,9 @@ def test_a_slow_player_loses_the_race(app: App) -> None:
 
 
 def test_a_careless_player_falls_in_a_pit_and_loses(app: App) -> None:
-    """Straight down from the start of lake8 runs into a hole: a fast player who does
-    not look loses."""
-    env = games.make("gridworld", map="lake8")
-    down = [gridview.DOWN] * env.rows
+    """One step right, then straight down the second column of lake8, runs into a hole:
+    a fast player who does not look loses."""
+    down = [gridview.RIGHT] + [gridview.DOWN] * 7
     scene = race_with_keys(app, "lake8", every=2, path=down)
     you, agent = scene.lanes
     assert you.env.terminated and not you.env.reached_goal()
