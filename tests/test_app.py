@@ -319,6 +319,7 @@ def test_invaders_race_steps_both_lanes_every_frame(
     assert agent.env.state.shots_fired > 0 and you.env.state.shots_fired == 0
 
 
+@pytest.mark.slow  # a whole game of the person's, a tick a frame
 def test_invaders_race_is_won_on_points_not_training_penalties(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:

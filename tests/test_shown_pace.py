@@ -97,6 +97,7 @@ def test_a_learner_decides_every_k_ticks_and_holds_its_action(
     assert decisions == list(range(0, 40, 4))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "seeds"), [("dqn", [0]), ("tabular", [0, 2])])
 def test_watch_scores_what_eval_scores_on_the_same_seed(
     app: App, kind: str, seeds: list[int]
