@@ -608,3 +608,10 @@ def test_the_ttt_overlay_says_what_its_numbers_are(app: App) -> None:
     assert "+1 win" not in scene._status()
     post_key(app, pygame.K_q)
     assert "Q: +1 win, 0 draw, -1 loss" in scene._status()
+
+
+def test_versus_gridworld_without_a_map_races_the_agent_for_the_default_map(app: App) -> None:
+    scene = start(app, SceneConfig("gridworld", "versus", "tabular"))
+    assert scene.opponent is not None and scene.opponent.kind == "tabular"
+    assert scene.opponent.source.endswith(f"gridworld-{scene.lanes[0].env.map_name}-tabular.npz")
+    assert not messages(app)

@@ -185,11 +185,11 @@ class GameScene(Scene):
             # Hints are optional: without the agent the game still plays, without overlay;
             # why there are none is said when the person asks for them (Q).
             try:
-                return load_opponent(config.game, config.agent, config.options)
+                return load_opponent(config.game, config.agent, _with_defaults(config))
             except GameError as error:
                 self.hint_error = f"no hints: {error}"
                 return None
-        opponent, message = load_or_fallback(config.game, config.agent, config.options)
+        opponent, message = load_or_fallback(config.game, config.agent, _with_defaults(config))
         if message:
             self.app.message(message)
         return opponent
@@ -648,6 +648,12 @@ class GameScene(Scene):
 
 
 _SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4)
+
+
+def _with_defaults(config: SceneConfig) -> dict[str, Any]:
+    """The person's options with the game's defaults spelled out, so that the agent for
+    the default map is found when none was named (``versus gridworld``)."""
+    return games.make(config.game, **config.options).options
 
 
 def _is_confirm(event: pygame.event.Event) -> bool:
