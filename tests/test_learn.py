@@ -478,3 +478,11 @@ def test_dqn_learn_trains_on_one_torch_thread_and_gives_the_count_back(app: App)
     assert torch.get_num_threads() == 1
     post_key(app, pygame.K_ESCAPE)
     assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("game", ["invaders", "tictactoe"])
+def test_learn_help_describes_only_this_games_keys(app: App, game: str) -> None:
+    """Cells (clicking one, zoomed cells printing values) are the gridworld's alone."""
+    scene = learn(app, LearnConfig(game, "tabular", speed="1"))
+    help_lines = scene.keys()
+    assert not [what for _, what in help_lines if "cell" in what]
