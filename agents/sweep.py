@@ -554,7 +554,9 @@ def _collect(
 # ----------------------------------------------------------------- live view
 class _LiveView(tune.Callback):
     """One status line on stderr whenever a trial starts or ends, and every few seconds
-    while results come in: trials done, running and pending, and the best score so far."""
+    while results come in: trials done and running, and the best score so far (the best
+    of every trial's latest score: a finished trial's final one, a running trial's
+    newest, which may still fall)."""
 
     def __init__(
         self, settings: list[Setting], label: str, total: int, every_s: float = 5.0

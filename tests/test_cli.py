@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from qarcade.agents.checkpoints import load_agent, read_metadata
+from qarcade.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,3 +123,13 @@ def test_debug_shows_the_traceback_of_an_error_a_person_caused() -> None:
     assert plain.returncode == 2 and "Traceback" not in plain.stderr
     assert plain.stderr.strip().count("\n") == 0, plain.stderr
     assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_sweep_without_the_scale_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # what a missing package imports as
+    monkeypatch.delitem(sys.modules, "qarcade.agents.sweep", raising=False)
+    assert main(["sweep", "tictactoe"]) == 2
+    err = capsys.readouterr().err
+    assert 'pip install -e ".[scale]"' in err and "Traceback" not in err
