@@ -128,8 +128,12 @@ def test_debug_shows_the_traceback_of_an_error_a_person_caused() -> None:
 def test_sweep_without_the_scale_extra_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    import qarcade.agents
+
     monkeypatch.setitem(sys.modules, "ray", None)  # what a missing package imports as
+    # Forget an imported sweep module, so the command imports it again.
     monkeypatch.delitem(sys.modules, "qarcade.agents.sweep", raising=False)
+    monkeypatch.delattr(qarcade.agents, "sweep", raising=False)
     assert main(["sweep", "tictactoe"]) == 2
     err = capsys.readouterr().err
     assert 'pip install -e ".[scale]"' in err and "Traceback" not in err
