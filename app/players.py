@@ -77,52 +77,61 @@ class PacedAgent:
     """An agent playing, or giving hints on, the game a person is shown, at the pace and
     with the eyes it trained with.
 
-    The shown env runs the game's own pace (Invaders: a tick a step, a step a frame); the
-    *follower*, an env made with the options the agent trained with, takes on the shown
-    position every :attr:`~games.core.Env.ticks_per_step` of its steps
-    (:meth:`~games.core.Env.follow`), and the agent decides from what the follower
-    observes there and holds that action in between: the same ticks, the same actions
-    and the same observations as in training and in ``eval``.
+    The shown env runs the game's own pace (Invaders: a tick a step, a step a frame). An
+    agent trained on other options (:attr:`~games.core.Env.training_options`) has a
+    *follower*, an env made with those options, which takes on the shown position every
+    :attr:`~games.core.Env.ticks_per_step` of its steps (:meth:`~games.core.Env.follow`);
+    the agent decides from what the follower observes there and holds that action in
+    between: the same ticks, the same actions and the same observations as in training
+    and in ``eval``. An agent trained on the shown game itself looks at it directly.
 
     Args:
         agent: the agent.
-        follower: an env made with the agent's training options.
+        shown: the env the person sees.
+        follower: an env made with the agent's training options, or None when they are
+            the shown game's.
     """
 
-    def __init__(self, agent: Agent, follower: Env) -> None:
+    def __init__(self, agent: Agent, shown: Env, follower: Env | None = None) -> None:
         self.agent = agent
+        self.shown = shown
         self.follower = follower
-        self.every = follower.ticks_per_step
+        #: What the agent observes: the follower, or the shown env itself.
+        self.eyes = follower if follower is not None else shown
+        self.every = self.eyes.ticks_per_step
         self._steps = 0
         self._action: int | None = None
 
-    def reset(self, shown: Env) -> None:
-        """``shown`` has just been reset (or restored): look at it afresh."""
-        self.follower.follow(shown)
+    def reset(self) -> None:
+        """The shown env has just been reset (or restored): look at it afresh."""
+        self._look()
         self._steps = 0
-        self._action = None
 
-    def after_step(self, shown: Env) -> bool:
-        """Called after every step of ``shown``, whoever made it; True when the agent
+    def after_step(self) -> bool:
+        """Called after every step of the shown env, whoever made it; True when the agent
         has looked again (every :attr:`every` steps), its observation and Q-values new."""
         self._steps += 1
         if self._steps % self.every:
             return False
-        self.follower.follow(shown)
-        self._action = None
+        self._look()
         return True
 
+    def _look(self) -> None:
+        if self.follower is not None:
+            self.follower.follow(self.shown)
+        self._action = None
+
     def action(self) -> int:
-        """The agent's action for ``shown``'s next step: a fresh greedy decision when it
-        has looked again since its last, else the one it holds."""
+        """The agent's action for the shown env's next step: a fresh greedy decision when
+        it has looked again since its last, else the one it holds."""
         if self._action is None:
-            follower = self.follower
-            self._action = self.agent.act(follower.observe(), follower.action_mask(), explore=False)
+            eyes = self.eyes
+            self._action = self.agent.act(eyes.observe(), eyes.action_mask(), explore=False)
         return self._action
 
     def q_values(self) -> np.ndarray | None:
         """The agent's Q-values for what it sees now (None if it has none)."""
-        return self.agent.q_values(self.follower.observe(), self.follower.action_mask())
+        return self.agent.q_values(self.eyes.observe(), self.eyes.action_mask())
 
 
 def pace(

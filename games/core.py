@@ -261,10 +261,12 @@ class Env(abc.ABC):
         had stepped there itself, so that :meth:`observe` gives what an agent trained
         here would see. Called right after ``shown`` resets and then every
         :attr:`ticks_per_step` of its steps, where this env's own steps would end; this
-        env is only observed, never stepped, in between. The default copies the whole
-        position; a game whose observation keeps a history (stacked frames) overrides
-        it."""
-        self.restore(shown.snapshot())
+        env is only observed, never stepped, in between. Only needed, and so only
+        written, by games that have :attr:`training_options`: an agent trained on the
+        shown game itself looks at it directly."""
+        raise NotImplementedError(
+            f"{self.name} has training options but does not say how to follow its shown game"
+        )
 
     def rng_state(self) -> dict[str, Any]:
         """All of the env's randomness as JSON-serialisable data, for checkpoints that

@@ -187,3 +187,22 @@ def test_hints_follow_the_persons_game_at_the_agents_pace(
         assert overlay is not None and overlay.q_values is not None
         if expected is not None:
             assert np.array_equal(overlay.q_values, expected), frame
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        SceneConfig("gridworld", "watch", "tabular", options={"map": "maze"}),
+        SceneConfig("tictactoe", "versus", "dqn"),
+        SceneConfig("invaders", "watch", "scripted"),
+    ],
+    ids=["gridworld", "tictactoe", "scripted"],
+)
+def test_an_agent_trained_on_the_shown_game_looks_at_it_directly(
+    app: App, config: SceneConfig
+) -> None:
+    """No follower to copy the position into every step (a gridworld's copy rebuilds its
+    tables, milliseconds a step for nothing)."""
+    scene = start(app, config)
+    pilot = scene.lanes[-1].pilot
+    assert pilot is not None and pilot.follower is None and pilot.eyes is scene.lanes[-1].env

@@ -201,7 +201,9 @@ class GameScene(Scene):
             env = games.make(config.game, **options)
             pilot = None
             if agent is not None and paced:
-                pilot = PacedAgent(agent, games.make(config.game, **self.trained_options))
+                trained = self.trained_options
+                follower = None if trained == options else games.make(config.game, **trained)
+                pilot = PacedAgent(agent, env, follower)
             return Lane(env, self.view_cls(env, self.app.assets), seats, label, pilot)
 
         label = self.opponent.kind if self.opponent else ""
@@ -245,7 +247,7 @@ class GameScene(Scene):
             lane.env.reset(seed=seed)
             lane.view.on_reset()
             if lane.pilot is not None:
-                lane.pilot.reset(lane.env)
+                lane.pilot.reset()
             lane.episode_return = 0.0
             lane.last_rewards = ()
             lane.history.clear()
@@ -270,7 +272,7 @@ class GameScene(Scene):
             action = lane.pilot.action()
         result = lane.env.step(action)
         if lane.pilot is not None:
-            lane.pilot.after_step(lane.env)
+            lane.pilot.after_step()
         info = result[4]
         lane.episode_return += float(info["rewards"][0])
         lane.last_rewards = tuple(info["rewards"])
@@ -297,7 +299,7 @@ class GameScene(Scene):
         lane.episode_return = episode_return
         lane.view.on_reset()
         if lane.pilot is not None:
-            lane.pilot.reset(lane.env)
+            lane.pilot.reset()
         lane.overlay = None
         lane.wait = self._agent_wait(lane)
 
