@@ -67,7 +67,9 @@ class ReplayBuffer:
         self.obs = np.zeros((capacity, *observation_shape), dtype=observation_dtype)
         self.actions = np.zeros(capacity, dtype=np.int64)
         self.rewards = np.zeros(capacity, dtype=np.float32)
-        self.next_obs = np.zeros_like(self.obs)
+        # np.zeros, not zeros_like: the pages are the system's zeros until written, so a
+        # large buffer costs memory as it fills, not when it is made.
+        self.next_obs = np.zeros((capacity, *observation_shape), dtype=observation_dtype)
         self.next_masks = np.zeros((capacity, num_actions), dtype=bool)
         self.bootstrap = np.zeros(capacity, dtype=np.float32)
         #: Where the next transition goes.

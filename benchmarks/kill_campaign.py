@@ -38,27 +38,25 @@ sys.path.insert(0, str(ROOT))
 from qarcade.agents.checkpoints import load_agent, read_metadata  # noqa: E402
 from qarcade.agents.plotting import read_csv  # noqa: E402
 
-#: name -> (arguments of a new run, checkpoint file name, total episodes)
-RUNS: dict[str, tuple[list[str], str, int]] = {
-    "tictactoe tabular": (
-        ["tictactoe", "--agent", "tabular", "--save-every", "40"],
-        "agent.npz",
-        200_000,
-    ),
+#: name -> (arguments of a new run, episodes between saves, checkpoint file name)
+RUNS: dict[str, tuple[list[str], int, str]] = {
+    "tictactoe tabular": (["tictactoe", "--agent", "tabular"], 200, "agent.npz"),
     "gridworld dqn": (
         [
-            *("gridworld", "--map", "lake4", "--agent", "dqn", "--save-every", "5"),
+            *("gridworld", "--map", "lake4", "--agent", "dqn"),
             *("--set", "save_replay_buffer=true", "--set", "buffer_size=5000"),
         ],
+        20,
         "agent.safetensors",
-        100_000,
     ),
     "invaders tabular": (
-        ["invaders", "--agent", "tabular", "--option", "preset=small", "--save-every", "1"],
+        ["invaders", "--agent", "tabular", "--option", "preset=small"],
+        1,
         "agent.npz",
-        100_000,
     ),
 }
+#: Every run's budget: more than any of them reaches in the campaign.
+TOTAL_EPISODES = 10**8
 
 
 def start(arguments: list[str]) -> subprocess.Popen[bytes]:
@@ -91,9 +89,12 @@ def kill_into_a_save(child: subprocess.Popen[bytes], folder: Path, name: str) ->
 
 
 def check(folder: Path, name: str) -> tuple[int, int, list[str]]:
-    """(checkpoint episodes, CSV rows, problems) after a kill."""
+    """(checkpoint episodes, CSV rows, problems) after a kill. No checkpoint at all is
+    fine when none was ever saved (the kill came before the first save's rename)."""
     problems = []
     checkpoint = folder / name
+    if not checkpoint.exists():
+        return 0, len(read_csv(folder / "metrics.csv")), []
     try:
         load_agent(checkpoint)
         episodes = read_metadata(checkpoint)["episodes"]
@@ -108,18 +109,19 @@ def check(folder: Path, name: str) -> tuple[int, int, list[str]]:
 
 
 def campaign(run: str, kills: int, folder: Path) -> tuple[int, list[str]]:
-    arguments, name, total = RUNS[run]
+    arguments, every, name = RUNS[run]
     clean, findings = 0, []
     for k in range(kills):
+        common = ["--episodes", str(TOTAL_EPISODES), "--save-every", str(every)]
         if (folder / name).exists():
-            args = ["--resume", str(folder / name), "--episodes", str(total)]
+            args = ["--resume", str(folder / name), *common]
         else:
-            args = [*arguments, "--episodes", str(total), "--out", str(folder)]
+            args = [*arguments, *common, "--out", str(folder)]
         child = start(args)
         if k % 2 == 0:
             where = kill_into_a_save(child, folder, name)
         else:
-            time.sleep(random.uniform(2.0, 6.0))
+            time.sleep(random.uniform(3.0, 10.0))
             child.send_signal(signal.SIGKILL)
             where = "at a random moment"
         _, err = child.communicate()

@@ -50,6 +50,12 @@ class FileProblem(GameError):
     """A file that cannot be read or written as asked; the message names it."""
 
 
+class WriteError(FileProblem, OSError):
+    """The system refused to write a file (a full disk, a read-only folder, a folder
+    where the file should be); what was there before is unchanged. Also an ``OSError``,
+    so code that handles the system's errors handles it."""
+
+
 def size_text(n: int) -> str:
     """``n`` bytes for a message: ``"3.0 GiB"``, ``"512 KiB"``, ``"17 bytes"``."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
@@ -144,19 +150,24 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
     fsynced. A crash leaves the old file or the new one. Temporary files of processes
     that died before their rename are removed, so kills never pile them up."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise WriteError(
+            f"{path}: cannot write it ({e.strerror or e}); what was there before is unchanged"
+        ) from e
     # Make the rename itself durable (a no-op where folders cannot be opened).
     try:
         dir_fd = os.open(path.parent, os.O_RDONLY)

@@ -31,7 +31,7 @@ import numpy as np
 import pygame
 
 from qarcade.games.core import StepResult
-from qarcade.games.files import FileProblem, atomic_write, loads_json, read_file
+from qarcade.games.files import FileProblem, WriteError, atomic_write, loads_json, read_file
 from qarcade.games.invaders import rules, sprites
 from qarcade.games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv
 from qarcade.games.invaders.rules import InvadersState
@@ -140,7 +140,7 @@ class HiScore:
         data = json.dumps({"best": int(score)}).encode("utf-8")
         try:
             atomic_write(self.path, lambda f: f.write(data))
-        except OSError:
+        except WriteError:
             return
         self.record = int(score)
 
