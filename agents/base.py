@@ -72,6 +72,17 @@ class Agent(abc.ABC):
         that learn per episode do it here. Returns metrics worth logging (may be empty)."""
         return {}
 
+    def policy_state(self) -> Any:
+        """A copy of what the greedy policy follows from (a table, the network's
+        weights), for :meth:`load_policy_state`; None for agents without one."""
+        return None
+
+    def load_policy_state(self, state: Any) -> None:
+        """Act again as when :meth:`policy_state` gave ``state`` (the rest of the agent,
+        its replay buffer, counters and optimizer, is left as it is). Agents without a
+        policy state have nothing to put back."""
+        del state
+
     def memory_report(self) -> dict[str, Any]:
         """What the agent's Q-function costs in memory, for the side panel and the CLI:
         ``{"kind": "table" | "network", "entries" | "parameters": int, "bytes": int}``;

@@ -219,8 +219,7 @@ def make_agent(
 
         if device is not None:
             overrides = {**overrides, "device": device}
-        config = DQNConfig.for_game(env.name, env.options, **overrides)
-        return DQNAgent.for_env(env, config, seed=seed)
+        return DQNAgent.for_env(env, DQNConfig.for_env(env, **overrides), seed=seed)
     raise OptionError(f"unknown agent {kind!r}; choose one of: {', '.join(AGENTS)}")
 
 
@@ -359,7 +358,8 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
     # last save wait in ``unsaved``, appended to the file just before each checkpoint.
     write_csv(csv_path, run.rows)
     unsaved: list[dict[str, Any]] = []
-    recorder = EpisodeRecorder(trainer, unsaved)
+    best_path = out / f"best{agent.checkpoint_suffix}"
+    recorder = EpisodeRecorder(trainer, unsaved, best_path=best_path)
     save = _SaveSchedule(args.save_every, by_episodes, total, trainer)
     tensorboard = None
     if args.tensorboard:
@@ -438,6 +438,12 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
             file=sys.stderr,
         )
         return 128 + stop.signals[0]
+    best = recorder.best
+    if best is not None and best.best_step is not None:
+        print(
+            f"best greedy policy: {recorder.eval_label} {best.best_score:.4g} at step "
+            f"{best.best_step:,}, saved {best_path}"
+        )
     print()
     print(evaluation.format_table(evaluation.evaluate(env, agent, seed=run.seed + 10_000)))
     return 0
@@ -456,21 +462,33 @@ def one_thread_on_cpu(agent: Agent) -> None:
 class EpisodeRecorder:
     """Turns finished episodes into the rows of a run's metrics.csv, scoring the greedy
     policy with the game's progress score (:func:`~agents.evaluation.progress_score`)
-    every twentieth of an episode budget. Call it as a trainer callback.
+    every twentieth of the budget (episodes or steps, at the end of an episode) and
+    keeping the best (:class:`~agents.evaluation.BestPolicy`; saved to ``best_path``
+    whenever it improves, if given). Call it as a trainer callback.
 
     Attributes:
         rows: the rows so far (a resumed run's earlier rows first).
         eval_label: what the ``eval`` column measures.
     """
 
-    def __init__(self, trainer: Trainer, rows: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, trainer: Trainer, rows: list[dict[str, Any]], *, best_path: Path | None = None
+    ) -> None:
         from qarcade.agents import evaluation
 
         self.rows = rows
-        self._scorer = evaluation.progress_score(trainer.env)
-        self.eval_label = self._scorer[0] if self._scorer else "evaluation"
-        total = trainer.total_episodes
-        self._eval_every = max(1, total // 20) if total is not None else 0
+        scorer = evaluation.progress_score(trainer.env)
+        self.eval_label = scorer[0] if scorer else "evaluation"
+        self._by_episodes = trainer.total_episodes is not None
+        total = trainer.total_episodes if self._by_episodes else trainer.total_steps
+        self._eval_every = max(1, total // 20) if total else 0
+        self._next_eval = self._done(trainer) + self._eval_every
+        #: The best greedy policy scored so far (None where the game has no score).
+        self.best = evaluation.BestPolicy(trainer.agent, scorer[1]) if scorer else None
+        self.best_path = best_path
+
+    def _done(self, trainer: Trainer) -> int:
+        return trainer.episodes if self._by_episodes else trainer.steps
 
     def __call__(self, trainer: Trainer, stats: Any) -> dict[str, Any]:
         """Append (and return) the row of the episode ``stats`` describes."""
@@ -481,9 +499,13 @@ class EpisodeRecorder:
             "outcome": stats.outcome,
             "epsilon": round(stats.epsilon, 6),
         }
-        if self._scorer is not None and self._eval_every and stats.episode % self._eval_every == 0:
-            row["eval"] = round(self._scorer[1](trainer.agent), 6)
+        if self.best is not None and self._eval_every and self._done(trainer) >= self._next_eval:
+            self._next_eval = self._done(trainer) + self._eval_every
+            value, kept = self.best.offer(stats.total_steps)
+            row["eval"] = round(value, 6)
             trainer.metrics.evaluations.append((stats.episode, row["eval"]))
+            if kept and self.best_path is not None:
+                trainer.agent.save(str(self.best_path))
         self.rows.append(row)
         return row
 

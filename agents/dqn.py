@@ -35,12 +35,25 @@ import torch.nn.functional as F
 
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.checkpoints import CheckpointError
-from qarcade.agents.networks import MLP, FlatNetwork, build_network
+from qarcade.agents.exploration import VisitCounts
+from qarcade.agents.networks import MLP, FlatNetwork, build_network, is_pixel_observation
 from qarcade.agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.games.core import Env, OptionError
 from qarcade.games.files import size_text
 
 DEVICES = ("auto", "cpu", "cuda")
+#: The :data:`GAME_DEFAULTS` entry of pixel observations.
+PIXELS = "pixels"
+#: ``reward_scale="auto"``: the scale follows the rewards the agent meets.
+AUTO = "auto"
+#: SimHash code length of the visit counts (:mod:`agents.exploration`).
+COUNT_BITS = 16
+#: ``reward_scale="auto"`` keeps every learnt value within +-this: TD errors then stay
+#: about within the Huber loss's quadratic part (|error| < 1), where it regresses to the
+#: mean target, not the median.
+VALUE_BOUND = 2.0
+#: The longest horizon ``reward_scale="auto"`` assumes (``gamma = 1``: an unknown one).
+MAX_HORIZON = 1_000.0
 
 
 @dataclass
@@ -79,6 +92,18 @@ class DQNConfig:
         reward_scale: rewards are multiplied by this before learning, so the network
             learns Q-values of order 1 whatever the game's point scale (Invaders' scores
             run into the hundreds); :meth:`DQNAgent.q_values` reports them unscaled.
+            ``"auto"`` (the default) sets it from the rewards seen so far
+            (:meth:`DQNAgent._observe_reward`): no learnt value exceeds
+            :data:`VALUE_BOUND`, so the Huber loss stays about in its quadratic part and
+            regresses to the mean target, not the median (docs/learners.md).
+        count_bonus: ``beta`` of count-based optimism (MBIE-EB, Strehl & Littman
+            2008): while exploring, every action looks ``beta / sqrt(n(s, a) + 1)``
+            better than its Q-value (in learnt units, after ``reward_scale``), ``n`` the
+            tries of that observation and action so far (:mod:`agents.exploration`), both
+            when acting and in the target's next state, so the greedy policy is drawn
+            along paths toward what was rarely tried. It fades with epsilon to nothing at
+            ``end_e``, so the last greedy policy is the reward's. 0 (the default) turns
+            it off.
         hidden_sizes: widths of the MLP's hidden layers (the CNN uses the last one).
         dueling: the network's last layer puts out a state value and per-action
             advantages, ``Q = V + A - mean(A)`` (Wang et al. 2016): where most actions
@@ -90,7 +115,7 @@ class DQNConfig:
     """
 
     learning_rate: float = 1e-3
-    buffer_size: int = 50_000
+    buffer_size: int = 100_000
     batch_size: int = 64
     learning_starts: int = 1_000
     train_frequency: int = 4
@@ -107,7 +132,8 @@ class DQNConfig:
     priority_alpha: float = 0.6
     priority_beta: float = 0.4
     initial_q: float = 0.0
-    reward_scale: float = 1.0
+    reward_scale: float | str = "auto"
+    count_bonus: float = 0.0
     hidden_sizes: tuple[int, ...] = (64, 64)
     dueling: bool = False
     seed: int = 0
@@ -144,10 +170,23 @@ class DQNConfig:
             _check_range(name, getattr(self, name), low, high)
         if not self.tau > 0.0:
             raise OptionError("DQN tau must be > 0 (0 would freeze the target network)")
-        for name in ("learning_rate", "max_grad_norm", "reward_scale"):
+        scales = ("learning_rate", "max_grad_norm")
+        for name in (*scales, *(("reward_scale",) if self.reward_scale != AUTO else ())):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not value > 0 or not math.isfinite(value):
-                raise OptionError(f"DQN {name} must be a positive number, got {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not value > 0
+                or not math.isfinite(value)
+            ):
+                auto = " or 'auto'" if name == "reward_scale" else ""
+                raise OptionError(f"DQN {name} must be a positive number{auto}, got {value!r}")
+        if (
+            isinstance(self.count_bonus, bool)
+            or not isinstance(self.count_bonus, (int, float))
+            or not 0 <= self.count_bonus < math.inf
+        ):
+            raise OptionError(f"DQN count_bonus must be a number >= 0, got {self.count_bonus!r}")
         if not isinstance(self.initial_q, (int, float)) or not math.isfinite(self.initial_q):
             raise OptionError(f"DQN initial_q must be a finite number, got {self.initial_q!r}")
         if not self.hidden_sizes or any(
@@ -172,8 +211,33 @@ class DQNConfig:
         """
         key = game
         if game == "invaders" and (options or {}).get("obs_mode") == "pixels":
-            key = "invaders-pixels"
-        values = dict(GAME_DEFAULTS.get(key, {}))
+            key = PIXELS
+        return cls._with(GAME_DEFAULTS.get(key, {}), overrides)
+
+    @classmethod
+    def for_env(cls, env: Env, **overrides: Any) -> DQNConfig:
+        """Defaults for ``env`` chosen from what it is, with ``overrides`` on top.
+
+        - A game with settings tuned for it in :data:`GAME_DEFAULTS` (tic-tac-toe,
+          Invaders) gets those (:meth:`for_game`).
+        - Pixel observations (stacked uint8 frames) get the CNN's settings.
+        - Any other env (Gymnasium envs through the adapter, a person's own) gets the
+          class defaults, which adapt to it as it is met: the value scale follows the
+          rewards seen (``reward_scale="auto"``), on every path here but Invaders', whose
+          tuned scale is kept. Nothing depends on a map's or an env's name.
+
+        Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
+        """
+        if env.name in GAME_DEFAULTS:
+            return cls.for_game(env.name, env.options, **overrides)
+        if is_pixel_observation(env.observation_shape, env.observation_dtype):
+            return cls._with(GAME_DEFAULTS[PIXELS], overrides)
+        return cls._with({}, overrides)
+
+    @classmethod
+    def _with(cls, defaults: dict[str, Any], overrides: dict[str, Any]) -> DQNConfig:
+        """``defaults`` then ``overrides`` over the class defaults, names checked."""
+        values = dict(defaults)
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(overrides) - names)
         if unknown:
@@ -197,7 +261,8 @@ class DQNConfig:
 
 #: Per-game settings that differ from :class:`DQNConfig`'s defaults; each learns its game
 #: within ``total_timesteps`` (see benchmarks/dqn_speed.py and benchmarks/dqn_games.py).
-#: ``invaders-pixels`` is Invaders with ``obs_mode="pixels"`` (the CNN).
+#: :data:`PIXELS` holds the CNN's settings: Invaders with ``obs_mode="pixels"``, and
+#: any env whose observations are frames (:meth:`DQNConfig.for_env`).
 GAME_DEFAULTS: dict[str, dict[str, Any]] = {
     "gridworld": dict(
         # A small learning rate and a buffer that keeps the whole run hold the greedy
@@ -250,7 +315,7 @@ GAME_DEFAULTS: dict[str, dict[str, Any]] = {
         reward_scale=0.01,
         hidden_sizes=(128, 128),
     ),
-    "invaders-pixels": dict(
+    PIXELS: dict(
         # 150k steps scored 1.7x and 2.1x random in two runs, 300k steps 2.07x (about
         # 10 minutes on one busy CPU thread; the CNN is where a GPU pays).
         learning_rate=2.5e-4,
@@ -361,6 +426,24 @@ class DQNAgent(Agent):
         self.game_options = dict(game_options or {})
         self.device = resolve_device(self.config.device)
         self.epsilon = self.config.start_e
+        #: What rewards are multiplied by before learning; fixed, or following
+        #: :attr:`reward_peaks` under ``reward_scale="auto"``.
+        self.reward_scale = (
+            1.0 if self.config.reward_scale == AUTO else float(self.config.reward_scale)
+        )
+        #: The largest absolute reward seen on a move the episode went on after, and on
+        #: one that ended it (``reward_scale="auto"`` only).
+        self.reward_peaks = [0.0, 0.0]
+        self.visits = (
+            VisitCounts(
+                math.prod(self.observation_shape),
+                num_actions,
+                bits=COUNT_BITS,
+                seed=self.config.seed,
+            )
+            if self.config.count_bonus > 0
+            else None
+        )
         #: n-step returns: the moves not yet stored, and where the last one ended.
         self._window: collections.deque[tuple[np.ndarray, int, float, bool]] = collections.deque()
         self._window_end: tuple[np.ndarray, np.ndarray] | None = None
@@ -426,7 +509,7 @@ class DQNAgent(Agent):
             dueling=self.config.dueling,
         )
         with torch.no_grad():
-            network.views()[-1].fill_(self.config.initial_q * self.config.reward_scale)
+            network.views()[-1].fill_(self.config.initial_q * self.reward_scale)
         return network.to(self.device)
 
     @classmethod
@@ -435,7 +518,7 @@ class DQNAgent(Agent):
     ) -> DQNAgent:
         """An agent for ``env`` with its game's default config unless one is given;
         ``seed``, if given, replaces the config's."""
-        config = config if config is not None else DQNConfig.for_game(env.name, env.options)
+        config = config if config is not None else DQNConfig.for_env(env)
         if seed is not None:
             config = dataclasses.replace(config, seed=seed)
         return cls(
@@ -469,6 +552,8 @@ class DQNAgent(Agent):
                 raise ValueError("act() needs at least one legal action in mask")
             return int(legal[int(self.rng.random() * len(legal))])
         q = self._q(obs)
+        if explore and self.visits is not None:
+            q = q + self.bonus_weight() * self.visits.optimism(obs[None])[0]
         if not mask.all():
             if not mask.any():
                 raise ValueError("act() needs at least one legal action in mask")
@@ -476,7 +561,7 @@ class DQNAgent(Agent):
         return int(q.argmax())
 
     def q_values(self, obs: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        q = self._q(obs).astype(np.float64) / self.config.reward_scale
+        q = self._q(obs).astype(np.float64) / self.reward_scale
         if mask is not None:
             q[~np.asarray(mask, dtype=bool)] = -np.inf
         return q
@@ -486,7 +571,7 @@ class DQNAgent(Agent):
         in the game's reward units."""
         with torch.no_grad():
             x = torch.tensor(np.asarray(obs), device=self.device)
-            return self.online(x).cpu().numpy() / np.float32(self.config.reward_scale)
+            return self.online(x).cpu().numpy() / np.float32(self.reward_scale)
 
     def _q(self, obs: np.ndarray) -> np.ndarray:
         if self._numpy_acting:
@@ -498,7 +583,11 @@ class DQNAgent(Agent):
     # ----------------------------------------------------------------- learning
     def learn(self, transition: Transition) -> dict[str, float]:
         t = transition
-        reward = t.reward * self.config.reward_scale
+        if self.config.reward_scale == AUTO:
+            self._observe_reward(t.reward, t.terminated)
+        reward = t.reward * self.reward_scale
+        if self.visits is not None:
+            self.visits.add(t.obs, t.action)
         if self.config.n_step == 1:
             self.buffer.add(t.obs, t.action, reward, t.next_obs, t.next_mask, t.terminated, t.flip)
         else:
@@ -513,6 +602,46 @@ class DQNAgent(Agent):
         if self.steps % config.target_network_frequency == 0:
             self._update_target()
         return metrics
+
+    def _observe_reward(self, reward: float, terminated: bool) -> None:
+        """Keep :attr:`reward_scale` at ``VALUE_BOUND / bound`` (never above 1), where
+        ``bound = peak_end + peak_step * horizon`` bounds every return made of the rewards
+        seen so far: ``horizon`` is ``1 / (1 - gamma)`` (at most :data:`MAX_HORIZON`).
+        When a larger reward lowers the scale, everything learnt is rescaled with it."""
+        peaks = self.reward_peaks
+        seat = 1 if terminated else 0
+        size = abs(reward)
+        if size <= peaks[seat]:
+            return
+        peaks[seat] = size
+        gamma = self.config.gamma
+        horizon = min(1.0 / (1.0 - gamma), MAX_HORIZON) if gamma < 1.0 else MAX_HORIZON
+        scale = min(1.0, VALUE_BOUND / (peaks[1] + peaks[0] * horizon))
+        if scale < self.reward_scale:
+            self._rescale(scale / self.reward_scale)
+            self.reward_scale = scale
+
+    def _rescale(self, ratio: float) -> None:
+        """Multiply every learnt value by ``ratio`` without changing what the agent
+        prefers (Pop-Art's output preservation, van Hasselt et al. 2016, for a scale
+        alone): the output layer of both networks, the rewards in the replay buffer and
+        the n-step queue, and Adam's moments as the gradients they average would have
+        been (``ratio`` for the output layer, ``ratio**2`` below it, where the gradient
+        passes through the output weights)."""
+        with torch.no_grad():
+            for network in (self.online, self.target):
+                for view in network.views()[-2:]:
+                    view.mul_(ratio)
+            n = sum(v.numel() for v in self.online.views()[-2:])
+            optimizer = self.optimizer
+            optimizer.exp_avg[-n:].mul_(ratio)
+            optimizer.exp_avg[:-n].mul_(ratio**2)
+            optimizer.exp_avg_sq[-n:].mul_(ratio**2)
+            optimizer.exp_avg_sq[:-n].mul_(ratio**4)
+        self.buffer.rewards[: len(self.buffer)] *= ratio
+        self._window = collections.deque(
+            (obs, action, reward * ratio, flip) for obs, action, reward, flip in self._window
+        )
 
     def _add_n_step(self, t: Transition, reward: float) -> None:
         """Queue ``t``; store the n-step transition that starts ``n_step`` moves back once
@@ -592,14 +721,31 @@ class DQNAgent(Agent):
     def _td_targets(self, next_q_online: torch.Tensor) -> torch.Tensor:
         batch = self._device_batch
         with torch.no_grad():
+            next_q_target = self.target(batch.next_obs)
+            weight = self.bonus_weight()
+            if self.visits is not None and weight > 0:
+                bonus = torch.from_numpy(self.visits.optimism(self._host_batch.next_obs))
+                bonus = bonus.to(self.device).mul_(weight)
+                next_q_online = next_q_online + bonus
+                next_q_target = next_q_target + bonus
             return double_dqn_targets(
                 batch.rewards,
                 batch.bootstrap,
                 self.config.gamma,
                 next_q_online,
-                self.target(batch.next_obs),
+                next_q_target,
                 batch.next_masks,
             )
+
+    def bonus_weight(self) -> float:
+        """``count_bonus`` times how far epsilon still is above its end value (1 at
+        ``start_e``, 0 at ``end_e``): the optimism fades as exploring does."""
+        config = self.config
+        if not config.count_bonus or self.epsilon <= config.end_e:
+            return 0.0
+        span = config.start_e - config.end_e
+        fraction = min(1.0, (self.epsilon - config.end_e) / span) if span > 0 else 1.0
+        return config.count_bonus * fraction
 
     def _loss(self, q: torch.Tensor, td_target: torch.Tensor) -> torch.Tensor:
         """The Huber loss, importance-weighted under prioritized replay."""
@@ -647,6 +793,15 @@ class DQNAgent(Agent):
             else:
                 target.lerp_(online, self.config.tau)
 
+    # ----------------------------------------------------------------- best policy
+    def policy_state(self) -> torch.Tensor:
+        return self.online.weights.detach().clone()
+
+    def load_policy_state(self, state: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.online.weights.copy_(state)
+            self.target.weights.copy_(state)
+
     # ----------------------------------------------------------------- reporting
     def memory_report(self) -> dict[str, Any]:
         weights = self.online.weights
@@ -670,6 +825,8 @@ class DQNAgent(Agent):
         arrays["adam.exp_avg_sq"] = _numpy(self.optimizer.exp_avg_sq)
         if self.config.save_replay_buffer:
             arrays.update(self.buffer.state_arrays("replay."))
+        if self.visits is not None:
+            arrays.update(self.visits.state_arrays("visits."))
         meta = {
             "game": self.game,
             "game_options": self.game_options,
@@ -678,6 +835,8 @@ class DQNAgent(Agent):
             "observation_dtype": self.observation_dtype.str,
             "num_actions": self.num_actions,
             "epsilon": self.epsilon,
+            "reward_scale": self.reward_scale,
+            "reward_peaks": list(self.reward_peaks),
             "dqn_steps": self.steps,
             "train_steps": self.train_steps,
             "adam_step": self.optimizer.steps,
@@ -721,7 +880,21 @@ class DQNAgent(Agent):
         agent.optimizer.steps = int(meta.get("adam_step", 0))
         if any(key.startswith("replay.") for key in arrays):
             agent.buffer.load_state_arrays(arrays, "replay.")
+        if agent.visits is not None and "visits.index" in arrays:
+            try:
+                agent.visits.load_state_arrays(arrays, "visits.")
+            except (KeyError, ValueError) as error:
+                raise CheckpointError(f"exploration counts: {error}") from None
         agent.epsilon = float(meta.get("epsilon", agent.epsilon))
+        if config.reward_scale == AUTO:
+            scale = float(meta.get("reward_scale", 1.0))
+            peaks = [float(p) for p in meta.get("reward_peaks", [0.0, 0.0])]
+            if not 0 < scale <= 1 or len(peaks) != 2 or not all(0 <= p < math.inf for p in peaks):
+                raise CheckpointError(
+                    f"reward scale {scale!r} / peaks {peaks!r} are not a scale in (0, 1] "
+                    "and two finite peaks >= 0"
+                )
+            agent.reward_scale, agent.reward_peaks = scale, peaks
         agent.steps = int(meta.get("dqn_steps", 0))
         agent.train_steps = int(meta.get("train_steps", 0))
         if "rng_state" in meta:

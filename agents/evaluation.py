@@ -264,7 +264,63 @@ def progress_score(env: Env) -> tuple[str, Callable[[Agent], float]] | None:
             return solver.policy_return(env, policy)  # type: ignore[arg-type]
 
         return "greedy return (exact)", greedy_return
+    if env.num_players == 1 and env.name != "invaders":
+        # A copy, so scoring never moves the training env's episode or generator.
+        scoring_env = type(env)(**env.options)
+
+        def mean_greedy_return(agent: Agent) -> float:
+            results = [
+                play_episode(scoring_env, agent, seed=SCORE_SEED + i) for i in range(SCORE_EPISODES)
+            ]
+            return float(np.mean([r.ret for r in results]))
+
+        return f"greedy return (mean of {SCORE_EPISODES})", mean_greedy_return
     return None
+
+
+#: Episodes (and the first seed) :func:`progress_score` plays where it cannot grade exactly.
+SCORE_EPISODES, SCORE_SEED = 10, 1_000_000
+
+
+class BestPolicy:
+    """The best greedy policy met during training: scored now and then with a
+    :func:`progress_score`, kept in memory when it beats every earlier one.
+
+    Learning does not improve the greedy policy monotonically (a network's greedy
+    action can flip between two nearly equal values late in a run); this keeps the best
+    one seen and says when it was seen.
+
+    Args:
+        agent: the learner.
+        score: the score of its greedy policy, higher is better.
+
+    Attributes:
+        best_score: the best score so far (-inf before any).
+        best_step: the training step it was scored at (None before any).
+        state: the agent's :meth:`~agents.base.Agent.policy_state` then.
+    """
+
+    def __init__(self, agent: Agent, score: Callable[[Agent], float]) -> None:
+        self.agent = agent
+        self.score = score
+        self.best_score = -np.inf
+        self.best_step: int | None = None
+        self.state: Any = None
+
+    def offer(self, step: int) -> tuple[float, bool]:
+        """Score the agent's greedy policy now; keep it if it is the best so far.
+        Returns the score and whether it was kept."""
+        value = float(self.score(self.agent))
+        if value > self.best_score:
+            self.best_score, self.best_step = value, step
+            self.state = self.agent.policy_state()
+            return value, True
+        return value, False
+
+    def restore(self) -> None:
+        """Make the agent act as the best policy kept (nothing when none was)."""
+        if self.state is not None:
+            self.agent.load_policy_state(self.state)
 
 
 def format_table(rows: Sequence[Row]) -> str:

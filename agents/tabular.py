@@ -346,6 +346,14 @@ class TabularQAgent(Agent):
         counts[: len(self._counts)] = self._counts
         self._table, self._counts = grown, counts
 
+    # ----------------------------------------------------------------- best policy
+    def policy_state(self) -> np.ndarray:
+        return self.table.copy()
+
+    def load_policy_state(self, state: np.ndarray) -> None:
+        # Rows met since are kept: the saved table knows nothing about them.
+        self._table[: len(state)] = state
+
     # ----------------------------------------------------------------- reporting
     def memory_report(self) -> dict[str, Any]:
         rows = self.discretiser.num_rows

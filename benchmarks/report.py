@@ -129,8 +129,11 @@ class Run:
 #: Scripts left out of a plain run: they take tens of minutes or want arguments
 #: (``dqn_games.py GAME`` trains each game to its targets; ``fuzz_report.py`` runs
 #: thousands of fuzz cases; ``kill_campaign.py`` kills and resumes training 36 times;
-#: ``learn_memory.py`` watches Learn for 10 minutes). ``--only NAME`` runs them.
-LONG = frozenset({"dqn_games", "fuzz_report", "kill_campaign", "learn_memory"})
+#: ``learn_memory.py`` watches Learn for 10 minutes; ``generalization.py`` and
+#: ``gym_envs.py`` train hundreds of runs). ``--only NAME`` runs them.
+LONG = frozenset(
+    {"dqn_games", "fuzz_report", "kill_campaign", "learn_memory", "generalization", "gym_envs"}
+)
 
 
 def discover(only: list[str] | None = None) -> list[Path]:

@@ -153,7 +153,7 @@ def test_n_step_transitions_by_hand() -> None:
     """n_step=3, gamma 0.5: each stored transition sums three rewards and bootstraps
     with gamma^2 from three moves on; the end of the game stores the shorter tails (no
     bootstrap), a time limit stores them bootstrapped, a flip negates what follows it."""
-    agent = DQNAgent((1,), np.float32, 2, small_config(n_step=3, gamma=0.5))
+    agent = DQNAgent((1,), np.float32, 2, small_config(n_step=3, gamma=0.5, reward_scale=1.0))
     mask = np.ones(2, bool)
     states = [np.full(1, float(i), np.float32) for i in range(6)]
 
@@ -298,7 +298,7 @@ def test_mlp_training_gradient_matches_autograd(prioritized: bool, dueling: bool
     obs = agent._host_batch.obs
     np.testing.assert_allclose(
         np.stack([agent.online.numpy_forward(o) for o in obs]),
-        agent.q_values_batch(obs) * agent.config.reward_scale,
+        agent.q_values_batch(obs) * agent.reward_scale,
         rtol=1e-5,
         atol=1e-6,
     )

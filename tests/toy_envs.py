@@ -95,3 +95,37 @@ class ChainEnv(Env):
 
     def _action_mask(self) -> np.ndarray:
         return np.ones(2, dtype=bool)
+
+
+class SurviveEnv(Env):
+    """CartPole's reward in one state: every step pays +1 and ends the episode with
+    probability ``end_probability`` (``max_steps`` truncates it). Both actions do the same.
+
+    The value of every action is ``1 / (1 - gamma * (1 - end_probability))``. A learner
+    that regresses to the median target instead of the mean ignores the rare ends and
+    drifts to ``1 / (1 - gamma)``.
+    """
+
+    name: ClassVar[str] = "survive"
+    num_actions = 2
+    action_names = ("left", "right")
+    observation_shape = (1,)
+
+    def __init__(self, *, end_probability: float = 0.2, max_steps: int = 500) -> None:
+        super().__init__(end_probability=end_probability, max_steps=max_steps)
+        self.end_probability, self.max_steps = end_probability, max_steps
+        self.steps = 0
+
+    def _reset(self) -> None:
+        self.steps = 0
+
+    def _step(self, action: int) -> tuple[tuple[float, ...], bool, bool]:
+        self.steps += 1
+        ended = bool(self.rng.random() < self.end_probability)
+        return (1.0,), ended, not ended and self.steps >= self.max_steps
+
+    def observe(self) -> np.ndarray:
+        return np.ones(1, dtype=np.float32)
+
+    def _action_mask(self) -> np.ndarray:
+        return np.ones(2, dtype=bool)

@@ -1,0 +1,83 @@
+"""Count-based exploration for the DQN: how often each (observation, action) was tried.
+
+Observations are counted through SimHash (Tang et al. 2017, "#Exploration"): an
+observation ``x`` is known by the signs of ``k`` random projections, ``sign(A x)`` with
+``A`` drawn once from a seeded normal distribution. Distinct one-hot observations (a
+gridworld cell, a FrozenLake state) get independent random codes, so they are counted
+apart unless two of them collide (about ``n**2 / 2**(k+1)`` pairs among ``n`` states);
+continuous observations that point the same way share a code.
+
+The DQN's ``count_bonus`` adds ``beta / sqrt(n(s, a) + 1)`` to the Q-values it acts on
+while exploring and to those of the target's next state (MBIE-EB, Strehl & Littman
+2008), with the counts as they are at that moment, so the optimism about a pair fades as
+it is tried (see :mod:`agents.dqn`).
+
+Memory is fixed: one int32 count per code and action, whatever the env.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class VisitCounts:
+    """SimHash visit counts of (observation, action) pairs.
+
+    Args:
+        observation_size: the length of a flattened observation.
+        num_actions: the size of the action space.
+        bits: ``k``, the code length; the table holds ``2**bits * num_actions`` counts.
+        seed: seeds the projection.
+
+    Attributes:
+        counts: ``(2**bits, num_actions)`` int32, tries of each (code, action).
+    """
+
+    def __init__(self, observation_size: int, num_actions: int, *, bits: int, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.projection = rng.standard_normal((observation_size, bits)).astype(np.float32)
+        self._powers = (1 << np.arange(bits, dtype=np.int64)).astype(np.int64)
+        self.counts = np.zeros((1 << bits, num_actions), dtype=np.int32)
+
+    def codes(self, obs: np.ndarray) -> np.ndarray:
+        """The codes of a batch of observations ``(n, ...)`` -> ``(n,)`` int64."""
+        flat = obs.reshape(len(obs), -1).astype(np.float32, copy=False)
+        return (flat @ self.projection > 0) @ self._powers
+
+    def code(self, obs: np.ndarray) -> int:
+        """The code of one observation."""
+        flat = obs.reshape(-1).astype(np.float32, copy=False)
+        return int((flat @ self.projection > 0) @ self._powers)
+
+    def add(self, obs: np.ndarray, action: int) -> None:
+        """Count one try of ``action`` in ``obs``."""
+        self.counts[self.code(obs), action] += 1
+
+    def optimism(self, obs: np.ndarray) -> np.ndarray:
+        """``1 / sqrt(n(s, a) + 1)`` of every action, for a batch ``(n, ...)`` ->
+        ``(n, num_actions)`` float32: 1 for an untried pair, falling as it is tried."""
+        n = self.counts[self.codes(obs)]
+        return 1.0 / np.sqrt(n.astype(np.float32) + 1.0)
+
+    # ----------------------------------------------------------------- checkpoints
+    def state_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The non-zero counts (as indices and values: the table is mostly empty)."""
+        flat = self.counts.reshape(-1)
+        where = np.flatnonzero(flat)
+        return {prefix + "index": where.astype(np.int64), prefix + "count": flat[where]}
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray], prefix: str) -> None:
+        """Put back :meth:`state_arrays`' counts; raises ``ValueError`` on a mismatch."""
+        index, count = arrays[prefix + "index"], arrays[prefix + "count"]
+        flat = self.counts.reshape(-1)
+        if (
+            index.ndim != 1
+            or index.shape != count.shape
+            or index.dtype.kind not in "iu"
+            or count.dtype.kind not in "iu"
+            or (len(index) and (index.min() < 0 or index.max() >= flat.size))
+            or (len(count) and count.min() < 0)
+        ):
+            raise ValueError("visit counts do not fit this agent's count table")
+        flat[:] = 0
+        flat[index] = count

@@ -1,0 +1,408 @@
+"""Do the learners' defaults learn gridworld maps nobody tuned them for?
+
+A fixed pool of seeded random solvable maps (6x6 to 24x24, walls and pits; a third of
+them with rows of pits along the route, the kind of map issue 18 found the DQN failing
+on), each also in a slippery variant. On every map and variant the table and the DQN
+train with their default settings (``TabularQAgent.for_env``, ``DQNAgent.for_env``), on
+several seeds, and Stable-Baselines3's DQN with its defaults (one seed) on a subset, with
+the DQN's step budget. Each run is graded exactly (:mod:`games.gridworld.solver`) every
+so often: it is *solved* once the greedy policy's expected return is the optimum's
+(deterministic maps: within 1e-9; slippery: within ``--slip-tolerance``); a solved run
+stops there (the best greedy policy is kept, :class:`agents.evaluation.BestPolicy`, so
+what it ends with is at least as good). The clock stops while grading.
+
+Rows: the share of (map, variant, seed) runs solved by the table and by the DQN
+(targets 100% and 98%), and the DQN's median seconds to solve against SB3's on the maps
+both ran (target: ours no slower).
+
+    python benchmarks/generalization.py            # the whole pool, both cores
+    python benchmarks/generalization.py --quick    # a few small maps, a few minutes
+    python benchmarks/generalization.py --jobs 1 --maps 10 --seeds 1
+
+SB3 is optional (``pip install -e ".[bench]"``); without it the SB3 column is empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
+
+from qarcade.games.gridworld.env import GridWorldEnv
+from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, format_map, goal_reachable
+
+#: Map sides drawn from this range (inclusive).
+MIN_SIDE, MAX_SIDE = 6, 24
+#: Every this many maps is a pit-row map (the others plain random maps).
+PIT_ROWS_EVERY = 3
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """One map of the pool: its text and how it was made."""
+
+    index: int
+    kind: str
+    rows: int
+    cols: int
+    text: str
+
+
+def pit_rows_map(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
+    """A map whose route snakes between rows of pits: every other row is pits but for
+    one gap, the rows between are floor with a few walls, start top-left, goal in the
+    last row. Any step off the route's row toward a pit ends the episode."""
+    while True:
+        grid = np.full((rows, cols), FLOOR, dtype=np.int8)
+        for r in range(1, rows - 1, 2):
+            grid[r] = PIT
+            grid[r, rng.integers(cols)] = FLOOR
+        walls = (rng.random((rows, cols)) < 0.08) & (grid == FLOOR)
+        grid[walls] = WALL
+        grid[0, 0] = START
+        grid[rows - 1, rng.integers(cols // 2, cols)] = GOAL
+        if goal_reachable(grid, (0, 0)):
+            return grid
+
+
+def random_walls_and_pits(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
+    """A random map (``games.gridworld.maps.random_map``'s kind, densities drawn too)."""
+    pits, walls = rng.uniform(0.05, 0.2), rng.uniform(0.05, 0.2)
+    while True:
+        grid = rng.choice(
+            np.array([FLOOR, PIT, WALL], np.int8),
+            size=(rows, cols),
+            p=[1 - pits - walls, pits, walls],
+        )
+        grid[0, 0] = START
+        grid[rows - 1, cols - 1] = GOAL
+        if goal_reachable(grid, (0, 0)):
+            return grid
+
+
+def map_pool(count: int, seed: int = 18) -> list[MapSpec]:
+    """``count`` maps, the same for the same ``seed``."""
+    rng = np.random.default_rng(seed)
+    pool = []
+    for i in range(count):
+        rows, cols = (int(n) for n in rng.integers(MIN_SIDE, MAX_SIDE + 1, size=2))
+        kind = "pit rows" if i % PIT_ROWS_EVERY == 0 else "random"
+        make = pit_rows_map if kind == "pit rows" else random_walls_and_pits
+        pool.append(MapSpec(i, kind, rows, cols, format_map(make(rows, cols, rng))))
+    return pool
+
+
+@dataclass
+class Run:
+    """One training run's outcome."""
+
+    learner: str
+    map_index: int
+    kind: str
+    size: str
+    slippery: float
+    seed: int
+    solved: bool
+    steps: int | None
+    seconds: float | None
+    best_return: float
+    optimum: float
+    total_seconds: float
+
+
+class Grader:
+    """Exact grading of a greedy policy on one map; the clock stops meanwhile."""
+
+    def __init__(self, env: GridWorldEnv, tolerance: float) -> None:
+        from qarcade.games.gridworld import solver
+
+        self.env, self.solver = env, solver
+        self.optimum = solver.optimal_return(env)
+        self.tolerance = tolerance
+        self.best = -np.inf
+
+    def solved(self, act: Callable[[np.ndarray], int]) -> bool:
+        policy = self.solver.policy_of(self.env, act)
+        value = self.solver.policy_return(self.env, policy)
+        self.best = max(self.best, value)
+        return value >= self.optimum - self.tolerance
+
+
+def make_env(spec: MapSpec, slippery: float) -> GridWorldEnv:
+    path = map_file(spec)
+    return GridWorldEnv(map=path, slippery=slippery)
+
+
+def map_file(spec: MapSpec) -> str:
+    """The map written to a file once (envs and checkpoints name maps by path)."""
+    folder = os.path.join(os.environ.get("TMPDIR", "/tmp"), "qarcade-generalization")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"map{spec.index:03d}-{hash(spec.text) & 0xFFFFFFFF:08x}.txt")
+    if not os.path.exists(path):
+        with open(path + ".part", "w") as f:
+            f.write(spec.text)
+        os.replace(path + ".part", path)
+    return path
+
+
+def run_one(task: tuple[str, MapSpec, float, int, int, float]) -> Run:
+    """Train one learner on one map variant with one seed, grading as it goes."""
+    import torch
+
+    torch.set_num_threads(1)
+    learner, spec, slippery, seed, dqn_steps, tolerance = task
+    env = make_env(spec, slippery)
+    grader = Grader(make_env(spec, slippery), tolerance if slippery else 1e-9)
+    all_legal = np.ones(env.num_actions, bool)
+    started = time.perf_counter()
+    if learner == "sb3":
+        solved_at, clock = run_sb3(env, grader, seed, dqn_steps)
+    else:
+        solved_at, clock = run_qarcade(learner, env, grader, seed, dqn_steps, all_legal)
+    return Run(
+        learner,
+        spec.index,
+        spec.kind,
+        f"{spec.rows}x{spec.cols}",
+        slippery,
+        seed,
+        solved_at is not None,
+        solved_at,
+        clock if solved_at is not None else None,
+        round(float(grader.best), 6),
+        round(grader.optimum, 6),
+        round(time.perf_counter() - started, 2),
+    )
+
+
+def run_qarcade(
+    learner: str,
+    env: GridWorldEnv,
+    grader: Grader,
+    seed: int,
+    dqn_steps: int,
+    all_legal: np.ndarray,
+) -> tuple[int | None, float]:
+    from qarcade.agents.dqn import DQNAgent
+    from qarcade.agents.tabular import TabularQAgent
+    from qarcade.agents.training import Trainer
+
+    if learner == "table":
+        agent = TabularQAgent.for_env(env, seed=seed)
+        trainer = Trainer(env, agent, seed=seed, episodes=agent.config.episodes)
+        chunks = [max(1, agent.config.episodes // 50)] * 50
+
+        def advance(n: int) -> None:
+            trainer.run(episodes=n)
+
+    else:
+        agent = DQNAgent.for_env(env, seed=seed)
+        trainer = Trainer(env, agent, seed=seed, steps=dqn_steps)
+        every = max(500, dqn_steps // 50)
+        chunks = [every] * (dqn_steps // every)
+        advance = trainer.run_steps
+
+    clock = 0.0
+    for n in chunks:
+        tic = time.perf_counter()
+        advance(n)
+        clock += time.perf_counter() - tic
+        if grader.solved(lambda obs: agent.act(obs, all_legal)):
+            return trainer.steps, clock
+    return None, clock
+
+
+def run_sb3(env: GridWorldEnv, grader: Grader, seed: int, steps: int) -> tuple[int | None, float]:
+    """SB3's DQN with its own defaults (through qarcade's Gymnasium adapter)."""
+    import torch
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    from qarcade.games.adapters.gymnasium import QarcadeEnv
+
+    model = DQN("MlpPolicy", QarcadeEnv("gridworld", **env.options), seed=seed, device="cpu")
+    every = max(500, steps // 50)
+
+    def act(obs: np.ndarray) -> int:
+        with torch.no_grad():
+            return int(model.q_net(torch.tensor(obs).unsqueeze(0)).argmax())
+
+    class Grade(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.paused, self.start = 0.0, time.perf_counter()
+            self.solved_at: int | None = None
+            self.clock = 0.0
+
+        def _on_step(self) -> bool:
+            if self.num_timesteps % every:
+                return True
+            tic = time.perf_counter()
+            self.clock = tic - self.start - self.paused
+            if grader.solved(act):
+                self.solved_at = self.num_timesteps
+                return False
+            self.paused += time.perf_counter() - tic
+            return True
+
+    callback = Grade()
+    model.learn(total_timesteps=steps, callback=callback)
+    return callback.solved_at, callback.clock
+
+
+def sb3_available() -> bool:
+    try:
+        import stable_baselines3  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--maps", type=int, default=54, help="maps in the pool (default 54)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per learner and map")
+    parser.add_argument("--sb3-maps", type=int, default=20, help="maps SB3 runs on (one seed)")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        help="the DQN's (and SB3's) step budget (default: the DQN's default total_timesteps)",
+    )
+    parser.add_argument(
+        "--slippery",
+        type=float,
+        default=0.2,
+        help="slip probability of the slippery variants (0: none)",
+    )
+    parser.add_argument(
+        "--slip-tolerance",
+        type=float,
+        default=0.02,
+        help="slippery maps: solved within this of the optimal return",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes")
+    parser.add_argument(
+        "--quick", action="store_true", help="6 small maps, 1 seed, SB3 on 2: a few minutes"
+    )
+    parser.add_argument("--learners", default="table,dqn,sb3")
+    parser.add_argument("--json", help="also write every run to this JSON file")
+    args = parser.parse_args()
+
+    from qarcade.agents.dqn import DQNConfig
+
+    pool = map_pool(args.maps)
+    seeds, sb3_maps = args.seeds, args.sb3_maps
+    if args.quick:
+        pool = [s for s in pool if s.rows * s.cols <= 120][:6]
+        seeds, sb3_maps = 1, 2
+    steps = args.steps or DQNConfig.for_game("gridworld").total_timesteps
+    learners = args.learners.split(",")
+    if "sb3" in learners and not sb3_available():
+        print("stable-baselines3 is not installed: no SB3 runs")
+        learners.remove("sb3")
+    variants = [0.0] + ([args.slippery] if args.slippery else [])
+    tasks = []
+    for spec in pool:
+        for slip in variants:
+            for learner in ("table", "dqn"):
+                if learner in learners:
+                    tasks += [
+                        (learner, spec, slip, seed, steps, args.slip_tolerance)
+                        for seed in range(seeds)
+                    ]
+    for spec in pool[:sb3_maps]:
+        if "sb3" in learners:
+            tasks += [("sb3", spec, 0.0, 0, steps, args.slip_tolerance)]
+    print(
+        f"{len(pool)} maps ({sum(s.kind == 'pit rows' for s in pool)} with pit rows), "
+        f"variants {variants}, {seeds} seed(s), DQN/SB3 budget {steps:,} steps, "
+        f"{len(tasks)} runs on {args.jobs} process(es)",
+        flush=True,
+    )
+    started = time.perf_counter()
+    runs: list[Run] = []
+    with ProcessPoolExecutor(args.jobs) as executor:
+        for run in executor.map(run_one, tasks):
+            runs.append(run)
+            status = (
+                f"solved at {run.steps:,} steps, {run.seconds:.1f} s"
+                if run.solved
+                else (f"NOT solved (best {run.best_return:.3f}, optimum {run.optimum:.3f})")
+            )
+            print(
+                f"{run.learner:5} map {run.map_index:2} {run.kind:8} {run.size:5} "
+                f"slip {run.slippery:.2f} seed {run.seed}: {status}",
+                flush=True,
+            )
+    wall = time.perf_counter() - started
+    print(f"all runs: {wall:.0f} s wall")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump([asdict(r) for r in runs], f, indent=1)
+    report(runs, learners, args.quick)
+
+
+def solved_of(runs: list[Run], keep: Callable[[Run], bool]) -> str:
+    """``"solved/total"`` of the runs ``keep`` accepts."""
+    kept = [r for r in runs if keep(r)]
+    return f"{sum(r.solved for r in kept)}/{len(kept)}"
+
+
+def report(runs: list[Run], learners: list[str], quick: bool) -> None:
+    """Print the summary and the RESULT rows."""
+    note = "quick subset" if quick else "full pool"
+    for learner, target in (("table", 100.0), ("dqn", 98.0)):
+        mine = [r for r in runs if r.learner == learner]
+        if not mine:
+            continue
+        share = 100.0 * sum(r.solved for r in mine) / len(mine)
+        by_kind = {k: solved_of(mine, lambda r, k=k: r.kind == k) for k in ("random", "pit rows")}
+        slips = sorted({r.slippery for r in mine})
+        by_slip = {s: solved_of(mine, lambda r, s=s: r.slippery == s) for s in slips}
+        print(
+            f"{learner}: solved {share:.1f}% of {len(mine)} runs; "
+            f"by kind {by_kind}; by slip {by_slip}"
+        )
+        name = "table" if learner == "table" else "DQN"
+        row = {
+            "what": f"gridworld maps solved optimally with defaults, {name}",
+            "ours": round(share, 1),
+            "unit": "%",
+            "target": target,
+            "note": f"{note}: {len(mine)} runs",
+        }
+        print("RESULT " + json.dumps(row))
+    sb3 = {r.map_index: r for r in runs if r.learner == "sb3"}
+    if "sb3" in learners and sb3:
+        ours = [r for r in runs if r.learner == "dqn" and r.slippery == 0.0 and r.map_index in sb3]
+        ours_solved = [r.seconds for r in ours if r.solved]
+        theirs = [r.seconds for r in sb3.values() if r.solved]
+        print(f"DQN solved {len(ours_solved)}/{len(ours)} runs of the SB3 maps; ", end="")
+        print(f"SB3 {len(theirs)}/{len(sb3)}")
+        if ours_solved:
+            row = {
+                "what": "gridworld maps: median seconds to the first optimal policy, DQN",
+                "ours": round(statistics.median(ours_solved), 2),
+                "unit": "s",
+                "anchor": round(statistics.median(theirs), 2) if theirs else None,
+                "anchor_name": "SB3 DQN defaults",
+                "higher_is_better": False,
+                "target": 1.0,
+                "note": (
+                    f"{note}: solved runs only; DQN {len(ours_solved)}/{len(ours)}, "
+                    f"SB3 {len(theirs)}/{len(sb3)} on the same maps"
+                ),
+            }
+            print("RESULT " + json.dumps(row))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""The mechanisms that let the learners' defaults meet worlds nobody tuned them for:
+the automatic value scale, count-based optimism, the best greedy policy kept during
+training, and defaults chosen from what an env is (``DQNConfig.for_env``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from qarcade import games
+from qarcade.agents.base import Transition
+from qarcade.agents.dqn import GAME_DEFAULTS, PIXELS, DQNAgent, DQNConfig
+from qarcade.agents.evaluation import BestPolicy
+from qarcade.agents.tabular import TabularConfig, TabularQAgent
+from qarcade.agents.training import Trainer
+from tests.test_dqn import small_config
+from tests.toy_envs import SurviveEnv
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+# --------------------------------------------------------------------------- value scale
+def survive_q(reward_scale: float | str) -> float:
+    """The mean learnt Q-value of :class:`SurviveEnv` (true value 1 / (1 - 0.9 * 0.8))."""
+    env = SurviveEnv(end_probability=0.2)
+    config = small_config(
+        reward_scale=reward_scale,
+        gamma=0.9,
+        total_timesteps=2_000,
+        target_network_frequency=20,
+        hidden_sizes=(16,),
+    )
+    agent = DQNAgent.for_env(env, config)
+    Trainer(env, agent, seed=0, steps=2_000).run_steps(2_000)
+    return float(agent.q_values(np.ones(1, np.float32)).mean())
+
+
+def test_auto_scale_learns_the_mean_value_where_huber_alone_drifts() -> None:
+    """CartPole's trouble in one state: +1 a step, the episode ends on 20% of steps.
+    Unscaled, most TD errors are beyond the Huber loss's quadratic part, its L1 part
+    regresses to the median target and the rare ends are ignored: Q drifts toward
+    1 / (1 - gamma) = 10. The automatic scale keeps errors small, and Q at the mean."""
+    true_q = 1.0 / (1.0 - 0.9 * 0.8)
+    assert survive_q("auto") == pytest.approx(true_q, rel=0.2)
+    assert survive_q(1.0) > 1.5 * true_q
+
+
+def test_auto_scale_follows_the_largest_reward_and_keeps_what_was_learnt() -> None:
+    """A larger reward lowers the scale; Q-values in reward units, the stored rewards
+    (in learnt units) and the agent's preferences stay what they were."""
+    agent = DQNAgent((3,), np.float32, 2, small_config(gamma=0.9, learning_starts=10_000))
+    obs = np.eye(3, dtype=np.float32)
+    mask = np.ones(2, bool)
+    agent.learn(Transition(obs[0], 0, 0.1, obs[1], mask, False))
+    assert agent.reward_scale == 1.0  # 0.1 * 10 steps < VALUE_BOUND: no need to shrink
+    before = agent.q_values_batch(obs)
+    stored = agent.buffer.rewards[0]
+    agent.learn(Transition(obs[1], 1, 5.0, obs[2], mask, True))
+    # bound = 5 (an end) + 0.1 * 1 / (1 - 0.9): the scale is 2 / 6.
+    assert agent.reward_scale == pytest.approx(2.0 / 6.0)
+    np.testing.assert_allclose(agent.q_values_batch(obs), before, rtol=1e-5, atol=1e-6)
+    assert agent.buffer.rewards[0] == pytest.approx(stored * 2.0 / 6.0)
+    assert agent.buffer.rewards[1] == pytest.approx(5.0 * 2.0 / 6.0)
+    agent.learn(Transition(obs[0], 0, -5.0, obs[1], mask, True))  # no larger: unchanged
+    assert agent.reward_scale == pytest.approx(2.0 / 6.0)
+
+
+def test_a_fixed_scale_stays_fixed_and_auto_survives_a_checkpoint(tmp_path: Path) -> None:
+    fixed = DQNAgent((1,), np.float32, 2, small_config(reward_scale=0.5))
+    fixed.learn(
+        Transition(np.ones(1, np.float32), 0, 100.0, np.ones(1, np.float32), np.ones(2, bool), True)
+    )
+    assert fixed.reward_scale == 0.5
+
+    agent = DQNAgent((1,), np.float32, 2, small_config())
+    one = np.ones(1, np.float32)
+    agent.learn(Transition(one, 0, 10.0, one, np.ones(2, bool), True))
+    path = agent.save(str(tmp_path / "agent.safetensors"))
+    loaded = DQNAgent.load(path)
+    assert loaded.reward_scale == agent.reward_scale == pytest.approx(0.2)
+    assert loaded.reward_peaks == agent.reward_peaks
+    np.testing.assert_allclose(loaded.q_values(one), agent.q_values(one))
+
+
+def test_reward_scale_setting_is_checked() -> None:
+    for bad in ("sometimes", 0.0, -1.0, True):
+        with pytest.raises(games.OptionError, match="reward_scale"):
+            DQNConfig(reward_scale=bad)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- optimism
+def test_count_optimism_prefers_untried_actions_and_fades_with_epsilon() -> None:
+    """With every Q-value equal, the exploring greedy move is an action not tried yet in
+    that state; at ``end_e`` the optimism is gone and the plain greedy action is back."""
+    config = small_config(count_bonus=0.5, start_e=1.0, end_e=0.0)
+    agent = DQNAgent((2,), np.float32, 3, config)
+    with torch.no_grad():
+        agent.online.views()[-2].zero_()  # every Q-value equals the output bias
+        agent.online.views()[-1].zero_()
+    agent.epsilon = 0.5  # optimism weight 0.25; no random move: rng pinned below
+    agent.rng.random = lambda: 0.99  # type: ignore[method-assign]
+    obs, other = np.array([1, 0], np.float32), np.array([0, 1], np.float32)
+    mask = np.ones(3, bool)
+    for action in (0, 2):
+        agent.learn(Transition(obs, action, 0.0, other, mask, False))
+    assert agent.act(obs, mask, explore=True) == 1
+    assert agent.bonus_weight() == pytest.approx(0.25)
+    agent.epsilon = 0.0
+    assert agent.bonus_weight() == 0.0
+    assert agent.act(obs, mask, explore=True) == 0  # argmax of equal values
+
+
+def test_count_optimism_raises_the_targets_of_rarely_tried_next_states() -> None:
+    """The target's next state is valued with the optimism of its actions: the same
+    transition gets a higher TD target before its next state's actions are tried."""
+    config = small_config(count_bonus=1.0, batch_size=1, gamma=0.5, reward_scale=1.0)
+    agent = DQNAgent((2,), np.float32, 2, config)
+    obs, nxt = np.array([1, 0], np.float32), np.array([0, 1], np.float32)
+    mask = np.ones(2, bool)
+    agent.learn(Transition(obs, 0, 0.0, nxt, mask, False))
+    agent.buffer.sample(1, out=agent._host_batch)
+    q_next = agent.online(torch.from_numpy(agent._host_batch.next_obs))
+    untried = float(agent._td_targets(q_next)[0])
+    for _ in range(99):
+        agent.visits.add(nxt, 0)
+        agent.visits.add(nxt, 1)
+    tried = float(agent._td_targets(q_next)[0])
+    # Optimism 1 / sqrt(0 + 1) before, 1 / sqrt(99 + 1) after, times gamma.
+    assert untried - tried == pytest.approx(0.5 * (1.0 - 0.1), abs=1e-5)
+
+
+def test_visit_counts_survive_a_checkpoint_and_reject_damage(tmp_path: Path) -> None:
+    agent = DQNAgent((2,), np.float32, 2, small_config(count_bonus=0.1))
+    obs = np.array([1, 0], np.float32)
+    for _ in range(3):
+        agent.learn(Transition(obs, 1, 0.0, obs, np.ones(2, bool), False))
+    loaded = DQNAgent.load(agent.save(str(tmp_path / "a.safetensors")))
+    np.testing.assert_array_equal(loaded.visits.counts, agent.visits.counts)
+    assert loaded.visits.counts.sum() == 3
+    arrays = agent.visits.state_arrays("v.")
+    arrays["v.index"] = arrays["v.index"] + loaded.visits.counts.size
+    with pytest.raises(ValueError, match="visit counts"):
+        loaded.visits.load_state_arrays(arrays, "v.")
+
+
+# --------------------------------------------------------------------------- best policy
+@pytest.mark.parametrize("kind", ["tabular", "dqn"])
+def test_best_policy_keeps_the_best_and_puts_it_back(kind: str) -> None:
+    env = games.make("gridworld", map="lake4")
+    agent = (
+        TabularQAgent.for_env(env, TabularConfig(), seed=0)  # lr 0.1: still learning
+        if kind == "tabular"
+        else DQNAgent.for_env(env, small_config())
+    )
+    scores = iter([1.0, 3.0, 2.0])
+    best = BestPolicy(agent, lambda _agent: next(scores))
+    trainer = Trainer(env, agent, seed=0, steps=600)
+    cells = np.eye(16, dtype=np.float32)
+
+    def q_all() -> np.ndarray:
+        return np.array([agent.q_values(c) for c in cells])
+
+    kept = []
+    for _ in range(3):
+        trainer.run_steps(200)
+        kept.append((best.offer(trainer.steps), q_all()))
+    assert [k for (_, k), _ in kept] == [True, True, False]
+    assert best.best_score == 3.0 and best.best_step == 400
+    assert not np.allclose(q_all(), kept[1][1])
+    best.restore()
+    np.testing.assert_allclose(q_all(), kept[1][1])
+
+
+# --------------------------------------------------------------------------- for_env
+def test_for_env_chooses_by_what_the_env_is() -> None:
+    from qarcade.games.adapters.from_gymnasium import GymnasiumEnv
+
+    cartpole = DQNConfig.for_env(GymnasiumEnv("CartPole-v1"))
+    assert cartpole == DQNConfig()
+    assert cartpole.reward_scale == "auto"
+    assert DQNConfig.for_env(games.make("tictactoe")) == DQNConfig.for_game("tictactoe")
+    invaders = DQNConfig.for_env(games.make("invaders"))
+    assert invaders == DQNConfig(**GAME_DEFAULTS["invaders"])
+    assert invaders.reward_scale == 0.01
+    pixels = DQNConfig.for_env(games.make("invaders", obs_mode="pixels"), seed=3)
+    assert pixels == DQNConfig(**GAME_DEFAULTS[PIXELS], seed=3)
+    with pytest.raises(games.OptionError, match="unknown DQN setting"):
+        DQNConfig.for_env(games.make("tictactoe"), bogus=1)
