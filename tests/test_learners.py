@@ -45,6 +45,7 @@ def survive_q(reward_scale: float | str) -> float:
     return float(agent.q_values(np.ones(1, np.float32)).mean())
 
 
+@pytest.mark.slow
 def test_auto_scale_learns_the_mean_value_where_huber_alone_drifts() -> None:
     """CartPole's trouble in one state: +1 a step, the episode ends on 20% of steps.
     Unscaled, most TD errors are beyond the Huber loss's quadratic part, its L1 part
@@ -154,6 +155,7 @@ def test_visit_counts_survive_a_checkpoint_and_reject_damage(tmp_path: Path) -> 
 
 
 # --------------------------------------------------------------------------- best policy
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["tabular", "dqn"])
 def test_best_policy_keeps_the_best_and_puts_it_back(kind: str) -> None:
     env = games.make("gridworld", map="lake4")
