@@ -219,6 +219,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--envs", default=",".join([*CONTROL, *TOY_TEXT]))
     parser.add_argument("--seeds", type=int, default=5, help="DQN seeds on the control envs")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first of those seeds")
     parser.add_argument("--steps", type=int, default=100_000, help="DQN and SB3 step budget")
     parser.add_argument("--no-sb3", action="store_true", help="skip Stable-Baselines3")
     args = parser.parse_args()
@@ -227,7 +228,7 @@ def main() -> None:
         if env_id in CONTROL:
             target = CONTROL[env_id]
             kept = []
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 tic = time.perf_counter()
                 score, last, step = dqn_control(env_id, seed, args.steps)
                 kept.append(score)
