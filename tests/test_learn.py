@@ -29,7 +29,8 @@ from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.widgets import Slider
 from qarcade.app.window import App
 from qarcade.games.core import Env, GameError, OptionError
-from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, WALL
+from qarcade.games.gridworld.env import MOVES
+from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, WALL, goal_reachable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -486,3 +487,32 @@ def test_learn_help_describes_only_this_games_keys(app: App, game: str) -> None:
     scene = learn(app, LearnConfig(game, "tabular", speed="1"))
     help_lines = scene.keys()
     assert not [what for _, what in help_lines if "cell" in what]
+
+
+@pytest.mark.slow
+def test_a_dqn_relearns_the_route_after_the_map_is_edited_under_it(app: App) -> None:
+    """Half-way through the default budget, walls go up on the route the DQN learnt (by
+    the Learn scene's own edit) until that route is no longer the best; by the end of the
+    budget the greedy policy is optimal on the new map."""
+    from qarcade.games.gridworld import solver
+
+    scene = learn(app, LearnConfig("gridworld", "dqn", options={"map": "lake4"}))
+    session = scene.session
+    env, agent = session.env, session.agent
+    budget = agent.config.total_timesteps  # type: ignore[attr-defined]
+    session.trainer.run_steps(budget // 2)
+    all_legal = np.ones(env.num_actions, bool)
+
+    def greedy() -> np.ndarray:
+        return solver.policy_of(env, lambda obs: agent.act(obs, all_legal))
+
+    learnt = greedy()
+    cell = env.start
+    while solver.policy_return(env, learnt) >= solver.optimal_return(env) - 1e-9:
+        cell = tuple(int(x) + d for x, d in zip(cell, MOVES[learnt[cell]], strict=True))
+        assert env.grid[cell] == FLOOR
+        scene.edit_cell(*cell)  # floor -> wall
+        assert env.grid[cell] == WALL
+    assert goal_reachable(env.grid, env.start)
+    session.trainer.run_steps(budget - session.trainer.steps)
+    assert solver.policy_return(env, greedy()) == pytest.approx(solver.optimal_return(env))
