@@ -135,14 +135,13 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     bench = subparsers.add_parser(
         "bench",
         help="run the benchmarks and print the results table",
-        description="Run benchmarks/report.py (every benchmark beside its anchor).",
+        description="Run benchmarks/report.py (every benchmark beside its anchor). Every "
+        "other argument goes to report.py: --only NAME [NAME ...] runs those benchmarks "
+        "(e.g. --only tabular_speed), --timeout S, --output FILE; after --, arguments for "
+        "every benchmark run.",
     )
-    bench.add_argument(
-        "report_args",
-        nargs=argparse.REMAINDER,
-        help="arguments for benchmarks/report.py, e.g. --only tabular_speed",
-    )
-    bench.set_defaults(handler=bench_command)
+    # Arguments argparse does not know are report.py's (qarcade.cli.main hands them over).
+    bench.set_defaults(handler=bench_command, pass_through=True)
 
     from qarcade.agents.sweep_command import add_subcommand as add_sweep
 
@@ -727,10 +726,11 @@ def eval_command(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------- bench
 def bench_command(args: argparse.Namespace) -> int:
-    """``python main.py bench``: run benchmarks/report.py in a subprocess."""
+    """``python main.py bench [report.py's arguments]``: run benchmarks/report.py in a
+    subprocess and exit with its status (non-zero when a benchmark is unknown or fails)."""
     import subprocess
 
     report = Path(__file__).resolve().parent.parent / "benchmarks" / "report.py"
     if not report.exists():
         raise OptionError(f"{report} is missing; benchmarks ship with the source checkout only")
-    return subprocess.call([sys.executable, str(report), *args.report_args])
+    return subprocess.call([sys.executable, str(report), *args.passed_through])

@@ -14,6 +14,10 @@ pygame, so nothing is bundled.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pygame
@@ -98,13 +102,40 @@ class Assets(Media):
 
 
 def _init_mixer() -> bool:
-    """Open the mixer; False (silence) when there is no audio device."""
+    """Open the mixer; False (silence, said in one line) when there is no audio device."""
+    if pygame.mixer.get_init():
+        return True
     try:
-        if not pygame.mixer.get_init():
+        with _stderr_silenced():
             pygame.mixer.init(frequency=22050, size=-16, channels=1, buffer=512)
-    except pygame.error:
+    except pygame.error as error:
+        print(f"qarcade: no sound ({error}); playing silently", file=sys.stderr)
         return False
     return True
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Send the process's stderr (file descriptor 2) to the null device for a moment.
+
+    Without a sound card, ALSA prints its own eight error lines while SDL probes it, from
+    C and from SDL's threads, so neither Python's ``sys.stderr`` nor a Python error
+    handler given to ALSA (SDL's thread would wait on the interpreter lock that the
+    caller holds) can stop them; SDL's error, which pygame raises, says it in one line.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no stderr to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _how_to_restore(relative: str) -> str:

@@ -42,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; errors a person can cause print one line, not a traceback
     (``--debug`` shows the traceback too)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "pass_through", False):
+        parser.parse_args(argv)  # argparse's own message for the unknown arguments, and exit
+    args.passed_through = unknown
     try:
         return int(args.handler(args) or 0)
     except GameError as error:
