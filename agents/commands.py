@@ -32,6 +32,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -84,8 +85,9 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, help="seed of the env and the agent (default: 0)")
     train.add_argument(
         "--out",
-        help="output folder (default: runs/GAME-AGENT; with --resume: the checkpoint's, "
-        "which is overwritten)",
+        help="output folder (default: runs/GAME-AGENT with the map, observation mode or "
+        "other game options chosen between, e.g. runs/gridworld-lake8-dqn; with --resume: "
+        "the checkpoint's, which is continued); a folder that holds another run is refused",
     )
     train.add_argument(
         "--vs",
@@ -527,7 +529,9 @@ def _new_run(args: argparse.Namespace) -> _Run:
         steps=args.steps,
         device=args.device,
     )
-    out = Path(args.out or f"runs/{trainer.env.name}-{trainer.agent.name}")
+    kind = args.agent or "tabular"
+    out = Path(args.out) if args.out else default_run_folder(args.game, game_options(args), kind)
+    refuse_to_replace(out)
     return _Run(trainer, out / f"agent{trainer.agent.checkpoint_suffix}", seed, [], [])
 
 
@@ -562,6 +566,48 @@ def new_trainer(
         if episodes is None:
             steps = getattr(config, "total_timesteps", 100_000)
     return Trainer(env, agent, opponent=opponent, seed=seed, episodes=episodes, steps=steps)
+
+
+def default_run_folder(game: str, options: dict[str, Any], agent: str) -> Path:
+    """``runs/GAME[-VARIANT...]-AGENT``: the game, then what the person chose of it (a
+    map by its name, an observation mode, a preset, ``slippery``...), then the learner,
+    so that runs of one game on different maps or observations never share a folder."""
+    parts = [game]
+    for key, value in sorted(options.items()):
+        if key == "map" and isinstance(value, str):
+            parts.append(Path(value).stem)
+        elif value is True:
+            parts.append(key)
+        elif isinstance(value, str):
+            parts.append(value)
+        elif value is not False and value is not None:
+            parts.append(f"{key}{value}")
+    parts.append(agent)
+    name = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", part).strip("._") or "_" for part in parts)
+    return Path("runs") / name
+
+
+#: The files a run leaves in its folder; a folder holding one of them holds a run.
+RUN_FILES = ("agent.npz", "agent.safetensors", "metrics.csv")
+
+
+def refuse_to_replace(out: Path, *, resuming: Path | None = None) -> None:
+    """Raise when ``out`` already holds another run (its checkpoint or learning curve):
+    a new run never silently replaces one. The message says how to continue that run
+    (``--resume``) or where else to go (``--out``)."""
+    found = [name for name in RUN_FILES if (out / name).exists()]
+    if not found or (resuming is not None and resuming.parent.resolve() == out.resolve()):
+        return
+    checkpoint = next((out / name for name in RUN_FILES[:2] if (out / name).exists()), None)
+    how = (
+        f"continue it with: python main.py train --resume {checkpoint} --episodes TOTAL, or "
+        if checkpoint is not None
+        else ""
+    )
+    raise OptionError(
+        f"{out} already holds a run ({', '.join(found)}); {how}give a new folder with "
+        "--out DIR (or remove that one) to start another"
+    )
 
 
 #: Flags that make a new run; a resumed run takes all of them from its checkpoint.
@@ -606,9 +652,10 @@ def _resumed_run(args: argparse.Namespace) -> _Run:
             f"--{unit} (the total to reach) to train on"
         )
     resume_path = Path(args.resume)
-    checkpoint = (
-        Path(args.out) / f"agent{trainer.agent.checkpoint_suffix}" if args.out else resume_path
-    )
+    checkpoint = resume_path
+    if args.out:
+        refuse_to_replace(Path(args.out), resuming=resume_path)
+        checkpoint = Path(args.out) / f"agent{trainer.agent.checkpoint_suffix}"
     from qarcade.agents.plotting import read_csv
 
     # Rows past the checkpoint (episodes a kill cut off before they were saved) are
@@ -714,14 +761,32 @@ def eval_command(args: argparse.Namespace) -> int:
     env = games.make(meta["game"], **meta["game_options"])
     if args.games is not None and args.games < 1:
         raise OptionError(f"--games must be at least 1, got {args.games}")
-    print(
-        f"{args.checkpoint}: {meta['agent']} agent for {meta['game']} "
-        f"{meta['game_options'] or ''}, trained {meta['episodes']} episodes / "
-        f"{meta['steps']} steps".replace("  ", " ")
-    )
     rows = evaluation.evaluate(env, agent, vs=args.vs, games=args.games, seed=args.seed)
+    options = options_text(meta["game"], meta["game_options"])
+    print(
+        f"{args.checkpoint}: {meta['agent']} agent for {meta['game']}{options}, trained "
+        f"{meta['episodes']:,} episodes / {meta['steps']:,} steps"
+    )
     print(evaluation.format_table(rows))
     return 0
+
+
+def options_text(game: str, options: dict[str, Any]) -> str:
+    """Game options as a person reads them, `` (map lake4, slippery 0.2)``: the named
+    ones (a map, an observation mode, a preset) and the others that differ from the
+    game's defaults; empty for none."""
+    import inspect
+
+    params = inspect.signature(games.env_class(game).__init__).parameters
+    shown = [
+        f"{key} {value}"
+        for key, value in options.items()
+        if isinstance(value, str)
+        or key not in params
+        or params[key].default is inspect.Parameter.empty
+        or params[key].default != value
+    ]
+    return f" ({', '.join(shown)})" if shown else ""
 
 
 # ----------------------------------------------------------------- bench

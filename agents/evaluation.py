@@ -232,6 +232,11 @@ def evaluate(
     if env.name == "tictactoe":
         return evaluate_tictactoe(env, agent, vs=vs or ("random", "minimax"), **kwargs)
     if isinstance(env, GridWorldEnv):
+        if vs:
+            raise OptionError(
+                f"the gridworld is a one-player game with no baselines to play: drop "
+                f"--vs {' '.join(vs)} (eval measures the greedy policy against the exact optimum)"
+            )
         return evaluate_gridworld(env, agent, **kwargs)
     if env.name == "invaders":
         return evaluate_invaders(env, agent, vs=vs or ("random", "scripted"), **kwargs)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from qarcade import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,3 +67,76 @@ def test_a_start_without_a_sound_card_says_so_in_one_line_at_most() -> None:
     lines = done.stderr.splitlines()
     assert len(lines) <= 1, done.stderr
     assert "ALSA lib" not in done.stderr
+
+
+# ----------------------------------------------------------------- run folders
+def test_run_folders_name_the_map_and_never_replace_a_run(tmp_path: Path) -> None:
+    """Two maps train into two folders; the same command again is refused with the way
+    to continue the run, and the first checkpoint is left as it was."""
+    from qarcade.agents.checkpoints import read_metadata
+
+    train = ("train", "gridworld", "--episodes", "30", "--quiet")
+    first = qarcade(*train, "--map", "lake4", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = qarcade(*train, "--map", "lake8", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    lake4 = tmp_path / "runs" / "gridworld-lake4-tabular" / "agent.npz"
+    lake8 = tmp_path / "runs" / "gridworld-lake8-tabular" / "agent.npz"
+    assert read_metadata(lake4)["game_options"]["map"] == "lake4"
+    assert read_metadata(lake8)["game_options"]["map"] == "lake8"
+
+    before = lake4.read_bytes()
+    again = qarcade(*train, "--map", "lake4", "--episodes", "40", cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.count("\n") == 1 and "already holds a run" in again.stderr
+    assert "--resume runs/gridworld-lake4-tabular/agent.npz" in again.stderr
+    assert "--out" in again.stderr
+    assert lake4.read_bytes() == before
+
+    # An explicit --out that holds a run is refused too, even for another learner.
+    other = qarcade(
+        "train", "gridworld", "--map", "lake4", "--agent", "dqn", "--steps", "50",
+        "--out", "runs/gridworld-lake4-tabular", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert other.returncode == 2 and "already holds a run" in other.stderr
+    assert not (lake4.parent / "agent.safetensors").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({}, "invaders-dqn"),
+        ({"obs_mode": "pixels"}, "invaders-pixels-dqn"),
+        ({"map": "maps/my maze.txt", "slippery": True}, "invaders-my_maze-slippery-dqn"),
+        ({"slippery": 0.2}, "invaders-slippery0.2-dqn"),
+    ],
+)
+def test_default_run_folder_names(options: dict, name: str) -> None:
+    from qarcade.agents.commands import default_run_folder
+
+    assert default_run_folder("invaders", options, "dqn") == Path("runs") / name
+
+
+# ----------------------------------------------------------------- eval
+def test_eval_refuses_an_opponent_the_game_cannot_have() -> None:
+    done = qarcade("eval", "assets/agents/gridworld-lake4-tabular.npz", "--vs", "minimax")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "drop --vs minimax" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("checkpoint", "header"),
+    [
+        (
+            "tictactoe-tabular.npz",
+            "tabular agent for tictactoe, trained 30,000 episodes / ",
+        ),
+        ("gridworld-lake4-tabular.npz", "tabular agent for gridworld (map lake4), trained "),
+    ],
+)
+def test_eval_header_reads_as_words(checkpoint: str, header: str) -> None:
+    """No Python dict and no stray space before the comma: the options a person chose."""
+    done = qarcade("eval", f"assets/agents/{checkpoint}", "--games", "2")
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert header in first and "{" not in first and " ," not in first

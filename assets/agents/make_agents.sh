@@ -9,6 +9,7 @@ which="${1:-all}"
 
 make() {  # make NAME TRAIN-ARGUMENTS...
   local name=$1; shift
+  rm -rf "runs/pretrained/$name"  # made again from nothing; train refuses to replace a run
   python main.py train "$@" --seed 0 --out "runs/pretrained/$name" --quiet
   cp "runs/pretrained/$name"/agent.* "assets/agents/$name.${ext}"
 }
