@@ -354,6 +354,9 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
     total = trainer.total_episodes if by_episodes else trainer.total_steps
     for note in run.notes:
         print(f"note: the resumed run will not match an uninterrupted one: {note}", file=sys.stderr)
+    extended = schedule_note(trainer)
+    if extended:
+        print(f"note: {extended}", file=sys.stderr)
 
     # The record starts as the episodes already done; the rows of episodes since the
     # last save wait in ``unsaved``, appended to the file just before each checkpoint.
@@ -669,6 +672,29 @@ def _resumed_run(args: argparse.Namespace) -> _Run:
         )
     seed = trainer.seed if trainer.seed is not None else 0
     return _Run(trainer, checkpoint, seed, rows, resumed.notes)
+
+
+def schedule_note(trainer: Any) -> str | None:
+    """How epsilon goes on when a resumed run's budget is larger than the one its
+    schedule runs over (None otherwise): it continues, it does not start over."""
+    schedule, budget = trainer.schedule, trainer.schedule_budget
+    by_episodes = trainer.total_episodes is not None
+    total = trainer.total_episodes if by_episodes else trainer.total_steps
+    if schedule is None or not budget or not total or total <= budget:
+        return None
+    unit = "episodes" if by_episodes else "steps"
+    done = trainer.episodes if by_episodes else trainer.steps
+    decayed_by = math.ceil(schedule.exploration_fraction * budget)
+    extending = f"the run goes on to {total:,} {unit}; exploration keeps its schedule"
+    if done >= decayed_by:
+        return (
+            f"{extending} (ε fell from {schedule.start_e:g} to {schedule.end_e:g} over the "
+            f"first {decayed_by:,} {unit}), so ε stays at {schedule.end_e:g}"
+        )
+    return (
+        f"{extending}: ε goes on from {schedule(done / budget):.2f} down to "
+        f"{schedule.end_e:g} at {decayed_by:,} {unit}, then stays there"
+    )
 
 
 class _SaveSchedule:

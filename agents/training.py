@@ -20,8 +20,10 @@ Who learns from what:
   seat every episode.
 
 The epsilon schedule (:class:`~agents.schedules.EpsilonSchedule`, from the agent's config)
-runs over the budget given to the trainer (``episodes`` or ``steps``); set
-:attr:`Trainer.schedule` to None to control ``agent.epsilon`` by hand.
+runs over the budget the run started with (``episodes`` or ``steps``): a resumed run whose
+budget is extended keeps exploring as it was, it does not start over (see
+:attr:`Trainer.schedule_budget`). Set :attr:`Trainer.schedule` to None to control
+``agent.epsilon`` by hand.
 """
 
 from __future__ import annotations
@@ -182,6 +184,9 @@ class Trainer:
         steps: env steps so far.
         schedule: the epsilon schedule applied before each episode (or step, for a step
             budget); None leaves ``agent.epsilon`` alone.
+        schedule_budget: the budget the schedule runs over: the run's first budget, kept
+            when a resumed run is given a larger one, so that epsilon goes on from where
+            it was instead of rising again.
         callbacks: called with ``(trainer, stats)`` after every finished episode.
         metrics: :class:`TrainingMetrics`.
     """
@@ -207,6 +212,7 @@ class Trainer:
         self.seed = seed
         self.total_episodes = episodes
         self.total_steps = steps
+        self.schedule_budget: int | None = episodes if episodes is not None else steps
         self.schedule: EpsilonSchedule | None = (
             EpsilonSchedule.from_config(agent.config)
             if all(
@@ -237,13 +243,13 @@ class Trainer:
         """True between an episode's first step and its end."""
         return self._obs is not None
 
-    def progress(self) -> float:
-        """The fraction of the budget done (0 without a budget)."""
-        if self.total_episodes:
-            return self.episodes / self.total_episodes
-        if self.total_steps:
-            return self.steps / self.total_steps
-        return 0.0
+    def schedule_progress(self) -> float:
+        """How far the epsilon schedule is: the episodes (or steps) done over
+        :attr:`schedule_budget` (0 without a budget)."""
+        if not self.schedule_budget:
+            return 0.0
+        done = self.episodes if self.total_episodes is not None else self.steps
+        return done / self.schedule_budget
 
     def run(
         self, episodes: int | None = None, *, should_stop: Callable[[], bool] | None = None
@@ -303,7 +309,7 @@ class Trainer:
             )
 
         if self.schedule is not None and self.total_episodes is None and self.total_steps:
-            agent.epsilon = self.schedule(self.progress())
+            agent.epsilon = self.schedule(self.schedule_progress())
         if done:
             return self._end_episode(terminated, info)
         self._obs, self._mask = next_obs, info["action_mask"]
@@ -394,7 +400,7 @@ class Trainer:
         if self.opponent is not None:
             self.learner_seat = self.episodes % self.env.num_players
         if self.schedule is not None and self.total_episodes:
-            self.agent.epsilon = self.schedule(self.progress())
+            self.agent.epsilon = self.schedule(self.schedule_progress())
 
     def _end_episode(self, terminated: bool, info: dict[str, Any]) -> EpisodeStats:
         metrics = self.agent.end_episode()
@@ -444,6 +450,7 @@ class Trainer:
             "seed": self.seed,
             "total_episodes": self.total_episodes,
             "total_steps": self.total_steps,
+            "schedule_budget": self.schedule_budget,
             "in_episode": self.in_episode,
             "env_random": self.env.rng_state(),
             "opponent": None if self.opponent is None else self.opponent.name,
@@ -471,6 +478,11 @@ class Trainer:
                 raise ValueError(f"seed {seed!r} is not an integer")
             total_episodes = _budget(state.get("total_episodes"))
             total_steps = _budget(state.get("total_steps"))
+            # Checkpoints from before the schedule kept its budget: the budget they were
+            # saved with is the one their epsilon followed.
+            schedule_budget = _budget(
+                state.get("schedule_budget", total_episodes if total_episodes else total_steps)
+            )
             opponent = state.get("opponent")
             mine = None if self.opponent is None else self.opponent.name
             if "opponent" in state and opponent != mine:
@@ -499,6 +511,8 @@ class Trainer:
         self.steps, self.episodes, self.seed = steps, episodes, seed
         if self.total_episodes is None and self.total_steps is None:
             self.total_episodes, self.total_steps = total_episodes, total_steps
+        if schedule_budget is not None:
+            self.schedule_budget = schedule_budget
         self.metrics.restore_recent(
             recent["returns"],
             [int(x) for x in recent["outcomes"]],
@@ -545,7 +559,8 @@ def resume(
         game: the game the caller expects; a checkpoint for another raises.
         episodes, steps: the run's *total* budget (default: the saved one). A run counts
             in one unit: a checkpoint trained by episodes takes ``episodes``, one trained
-            by steps takes ``steps``. The epsilon schedule stretches over the new total.
+            by steps takes ``steps``. The epsilon schedule keeps the run's first budget
+            (:attr:`Trainer.schedule_budget`): a longer run goes on exploring as it was.
         config: agent settings to change before it is built (e.g. ``{"device": "cpu"}``).
 
     Raises:

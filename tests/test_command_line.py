@@ -140,3 +140,48 @@ def test_eval_header_reads_as_words(checkpoint: str, header: str) -> None:
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
     assert header in first and "{" not in first and " ," not in first
+
+
+# ----------------------------------------------------------------- resume
+def test_a_resumed_run_given_more_episodes_keeps_exploring_as_it_was(tmp_path: Path) -> None:
+    """``train --resume ... --episodes N`` continues the epsilon schedule: after a run
+    whose exploration had finished, epsilon stays at its floor (it used to climb back up,
+    undoing what was learnt), and the command says so."""
+    import csv
+
+    out = tmp_path / "lake"
+    first = qarcade(
+        "train", "gridworld", "--map", "lake4", "--episodes", "200", "--out", str(out), "--quiet"
+    )
+    assert first.returncode == 0, first.stderr
+    more = qarcade("train", "--resume", str(out / "agent.npz"), "--episodes", "600", "--quiet")
+    assert more.returncode == 0, more.stderr
+    assert "exploration keeps its schedule" in more.stderr and "stays at 0.1" in more.stderr
+    with (out / "metrics.csv").open() as f:
+        epsilon = [float(row["epsilon"]) for row in csv.DictReader(f)]
+    assert len(epsilon) == 600
+    assert epsilon[199] == pytest.approx(0.1)
+    assert max(epsilon[200:]) == pytest.approx(0.1)
+
+
+def test_a_run_extended_mid_decay_goes_on_from_its_epsilon(tmp_path: Path) -> None:
+    """Saved a quarter of the way through, then given three times the budget: epsilon
+    goes on from the value it had, down the same slope."""
+    from qarcade import games
+    from qarcade.agents.commands import make_agent, schedule_note
+    from qarcade.agents.training import Trainer, resume
+
+    env = games.make("gridworld", map="lake4")
+    agent = make_agent("tabular", env, seed=0, overrides={})
+    trainer = Trainer(env, agent, seed=0, episodes=400)
+    trainer.run(100)
+    before = agent.epsilon  # type: ignore[attr-defined]
+    path = agent.save(str(tmp_path / "agent.npz"), training=trainer.state_dict())
+
+    resumed = resume(path, episodes=1200).trainer
+    assert resumed.schedule_budget == 400
+    note = schedule_note(resumed)
+    assert note is not None and "down to 0.1 at 200 episodes" in note
+    resumed.run(1)
+    slope = (0.1 - 1.0) / 200
+    assert resumed.agent.epsilon == pytest.approx(before + slope)  # type: ignore[attr-defined]

@@ -356,7 +356,7 @@ class LearnSession:
 
         schedule = EpsilonSchedule.from_config(self.agent.config)  # type: ignore[attr-defined]
         self.trainer.schedule = schedule
-        self.agent.epsilon = schedule(self.trainer.progress())  # type: ignore[attr-defined]
+        self.agent.epsilon = schedule(self.trainer.schedule_progress())  # type: ignore[attr-defined]
 
     def set_learning_rate(self, value: float) -> None:
         """Set the learner's learning rate (the next update uses it)."""
