@@ -101,6 +101,12 @@ def add_subcommands(subparsers: Any) -> None:
         help="play the tabular or dqn agent Learn mode saved after GAMES games "
         "(its difficulty ladder: 100, 1000, 10000) instead of the pretrained one",
     )
+    versus.add_argument(
+        "--run",
+        metavar="RUN",
+        help="with --after: the Learn run whose ladder to play (its folder's name, e.g. "
+        "2026-11-30_041512; default: the newest)",
+    )
     _game_args(versus)
     versus.set_defaults(handler=run_versus)
 
@@ -144,8 +150,18 @@ def add_subcommands(subparsers: Any) -> None:
     learn.add_argument("--seed", type=int, default=0, help="seed of the env and the agent")
     learn.add_argument(
         "--resume",
-        action="store_true",
-        help="continue the agent Learn saved last time (for this game, learner and map)",
+        nargs="?",
+        const="",
+        metavar="RUN",
+        help="continue a run Learn saved (for this game, learner and map): the newest, or "
+        "the one named (its folder's name); without it Learn starts a new run",
+    )
+    learn.add_argument(
+        "--autosave",
+        type=_positive_float,
+        default=30.0,
+        metavar="SECONDS",
+        help="save the agent at least this often while it learns (default 30)",
     )
     add_window_args(learn, defaults=False)
     learn.set_defaults(handler=run_learn)
@@ -175,7 +191,10 @@ def run_play(args: argparse.Namespace) -> int:
 def run_versus(args: argparse.Namespace) -> int:
     """``python main.py versus GAME --agent A --as X|O [--after GAMES]``."""
     if args.after is None:
+        if args.run is not None:
+            raise OptionError("--run picks the Learn run whose ladder --after plays: give --after")
         return _run_game(args, "versus", args.agent)
+    from qarcade.app.learn_runs import find_run
     from qarcade.app.players import ladder, missing_rung
 
     if args.agent not in ("tabular", "dqn"):
@@ -183,9 +202,12 @@ def run_versus(args: argparse.Namespace) -> int:
             "--after picks a rung of Learn's ladder: use it with --agent tabular or dqn"
         )
     options = {"map": args.map} if args.map is not None else {}
-    if args.after not in ladder(args.game, args.agent, options):
-        raise OptionError(missing_rung(args.game, args.agent, options, args.after))
-    return _run_game(args, "versus", f"{args.agent}@{args.after}")
+    if args.run is not None:
+        find_run(args.game, args.agent, options, args.run)  # a name not there: the runs
+    if args.after not in ladder(args.game, args.agent, options, args.run):
+        raise OptionError(missing_rung(args.game, args.agent, options, args.after, args.run))
+    run = f"@{args.run}" if args.run else ""
+    return _run_game(args, "versus", f"{args.agent}@{args.after}{run}")
 
 
 def run_watch(args: argparse.Namespace) -> int:
@@ -207,7 +229,9 @@ def run_learn(args: argparse.Namespace) -> int:
         options={"map": args.map} if args.map is not None else {},
         seed=args.seed,
         speed=args.speed,
-        resume=args.resume,
+        resume=args.resume is not None,
+        run=args.resume or None,
+        autosave_seconds=args.autosave,
     )
     app.push(MenuScene(app))
     app.push(LearnScene(app, config))
@@ -265,6 +289,16 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
 
 

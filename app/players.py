@@ -6,10 +6,11 @@ Q-table belongs to one map). The fixed players (minimax, scripted, random) are b
 A missing or broken checkpoint never stops the app: :func:`load_or_fallback` says what
 went wrong and plays the game's built-in opponent instead.
 
-Learn mode keeps what it trains in the user's data folder (:func:`learn_folder`): the
-latest agent, and the *difficulty ladder*, snapshots taken after :data:`MILESTONES`
-games. A rung plays as the agent name ``"<kind>@<games>"`` (``"tabular@1000"``: the
-tabular agent after 1,000 games of Learn).
+Learn mode keeps each run it trains in the user's data folder (:mod:`app.learn_runs`):
+the agent, and its *difficulty ladder*, snapshots taken after
+:data:`~app.learn_runs.MILESTONES` games. A rung plays as the agent name
+``"<kind>@<games>"`` (``"tabular@1000"``: the tabular agent of the newest run after 1,000
+games of Learn), or ``"<kind>@<games>@<run>"`` for the ladder of another run.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from qarcade.agents.base import Agent
+from qarcade.app.learn_runs import MILESTONES, find_run, list_runs
 from qarcade.assets import asset_dir
 from qarcade.games.core import Env, GameError, OptionError
-from qarcade.games.userdata import agent_file_stem, user_agents_dir, user_data_dir
+from qarcade.games.userdata import agent_file_stem, user_agents_dir
 
 #: The pretrained agents (``assets/agents/``).
 AGENTS_DIR = asset_dir("agents")
@@ -47,8 +49,6 @@ _BUILT_IN: dict[str, str] = {
     "minimax": "qarcade.agents.minimax:MinimaxAgent",
     "scripted": "qarcade.agents.scripted:ScriptedInvadersAgent",
 }
-#: Games (episodes) of Learn after which a snapshot joins the difficulty ladder.
-MILESTONES: tuple[int, ...] = (100, 1_000, 10_000)
 #: Loaded checkpoints, so going back and forth in the menu does not re-read files.
 _CACHE: dict[Path, tuple[Agent, dict[str, Any]]] = {}
 
@@ -229,37 +229,32 @@ def load_or_fallback(
         return load_opponent(game, fallback, options), message
 
 
-# ----------------------------------------------------------------- Learn's files
-def learn_folder(game: str, kind: str, options: dict[str, Any] | None = None) -> Path:
-    """Where Learn mode keeps a ``kind`` learner of ``game``: one folder per game, map
-    (a table belongs to one map) and learner."""
-    stem = f"{game}-{kind}"
-    map_ref = (options or {}).get("map")
-    if game == "gridworld" and isinstance(map_ref, str):
-        stem = f"{game}-{Path(map_ref).stem}-{kind}"
-    return user_data_dir() / "learn" / stem
+# ----------------------------------------------------------------- Learn's ladder
+def ladder(
+    game: str, kind: str, options: dict[str, Any] | None = None, run: str | None = None
+) -> list[int]:
+    """The milestones (games) with a ladder snapshot in the Learn run named ``run`` (the
+    newest when None) of this learner (and map); empty when there is no such run."""
+    try:
+        return find_run(game, kind, options, run).ladder()
+    except GameError:
+        return []
 
 
-def rung_path(game: str, kind: str, options: dict[str, Any] | None, games: int) -> Path:
-    """The ladder snapshot of a ``kind`` learner after ``games`` games of Learn."""
-    suffix = ".npz" if kind == "tabular" else ".safetensors"
-    return learn_folder(game, kind, options) / f"after-{games}-games{suffix}"
-
-
-def ladder(game: str, kind: str, options: dict[str, Any] | None = None) -> list[int]:
-    """The milestones (games) with a ladder snapshot on disk for this learner."""
-    return [n for n in MILESTONES if rung_path(game, kind, options, n).is_file()]
-
-
-def missing_rung(game: str, kind: str, options: dict[str, Any] | None, games: int) -> str:
-    """Why there is no ``kind`` agent after ``games`` games of Learn: the rungs Learn
-    has saved for this learner (and map), or that it has saved none yet."""
-    saved = ladder(game, kind, options)
+def missing_rung(
+    game: str, kind: str, options: dict[str, Any] | None, games: int, run: str | None = None
+) -> str:
+    """Why there is no ``kind`` agent after ``games`` games of Learn: the rungs the run
+    (the newest when ``run`` is None) has saved, or that Learn has saved none yet."""
+    saved = ladder(game, kind, options, run)
     map_ref = (options or {}).get("map")
     what = f"{game} on {Path(map_ref).stem}" if isinstance(map_ref, str) else game
     if saved:
         rungs = " or ".join(f"--after {n}" for n in saved)
-        return f"no {kind} agent after {games:,} games of {what}; Learn has saved: {rungs}"
+        which = f"its run {run}" if run else "its newest run"
+        return (
+            f"no {kind} agent after {games:,} games of {what}; Learn has saved in {which}: {rungs}"
+        )
     every = ", ".join(f"{n:,}" for n in MILESTONES)
     return (
         f"no {kind} agent after {games:,} games of {what}: Learn has saved none yet "
@@ -268,20 +263,27 @@ def missing_rung(game: str, kind: str, options: dict[str, Any] | None, games: in
 
 
 def _load_rung(game: str, kind: str, rung: str, options: dict[str, Any]) -> Opponent:
-    """The ``kind`` learner Learn mode saved after ``rung`` games."""
-    if kind not in ("tabular", "dqn") or not rung.isdigit():
+    """The ``kind`` learner a Learn run saved after ``rung`` games: ``"1000"`` (the newest
+    run) or ``"1000@<run>"``."""
+    games_played, _, run_name = rung.partition("@")
+    if kind not in ("tabular", "dqn") or not games_played.isdigit():
         raise OptionError(
             f"{kind}@{rung} is not an agent; a ladder agent is tabular@N or dqn@N with N "
             f"one of {', '.join(map(str, MILESTONES))}"
         )
-    path = rung_path(game, kind, options, int(rung))
-    if not path.is_file():
-        raise OptionError(missing_rung(game, kind, options, int(rung)))
+    # A run named and not there is an error listing the runs; no run at all, or a rung
+    # the run lacks, an error listing the rungs saved.
+    run = find_run(game, kind, options, run_name) if run_name else None
+    if run is None and list_runs(game, kind, options):
+        run = find_run(game, kind, options)
+    path = run.rung_path(int(games_played)) if run is not None else None
+    if path is None or not path.is_file():
+        raise OptionError(missing_rung(game, kind, options, int(games_played), run_name or None))
     from qarcade.agents.checkpoints import load_agent, read_metadata
 
     agent = load_agent(path, game=game, kind=kind)
     game_options = dict(read_metadata(path).get("game_options") or {})
-    return Opponent(f"{kind}@{rung}", agent, game_options, _shown(path))
+    return Opponent(f"{kind}@{games_played}", agent, game_options, _shown(path))
 
 
 def _shown(path: Path) -> str:

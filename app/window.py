@@ -59,6 +59,9 @@ class Scene:
     def on_exit(self) -> None:
         """Called when the scene leaves the stack (stop sounds, let go of resources)."""
 
+    def on_return(self) -> None:
+        """Called when the scene above this one leaves and this one shows again."""
+
 
 @dataclass
 class FrameStats:
@@ -137,6 +140,8 @@ class App:
         self.show_help = False
         if not self.scenes:
             self.running = False
+        else:
+            self.scenes[-1].on_return()
 
     def replace(self, scene: Scene) -> None:
         """Swap the current scene for ``scene``."""

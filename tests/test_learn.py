@@ -17,7 +17,7 @@ import pytest
 from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import load_agent, read_metadata
-from qarcade.app import players
+from qarcade.app import learn_runs, players
 from qarcade.app.plot import MAX_POINTS, Series
 from qarcade.app.scenes.game import GameScene, SceneConfig
 from qarcade.app.scenes.learn import (
@@ -268,7 +268,9 @@ def test_save_writes_a_checkpoint_that_loads_with_the_same_table(app: App) -> No
     post_key(app, pygame.K_s, mod=pygame.KMOD_CTRL)
     path = scene.session.saved
     assert path is not None and path.is_file()
-    assert path.parent == players.learn_folder("gridworld", "tabular", {"map": "maze"})
+    runs = learn_runs.list_runs("gridworld", "tabular", {"map": "maze"})
+    assert [run.agent_path for run in runs] == [path]
+    assert path.parent.parent == learn_runs.learner_folder("gridworld", "tabular", {"map": "maze"})
     loaded = load_agent(path, game="gridworld")
     np.testing.assert_array_equal(loaded.table, scene.session.agent.table)
     meta = read_metadata(path)
@@ -280,8 +282,7 @@ def test_closing_the_window_in_learn_saves_the_agent(app: App, data_dir: Path) -
     run(app, 3)
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     app.run()
-    saved = data_dir / "learn" / "tictactoe-dqn" / "agent.safetensors"
-    assert saved.is_file()
+    [saved] = (data_dir / "learn" / "tictactoe-dqn").glob("*/agent.safetensors")
     assert load_agent(saved, game="tictactoe").name == "dqn"
 
 
@@ -290,7 +291,8 @@ def test_a_ladder_snapshot_taken_in_learn_plays_in_versus(app: App) -> None:
     while scene.session.trainer.episodes < 100:
         app.frame()
     played = scene.session.trainer.episodes
-    assert players.ladder("tictactoe", "tabular") == [n for n in players.MILESTONES if n <= played]
+    [newest] = learn_runs.list_runs("tictactoe", "tabular")
+    assert newest.ladder() == [n for n in learn_runs.MILESTONES if n <= played]
     # The menu offers it ...
     menu = MenuScene(app)
     menu.choice.update(game="tictactoe", mode="versus", agent="tabular", strength="100")
@@ -368,7 +370,7 @@ def test_learn_command_runs_n_frames_and_saves(command: list[str], data_dir: Pat
     )
     assert result.returncode == 0, result.stderr
     assert "Learn saved the agent to" in result.stdout
-    assert list((data_dir / "learn").glob("*/agent.*"))
+    assert list((data_dir / "learn").glob("*/*/agent.*"))
 
 
 def test_versus_after_needs_a_learner_and_a_milestone() -> None:
@@ -395,13 +397,13 @@ def test_versus_after_a_rung_not_saved_is_an_error_listing_the_rungs(
     command = ["versus", "gridworld", "--map", "maze", "--agent", "dqn", "--after", str(after)]
     assert main(command) == 2
     assert "Learn has saved none yet" in capsys.readouterr().err
-    path = players.rung_path("gridworld", "dqn", {"map": "maze"}, 100)
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"")
+    saved = learn_runs.new_run("gridworld", "dqn", {"map": "maze"})
+    saved.agent_path.write_bytes(b"")
+    saved.rung_path(100).write_bytes(b"")
     if after != 100:
         assert main(command) == 2
         assert f"after {after:,} games of gridworld on maze" in (err := capsys.readouterr().err)
-        assert "Learn has saved: --after 100" in err
+        assert "Learn has saved in its newest run: --after 100" in err
 
 
 def test_a_missing_rung_in_the_window_is_an_error_not_a_fallback(app: App) -> None:
@@ -420,8 +422,11 @@ def test_learn_resumes_the_saved_agent_and_the_menu_offers_it(app: App) -> None:
     menu = MenuScene(app)
     menu.choice.update(game="gridworld", mode="learn", agent="tabular", map="maze")
     menu._rebuild()
-    assert any(row.key == "start" for row in menu.rows)
-    menu.choice["start"] = "saved"
+    [start] = [row for row in menu.rows if row.key == "start"]
+    [saved] = learn_runs.list_runs("gridworld", "tabular", {"map": "maze"})
+    assert start.choices[1][0] == saved.name
+    assert start.choices[1][1].startswith(f"{scene.session.trainer.episodes:,} games · ")
+    menu.choice["start"] = saved.name
     app.scenes.clear()
     app.push(menu)
     menu.start()

@@ -2,10 +2,11 @@
 
 :class:`LearnSession` is the training side, which draws nothing: the env, a fresh learner
 (tabular or DQN, with the game's defaults, as ``python main.py train`` makes them), the
-one :class:`~agents.training.Trainer`, the learning curves, and the files — the latest
-agent and the difficulty ladder (snapshots after :data:`app.players.MILESTONES` games) in
-the user's data folder (:func:`app.players.learn_folder`), which Versus lists as
-opponents.
+one :class:`~agents.training.Trainer`, the learning curves, and the files — a run folder
+per agent (:mod:`app.learn_runs`) in the user's data folder holding the agent, saved at
+least every :data:`AUTOSAVE_SECONDS` while it learns, and its difficulty ladder
+(snapshots after :data:`~app.learn_runs.MILESTONES` games), which Versus lists as
+opponents. Starting from nothing, or Reset, begins a new run; no run is ever replaced.
 
 :class:`LearnScene` drives it between frames and draws it: the board with the agent's
 Q-values on it (through the views' :class:`~games.view.Overlay`), and a side panel with
@@ -32,7 +33,7 @@ from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.agents.training import EpisodeStats, Trainer, training_env_options
 from qarcade.app import hud as colours
-from qarcade.app import players
+from qarcade.app.learn_runs import MILESTONES, LearnRun, find_run, learner_folder, new_run
 from qarcade.app.plot import Series, draw_plot
 from qarcade.app.scenes.game import GAME_TITLES, SCORE_GAMES
 from qarcade.app.widgets import Button, Slider
@@ -79,6 +80,9 @@ CURVE_WINDOW = 100
 #: sooner, so the panel has numbers at once).
 READING_SECONDS = 0.5
 FIRST_READING_SECONDS = 0.1
+#: While the agent learns, it is saved at least this often (seconds), so that a crash or a
+#: kill loses less than this much training.
+AUTOSAVE_SECONDS = 30.0
 #: The learning-rate slider's range per learner (log scale).
 LEARNING_RATES: dict[str, tuple[float, float]] = {"tabular": (0.01, 1.0), "dqn": (1e-5, 1e-1)}
 
@@ -95,8 +99,9 @@ class LearnConfig:
         options: env options the person chose (e.g. ``{"map": "maze"}``).
         seed: seeds the env and the agent.
         speed: one of :data:`SPEED_NAMES`.
-        resume: continue the agent Learn saved last time (:func:`saved_agent`) instead
-            of starting from nothing.
+        resume: continue a saved run (:attr:`run`) instead of starting from nothing.
+        run: the name of the run to continue (:mod:`app.learn_runs`); None: the newest.
+        autosave_seconds: the agent is saved at least this often while it learns.
     """
 
     game: str
@@ -106,14 +111,8 @@ class LearnConfig:
     seed: int = 0
     speed: str = "100"
     resume: bool = False
-
-
-def saved_agent(game: str, kind: str, options: dict[str, Any]) -> Path | None:
-    """The agent Learn saved last for this game, learner and map, if there is one."""
-    folder = players.learn_folder(game, kind, training_env_options(game, options))
-    suffix = ".npz" if kind == "tabular" else ".safetensors"
-    path = folder / f"agent{suffix}"
-    return path if path.is_file() else None
+    run: str | None = None
+    autosave_seconds: float = AUTOSAVE_SECONDS
 
 
 def new_learner(kind: str, env: Env, seed: int) -> Agent:
@@ -156,8 +155,10 @@ class LearnSession:
         curves: the learning curve's series (one per yardstick in two-player games).
         memory: bytes of the Q-function over training, one point per reading.
         curve_title, curve_range, curve_format: how to draw :attr:`curves`.
-        folder: where the agent and the ladder are saved.
+        run: the run the agent and its ladder are saved in; None until a new agent's
+            first save makes its folder.
         saved: the last file written, or None.
+        saved_time: when (``time.monotonic()``) the agent was last saved or started.
         dirty: the agent learnt since it was last saved.
         events: news for the person (a ladder snapshot saved), taken by the scene.
         notes: why a resumed run will not match an uninterrupted one, if it will not.
@@ -170,8 +171,9 @@ class LearnSession:
         self.kind = config.agent
         self.options = training_env_options(config.game, config.options)
         self.env = games.make(config.game, **self.options)
-        self.folder = players.learn_folder(config.game, self.kind, self.options)
+        self.run: LearnRun | None = None
         self.saved: Path | None = None
+        self.saved_time = time.monotonic()
         self.dirty = False
         self.events: list[str] = []
         self.two_player = self.env.num_players == 2
@@ -227,7 +229,10 @@ class LearnSession:
         self._evals = 0
 
     def reset(self) -> None:
-        """Start over with a learner that knows nothing (the map stays as edited)."""
+        """Start over with a learner that knows nothing (the map stays as edited), in a
+        new run: the one so far is kept as last saved."""
+        self.run = None
+        self.saved = None
         self.agent = new_learner(self.kind, self.env, self.config.seed)
         config = self.agent.config  # type: ignore[attr-defined]
         episodes = getattr(config, "episodes", None)
@@ -249,18 +254,17 @@ class LearnSession:
         of the checkpoint: the saved map comes back as it was made."""
         from qarcade.agents.training import resume
 
-        path = saved_agent(self.config.game, self.kind, self.config.options)
-        if path is None:
-            raise GameError(
-                f"Learn has no saved {self.kind} agent for {self.config.game} in "
-                f"{shown_path(self.folder)}; start one without --resume"
-            )
-        resumed = resume(path, game=self.config.game)
+        try:
+            run = find_run(self.config.game, self.kind, self.options, self.config.run)
+        except GameError as error:
+            raise GameError(f"{error}; start one without --resume") from None
+        resumed = resume(run.agent_path, game=self.config.game)
         self.notes = list(resumed.notes)
         self.env = resumed.trainer.env
         self.agent = resumed.trainer.agent
         self._attach(resumed.trainer)
-        self.saved = path
+        self.run = run
+        self.saved = run.agent_path
 
     def _attach(self, trainer: Trainer) -> None:
         """Train with ``trainer`` from now on; the curves start empty."""
@@ -277,6 +281,7 @@ class LearnSession:
         self.memory.clear()
         self.sample_memory()
         self.dirty = False
+        self.saved_time = time.monotonic()
 
     # ----------------------------------------------------------------- training
     def advance(self, steps: int | None, budget: float) -> int:
@@ -313,7 +318,7 @@ class LearnSession:
         else:
             score = stats.info.get("score") if self.config.game in SCORE_GAMES else None
             self.curves[0].add(float(score if score is not None else stats.ret), stats.episode)
-        if stats.episode in players.MILESTONES:
+        if stats.episode in MILESTONES:
             self._save_rung(stats.episode)
 
     def _test_games(self) -> None:
@@ -364,22 +369,42 @@ class LearnSession:
 
     # ----------------------------------------------------------------- files
     @property
-    def agent_path(self) -> Path:
-        """Where :meth:`save` writes the agent."""
-        return self.folder / f"agent{self.agent.checkpoint_suffix}"
+    def folder(self) -> Path:
+        """The run's folder, or before its first save the folder its runs go in."""
+        if self.run is not None:
+            return self.run.folder
+        return learner_folder(self.config.game, self.kind, self.options)
+
+    def _own_run(self) -> LearnRun:
+        """The run to save into, made on the first save of a new agent."""
+        if self.run is None:
+            self.run = new_run(self.config.game, self.kind, self.options)
+        return self.run
 
     def save(self) -> Path:
-        """Write the agent (and the trainer's state) to :attr:`agent_path`."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = Path(self.agent.save(str(self.agent_path), training=self.trainer.state_dict()))
+        """Write the agent (and the trainer's state) into its run, atomically."""
+        run = self._own_run()
+        path = Path(self.agent.save(str(run.agent_path), training=self.trainer.state_dict()))
         self.saved = path
+        self.saved_time = time.monotonic()
         self.dirty = False
         return path
 
+    def autosave_due(self) -> bool:
+        """The agent has learnt for :attr:`LearnConfig.autosave_seconds` since it was
+        last saved."""
+        return self.dirty and time.monotonic() - self.saved_time >= self.config.autosave_seconds
+
     def _save_rung(self, games_played: int) -> None:
-        path = players.rung_path(self.config.game, self.kind, self.options, games_played)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.agent.save(str(path), training=self.trainer.state_dict())
+        """Snapshot the agent into its run's ladder, and save the run's agent with it (a
+        run lists and resumes by its agent)."""
+        try:
+            path = self._own_run().rung_path(games_played)
+            self.agent.save(str(path), training=self.trainer.state_dict())
+            self.save()
+        except (OSError, GameError) as error:
+            self.events.append(f"could not save the snapshot after {games_played:,} games: {error}")
+            return
         self.events.append(
             f"snapshot after {games_played:,} games saved: pick it as the opponent in Versus"
         )
@@ -415,8 +440,9 @@ class LearnScene(Scene):
         self.config = config
         if config.resume:
             trainer = self.session.trainer
+            run = self.session.run
             app.message(
-                f"continuing the saved agent: {trainer.episodes:,} games, "
+                f"continuing run {run.name if run else ''}: {trainer.episodes:,} games, "
                 f"{trainer.steps:,} steps learnt so far"
             )
             for note in self.session.notes:
@@ -489,20 +515,26 @@ class LearnScene(Scene):
         self._must_redraw = self._q_cache_stale = True
 
     def reset_agent(self) -> None:
-        """Throw the learner away and start again from nothing."""
+        """Start again from nothing in a new run; the agent so far is saved in its own
+        run first, and stays there."""
+        kept = self.save(quiet=True) if self.session.dirty else self.session.saved
         self.session.reset()
         self._report = self.session.agent.memory_report()
-        self.app.message("a new agent: it knows nothing yet", 2.5)
+        where = f"; the last one is kept ({shown_path(kept.parent)})" if kept else ""
+        self.app.message(f"a new agent: it knows nothing yet{where}", 4.0)
         self._must_redraw = self._q_cache_stale = True
 
-    def save(self) -> Path | None:
-        """Save the agent to the user's data folder and say where."""
+    def save(self, *, quiet: bool = False) -> Path | None:
+        """Save the agent into its run and say where (unless ``quiet``); a failure is
+        said, and the next autosave tries again a full interval later."""
         try:
             path = self.session.save()
-        except OSError as error:
+        except (OSError, GameError) as error:
+            self.session.saved_time = time.monotonic()
             self.app.message(f"could not save the agent: {error}")
             return None
-        self.app.message(f"saved to {shown_path(path)}", 4.0)
+        if not quiet:
+            self.app.message(f"saved to {shown_path(path)}", 4.0)
         return path
 
     def edit_cell(self, row: int, col: int) -> None:
@@ -581,6 +613,8 @@ class LearnScene(Scene):
             self._reading_time = now
             session.trainer.metrics.tick(session.trainer.steps, session.trainer.episodes)
             self._report = session.sample_memory()
+        if session.autosave_due():
+            self.save(quiet=True)
         for text in session.events:
             self.app.message(text)
         session.events.clear()
@@ -742,6 +776,9 @@ class LearnScene(Scene):
             button.draw(surface, hud, ts)
         y += ts + 10 + pad // 2
         where = f"saves to {shown_path(session.folder)}"
+        if session.saved is not None:
+            ago = time.monotonic() - session.saved_time
+            where = f"saved {ago:.0f} s ago to {shown_path(session.folder)}"
         hud.text(surface, where, (x, y), hud.fit_text(where, width, ts - 2), colours.DIM)
 
     def _memory_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
@@ -819,7 +856,7 @@ class LearnScene(Scene):
             return
         try:
             path = self.session.save()
-        except OSError as error:
+        except (OSError, GameError) as error:
             print(f"qarcade: could not save the Learn agent: {error}")
             return
         print(f"qarcade: Learn saved the agent to {path}")

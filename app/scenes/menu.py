@@ -5,8 +5,11 @@ click any choice, then Start. A game that cannot start yet (a missing view) is s
 dimmed and says why when picked; a game that fails to start (a missing agent with no
 fallback) shows the message and the menu stays.
 
-In Versus against a learner, a *Strength* row offers the difficulty ladder Learn mode
-keeps (the agent after 100, 1,000, 10,000 games) beside the pretrained agent.
+In Learn, a *Start from* row offers Nothing (a new run) or one of the newest
+:data:`RUNS_SHOWN` runs Learn saved, by game count and date (:mod:`app.learn_runs`). In
+Versus against a learner, a *Strength* row offers the difficulty ladder of the newest run
+(the agent after 100, 1,000, 10,000 games) beside the pretrained agent. Back from a
+scene, the rows are read again, so a run just saved is offered at once.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import pygame
 
 from qarcade import games
 from qarcade.app import hud as colours
-from qarcade.app.players import AGENTS, ladder
+from qarcade.app.learn_runs import list_runs
+from qarcade.app.players import AGENTS
 from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
-from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene, saved_agent
+from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene
 from qarcade.app.window import App, Scene
 from qarcade.games.core import GameError
 from qarcade.games.gridworld.maps import shipped_maps
@@ -45,6 +49,9 @@ AGENT_TITLES: dict[str, str] = {
 }
 NO_HINTS = "none"
 PRETRAINED = "pretrained"
+NEW_RUN = "new"
+#: The Start from row offers this many of the newest Learn runs.
+RUNS_SHOWN = 3
 
 
 @dataclass
@@ -82,7 +89,7 @@ class MenuScene(Scene):
             "seat": "X",
             "speed": "normal",
             "strength": PRETRAINED,
-            "start": "new",
+            "start": NEW_RUN,
         }
         self.selected = 0
         self.rows: list[Row] = []
@@ -94,6 +101,7 @@ class MenuScene(Scene):
     def _rebuild(self) -> None:
         """Recompute the rows, which depend on the game and mode chosen."""
         game, mode = self.choice["game"], self.choice["mode"]
+        agent_learns = self.choice["agent"] in LEARNERS
         rows = [
             Row("game", "Game", [(g, t) for g, t in GAME_TITLES.items()]),
             Row("mode", "Mode", [(m, t) for m, t in MODE_TITLES.items()]),
@@ -107,15 +115,18 @@ class MenuScene(Scene):
             rows.append(Row("agent", "Opponent" if mode == "versus" else "Agent", agents))
         if game == "gridworld":
             rows.append(Row("map", "Map", [(m, m) for m in shipped_maps()]))
-        if mode == "learn" and self.choice["agent"] in LEARNERS:
-            options = {"map": self.choice["map"]} if game == "gridworld" else {}
-            if saved_agent(game, self.choice["agent"], options) is not None:
-                rows.append(
-                    Row("start", "Start from", [("new", "Nothing"), ("saved", "Last saved")])
+        options = {"map": self.choice["map"]} if game == "gridworld" else {}
+        runs = list_runs(game, self.choice["agent"], options) if agent_learns else []
+        if mode == "learn" and runs:
+            rows.append(
+                Row(
+                    "start",
+                    "Start from",
+                    [(NEW_RUN, "Nothing")] + [(run.name, run.label()) for run in runs[:RUNS_SHOWN]],
                 )
-        if mode == "versus" and self.choice["agent"] in LEARNERS:
-            options = {"map": self.choice["map"]} if game == "gridworld" else {}
-            rungs = ladder(game, self.choice["agent"], options)
+            )
+        if mode == "versus" and runs:
+            rungs = runs[0].ladder()
             if rungs:
                 rows.append(
                     Row(
@@ -142,6 +153,10 @@ class MenuScene(Scene):
         if self.choice["agent"] != agent:
             # The rows after the agent's depend on it (a Strength or Start row).
             self._rebuild()
+
+    def on_return(self) -> None:
+        """Back from a game or Learn: read the runs again (a new one may have been saved)."""
+        self._rebuild()
 
     def _choose(self, row_index: int, index: int) -> None:
         row = self.rows[row_index]
@@ -214,11 +229,14 @@ class MenuScene(Scene):
             scene: Scene
             if config.mode == "learn":
                 assert config.agent is not None
-                resume = self.choice["start"] == "saved" and any(
-                    row.key == "start" for row in self.rows
-                )
+                run = self.choice["start"]
+                resume = run != NEW_RUN and any(row.key == "start" for row in self.rows)
                 learn = LearnConfig(
-                    config.game, config.agent, options=config.options, resume=resume
+                    config.game,
+                    config.agent,
+                    options=config.options,
+                    resume=resume,
+                    run=run if resume else None,
                 )
                 scene = LearnScene(self.app, learn)
             else:
