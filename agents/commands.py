@@ -271,41 +271,31 @@ class _StopFlag:
 
 
 class _Progress:
-    """A progress bar on stderr: tqdm when installed, else a plain one-line bar."""
+    """The progress bar on stderr: tqdm, which fits the terminal's width as it changes and
+    rewrites whole lines (no digits left over from a longer reading)."""
 
     def __init__(self, total: int, unit: str, quiet: bool, done: int = 0) -> None:
-        self.total, self.unit, self.quiet = total, unit, quiet
-        self._bar = None
+        from tqdm import tqdm
+
         self._done = done
-        if quiet:
-            return
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            return
-        self._bar = tqdm(total=total, initial=done, unit=unit, dynamic_ncols=True, file=sys.stderr)
+        self._bar = tqdm(
+            total=total,
+            initial=done,
+            unit=unit,
+            dynamic_ncols=True,
+            file=sys.stderr,
+            disable=quiet,
+            # The readings after the bar carry their own rates; tqdm's would repeat them.
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]{postfix}",
+        )
 
     def update(self, done: int, postfix: str) -> None:
-        if self.quiet:
-            return
-        if self._bar is not None:
-            self._bar.update(done - self._done)
-            self._bar.set_postfix_str(postfix, refresh=True)
-        else:
-            width = 30
-            filled = int(width * done / max(self.total, 1))
-            sys.stderr.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} {self.unit} "
-                f"{postfix}"
-            )
-            sys.stderr.flush()
+        self._bar.set_postfix_str(postfix, refresh=False)
+        self._bar.update(done - self._done)
         self._done = done
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-        elif not self.quiet:
-            sys.stderr.write("\n")
+        self._bar.close()
 
 
 @dataclasses.dataclass

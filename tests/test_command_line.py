@@ -185,3 +185,64 @@ def test_a_run_extended_mid_decay_goes_on_from_its_epsilon(tmp_path: Path) -> No
     resumed.run(1)
     slope = (0.1 - 1.0) / 200
     assert resumed.agent.epsilon == pytest.approx(before + slope)  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------------------------- progress bar
+def screen_lines(stream: str) -> list[str]:
+    """What a terminal shows of ``stream``, line by line: ``\\r`` returns to the start of
+    the line and what follows overwrites it, without erasing what it does not cover."""
+    lines, line, col = [], [], 0
+    for char in stream:
+        if char == "\r":
+            col = 0
+        elif char == "\n":
+            lines.append("".join(line))
+            line, col = [], 0
+        else:
+            if col < len(line):
+                line[col] = char
+            else:
+                line.append(char)
+            col += 1
+    return [*lines, "".join(line)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_the_progress_bar_fits_an_80_column_terminal_and_leaves_no_stale_digits(
+    tmp_path: Path,
+) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "train", "tictactoe", "--episodes", "1500",
+         "--out", str(tmp_path / "run")],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=secondary,
+    )  # fmt: skip
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 4096)
+        except OSError:  # the other end closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert process.wait(timeout=120) == 0
+    os.close(primary)
+    stream = b"".join(chunks).decode("utf-8", errors="replace")
+    refreshes = [part for part in stream.replace("\n", "\r").split("\r") if "%|" in part]
+    assert len(refreshes) >= 3, stream
+    # Each refresh fits the 80 columns (no wrapping, no scrolling) ...
+    assert max(len(part) for part in refreshes) < 80, max(refreshes, key=len)
+    # ... and what the terminal shows after it is exactly it: no leftovers of a longer one.
+    shown = ""
+    for part in stream.split("\r"):
+        shown = screen_lines("\r".join([shown, part]))[-1] if "\n" not in part else ""
+        if "%|" in part and "\n" not in part:
+            assert shown.rstrip() == part.rstrip(), (shown, part)
