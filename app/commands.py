@@ -43,7 +43,7 @@ def add_window_args(parser: argparse.ArgumentParser, *, defaults: bool = True) -
     )
     group.add_argument(
         "--size",
-        type=_size,
+        type=window_size,
         default=default(DEFAULT_SIZE),
         metavar="WxH",
         help="window size in pixels (default 960x720; the window is resizable)",
@@ -275,13 +275,19 @@ def _open_app(args: argparse.Namespace) -> Any:
 
 
 # ----------------------------------------------------------------- argument types
-def _size(text: str) -> tuple[int, int]:
+def window_size(text: str) -> tuple[int, int]:
+    """``--size``: ``"WxH"`` as pixels, refused below :data:`~app.window.MIN_SIZE`."""
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must look like 960x720, got {text!r}") from None
-    if width < 320 or height < 240:
-        raise argparse.ArgumentTypeError(f"size must be at least 320x240, got {text!r}")
+    from qarcade.app.window import MIN_SIZE
+
+    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        raise argparse.ArgumentTypeError(
+            f"size must be at least {MIN_SIZE[0]}x{MIN_SIZE[1]} (smaller, the text is too small "
+            f"to read), got {text!r}"
+        )
     return width, height
 
 

@@ -111,24 +111,35 @@ class Hud:
             drawn = self.text(surface, text, (x, midtop[1]), size, colour)
             x = drawn.right + font.size(gap)[0]
 
-    def messages(self, surface: pygame.Surface, lines: list[str]) -> None:
-        """Messages for the person (a missing agent, a fallback), stacked at the bottom
-        and word-wrapped to the window."""
-        area = surface.get_rect()
-        size = max(14, min(24, area.height // 32))
+    def messages(
+        self, surface: pygame.Surface, area: pygame.Rect, toasts: list[tuple[str, bool, float]]
+    ) -> None:
+        """Messages for the person, ``(text, error, opacity)`` oldest first: stacked up
+        from the bottom of ``area`` (newest lowest), word-wrapped to it, in the error
+        style (red) or the information style (blue), faded by ``opacity``. A message
+        older than the newest that would leave ``area`` is not drawn: messages do not
+        stack over controls."""
+        size = max(14, min(24, surface.get_height() // 32))
         font = self.assets.font(size)
-        y = area.bottom - int(size * 2.4)
-        for message in reversed(lines):
-            wrapped = wrap(message, font, area.width - 4 * size)
+        bottom = area.bottom - size // 2
+        for text, error, opacity in reversed(toasts):
+            wrapped = wrap(text, font, area.width - 3 * size)
             height = int(size * (1.1 * len(wrapped) + 0.6))
-            width = max(font.size(line)[0] for line in wrapped) + 2 * size
+            width = min(area.width, max(font.size(line)[0] for line in wrapped) + 2 * size)
             box = pygame.Rect(0, 0, width, height)
-            box.midbottom = (area.centerx, y)
-            self.panel(surface, box, colour=(70, 30, 30), edge=BAD, alpha=235)
+            box.midbottom = (area.centerx, bottom)
+            if box.top < area.top and bottom < area.bottom - size // 2:
+                break  # older messages that do not fit; the newest always shows
+            alpha = round(255 * max(0.0, min(1.0, opacity)))
+            layer = pygame.Surface(box.size, pygame.SRCALPHA)
+            fill, edge = ((70, 30, 30), BAD) if error else ((28, 52, 92), SELECTED)
+            self.panel(layer, layer.get_rect(), colour=fill, edge=edge, alpha=235)
             for i, line in enumerate(wrapped):
-                pos = (box.centerx, box.top + int(size * (0.35 + 1.1 * i)))
-                self.text(surface, line, pos, size, TEXT, "midtop")
-            y = box.top - size // 3
+                pos = (box.width // 2, int(size * (0.35 + 1.1 * i)))
+                self.text(layer, line, pos, size, TEXT, "midtop")
+            layer.set_alpha(alpha)
+            surface.blit(layer, box)
+            bottom = box.top - size // 3
 
     def help_overlay(
         self, surface: pygame.Surface, title: str, keys: list[tuple[str, str]]
@@ -156,11 +167,20 @@ class Hud:
 
 
 def wrap(text: str, font: Font, width: int) -> list[str]:
-    """``text`` broken into lines no wider than ``width`` (at spaces; a single word that
-    is too long stays whole)."""
+    """``text`` broken into lines no wider than ``width``: at spaces, and a word too long
+    for a line of its own (a path) between its characters."""
     lines: list[str] = []
     line = ""
+    words: list[str] = []
     for word in text.split():
+        while font.size(word)[0] > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and font.size(word[:cut])[0] > width:
+                cut -= 1
+            words.append(word[:cut])
+            word = word[cut:]
+        words.append(word)
+    for word in words:
         candidate = f"{line} {word}" if line else word
         if line and font.size(candidate)[0] > width:
             lines.append(line)

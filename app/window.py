@@ -10,6 +10,7 @@ A QUIT event (closing the window) ends the loop from any scene.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,13 @@ from qarcade.app.hud import BACKGROUND, Hud
 
 #: How long a message to the person stays on screen, in seconds.
 MESSAGE_SECONDS = 5.0
+#: A message fades out over its last this many seconds.
+FADE_SECONDS = 0.6
+#: At most this many messages show at once (the newest).
+MAX_MESSAGES = 3
+#: The smallest window at which every scene's text is legible and nothing overlaps:
+#: ``--size`` refuses less, and the window cannot be resized below it.
+MIN_SIZE = (800, 600)
 #: Keys the window handles in every scene.
 WINDOW_KEYS: list[tuple[str, str]] = [
     ("H", "show / hide this help"),
@@ -59,8 +67,32 @@ class Scene:
     def on_exit(self) -> None:
         """Called when the scene leaves the stack (stop sounds, let go of resources)."""
 
+    def message_area(self, area: pygame.Rect) -> pygame.Rect:
+        """Where messages may be drawn in the window ``area``: a part with no controls
+        (messages stack up from its bottom and never leave it). The default: all of it."""
+        return area
+
     def on_return(self) -> None:
         """Called when the scene above this one leaves and this one shows again."""
+
+
+@dataclass(frozen=True)
+class Toast:
+    """A message shown over the scene for a while.
+
+    Attributes:
+        text: the words.
+        until: ``time.monotonic()`` at which it is gone (it fades out before).
+        error: something went wrong (drawn in the error style), rather than news.
+    """
+
+    text: str
+    until: float
+    error: bool
+
+    def opacity(self, now: float) -> float:
+        """1 while it shows, falling to 0 over its last :data:`FADE_SECONDS`."""
+        return max(0.0, min(1.0, (self.until - now) / FADE_SECONDS))
 
 
 @dataclass
@@ -99,7 +131,8 @@ class App:
     """The window, the scene stack and the main loop.
 
     Args:
-        size: the window's starting size in pixels; it is resizable.
+        size: the window's starting size in pixels (at least :data:`MIN_SIZE`); it is
+            resizable down to :data:`MIN_SIZE`.
         fps: frames per second to hold; 0 runs as fast as possible (tests, benchmarks).
         audio: open the mixer if there is an audio device.
     """
@@ -110,7 +143,13 @@ class App:
         pygame.display.init()
         pygame.font.init()
         pygame.display.set_caption("qarcade")
+        size = (max(size[0], MIN_SIZE[0]), max(size[1], MIN_SIZE[1]))
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        with warnings.catch_warnings():
+            # pygame-ce warns against drawing through this Window object; it is used only
+            # to stop the person resizing below MIN_SIZE (the display module has no way).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pygame.Window.from_display_module().minimum_size = MIN_SIZE
         self.fps = fps
         self.clock = pygame.time.Clock()
         self.assets = Assets(audio=audio)
@@ -120,7 +159,7 @@ class App:
         self.show_help = False
         self.frame_count = 0
         self.stats = FrameStats()
-        self._messages: list[tuple[str, float]] = []
+        self._messages: list[Toast] = []
         self._windowed_size = size
 
     # ----------------------------------------------------------------- scene stack
@@ -150,9 +189,20 @@ class App:
         self.scenes.append(scene)
 
     def message(self, text: str, seconds: float = MESSAGE_SECONDS) -> None:
-        """Show ``text`` to the person for a few seconds, over any scene."""
-        self._messages.append((text, time.monotonic() + seconds))
-        del self._messages[:-3]
+        """Tell the person that something went wrong or cannot be done (drawn in the
+        error style) for a few seconds, over any scene."""
+        self._show(Toast(text, time.monotonic() + seconds, error=True))
+
+    def notify(self, text: str, seconds: float = MESSAGE_SECONDS) -> None:
+        """Tell the person news (saved, a snapshot taken, a setting changed) for a few
+        seconds, in the information style."""
+        self._show(Toast(text, time.monotonic() + seconds, error=False))
+
+    def _show(self, toast: Toast) -> None:
+        # The same words again renew the message rather than stack a copy of it.
+        self._messages = [m for m in self._messages if m.text != toast.text]
+        self._messages.append(toast)
+        del self._messages[:-MAX_MESSAGES]
 
     # ----------------------------------------------------------------- the loop
     def run(self, frames: int | None = None) -> int:
@@ -211,7 +261,7 @@ class App:
                 self.assets.muted = not self.assets.muted
                 if self.assets.audio:
                     pygame.mixer.stop()
-                self.message("sound off" if self.assets.muted else "sound on", 1.5)
+                self.notify("sound off" if self.assets.muted else "sound on", 1.5)
                 return
         if self.show_help and event.type == pygame.MOUSEBUTTONDOWN:
             self.show_help = False
@@ -228,9 +278,12 @@ class App:
 
     def _draw_overlays(self, surface: pygame.Surface, scene: Scene) -> None:
         now = time.monotonic()
-        self._messages = [(text, until) for text, until in self._messages if until > now]
+        self._messages = [m for m in self._messages if m.until > now]
         if self._messages:
-            self.hud.messages(surface, [text for text, _ in self._messages])
+            area = scene.message_area(surface.get_rect())
+            self.hud.messages(
+                surface, area, [(m.text, m.error, m.opacity(now)) for m in self._messages]
+            )
         if self.show_help:
             title = f"{scene.title} — keys" if scene.title else "Keys"
             self.hud.help_overlay(surface, title, [*scene.keys(), *WINDOW_KEYS])

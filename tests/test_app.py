@@ -76,7 +76,7 @@ def start(app: App, config: SceneConfig) -> GameScene:
 
 
 def messages(app: App) -> str:
-    return " | ".join(text for text, _ in app._messages)
+    return " | ".join(toast.text for toast in app._messages)
 
 
 # ----------------------------------------------------------------- menu

@@ -251,12 +251,12 @@ def test_the_start_cannot_be_edited_and_a_blocked_goal_is_said(app: App) -> None
     start = env.start
     click(app, scene.view.cell_rect(scene.board_rect, *start).center)
     assert env.grid[start] != WALL
-    assert "start cannot be changed" in " ".join(text for text, _ in app._messages)
+    assert "start cannot be changed" in " ".join(toast.text for toast in app._messages)
     # Wall in the start: both neighbours of the corner (lake4's start is (0, 0)).
     for cell in ((0, 1), (1, 0)):
         while env.grid[cell] != WALL:
             click(app, scene.view.cell_rect(scene.board_rect, *cell).center)
-    assert "no goal can be reached" in " ".join(text for text, _ in app._messages)
+    assert "no goal can be reached" in " ".join(toast.text for toast in app._messages)
     run(app, 5)  # allowed: the agent keeps learning in its box
 
 

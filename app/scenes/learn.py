@@ -160,7 +160,8 @@ class LearnSession:
         saved: the last file written, or None.
         saved_time: when (``time.monotonic()``) the agent was last saved or started.
         dirty: the agent learnt since it was last saved.
-        events: news for the person (a ladder snapshot saved), taken by the scene.
+        events: news for the person, ``(text, error)`` (a ladder snapshot saved, or not),
+            taken by the scene.
         notes: why a resumed run will not match an uninterrupted one, if it will not.
     """
 
@@ -175,7 +176,7 @@ class LearnSession:
         self.saved: Path | None = None
         self.saved_time = time.monotonic()
         self.dirty = False
-        self.events: list[str] = []
+        self.events: list[tuple[str, bool]] = []
         self.two_player = self.env.num_players == 2
         if self.two_player:
             self.curve_title = f"greedy test games (mean of {EVAL_WINDOW})"
@@ -403,11 +404,12 @@ class LearnSession:
             self.agent.save(str(path), training=self.trainer.state_dict())
             self.save()
         except (OSError, GameError) as error:
-            self.events.append(f"could not save the snapshot after {games_played:,} games: {error}")
+            self.events.append(
+                (f"could not save the snapshot after {games_played:,} games: {error}", True)
+            )
             return
-        self.events.append(
-            f"snapshot after {games_played:,} games saved: pick it as the opponent in Versus"
-        )
+        news = f"snapshot after {games_played:,} games saved: pick it as the opponent in Versus"
+        self.events.append((news, False))
 
 
 def size_text(n_bytes: float) -> str:
@@ -441,12 +443,12 @@ class LearnScene(Scene):
         if config.resume:
             trainer = self.session.trainer
             run = self.session.run
-            app.message(
+            app.notify(
                 f"continuing run {run.name if run else ''}: {trainer.episodes:,} games, "
                 f"{trainer.steps:,} steps learnt so far"
             )
             for note in self.session.notes:
-                app.message(f"note: {note}")
+                app.notify(f"note: {note}")
         self.view: View = games.view_class(config.game)(self.session.env, app.assets)
         self.speed = config.speed
         self.paused = False
@@ -458,6 +460,7 @@ class LearnScene(Scene):
             game += f" · {map_name}"
         self.title = f"{game} · Learn {LEARNER_TITLES[config.agent]}"
         self.board_rect = pygame.Rect(0, 0, 1, 1)
+        self._message_area = pygame.Rect(0, 0, 1, 1)
         self._canvas: pygame.Surface | None = None
         self._frames_since_draw = 0
         self._must_redraw = True
@@ -521,7 +524,7 @@ class LearnScene(Scene):
         self.session.reset()
         self._report = self.session.agent.memory_report()
         where = f"; the last one is kept ({shown_path(kept.parent)})" if kept else ""
-        self.app.message(f"a new agent: it knows nothing yet{where}", 4.0)
+        self.app.notify(f"a new agent: it knows nothing yet{where}", 4.0)
         self._must_redraw = self._q_cache_stale = True
 
     def save(self, *, quiet: bool = False) -> Path | None:
@@ -534,7 +537,8 @@ class LearnScene(Scene):
             self.app.message(f"could not save the agent: {error}")
             return None
         if not quiet:
-            self.app.message(f"saved to {shown_path(path)}", 4.0)
+            games_played = self.session.trainer.episodes
+            self.app.notify(f"saved: {games_played:,} games, in run {path.parent.name}", 4.0)
         return path
 
     def edit_cell(self, row: int, col: int) -> None:
@@ -590,7 +594,7 @@ class LearnScene(Scene):
             self.zoomed = not self.zoomed
         elif key == pygame.K_e:
             self.session.resume_schedule()
-            self.app.message("ε follows the schedule again", 2.0)
+            self.app.notify("ε follows the schedule again", 2.0)
         elif key in _SPEED_KEYS:
             self._set_speed(SPEED_NAMES[_SPEED_KEYS.index(key)])
         self._must_redraw = True
@@ -615,8 +619,8 @@ class LearnScene(Scene):
             self._report = session.sample_memory()
         if session.autosave_due():
             self.save(quiet=True)
-        for text in session.events:
-            self.app.message(text)
+        for text, error in session.events:
+            (self.app.message if error else self.app.notify)(text)
         session.events.clear()
 
     def step_budget(self) -> float:
@@ -663,6 +667,7 @@ class LearnScene(Scene):
         board = pygame.Rect(
             middle.left, middle.top, max(1, middle.width - panel_width), middle.height
         )
+        self._message_area = board
         self.board_rect = fit_rect(board, self.view.aspect, margin=max(4, size // 3))
         self.view.draw(surface, self.board_rect, self.overlay())
         if panel_width:
@@ -673,7 +678,16 @@ class LearnScene(Scene):
         hud.bar(surface, top, [self.title, self.view.status(), counts], size)
         hud.bar(surface, bottom, self._hints(), max(12, size - 4))
         if self.paused:
-            hud.text(surface, "PAUSED", board.center, size * 2, colours.ACCENT, "center")
+            # In the top bar, not on the board, where it would hide a Q-value.
+            badge = hud.assets.font(size).size("PAUSED")[0] + size
+            box = pygame.Rect(top.right - badge - size // 3, top.top + 3, badge, top.height - 6)
+            hud.panel(surface, box, colours.SELECTED, colours.ACCENT)
+            hud.text(surface, "PAUSED", box.center, size, colours.ACCENT, "center")
+
+    def message_area(self, area: pygame.Rect) -> pygame.Rect:
+        """Messages go over the board's side of the window, never over the panel's
+        sliders and buttons."""
+        return self._message_area.clip(area) if self._message_area.width > 1 else area
 
     def overlay(self) -> Overlay | None:
         """The learner's Q-values for the board. The overlay cache (the gridworld's value
@@ -775,10 +789,10 @@ class LearnScene(Scene):
             button.rect = pygame.Rect(x + i * button_w, y, button_w - 4, ts + 10)
             button.draw(surface, hud, ts)
         y += ts + 10 + pad // 2
-        where = f"saves to {shown_path(session.folder)}"
-        if session.saved is not None:
+        where = "not saved yet: a new run"
+        if session.saved is not None and session.run is not None:
             ago = time.monotonic() - session.saved_time
-            where = f"saved {ago:.0f} s ago to {shown_path(session.folder)}"
+            where = f"saved {ago:.0f} s ago · run {session.run.name}"
         hud.text(surface, where, (x, y), hud.fit_text(where, width, ts - 2), colours.DIM)
 
     def _memory_lines(self) -> list[tuple[str, tuple[int, int, int]]]:
@@ -860,7 +874,7 @@ class LearnScene(Scene):
             print(f"qarcade: could not save the Learn agent: {error}")
             return
         print(f"qarcade: Learn saved the agent to {path}")
-        self.app.message(f"Learn saved the agent to {shown_path(path)}")
+        self.app.notify(f"Learn saved the agent to {shown_path(path)}")
 
 
 _SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5)

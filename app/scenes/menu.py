@@ -26,7 +26,7 @@ from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
 from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene
 from qarcade.app.window import App, Scene
 from qarcade.games.core import GameError
-from qarcade.games.gridworld.maps import shipped_maps
+from qarcade.games.gridworld.maps import map_title, shipped_maps
 
 MODE_TITLES: dict[str, str] = {
     "play": "Play",
@@ -51,7 +51,12 @@ NO_HINTS = "none"
 PRETRAINED = "pretrained"
 NEW_RUN = "new"
 #: The Start from row offers this many of the newest Learn runs.
-RUNS_SHOWN = 3
+RUNS_SHOWN = 2
+#: The most rows any choice shows (game, mode, agent, then two of map, start, strength,
+#: seat, speed): Start sits below this many, wherever fewer are shown.
+MAX_ROWS = 5
+#: The widest row in font heights (Start from with its runs): where the rows begin.
+ROW_WIDTH = 27
 
 
 @dataclass
@@ -95,6 +100,7 @@ class MenuScene(Scene):
         self.rows: list[Row] = []
         self._hits: list[tuple[int, int, pygame.Rect]] = []
         self._start_rect = pygame.Rect(0, 0, 0, 0)
+        self._message_area = pygame.Rect(0, 0, 0, 0)
         self._rebuild()
 
     # ----------------------------------------------------------------- rows
@@ -114,7 +120,7 @@ class MenuScene(Scene):
         else:
             rows.append(Row("agent", "Opponent" if mode == "versus" else "Agent", agents))
         if game == "gridworld":
-            rows.append(Row("map", "Map", [(m, m) for m in shipped_maps()]))
+            rows.append(Row("map", "Map", [(m, map_title(m)) for m in shipped_maps()]))
         options = {"map": self.choice["map"]} if game == "gridworld" else {}
         runs = list_runs(game, self.choice["agent"], options) if agent_learns else []
         if mode == "learn" and runs:
@@ -153,6 +159,10 @@ class MenuScene(Scene):
         if self.choice["agent"] != agent:
             # The rows after the agent's depend on it (a Strength or Start row).
             self._rebuild()
+
+    def message_area(self, area: pygame.Rect) -> pygame.Rect:
+        """Messages go below the help line, clear of every choice and of Start."""
+        return self._message_area if self._message_area.height > 0 else area
 
     def on_return(self) -> None:
         """Back from a game or Learn: read the runs again (a new one may have been saved)."""
@@ -275,10 +285,13 @@ class MenuScene(Scene):
         y += int(size * 2.2)
 
         self._hits = []
-        label_width = max(self.app.assets.font(size).size(row.label)[0] for row in self.rows)
+        # The widest label of any row, and a left edge that depends on the window only:
+        # rows and Start stay where they are as rows come and go.
+        label_width = self.app.assets.font(size).size("Start from")[0]
         gap = size // 2
         row_height = int(size * 2.0)
-        content_left = area.left + max(size, (area.width - self._content_width(size)) // 2)
+        content_left = area.left + max(size, (area.width - ROW_WIDTH * size) // 2)
+        rows_top = y
         for row_index, row in enumerate(self.rows):
             selected = row_index == self.selected
             colour = colours.ACCENT if selected else colours.TEXT
@@ -307,7 +320,7 @@ class MenuScene(Scene):
                 x = rect.right + gap
             y += row_height
 
-        y += size // 2
+        y = rows_top + MAX_ROWS * row_height + size // 2
         start = pygame.Rect(0, 0, size * 8, int(size * 2))
         start.midtop = (area.centerx, y)
         focused = self.selected == len(self.rows)
@@ -323,20 +336,13 @@ class MenuScene(Scene):
         hud.text(
             surface, MODE_HELP[self.choice["mode"]], (area.centerx, y), size, colours.DIM, "midtop"
         )
+        self._message_area = pygame.Rect(area.left, y + int(size * 1.5), area.width, 0)
+        self._message_area.bottom = area.bottom - 2 * size
         hints = "Up/Down: row · Left/Right: change · Enter: start · H: help · Esc: quit"
         small = hud.fit_text(hints, area.width - 2 * size, max(12, size - 4))
         hud.text(
             surface, hints, (area.centerx, area.bottom - size), small, colours.DIM, "midbottom"
         )
-
-    def _content_width(self, size: int) -> int:
-        font = self.app.assets.font(size)
-        label_width = max(font.size(row.label)[0] for row in self.rows)
-        widest = 0
-        for row in self.rows:
-            chips = sum(font.size(text)[0] + size + size // 2 for _, text in row.choices)
-            widest = max(widest, chips)
-        return label_width + size + widest
 
     def keys(self) -> list[tuple[str, str]]:
         return [

@@ -22,6 +22,7 @@ nor pits. A bad map raises :class:`MapError` naming the file, the line and the c
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,18 @@ class GridMap:
 def shipped_maps() -> list[str]:
     """Names of the maps under ``assets/maps/`` (``"lake4"``, ``"cliff"``, ...)."""
     return sorted(p.stem for p in MAPS_DIR.glob("*.txt"))
+
+
+#: Map names whose title is not the name with a capital and its number apart.
+_MAP_TITLES = {"fourrooms": "Four rooms"}
+
+
+def map_title(name: str) -> str:
+    """A map's name as a title beside other titles: ``"lake8"`` -> ``"Lake 8"``."""
+    if name in _MAP_TITLES:
+        return _MAP_TITLES[name]
+    spaced = re.sub(r"(?<=[A-Za-z])(?=\d+$)", " ", name)
+    return spaced[:1].upper() + spaced[1:]
 
 
 def is_map_path(map_ref: str) -> bool:
