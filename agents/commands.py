@@ -398,11 +398,7 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
         read_csv(csv_path, trainer.episodes),
         title=title,
         eval_label=recorder.eval_label,
-        outcome_labels=(
-            ("first player wins", "draws", "second player wins")
-            if trainer.self_play
-            else ("learner wins", "draws", "learner losses")
-        ),
+        test_label=recorder.test_label,
     )
     memory = agent.memory_report()
     steps = trainer.steps - started_steps
@@ -458,11 +454,15 @@ class EpisodeRecorder:
     policy with the game's progress score (:func:`~agents.evaluation.progress_score`)
     every twentieth of the budget (episodes or steps, at the end of an episode) and
     keeping the best (:class:`~agents.evaluation.BestPolicy`; saved to ``best_path``
-    whenever it improves, if given). Call it as a trainer callback.
+    whenever it improves, if given), and at the same points, in two-player self-play,
+    with greedy test games against a random player (the ``test`` column: self-play
+    results say nothing of strength when both seats are the learner). Call it as a
+    trainer callback.
 
     Attributes:
         rows: the rows so far (a resumed run's earlier rows first).
         eval_label: what the ``eval`` column measures.
+        test_label: what the ``test`` column measures.
     """
 
     def __init__(
@@ -480,6 +480,12 @@ class EpisodeRecorder:
         #: The best greedy policy scored so far (None where the game has no score).
         self.best = evaluation.BestPolicy(trainer.agent, scorer[1]) if scorer else None
         self.best_path = best_path
+        self.test_label = (
+            f"greedy test games won vs random ({2 * evaluation.TEST_GAMES} at a point)"
+        )
+        # The test games play on an env of their own: the training game is left as it is.
+        env = trainer.env
+        self._test_env = games.make(env.name, **env.options) if trainer.self_play else None
 
     def _done(self, trainer: Trainer) -> int:
         return trainer.episodes if self._by_episodes else trainer.steps
@@ -493,13 +499,19 @@ class EpisodeRecorder:
             "outcome": stats.outcome,
             "epsilon": round(stats.epsilon, 6),
         }
-        if self.best is not None and self._eval_every and self._done(trainer) >= self._next_eval:
+        if self._eval_every and self._done(trainer) >= self._next_eval:
             self._next_eval = self._done(trainer) + self._eval_every
-            value, kept = self.best.offer(stats.total_steps)
-            row["eval"] = round(value, 6)
-            trainer.metrics.evaluations.append((stats.episode, row["eval"]))
-            if kept and self.best_path is not None:
-                trainer.agent.save(str(self.best_path))
+            if self.best is not None:
+                value, kept = self.best.offer(stats.total_steps)
+                row["eval"] = round(value, 6)
+                trainer.metrics.evaluations.append((stats.episode, row["eval"]))
+                if kept and self.best_path is not None:
+                    trainer.agent.save(str(self.best_path))
+            if self._test_env is not None:
+                from qarcade.agents import evaluation
+
+                won = evaluation.win_rate(self._test_env, trainer.agent, seed=stats.episode)
+                row["test"] = round(won, 6)
         self.rows.append(row)
         return row
 

@@ -89,6 +89,17 @@ def play_matches(
     return rows
 
 
+#: Greedy test games per seat that :func:`win_rate` plays.
+TEST_GAMES = 20
+
+
+def win_rate(env: Env, agent: Agent, *, seed: int, games: int = TEST_GAMES) -> float:
+    """The fraction of ``games`` greedy games per seat ``agent`` wins against a random
+    player seeded with ``seed`` (a two-player game's strength during self-play)."""
+    rows = play_matches(env, agent, make_opponent("random", env, seed=seed), games=games, seed=seed)
+    return float(np.mean([row["win"] for row in rows]))
+
+
 def seat_name(env: Env, seat: int) -> str:
     """How people call a seat: X / O in tic-tac-toe, else "seat N"."""
     names = ("X", "O") if env.name == "tictactoe" else ()

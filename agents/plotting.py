@@ -23,8 +23,10 @@ import numpy as np
 
 from qarcade.games.files import atomic_write
 
-#: The CSV's columns, in order; missing values are written empty.
-CSV_COLUMNS = ("episode", "steps", "return", "outcome", "epsilon", "eval")
+#: The CSV's columns, in order; missing values are written empty. ``eval`` is the game's
+#: progress score (:func:`agents.evaluation.progress_score`); ``test`` the fraction of
+#: greedy test games won against a random player, in two-player self-play.
+CSV_COLUMNS = ("episode", "steps", "return", "outcome", "epsilon", "eval", "test")
 
 
 def write_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> str:
@@ -106,25 +108,34 @@ def plot_learning_curve(
     *,
     title: str,
     eval_label: str = "evaluation",
-    outcome_labels: tuple[str, str, str] = ("win", "draw", "loss"),
+    test_label: str = "greedy test games won",
     window: int = 100,
 ) -> str:
-    """Draw the moving-average return (for two-player games the rates of the three
-    outcomes, named by ``outcome_labels``), and the periodic evaluation if any, against
-    episodes; save as PNG at ``path``."""
+    """Draw, against episodes, what says how the learner does: in two-player self-play
+    the greedy test games (``test``, named ``test_label``; the self-play results say
+    nothing when both seats are the learner), against a fixed opponent the rates of the
+    learner's wins, draws and losses, in one-player games the moving-average return;
+    and the periodic evaluation (``eval``) if any. Save as PNG at ``path``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     episodes = np.array([r["episode"] for r in rows], dtype=float)
     evals = [(r["episode"], r["eval"]) for r in rows if r.get("eval") is not None]
     outcomes = [r.get("outcome") for r in rows]
+    tests = [(r["episode"], r["test"]) for r in rows if r.get("test") is not None]
     two_player = any(o is not None for o in outcomes)
     panels = 1 + bool(evals)
     fig = Figure(figsize=(7, 3.2 * panels), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(panels, 1, 1)
-    if two_player:
-        for value, label in zip((1, 0, -1), outcome_labels, strict=True):
+    if tests:
+        x, y = zip(*tests, strict=True)
+        ax.plot(x, y, marker="o", markersize=3, label=test_label)
+        ax.set_ylabel("fraction won")
+        ax.set_ylim(-0.02, 1.02)
+    elif two_player:
+        labels = ("learner wins", "draws", "learner losses")
+        for value, label in zip((1, 0, -1), labels, strict=True):
             hits = [float(o == value) for o in outcomes]
             ax.plot(episodes, moving_average(hits, window), label=label)
         ax.set_ylabel(f"rate, last {window} episodes")

@@ -40,7 +40,7 @@ def test_train_then_eval(tmp_path: Path) -> None:
         assert (out / name).stat().st_size > 0
     assert (out / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     lines = (out / "metrics.csv").read_text().splitlines()
-    assert lines[0] == "episode,steps,return,outcome,epsilon,eval"
+    assert lines[0] == "episode,steps,return,outcome,epsilon,eval,test"
     assert len(lines) == 301
     assert "optimum (exact)" in done.stdout and "greedy episodes" in done.stdout
     meta = read_metadata(out / "agent.npz")

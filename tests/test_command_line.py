@@ -246,3 +246,21 @@ def test_the_progress_bar_fits_an_80_column_terminal_and_leaves_no_stale_digits(
         shown = screen_lines("\r".join([shown, part]))[-1] if "\n" not in part else ""
         if "%|" in part and "\n" not in part:
             assert shown.rstrip() == part.rstrip(), (shown, part)
+
+
+# ----------------------------------------------------------------- learning curve
+def test_tictactoe_curve_records_greedy_test_games_not_self_play(tmp_path: Path) -> None:
+    """Self-play results are flat whatever is learnt (both seats are the learner): the
+    CSV and the plot carry greedy test games against a random player instead."""
+    import csv
+
+    done = qarcade(
+        "train", "tictactoe", "--episodes", "200", "--out", str(tmp_path / "t"), "--quiet"
+    )
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "t" / "metrics.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    tests = [(int(r["episode"]), float(r["test"])) for r in rows if r["test"]]
+    assert [episode for episode, _ in tests] == list(range(10, 201, 10))
+    assert all(0.0 <= won <= 1.0 for _, won in tests)
+    assert len({won for _, won in tests}) > 1
