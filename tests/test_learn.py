@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,19 +34,8 @@ from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, WALL, goal_reachable
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Learn saves into the data folder: a scratch one per test."""
-    folder = tmp_path / "data"
-    monkeypatch.setenv("QARCADE_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def app() -> Iterator[App]:
-    window = App((960, 720), fps=0, audio=False)
-    yield window
-    window.run(frames=window.frame_count)  # leaves every scene (on_exit)
+#: Learn saves into the data folder: a scratch one per test (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 def learn(app: App, config: LearnConfig) -> LearnScene:

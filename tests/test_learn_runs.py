@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pygame
@@ -26,18 +25,8 @@ from qarcade.games.core import GameError
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("QARCADE_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def app() -> Iterator[App]:
-    window = App((960, 720), fps=0, audio=False)
-    yield window
-    window.run(frames=window.frame_count)
+#: Every test here writes into a scratch data folder (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 def trained_session(games: int, **config: object) -> LearnSession:

@@ -5,8 +5,6 @@ minimum window size; menu targets that stay put; map names as titles."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pygame
@@ -18,19 +16,8 @@ from qarcade.app.scenes.learn import LearnConfig, LearnScene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import MIN_SIZE, App, Toast
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("QARCADE_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def app() -> Iterator[App]:
-    window = App((960, 720), fps=0, audio=False)
-    yield window
-    window.run(frames=window.frame_count)
+#: Every test here writes into a scratch data folder (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 def screen(app: App) -> np.ndarray:
