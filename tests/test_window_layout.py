@@ -129,3 +129,21 @@ def test_menu_map_names_are_titles(app: App) -> None:
     shown = dict(maps.choices)
     assert shown["lake8"] == "Lake 8" and shown["fourrooms"] == "Four rooms"
     assert shown["maze"] == "Maze"
+
+
+def test_menu_messages_stay_below_start() -> None:
+    window = App(MIN_SIZE, fps=0, audio=False)
+    menu = MenuScene(window)
+    window.push(menu)
+    window.frame()
+    clean = screen(window)
+    window.notify("Learn saved the agent: 3 games, run 2026-11-30_050248")
+    window.message("no pretrained dqn agent for invaders: train one first")
+    window.frame()
+    shown = screen(window)
+    assert not np.array_equal(shown, clean)
+    bottom = menu._start_rect.bottom
+    for _, _, rect in menu._hits:
+        bottom = max(bottom, rect.bottom)
+    np.testing.assert_array_equal(shown[:, :bottom], clean[:, :bottom])
+    window.run(frames=window.frame_count)

@@ -874,7 +874,8 @@ class LearnScene(Scene):
             print(f"qarcade: could not save the Learn agent: {error}")
             return
         print(f"qarcade: Learn saved the agent to {path}")
-        self.app.notify(f"Learn saved the agent to {shown_path(path)}")
+        games_played = self.session.trainer.episodes
+        self.app.notify(f"Learn saved the agent: {games_played:,} games, run {path.parent.name}")
 
 
 _SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5)

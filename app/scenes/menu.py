@@ -336,8 +336,8 @@ class MenuScene(Scene):
         hud.text(
             surface, MODE_HELP[self.choice["mode"]], (area.centerx, y), size, colours.DIM, "midtop"
         )
-        self._message_area = pygame.Rect(area.left, y + int(size * 1.5), area.width, 0)
-        self._message_area.bottom = area.bottom - 2 * size
+        top = y + int(size * 1.5)
+        self._message_area = pygame.Rect(area.left, top, area.width, area.bottom - 2 * size - top)
         hints = "Up/Down: row · Left/Right: change · Enter: start · H: help · Esc: quit"
         small = hud.fit_text(hints, area.width - 2 * size, max(12, size - 4))
         hud.text(
