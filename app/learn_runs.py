@@ -141,9 +141,7 @@ def find_run(
     runs = list_runs(game, kind, options)
     where = learner_folder(game, kind, options)
     if not runs:
-        raise GameError(
-            f"Learn has no saved {kind} agent for {game} in {where}; let Learn mode train one"
-        )
+        raise GameError(f"Learn has no saved {kind} agent for {game} in {where}")
     if name is None:
         return runs[0]
     for run in runs:
