@@ -28,8 +28,9 @@ MILESTONES: tuple[int, ...] = (100, 1_000, 10_000)
 EARLIER = "earlier"
 #: The checkpoint suffix of each learner.
 SUFFIXES: dict[str, str] = {"tabular": ".npz", "dqn": ".safetensors"}
-#: What a run's summary costs to read is paid once per saved file (path, mtime, size).
-_SUMMARIES: dict[tuple[Path, int, int], RunSummary] = {}
+#: Each agent file's summary, read once per version of the file (its mtime and size):
+#: one entry per file, so the cache grows with the runs, not with their saves.
+_SUMMARIES: dict[Path, tuple[tuple[int, int], RunSummary]] = {}
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,9 @@ class LearnRun:
             stat = self.agent_path.stat()
         except OSError:
             return None
-        key = (self.agent_path, stat.st_mtime_ns, stat.st_size)
-        if key not in _SUMMARIES:
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = _SUMMARIES.get(self.agent_path)
+        if cached is None or cached[0] != version:
             try:
                 meta = read_metadata(self.agent_path)
             except GameError:
@@ -92,8 +94,9 @@ class LearnRun:
                 saved = datetime.datetime.fromisoformat(str(meta.get("created")))
             except ValueError:
                 saved = datetime.datetime.fromtimestamp(stat.st_mtime, datetime.timezone.utc)
-            _SUMMARIES[key] = RunSummary(int(meta["episodes"]), int(meta["steps"]), saved)
-        return _SUMMARIES[key]
+            summary = RunSummary(int(meta["episodes"]), int(meta["steps"]), saved)
+            _SUMMARIES[self.agent_path] = (version, summary)
+        return _SUMMARIES[self.agent_path][1]
 
     def label(self) -> str:
         """``85,042 games · 30 Nov 04:15`` (local time), as the menu shows the run."""
