@@ -12,6 +12,7 @@ import pytest
 
 from qarcade.app import hud as colours
 from qarcade.app.commands import window_size
+from qarcade.app.scenes import menu as menu_module
 from qarcade.app.scenes.learn import LearnConfig, LearnScene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import MIN_SIZE, App, Toast
@@ -103,6 +104,14 @@ def test_the_window_is_never_smaller_than_legible() -> None:
 
 
 def test_start_stays_put_as_menu_rows_come_and_go() -> None:
+    # Learn runs with a ladder, so that Start from and Strength rows show too.
+    from qarcade.app import learn_runs
+
+    for game, options in (("tictactoe", {}), ("gridworld", {"map": "maze"}), ("invaders", {})):
+        for kind in ("tabular", "dqn"):
+            run = learn_runs.new_run(game, kind, options)
+            run.agent_path.write_bytes(b"")
+            run.rung_path(100).write_bytes(b"")
     window = App(MIN_SIZE, fps=0, audio=False)
     menu = MenuScene(window)
     window.push(menu)
@@ -113,6 +122,8 @@ def test_start_stays_put_as_menu_rows_come_and_go() -> None:
             menu._rebuild()
             window.frame()
             places.add(tuple(menu._start_rect))
+            assert {row.label for row in menu.rows} <= set(menu_module.ROW_LABELS)
+            assert len(menu.rows) <= menu_module.MAX_ROWS
             labels = [hit[2].left for hit in menu._hits if hit[1] == 0]
             assert len(set(labels)) == 1  # every row's first choice at one x
             # Every choice of every row is drawn inside the window.

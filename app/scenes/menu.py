@@ -52,9 +52,14 @@ PRETRAINED = "pretrained"
 NEW_RUN = "new"
 #: The Start from row offers this many of the newest Learn runs.
 RUNS_SHOWN = 2
-#: The most rows any choice shows (game, mode, agent, then two of map, start, strength,
-#: seat, speed): Start sits below this many, wherever fewer are shown.
-MAX_ROWS = 5
+#: The most rows any choice shows (game, mode, agent, then map, start or strength, and
+#: seat or speed or pace): Start sits below this many, wherever fewer are shown.
+MAX_ROWS = 6
+#: Every row's label: the choices begin right of the widest, whatever rows show.
+ROW_LABELS = (
+    "Game", "Mode", "Hints from", "Learner", "Opponent", "Agent", "Map", "Start from",
+    "Strength", "You play", "Speed", "Agent pace",
+)  # fmt: skip
 #: The widest row in font heights (Start from with its runs): where the rows begin.
 ROW_WIDTH = 27
 
@@ -287,7 +292,7 @@ class MenuScene(Scene):
         self._hits = []
         # The widest label of any row, and a left edge that depends on the window only:
         # rows and Start stay where they are as rows come and go.
-        label_width = self.app.assets.font(size).size("Start from")[0]
+        label_width = max(self.app.assets.font(size).size(label)[0] for label in ROW_LABELS)
         gap = size // 2
         row_height = int(size * 2.0)
         content_left = area.left + max(size, (area.width - ROW_WIDTH * size) // 2)
