@@ -600,10 +600,10 @@ def refuse_to_replace(out: Path, *, resuming: Path | None = None) -> None:
     """Raise when ``out`` already holds another run (its checkpoint or learning curve):
     a new run never silently replaces one. The message says how to continue that run
     (``--resume``) or where else to go (``--out``)."""
-    found = [name for name in RUN_FILES if (out / name).exists()]
+    found = [name for name in RUN_FILES if (out / name).is_file()]
     if not found or (resuming is not None and resuming.parent.resolve() == out.resolve()):
         return
-    checkpoint = next((out / name for name in RUN_FILES[:2] if (out / name).exists()), None)
+    checkpoint = next((out / name for name in RUN_FILES[:2] if (out / name).is_file()), None)
     how = (
         f"continue it with: python main.py train --resume {checkpoint} --episodes TOTAL, or "
         if checkpoint is not None
@@ -684,6 +684,8 @@ def schedule_note(trainer: Any) -> str | None:
     total = trainer.total_episodes if by_episodes else trainer.total_steps
     if schedule is None or not budget or not total or total <= budget:
         return None
+    if schedule.start_e == schedule.end_e or schedule.exploration_fraction <= 0:
+        return None  # a constant epsilon: nothing to say about how it goes on
     unit = "episodes" if by_episodes else "steps"
     done = trainer.episodes if by_episodes else trainer.steps
     decayed_by = math.ceil(schedule.exploration_fraction * budget)
