@@ -811,10 +811,14 @@ def options_text(game: str, options: dict[str, Any]) -> str:
     shown = [
         f"{key} {value}"
         for key, value in options.items()
-        if isinstance(value, str)
-        or key not in params
-        or params[key].default is inspect.Parameter.empty
-        or params[key].default != value
+        # A map kept in the options (the gridworld's layout) is a screenful, not a name.
+        if not (isinstance(value, str) and "\n" in value)
+        and (
+            isinstance(value, str)
+            or key not in params
+            or params[key].default is inspect.Parameter.empty
+            or params[key].default != value
+        )
     ]
     return f" ({', '.join(shown)})" if shown else ""
 
