@@ -34,6 +34,13 @@ SIDEWAYS: tuple[tuple[int, int], ...] = ((UP, DOWN), (LEFT, RIGHT), (DOWN, UP), 
 FROZEN_LAKE_SLIP = 2.0 / 3.0
 #: Time limit per cell of the map when ``max_steps`` is not given (FrozenLake 4x4: 100).
 STEPS_PER_CELL, MIN_MAX_STEPS = 4, 100
+#: The observation kinds (``obs_mode``): where the agent is, or the whole map with it.
+OBS_MODES = ("onehot", "map")
+#: ``obs_mode="map"``: the channels of the observation, in this order.
+MAP_CHANNELS = ("walls", "pits", "goals", "agent")
+#: ``resample_map=True`` draws map seeds from here up, so the maps ``map_seed`` below it
+#: makes are never trained on and stay unseen for evaluation.
+RESAMPLE_SEED_BASE = 2**20
 # Uniforms for slips are drawn from ``rng`` in batches: one numpy call per step is slower
 # than the whole rest of the step.
 _UNIFORM_BATCH = 1024
@@ -79,10 +86,15 @@ class GridWorldEnv(Env):
         with probability ``slippery`` split evenly between them.
 
     Observation:
-        One-hot float32 vector of the agent's cell, shape ``(rows * cols,)``, index
-        ``row * cols + col`` (:meth:`cell_index`). The arrays are cached, one per cell, and
-        **read-only** (as is ``info["action_mask"]``): writing to one raises ``ValueError``;
-        copy first (``obs.copy()``) to modify.
+        ``obs_mode="onehot"`` (default): one-hot float32 vector of the agent's cell, shape
+        ``(rows * cols,)``, index ``row * cols + col`` (:meth:`cell_index`). It says
+        where the agent is, not what the map is: a learner must learn each map anew.
+        ``obs_mode="map"``: the map itself, float32 channels ``(4, rows, cols)``
+        (:data:`MAP_CHANNELS`): 1 where there is a wall, a pit, a goal, the agent; the
+        start is floor. A learner can read any map from it, maps it never saw included.
+        The arrays are **read-only** (as is ``info["action_mask"]``; one-hot ones are
+        cached, one per cell): writing to one raises ``ValueError``; copy first
+        (``obs.copy()``) to modify.
 
     Rewards:
         Per step, by the tile the agent lands on: ``goal_reward`` on a goal, ``pit_reward``
@@ -113,6 +125,11 @@ class GridWorldEnv(Env):
             its text here in :attr:`options`, so an env re-made from them (a checkpoint's
             game) plays the map it was made with, wherever it is made and whatever
             happened to the file since.
+        obs_mode: ``"onehot"`` or ``"map"`` (see Observation).
+        resample_map: only with ``map="random"``: every ``reset`` draws a new random map
+            of the same size from the env's generator (a stream of maps to train a
+            map-reading learner on). Its map seeds start at :data:`RESAMPLE_SEED_BASE`,
+            so maps made with a smaller ``map_seed`` are never among them.
 
     State for views: :attr:`grid` (read-only tile codes, edit with :meth:`set_tile`),
     :attr:`position`, :attr:`start`, :attr:`map_name`, :attr:`rows`, :attr:`cols`,
@@ -141,6 +158,8 @@ class GridWorldEnv(Env):
         size: int | list[int] | tuple[int, int] | None = None,
         map_seed: int | None = None,
         layout: str | None = None,
+        obs_mode: str = "onehot",
+        resample_map: bool = False,
     ) -> None:
         super().__init__(
             map=map,
@@ -152,7 +171,18 @@ class GridWorldEnv(Env):
             size=size,
             map_seed=map_seed,
             layout=layout,
+            obs_mode=obs_mode,
+            resample_map=resample_map,
         )
+        if obs_mode not in OBS_MODES:
+            raise OptionError(f"obs_mode must be one of {', '.join(OBS_MODES)}, got {obs_mode!r}")
+        if not isinstance(resample_map, bool) or (resample_map and map != "random"):
+            raise OptionError(
+                f"resample_map is true or false and needs map='random', got {resample_map!r} "
+                f"with map={map!r}"
+            )
+        self.obs_mode = obs_mode
+        self.resample_map = resample_map
         grid_map = _make_map(map, size, map_seed, layout)
         if layout is None and is_map_path(map):
             self.options["layout"] = format_map(grid_map.grid)
@@ -168,7 +198,9 @@ class GridWorldEnv(Env):
         self.max_steps = _check_max_steps(max_steps, self.rows * self.cols)
 
         n_cells = self.rows * self.cols
-        self.observation_shape = (n_cells,)
+        self.observation_shape = (
+            (n_cells,) if obs_mode == "onehot" else (len(MAP_CHANNELS), self.rows, self.cols)
+        )
         self._obs_cache: list[np.ndarray | None] = [None] * n_cells
         self._running_mask = _read_only(np.ones(self.num_actions, dtype=bool))
         self._done_mask = _read_only(np.zeros(self.num_actions, dtype=bool))
@@ -294,6 +326,11 @@ class GridWorldEnv(Env):
         return (reward,), terminated, truncated
 
     def _reset(self) -> None:
+        if self.resample_map:
+            seed = int(self.rng.integers(RESAMPLE_SEED_BASE, 2**62))
+            grid_map = random_map(self.rows, self.cols, seed)
+            self.grid, self.map_name = grid_map.grid, grid_map.name
+            self._build_tables()
         self.cell = self.cell_index(*self.start)
         self.steps = 0
 
@@ -319,6 +356,7 @@ class GridWorldEnv(Env):
             key: getattr(self, key)
             for key in (
                 "grid",
+                "map_name",
                 "cell",
                 "steps",
                 "terminated",
@@ -375,6 +413,11 @@ class GridWorldEnv(Env):
     def _obs_of(self, cell: int) -> Obs:
         obs = self._obs_cache[cell]
         if obs is None:
+            if self.obs_mode == "map":
+                # Built afresh, not cached: one per cell would cost rows*cols maps.
+                obs = self._map_planes.copy()
+                obs[-1].flat[cell] = 1.0
+                return _read_only(obs)
             obs = np.zeros(self.observation_shape, dtype=np.float32)
             obs[cell] = 1.0
             obs = self._obs_cache[cell] = _read_only(obs)
@@ -393,6 +436,11 @@ class GridWorldEnv(Env):
             blocked = self.grid.ravel()[target] == WALL
             next_cell[:, action] = np.where(blocked, r * cols + c, target)
         self._next_cell = _read_only(next_cell)
+        if self.obs_mode == "map":
+            planes = np.zeros(self.observation_shape, dtype=np.float32)
+            for channel, tile in enumerate((WALL, PIT, GOAL)):
+                planes[channel] = self.grid == tile
+            self._map_planes = planes
         reward_of = {GOAL: self.goal_reward, PIT: self.pit_reward}
         tiles = self.grid.ravel().tolist()
         self._outcomes: list[tuple[int, float, bool]] = [
