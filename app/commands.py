@@ -60,7 +60,8 @@ def add_window_args(parser: argparse.ArgumentParser, *, defaults: bool = True) -
 
 
 def add_subcommands(subparsers: Any) -> None:
-    """Add ``play``, ``versus``, ``watch`` and ``learn`` to the main command line."""
+    """Add ``play``, ``versus``, ``watch``, ``learn`` and ``compare`` to the main command
+    line."""
     play = subparsers.add_parser(
         "play", help="play a game yourself", description="Play a game yourself."
     )
@@ -166,6 +167,25 @@ def add_subcommands(subparsers: Any) -> None:
     add_window_args(learn, defaults=False)
     learn.set_defaults(handler=run_learn)
 
+    compare = subparsers.add_parser(
+        "compare",
+        help="the table and the network learn the same world side by side",
+        description="A tabular Q-learner and a DQN learn the same game from the same seed, "
+        "side by side: their Q-values on two boards, their learning curves against env "
+        "steps and seconds, their memory, and when each first plays optimally.",
+    )
+    compare.add_argument("game", choices=GAMES)
+    compare.add_argument(
+        "--speed",
+        choices=("1", "10", "100", "1k", "turbo"),
+        default="100",
+        help="training steps per frame for each learner, or turbo (default 100)",
+    )
+    compare.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
+    compare.add_argument("--seed", type=int, default=0, help="seed of both envs and agents")
+    add_window_args(compare, defaults=False)
+    compare.set_defaults(handler=run_compare)
+
 
 def _game_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
@@ -235,6 +255,25 @@ def run_learn(args: argparse.Namespace) -> int:
     )
     app.push(MenuScene(app))
     app.push(LearnScene(app, config))
+    return app.run(args.frames)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """``python main.py compare GAME [--map MAP]``."""
+    if args.map is not None and args.game != "gridworld":
+        raise OptionError(f"--map is for the gridworld, not {args.game}")
+    app = _open_app(args)
+    from qarcade.app.scenes.compare import CompareConfig, CompareScene
+    from qarcade.app.scenes.menu import MenuScene
+
+    config = CompareConfig(
+        args.game,
+        options={"map": args.map} if args.map is not None else {},
+        seed=args.seed,
+        speed=args.speed,
+    )
+    app.push(MenuScene(app))
+    app.push(CompareScene(app, config))
     return app.run(args.frames)
 
 

@@ -11,7 +11,7 @@ polyline per series.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pygame
@@ -91,8 +91,12 @@ def draw_plot(
     y_format: str | Callable[[float], str] = "{:.2f}",
     x_label: str = "",
     text_size: int = 14,
+    marks: Sequence[tuple[float, tuple[int, int, int]]] = (),
 ) -> None:
     """Draw ``series`` as lines into ``rect`` with a title, y labels and a legend.
+
+    ``marks`` are ``(x, colour)`` moments drawn as dashed vertical lines with a small
+    triangle on top (Compare marks where each learner first played optimally).
 
     ``y_range`` fixes the axis (e.g. 0..1 for rates); by default it spans the points.
     ``y_format`` is a format string or a function that writes a y value. An empty plot
@@ -147,6 +151,14 @@ def draw_plot(
         hud.text(
             surface, text, (area.left - 4, y), text_size, colours.DIM, "midright", shadow=False
         )
+    for x_mark, colour in marks:
+        if x_low <= x_mark <= x_high:
+            x = to_screen(x_mark, low)[0]
+            for y in range(area.top, area.bottom, 6):
+                pygame.draw.line(surface, colour, (x, y), (x, min(y + 3, area.bottom - 1)), 2)
+            pygame.draw.polygon(
+                surface, colour, [(x - 5, area.top), (x + 5, area.top), (x, area.top + 7)]
+            )
     for s in drawn:
         points = [to_screen(x, y) for x, y in s.points]
         if len(points) == 1:

@@ -22,6 +22,7 @@ from qarcade import games
 from qarcade.app import hud as colours
 from qarcade.app.learn_runs import list_runs
 from qarcade.app.players import AGENTS
+from qarcade.app.scenes.compare import CompareConfig, CompareScene
 from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
 from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene
 from qarcade.app.window import App, Scene
@@ -33,12 +34,14 @@ MODE_TITLES: dict[str, str] = {
     "versus": "Versus",
     "watch": "Watch",
     "learn": "Learn",
+    "compare": "Compare",
 }
 MODE_HELP: dict[str, str] = {
     "play": "You play. Q shows what the chosen agent would do.",
     "versus": "You against the agent (a race on the same level in one-player games).",
     "watch": "The agent plays; pause, single-step, change the speed.",
     "learn": "An agent learns from nothing while you watch, its Q-values on the board.",
+    "compare": "The table and the network learn the same world side by side.",
 }
 AGENT_TITLES: dict[str, str] = {
     "tabular": "Tabular Q",
@@ -122,6 +125,8 @@ class MenuScene(Scene):
             rows.append(Row("agent", "Hints from", [(NO_HINTS, "None"), *agents]))
         elif mode == "learn":
             rows.append(Row("agent", "Learner", [(a, AGENT_TITLES[a]) for a in LEARNERS]))
+        elif mode == "compare":
+            rows.append(Row("agent", "Learners", [("both", "Tabular Q and DQN")]))
         else:
             rows.append(Row("agent", "Opponent" if mode == "versus" else "Agent", agents))
         if game == "gridworld":
@@ -238,11 +243,15 @@ class MenuScene(Scene):
         if config.game in self.unavailable:
             self.app.message(self.unavailable[config.game])
             return
-        if config.agent is not None and config.agent.split("@")[0] in LEARNERS:
+        if config.mode == "compare":
+            self._show_loading("dqn")
+        elif config.agent is not None and config.agent.split("@")[0] in LEARNERS:
             self._show_loading(config.agent.split("@")[0])
         try:
             scene: Scene
-            if config.mode == "learn":
+            if config.mode == "compare":
+                scene = CompareScene(self.app, CompareConfig(config.game, options=config.options))
+            elif config.mode == "learn":
                 assert config.agent is not None
                 run = self.choice["start"]
                 resume = run != NEW_RUN and any(row.key == "start" for row in self.rows)

@@ -1,0 +1,441 @@
+"""Compare mode: the table and the network learn the same world side by side.
+
+The seed's idea made visible: a Q-table holds one score per action for every state it
+meets; a network approximates the same Q-function in a fixed number of parameters, at
+the price of slower learning. Two :class:`~app.scenes.learn.LearnSession` s, a tabular
+one and a DQN one, learn the same game from the same seed, each drawn on its own board
+with its Q-values; one plot overlays their learning curves against env steps, another
+against the seconds each has spent learning; a memory bar each shows the table's bytes
+against the network's (its replay buffer apart), growing live; and where an exact answer
+exists (:func:`agents.evaluation.optimality_check`) the moment each first plays
+optimally is marked on both plots.
+
+In the gridworld a click edits the cell on both maps, and both learners must relearn
+around it.
+
+Both sides get the same speed (steps per frame) and half of each frame's training time;
+pause and single step act on both.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+from qarcade.agents.evaluation import optimality_check
+from qarcade.agents.training import EpisodeStats, Trainer
+from qarcade.app import hud as colours
+from qarcade.app.plot import Series, draw_plot
+from qarcade.app.scenes.game import GAME_TITLES
+from qarcade.app.scenes.learn import (
+    LEARNER_TITLES,
+    OVERLAY_SECONDS,
+    READING_SECONDS,
+    SPEED_NAMES,
+    SPEEDS,
+    STEP_BUDGET_SECONDS,
+    TURBO_SECONDS,
+    LearnConfig,
+    LearnSession,
+    size_text,
+)
+from qarcade.app.widgets import Button
+from qarcade.app.window import App, Scene
+from qarcade.games.core import GameError
+from qarcade.games.view import Overlay, View, fit_rect, view_class
+
+#: The learners compared, left to right, and their colours on the plots.
+SIDES: tuple[tuple[str, tuple[int, int, int]], ...] = (
+    ("tabular", (96, 200, 255)),
+    ("dqn", (255, 196, 64)),
+)
+#: Seconds between two exact checks of one side's greedy policy, and at least this many
+#: times what the last check took: a check sweeps every state, and its time is not
+#: counted as learning.
+CHECK_SECONDS, CHECK_SHARE = 1.0, 10
+MEMORY_COLOUR = (150, 100, 210)
+
+
+@dataclass
+class CompareConfig:
+    """What to compare.
+
+    Attributes:
+        game: registry name.
+        options: env options the person chose (e.g. ``{"map": "maze"}``).
+        seed: seeds both envs and both agents.
+        speed: one of :data:`app.scenes.learn.SPEED_NAMES`.
+    """
+
+    game: str
+    options: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    speed: str = "100"
+
+
+class CompareSide(LearnSession):
+    """One learner of Compare: a :class:`LearnSession` that keeps no files, with its
+    curve against env steps and against its own learning seconds, and the moments its
+    greedy policy became optimal.
+
+    Attributes:
+        seconds: wall-clock seconds spent learning (in :meth:`advance`).
+        by_steps, by_seconds: the learning curve against env steps and seconds.
+        optimal: whether the greedy policy was optimal at the last check (None: the game
+            has no exact answer).
+        optimal_marks: ``(steps, seconds)`` of every moment it became optimal.
+    """
+
+    def __init__(self, config: LearnConfig, colour: tuple[int, int, int]) -> None:
+        self.colour = colour
+        self.seconds = 0.0
+        self.by_steps = Series(LEARNER_TITLES[config.agent], colour, window=1)
+        self.by_seconds = Series(LEARNER_TITLES[config.agent], colour, window=1)
+        self.optimal: bool | None = None
+        self.optimal_marks: list[tuple[float, float]] = []
+        self._next_check = 0.0
+        super().__init__(config)
+        self._check = optimality_check(self.env)
+        self.optimal = None if self._check is None else False
+
+    def _attach(self, trainer: Trainer) -> None:
+        super()._attach(trainer)
+        self.seconds = 0.0
+        self.by_steps.clear()
+        self.by_seconds.clear()
+        self.optimal_marks = []
+        self._next_check = 0.0
+
+    def advance(self, steps: int | None, budget: float) -> int:
+        start = time.perf_counter()
+        done = super().advance(steps, budget)
+        self.seconds += time.perf_counter() - start
+        self.check_optimal()
+        return done
+
+    def _episode_done(self, trainer: Trainer, stats: EpisodeStats) -> None:
+        curve = self.curves[0]
+        count = curve.count
+        super()._episode_done(trainer, stats)
+        if curve.count != count:
+            self.by_steps.add(curve.average, trainer.steps)
+            self.by_seconds.add(curve.average, self.seconds)
+
+    def _save_rung(self, games_played: int) -> None:
+        """Compare keeps no ladder: its runs are for watching."""
+
+    def check_optimal(self, *, now: bool = False) -> None:
+        """Grade the greedy policy exactly (at most every :data:`CHECK_SECONDS`, or
+        ``now``) and mark the moment it becomes optimal."""
+        if self._check is None:
+            return
+        clock = time.perf_counter()
+        if not now and clock < self._next_check:
+            return
+        optimal = self._check(self.agent)
+        cost = time.perf_counter() - clock
+        self._next_check = clock + max(CHECK_SECONDS, CHECK_SHARE * cost)
+        if optimal and not self.optimal:
+            self.optimal_marks.append((float(self.trainer.steps), self.seconds))
+        self.optimal = optimal
+
+    def map_changed(self) -> None:
+        """The map was edited: what was optimal may not be any more."""
+        if self._check is not None:
+            self._check = optimality_check(self.env)
+            self.optimal = False
+            self.check_optimal(now=True)
+
+
+class CompareScene(Scene):
+    """Compare mode in the window (see the module docstring)."""
+
+    def __init__(self, app: App, config: CompareConfig) -> None:
+        super().__init__(app)
+        if config.speed not in SPEED_NAMES:
+            raise GameError(
+                f"unknown speed {config.speed!r}; choose one of {', '.join(SPEED_NAMES)}"
+            )
+        self.config = config
+        self.sides: list[CompareSide] = []
+        try:
+            for kind, colour in SIDES:
+                learn = LearnConfig(config.game, kind, options=config.options, seed=config.seed)
+                self.sides.append(CompareSide(learn, colour))
+        except BaseException:
+            for side in self.sides:
+                side.close()
+            raise
+        self.views: list[View] = [view_class(config.game)(s.env, app.assets) for s in self.sides]
+        self.board_rects = [pygame.Rect(0, 0, 1, 1) for _ in self.sides]
+        self.speed = config.speed
+        self.paused = False
+        title = GAME_TITLES.get(config.game, config.game)
+        map_name = getattr(self.sides[0].env, "map_name", None)
+        self.title = f"{title} · {map_name} · Compare" if map_name else f"{title} · Compare"
+        self._q_caches: list[dict[str, Any]] = [{} for _ in self.sides]
+        self._q_time = 0.0
+        self._reading_time = 0.0
+        self._reports = [s.agent.memory_report() for s in self.sides]
+        self.speed_buttons = [
+            Button(name, lambda name=name: self._set_speed(name)) for name in SPEED_NAMES
+        ]
+        self.pause_button = Button("Pause", self._toggle_pause)
+        self.buttons = [
+            self.pause_button,
+            Button("Step", self.single_step),
+            Button("Reset", self.reset_agents),
+        ]
+
+    # ----------------------------------------------------------------- actions
+    def _set_speed(self, name: str) -> None:
+        self.speed = name
+
+    def _toggle_pause(self) -> None:
+        self.paused = not self.paused
+
+    def single_step(self) -> None:
+        """Pause, and train each learner exactly one env step."""
+        self.paused = True
+        for side in self.sides:
+            side.advance(1, STEP_BUDGET_SECONDS)
+        self._q_time = 0.0
+
+    def reset_agents(self) -> None:
+        """Both learners start again from nothing."""
+        for side in self.sides:
+            side.reset()
+            side.check_optimal(now=True)
+        self._reports = [s.agent.memory_report() for s in self.sides]
+        self.app.message("two new agents: they know nothing yet", 2.5)
+
+    def edit_cell(self, row: int, col: int) -> None:
+        """Gridworld: cycle the cell floor -> wall -> pit -> goal -> floor on both maps
+        (the start cannot change)."""
+        from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, goal_reachable
+
+        env = self.sides[0].env
+        tile = int(env.grid[row, col])  # type: ignore[attr-defined]
+        if tile == START:
+            self.app.message("the start cannot be changed; click another cell", 2.5)
+            return
+        cycle = (FLOOR, WALL, PIT, GOAL)
+        new = cycle[(cycle.index(tile) + 1) % len(cycle)] if tile in cycle else FLOOR
+        for side in self.sides:
+            side.env.set_tile(row, col, new)  # type: ignore[attr-defined]
+        if not goal_reachable(env.grid, env.start):  # type: ignore[attr-defined]
+            self.app.message("no goal can be reached from the start now; open a way")
+        for side in self.sides:
+            side.map_changed()
+        self._q_time = 0.0
+
+    # ----------------------------------------------------------------- input
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.KEYDOWN:
+            self._key(event)
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
+            for button in (*self.speed_buttons, *self.buttons):
+                if button.handle_event(event):
+                    return
+            if self.config.game == "gridworld":
+                for view, rect in zip(self.views, self.board_rects, strict=True):
+                    cell = view.cell_at(rect, event.pos)  # type: ignore[attr-defined]
+                    if cell is not None:
+                        self.edit_cell(*cell)
+                        return
+
+    def _key(self, event: pygame.event.Event) -> None:
+        key = event.key
+        if key == pygame.K_ESCAPE:
+            self.app.pop()
+        elif key in (pygame.K_SPACE, pygame.K_p):
+            self._toggle_pause()
+        elif key in (pygame.K_PERIOD, pygame.K_s):
+            self.single_step()
+        elif key == pygame.K_r:
+            self.reset_agents()
+        elif key in _SPEED_KEYS:
+            self._set_speed(SPEED_NAMES[_SPEED_KEYS.index(key)])
+
+    # ----------------------------------------------------------------- update
+    def update(self, dt: float) -> None:
+        if not self.paused:
+            steps = dict(SPEEDS)[self.speed]
+            budget = TURBO_SECONDS if steps is None else STEP_BUDGET_SECONDS
+            for side in self.sides:
+                side.advance(steps, budget / len(self.sides))
+        now = time.perf_counter()
+        if now - self._reading_time >= READING_SECONDS:
+            self._reading_time = now
+            for side in self.sides:
+                side.trainer.metrics.tick(side.trainer.steps, side.trainer.episodes)
+            self._reports = [s.sample_memory() for s in self.sides]
+
+    # ----------------------------------------------------------------- drawing
+    def draw(self, surface: pygame.Surface) -> None:
+        hud = self.app.hud
+        area = surface.get_rect()
+        size = max(14, min(28, area.height // 28))
+        bar = int(size * 1.7)
+        top = pygame.Rect(area.left, area.top, area.width, bar)
+        bottom = pygame.Rect(area.left, area.bottom - bar, area.width, bar)
+        hud.bar(surface, top, [self.title, self._speed_text()], size)
+        hud.bar(surface, bottom, self._hints(), max(12, size - 4))
+        middle = pygame.Rect(area.left, top.bottom, area.width, bottom.top - top.bottom)
+        ts = max(12, min(18, middle.height // 36))
+        line = int(ts * 1.3)
+        boards_h = int(middle.height * 0.56)
+        half = middle.width // len(self.sides)
+        now = time.perf_counter()
+        if now - self._q_time >= OVERLAY_SECONDS:
+            self._q_caches = [{} for _ in self.sides]
+            self._q_time = now
+        for i, (side, view) in enumerate(zip(self.sides, self.views, strict=True)):
+            column = pygame.Rect(middle.left + i * half, middle.top, half, boards_h)
+            self._draw_side(surface, column, side, view, i, ts, line)
+        controls = pygame.Rect(middle.left, middle.top + boards_h, middle.width, ts + 10)
+        self._draw_controls(surface, controls, ts)
+        lower = pygame.Rect(middle.left, controls.bottom + 2, middle.width, 0)
+        lower.height = middle.bottom - lower.top
+        self._draw_plots(surface, lower, ts)
+        if self.paused:
+            hud.text(surface, "PAUSED", (area.centerx, top.bottom + size), size, colours.ACCENT,
+                     "center")  # fmt: skip
+
+    def _draw_side(
+        self,
+        surface: pygame.Surface,
+        column: pygame.Rect,
+        side: CompareSide,
+        view: View,
+        index: int,
+        ts: int,
+        line: int,
+    ) -> None:
+        """One learner's board with its Q-values, its counters and its memory bar."""
+        hud = self.app.hud
+        pad = max(4, ts // 3)
+        text_h = 3 * line + pad
+        board = pygame.Rect(column.left, column.top, column.width, column.height - text_h)
+        self.board_rects[index] = fit_rect(board, view.aspect, margin=pad)
+        agent, env = side.agent, side.env
+        q = None if env.done else agent.q_values(env.observe(), env.action_mask())
+        overlay = Overlay(
+            q_values=q,
+            q_for_obs=lambda obs, agent=agent: agent.q_values(obs),
+            label=side.kind,
+            cache=self._q_caches[index],
+        )
+        view.draw(surface, self.board_rects[index], overlay)
+        x, y = column.left + pad, board.bottom
+        width = column.width - 2 * pad
+        trainer = side.trainer
+        name = LEARNER_TITLES[side.kind]
+        head = (
+            f"{name}: {trainer.steps:,} steps · {side.seconds:.1f} s learning · "
+            f"game {trainer.episodes + 1:,}"
+        )
+        hud.text(surface, head, (x, y), hud.fit_text(head, width, ts), side.colour)
+        y += line
+        hud.text(surface, self._optimal_text(side), (x, y), ts, colours.TEXT)
+        y += line
+        self._draw_memory(surface, pygame.Rect(x, y, width, line - 2), side, index, ts)
+
+    def _draw_controls(self, surface: pygame.Surface, rect: pygame.Rect, ts: int) -> None:
+        """The speed chips and the Pause, Step and Reset buttons, in one row."""
+        hud = self.app.hud
+        pad = max(4, ts // 2)
+        self.pause_button.label = "Resume" if self.paused else "Pause"
+        widgets = [*self.speed_buttons, *self.buttons]
+        width = (rect.width - 2 * pad) // len(widgets)
+        for i, button in enumerate(widgets):
+            button.rect = pygame.Rect(rect.left + pad + i * width, rect.top + 2, width - 4,
+                                      rect.height - 4)  # fmt: skip
+            if button in self.speed_buttons:
+                button.active = button.label == self.speed
+            button.draw(surface, hud, ts)
+
+    def _optimal_text(self, side: CompareSide) -> str:
+        if side.optimal is None:
+            return "no exact answer to grade against in this game"
+        if side.optimal and side.optimal_marks:
+            steps, seconds = side.optimal_marks[-1]
+            return f"plays optimally since {steps:,.0f} steps ({seconds:.1f} s)"
+        return "not optimal yet"
+
+    def _draw_memory(
+        self, surface: pygame.Surface, rect: pygame.Rect, side: CompareSide, index: int, ts: int
+    ) -> None:
+        """A bar of the Q-function's bytes on a scale shared by both sides, with its
+        numbers; a network's replay buffer is said apart (it holds experience, not the
+        Q-function, and would dwarf both)."""
+        hud = self.app.hud
+        report = self._reports[index]
+        largest = max(max(1, r.get("bytes", 0)) for r in self._reports)
+        q_bytes = report.get("bytes", 0)
+        pygame.draw.rect(surface, (22, 25, 38), rect)
+        width = max(1, round(rect.width * q_bytes / largest))
+        pygame.draw.rect(surface, MEMORY_COLOUR, (rect.left, rect.top, width, rect.height))
+        if report.get("kind") == "table":
+            words = f"table: {report.get('entries', 0):,} entries, {size_text(q_bytes)}"
+        else:
+            words = (
+                f"network: {report.get('parameters', 0):,} parameters, {size_text(q_bytes)}"
+                f" (replay buffer apart: {size_text(report.get('replay_bytes', 0))})"
+            )
+        size = hud.fit_text(words, rect.width - 8, ts - 2)
+        hud.text(surface, words, (rect.left + 4, rect.centery), size, colours.TEXT, "midleft")
+
+    def _draw_plots(self, surface: pygame.Surface, rect: pygame.Rect, ts: int) -> None:
+        """The learning curves against env steps and against seconds, side by side, with
+        the first-optimal moments marked."""
+        hud = self.app.hud
+        pad = max(4, ts // 2)
+        half = (rect.width - 3 * pad) // 2
+        what = self.sides[0].curve_title
+        for i, (x_label, axis) in enumerate((("{x:,.0f} env steps", 0), ("{x:,.1f} s", 1))):
+            plot = pygame.Rect(rect.left + pad + i * (half + pad), rect.top + pad // 2, half,
+                               rect.height - pad)  # fmt: skip
+            series = [s.by_steps if axis == 0 else s.by_seconds for s in self.sides]
+            marks = [(mark[axis], s.colour) for s in self.sides for mark in s.optimal_marks]
+            draw_plot(
+                surface,
+                plot,
+                hud,
+                series,
+                title=f"{what} vs {'env steps' if axis == 0 else 'seconds learning'}",
+                y_range=self.sides[0].curve_range,
+                y_format=self.sides[0].curve_format,
+                x_label=x_label,
+                text_size=max(11, ts - 2),
+                marks=marks,
+            )
+
+    def _speed_text(self) -> str:
+        return f"speed {self.speed} (1-5)" + (" · paused" if self.paused else "")
+
+    def _hints(self) -> list[str]:
+        hints = ["Esc menu", "Space pause", ". step", "1-5 speed", "R reset"]
+        if self.config.game == "gridworld":
+            hints.append("click: edit both maps")
+        return hints
+
+    def keys(self) -> list[tuple[str, str]]:
+        keys = [
+            ("Space / P", "pause / resume both learners"),
+            (". or S", "one training step each (pauses)"),
+            ("1 2 3 4 5", "speed: 1, 10, 100, 1000 steps a frame, turbo"),
+            ("R", "reset: two new agents that know nothing"),
+        ]
+        if self.config.game == "gridworld":
+            keys.append(("Click a cell", "floor -> wall -> pit -> goal on both maps"))
+        return keys
+
+    def on_exit(self) -> None:
+        for side in self.sides:
+            side.close()
+
+
+_SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5)

@@ -1,0 +1,151 @@
+"""Compare mode, headless: the table and the DQN learn side by side, driven by posted
+keys and clicks and checked by pixels; the first-optimal moment is found exactly; Compare
+keeps no files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pygame
+import pytest
+from qarcade.agents.evaluation import optimality_check
+from qarcade.app.scenes.compare import MEMORY_COLOUR, CompareConfig, CompareScene
+from qarcade.app.scenes.menu import MenuScene
+from qarcade.app.window import App
+from qarcade.games.gridworld.maps import FLOOR, WALL
+
+from qarcade import games
+from qarcade.cli import main
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("QARCADE_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def app() -> Iterator[App]:
+    window = App((960, 720), fps=0, audio=False)
+    yield window
+    window.run(frames=window.frame_count)
+
+
+def compare(app: App, game: str, **options: str) -> CompareScene:
+    app.scenes.clear()
+    app.push(MenuScene(app))
+    scene = CompareScene(app, CompareConfig(game, options=dict(options), speed="10"))
+    app.push(scene)
+    app.frame()
+    return scene
+
+
+def post_key(app: App, key: int) -> None:
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
+    app.frame()
+
+
+def click(app: App, pos: tuple[int, int]) -> None:
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos))
+    app.frame()
+
+
+def colour_count(surface: pygame.Surface, rect: pygame.Rect, colour: tuple[int, int, int]) -> int:
+    region = surface.subsurface(rect.clip(surface.get_rect()))
+    return sum(
+        region.get_at((x, y))[:3] == colour
+        for x in range(0, region.get_width(), 2)
+        for y in range(0, region.get_height(), 2)
+    )
+
+
+@pytest.mark.parametrize("game", games.GAMES)
+def test_both_learners_train_side_by_side_and_draw_their_boards(app: App, game: str) -> None:
+    scene = compare(app, game)
+    for _ in range(3):
+        app.frame()
+    table, network = scene.sides
+    assert table.kind == "tabular" and network.kind == "dqn"
+    assert table.trainer.steps > 0 and network.trainer.steps > 0
+    assert table.env is not network.env and type(table.env) is type(network.env)
+    surface = pygame.display.get_surface()
+    width = surface.get_width()
+    left = pygame.Rect(0, 0, width // 2, surface.get_height())
+    right = pygame.Rect(width // 2, 0, width // 2, surface.get_height())
+    # Each half has its board and its memory bar.
+    for half, rect in zip((left, right), scene.board_rects, strict=True):
+        assert half.contains(rect)
+        assert colour_count(surface, half, MEMORY_COLOUR) > 0
+
+
+def test_pause_step_and_speed_keys_act_on_both(app: App) -> None:
+    scene = compare(app, "gridworld", map="lake4")
+    post_key(app, pygame.K_SPACE)
+    assert scene.paused
+    before = [side.trainer.steps for side in scene.sides]
+    for _ in range(3):
+        app.frame()
+    assert [side.trainer.steps for side in scene.sides] == before
+    post_key(app, pygame.K_PERIOD)
+    assert [side.trainer.steps for side in scene.sides] == [n + 1 for n in before]
+    post_key(app, pygame.K_5)
+    assert scene.speed == "turbo"
+    click(app, scene.pause_button.rect.center)
+    assert not scene.paused
+
+
+def test_a_click_edits_the_cell_on_both_maps_and_the_board_shows_it(app: App) -> None:
+    scene = compare(app, "gridworld", map="lake4")
+    post_key(app, pygame.K_SPACE)
+    view, rect = scene.views[1], scene.board_rects[1]
+    cell_w = rect.width // 4
+    pos = (rect.left + 2 * cell_w + cell_w // 2, rect.top + cell_w // 2)
+    assert view.cell_at(rect, pos) == (0, 2)  # type: ignore[attr-defined]
+    surface = pygame.display.get_surface()
+    # Near the cell's corner: its centre is covered by the Q-value arrow.
+    corner = pygame.Rect(rect.left + 2 * cell_w + 4, rect.top + 4, cell_w // 5, cell_w // 5)
+    before = pygame.image.tobytes(surface.subsurface(corner), "RGB")
+    assert scene.sides[0].env.grid[0, 2] == FLOOR  # type: ignore[attr-defined]
+    click(app, pos)
+    for side in scene.sides:
+        assert side.env.grid[0, 2] == WALL  # type: ignore[attr-defined]
+    after = pygame.image.tobytes(surface.subsurface(corner), "RGB")
+    assert after != before
+
+
+def test_the_moment_the_table_first_plays_optimally_is_marked(app: App) -> None:
+    scene = compare(app, "gridworld", map="lake4")
+    table = scene.sides[0]
+    scene.speed = "1k"
+    for _ in range(200):
+        app.frame()
+        table.check_optimal(now=True)
+        if table.optimal_marks:
+            break
+    assert table.optimal and table.optimal_marks
+    steps, seconds = table.optimal_marks[0]
+    assert 0 < steps <= table.trainer.steps and 0 < seconds <= table.seconds
+    check = optimality_check(table.env)
+    assert check is not None and check(table.agent)
+    # An edit that changes the best route: no longer optimal until relearnt.
+    scene.edit_cell(0, 1)  # floor -> wall beside the start
+    assert not table.optimal
+
+
+def test_compare_keeps_no_files(app: App, data_dir: Path) -> None:
+    scene = compare(app, "gridworld", map="lake4")
+    scene.speed = "turbo"
+    table = scene.sides[0]
+    while table.trainer.episodes < 120:
+        app.frame()
+    app.run(frames=app.frame_count)
+    assert not data_dir.exists() or not any(p.is_file() for p in data_dir.rglob("*"))
+
+
+def test_compare_command_runs_and_refuses_a_map_for_other_games(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["compare", "gridworld", "--map", "lake4", "--frames", "3", "--fps", "0"]) == 0
+    assert main(["compare", "tictactoe", "--map", "lake4", "--frames", "1"]) == 2
+    assert "--map is for the gridworld" in capsys.readouterr().err
