@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pygame
 import pytest
+
+from qarcade import games
 from qarcade.agents.evaluation import optimality_check
 from qarcade.app.scenes.compare import MEMORY_COLOUR, CompareConfig, CompareScene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App
-from qarcade.games.gridworld.maps import FLOOR, WALL
-
-from qarcade import games
 from qarcade.cli import main
+from qarcade.games.gridworld.maps import FLOOR, WALL
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from qarcade import games
 from qarcade.games.core import OptionError
 from qarcade.games.gridworld import GOAL, PIT, RIGHT, WALL, GridWorldEnv
 from qarcade.games.gridworld.env import MAP_CHANNELS, RESAMPLE_SEED_BASE
-
-from qarcade import games
 
 
 def test_map_observation_holds_walls_pits_goals_and_the_agent() -> None:

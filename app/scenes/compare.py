@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pygame
+
 from qarcade.agents.evaluation import optimality_check
 from qarcade.agents.training import EpisodeStats, Trainer
 from qarcade.app import hud as colours
@@ -39,6 +40,7 @@ from qarcade.app.scenes.learn import (
     TURBO_SECONDS,
     LearnConfig,
     LearnSession,
+    next_tile,
     size_text,
 )
 from qarcade.app.widgets import Button
@@ -214,15 +216,14 @@ class CompareScene(Scene):
     def edit_cell(self, row: int, col: int) -> None:
         """Gridworld: cycle the cell floor -> wall -> pit -> goal -> floor on both maps
         (the start cannot change)."""
-        from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, goal_reachable
+        from qarcade.games.gridworld.maps import START, goal_reachable
 
         env = self.sides[0].env
         tile = int(env.grid[row, col])  # type: ignore[attr-defined]
         if tile == START:
             self.app.message("the start cannot be changed; click another cell", 2.5)
             return
-        cycle = (FLOOR, WALL, PIT, GOAL)
-        new = cycle[(cycle.index(tile) + 1) % len(cycle)] if tile in cycle else FLOOR
+        new = next_tile(tile)
         for side in self.sides:
             side.env.set_tile(row, col, new)  # type: ignore[attr-defined]
         if not goal_reachable(env.grid, env.start):  # type: ignore[attr-defined]

@@ -412,6 +412,15 @@ class LearnSession:
         self.events.append((news, False))
 
 
+def next_tile(tile: int) -> int:
+    """The gridworld tile a click turns ``tile`` into: floor -> wall -> pit -> goal ->
+    floor."""
+    from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, WALL
+
+    cycle = (FLOOR, WALL, PIT, GOAL)
+    return cycle[(cycle.index(tile) + 1) % len(cycle)] if tile in cycle else FLOOR
+
+
 def size_text(n_bytes: float) -> str:
     """A byte count as people read it: ``512 B``, ``25.1 KB``, ``16.9 MB``."""
     if n_bytes < 1024:
@@ -545,16 +554,14 @@ class LearnScene(Scene):
         """Gridworld: cycle the cell floor -> wall -> pit -> goal -> floor while the agent
         learns. The start cannot change. A map without a reachable goal is allowed (it
         may be a step on the way to another layout), and said."""
-        from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, goal_reachable
+        from qarcade.games.gridworld.maps import START, goal_reachable
 
         env = self.session.env
         tile = int(env.grid[row, col])  # type: ignore[attr-defined]
         if tile == START:
             self.app.message("the start cannot be changed; click another cell", 2.5)
             return
-        cycle = (FLOOR, WALL, PIT, GOAL)
-        new = cycle[(cycle.index(tile) + 1) % len(cycle)] if tile in cycle else FLOOR
-        env.set_tile(row, col, new)  # type: ignore[attr-defined]
+        env.set_tile(row, col, next_tile(tile))  # type: ignore[attr-defined]
         if not goal_reachable(env.grid, env.start):  # type: ignore[attr-defined]
             self.app.message(
                 "no goal can be reached from the start now: the agent can only learn to "
