@@ -25,6 +25,7 @@ from typing import Any
 
 import pygame
 
+from qarcade import games
 from qarcade.agents.evaluation import optimality_check
 from qarcade.agents.training import EpisodeStats, Trainer
 from qarcade.app import hud as colours
@@ -46,7 +47,7 @@ from qarcade.app.scenes.learn import (
 from qarcade.app.widgets import Button
 from qarcade.app.window import App, Scene
 from qarcade.games.core import GameError
-from qarcade.games.view import Overlay, View, fit_rect, view_class
+from qarcade.games.view import Overlay, View, fit_rect
 
 #: The learners compared, left to right, and their colours on the plots.
 SIDES: tuple[tuple[str, tuple[int, int, int]], ...] = (
@@ -170,7 +171,9 @@ class CompareScene(Scene):
             for side in self.sides:
                 side.close()
             raise
-        self.views: list[View] = [view_class(config.game)(s.env, app.assets) for s in self.sides]
+        self.views: list[View] = [
+            games.view_class(config.game)(s.env, app.assets) for s in self.sides
+        ]
         self.board_rects = [pygame.Rect(0, 0, 1, 1) for _ in self.sides]
         self.speed = config.speed
         self.paused = False
