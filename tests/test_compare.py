@@ -16,7 +16,7 @@ from qarcade.app.scenes.compare import MEMORY_COLOUR, CompareConfig, CompareScen
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App
 from qarcade.cli import main
-from qarcade.games.gridworld.maps import FLOOR, WALL
+from qarcade.games.gridworld.maps import FLOOR, GOAL, WALL
 
 
 @pytest.fixture(autouse=True)
@@ -119,19 +119,21 @@ def test_a_click_edits_the_cell_on_both_maps_and_the_board_shows_it(app: App) ->
 def test_the_moment_the_table_first_plays_optimally_is_marked(app: App) -> None:
     scene = compare(app, "gridworld", map="lake4")
     table = scene.sides[0]
-    scene.speed = "1k"
-    for _ in range(200):
-        app.frame()
+    # Steps, not frames: what a frame holds depends on the machine's load.
+    while not table.optimal_marks and table.trainer.steps < 40_000:
+        table.advance(500, 60.0)
         table.check_optimal(now=True)
-        if table.optimal_marks:
-            break
     assert table.optimal and table.optimal_marks
     steps, seconds = table.optimal_marks[0]
     assert 0 < steps <= table.trainer.steps and 0 < seconds <= table.seconds
     check = optimality_check(table.env)
     assert check is not None and check(table.agent)
-    # An edit that changes the best route: no longer optimal until relearnt.
-    scene.edit_cell(0, 1)  # floor -> wall beside the start
+    app.frame()
+    # A goal beside the start (floor -> wall -> pit -> goal) changes the best route: not
+    # optimal until relearnt.
+    for _ in range(3):
+        scene.edit_cell(0, 1)
+    assert table.env.grid[0, 1] == GOAL  # type: ignore[attr-defined]
     assert not table.optimal
 
 
