@@ -35,6 +35,7 @@ import torch.nn.functional as F
 
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.checkpoints import CheckpointError
+from qarcade.agents.explain import NetworkUpdate
 from qarcade.agents.exploration import VisitCounts
 from qarcade.agents.networks import MLP, FlatNetwork, build_network, is_pixel_observation
 from qarcade.agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
@@ -390,11 +391,16 @@ class DQNAgent(Agent):
         train_steps: gradient steps taken so far.
         online, target: the online and target networks.
         buffer: the replay buffer.
+        explain: when True, every gradient step keeps its batch's first transition, with
+            its target, Q-value and loss, in ``last_update``
+            (:class:`~agents.explain.NetworkUpdate`), for the window's single step.
     """
 
     name: ClassVar[str] = "dqn"
     learns: ClassVar[bool] = True
     checkpoint_suffix: ClassVar[str] = ".safetensors"
+    explain: bool = False
+    last_update: NetworkUpdate | None = None
 
     def __init__(
         self,
@@ -709,6 +715,8 @@ class DQNAgent(Agent):
             q, loss, grad, error = self._autograd_gradient()
         if isinstance(self.buffer, PrioritizedReplayBuffer):
             self.buffer.update_priorities(idx, error.cpu().numpy())
+        if self.explain:
+            self.last_update = self._first_of_batch(q, error)
         # clip_grad_norm_ for one tensor, without its per-call bookkeeping.
         norm = torch.linalg.vector_norm(grad)
         grad.mul_((config.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
@@ -717,6 +725,42 @@ class DQNAgent(Agent):
         # float() waits for the device; on a GPU that also guarantees the batch copies
         # are done before the host arrays are refilled next step.
         return {"loss": float(loss), "q_mean": float(q.mean())}
+
+    def _first_of_batch(self, q: torch.Tensor, error: torch.Tensor) -> NetworkUpdate:
+        """The batch's first transition as this step learns from it: ``q`` and ``error``
+        (``Q - target``) are the step's own; the next action and its target value are
+        read from the same networks, before the weights change."""
+        batch = self._device_batch
+        with torch.no_grad():
+            next_online = self.online(batch.next_obs[:1])[0]
+            next_target = self.target(batch.next_obs[:1])[0]
+            # The count bonus the step's target added (see _td_targets), if any.
+            bonus = torch.zeros_like(next_online)
+            weight = self.bonus_weight()
+            if self.visits is not None and weight > 0:
+                optimism = self.visits.optimism(self._host_batch.next_obs[:1])[0]
+                bonus = torch.from_numpy(optimism).to(self.device).mul_(weight)
+            next_online, next_target = next_online + bonus, next_target + bonus
+        mask = batch.next_masks[0]
+        next_action = int(torch.where(mask, next_online, -torch.inf).argmax()) if mask.any() else 0
+        q0, error0 = float(q[0]), float(error[0])
+        weight = 1.0 if self._weights is None else float(self._weights[0])
+        huber = 0.5 * error0**2 if abs(error0) < 1.0 else abs(error0) - 0.5
+        return NetworkUpdate(
+            obs=batch.obs[0].cpu().numpy().copy(),
+            next_obs=batch.next_obs[0].cpu().numpy().copy(),
+            action=int(batch.actions[0]),
+            reward=float(batch.rewards[0]),
+            gamma=self.config.gamma,
+            bootstrap=float(batch.bootstrap[0]),
+            next_action=next_action,
+            next_q_target=float(next_target[next_action]),
+            bonus=float(bonus[next_action]),
+            target=q0 - error0,
+            q=q0,
+            loss=weight * huber,
+            batch_size=self.config.batch_size,
+        )
 
     def _td_targets(self, next_q_online: torch.Tensor) -> torch.Tensor:
         batch = self._device_batch

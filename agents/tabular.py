@@ -23,6 +23,7 @@ import numpy as np
 
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser
+from qarcade.agents.explain import TableUpdate
 from qarcade.games.core import Env, OptionError
 
 
@@ -176,11 +177,15 @@ class TabularQAgent(Agent):
             from the schedule, the window's slider may set it directly.
         table: the Q-table, ``(num_rows, num_actions)`` float64 (a view; rows appear as the
             discretiser meets new states).
+        explain: when True, every update keeps its numbers in ``last_update``
+            (:class:`~agents.explain.TableUpdate`), for the window's single step.
     """
 
     name: ClassVar[str] = "tabular"
     learns: ClassVar[bool] = True
     checkpoint_suffix: ClassVar[str] = ".npz"
+    explain: bool = False
+    last_update: TableUpdate | None = None
 
     def __init__(
         self,
@@ -336,6 +341,20 @@ class TabularQAgent(Agent):
         old = float(table[row, t.action])
         error = target - old
         table[row, t.action] = old + self.config.learning_rate * error
+        if self.explain:
+            self.last_update = TableUpdate(
+                obs=np.array(t.obs),
+                next_obs=np.array(t.next_obs),
+                action=t.action,
+                reward=t.reward,
+                gamma=self.config.gamma,
+                next_best=None if t.terminated else best,
+                flip=t.flip,
+                old_q=old,
+                target=target,
+                learning_rate=self.config.learning_rate,
+                new_q=float(table[row, t.action]),
+            )
         return abs(error)
 
     def _grow(self) -> None:

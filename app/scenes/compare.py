@@ -41,6 +41,7 @@ from qarcade.app.scenes.learn import (
     TURBO_SECONDS,
     LearnConfig,
     LearnSession,
+    draw_update,
     next_tile,
     size_text,
 )
@@ -200,11 +201,16 @@ class CompareScene(Scene):
 
     def _toggle_pause(self) -> None:
         self.paused = not self.paused
+        if not self.paused:
+            for side in self.sides:
+                side.agent.explain, side.agent.last_update = False, None  # type: ignore[attr-defined]
 
     def single_step(self) -> None:
-        """Pause, and train each learner exactly one env step."""
+        """Pause, and train each learner exactly one env step; each update is explained
+        on its board."""
         self.paused = True
         for side in self.sides:
+            side.agent.explain = True  # type: ignore[attr-defined]
             side.advance(1, STEP_BUDGET_SECONDS)
         self._q_time = 0.0
 
@@ -321,7 +327,9 @@ class CompareScene(Scene):
         """One learner's board with its Q-values, its counters and its memory bar."""
         hud = self.app.hud
         pad = max(4, ts // 3)
-        text_h = 3 * line + pad
+        explaining = self.paused and getattr(side.agent, "explain", False)
+        # Room under the board for the explained update's three lines.
+        text_h = (6 if explaining else 3) * line + pad
         board = pygame.Rect(column.left, column.top, column.width, column.height - text_h)
         self.board_rects[index] = fit_rect(board, view.aspect, margin=pad)
         agent, env = side.agent, side.env
@@ -333,6 +341,10 @@ class CompareScene(Scene):
             cache=self._q_caches[index],
         )
         view.draw(surface, self.board_rects[index], overlay)
+        if explaining:
+            below = pygame.Rect(column.left, board.bottom, column.width, 3 * line + 8)
+            draw_update(surface, hud, below, agent, env, view, self.board_rects[index], ts)
+            board.height += 3 * line + 8
         x, y = column.left + pad, board.bottom
         width = column.width - 2 * pad
         trainer = side.trainer

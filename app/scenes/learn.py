@@ -412,6 +412,60 @@ class LearnSession:
         self.events.append((news, False))
 
 
+#: The colour the cell a table update changed is outlined in.
+UPDATED_CELL = (255, 80, 200)
+
+
+def draw_update(
+    surface: pygame.Surface,
+    hud: Any,
+    area: pygame.Rect,
+    agent: Agent,
+    env: Env,
+    view: View,
+    board_rect: pygame.Rect,
+    size: int,
+) -> pygame.Rect:
+    """The learner's last update with its numbers (:mod:`agents.explain`), in a box at the
+    foot of ``area`` (returned); where the view draws cells and the env can say whose cell an
+    observation is (the gridworld), the changed state's cell is outlined on the board."""
+    from qarcade.agents.explain import NetworkUpdate
+
+    update = getattr(agent, "last_update", None)
+    names = env.action_names
+    if update is None:
+        lines = [_no_update_yet(agent)]
+    elif isinstance(update, NetworkUpdate):
+        lines = update.lines(names[update.action], names[update.next_action])
+    else:
+        lines = update.lines(names[update.action])
+        locate, cell_rect = getattr(env, "cell_of", None), getattr(view, "cell_rect", None)
+        if locate is not None and cell_rect is not None:
+            row, col = locate(update.obs)
+            pygame.draw.rect(surface, UPDATED_CELL, cell_rect(board_rect, row, col), width=4)
+    text_size = min(hud.fit_text(line, area.width - 16, size) for line in lines)
+    line_h = int(text_size * 1.3)
+    box = pygame.Rect(area.left + 4, 0, area.width - 8, line_h * len(lines) + 8)
+    box.bottom = area.bottom - 4
+    hud.panel(surface, box, alpha=225)
+    for i, line in enumerate(lines):
+        colour = colours.ACCENT if i == len(lines) - 1 else colours.TEXT
+        hud.text(surface, line, (box.left + 8, box.top + 4 + i * line_h), text_size, colour)
+    return box
+
+
+def _no_update_yet(agent: Agent) -> str:
+    """Why a single step has not updated the Q-function yet, in a line."""
+    config = getattr(agent, "config", None)
+    if getattr(config, "backward_replay", False):
+        return "the table learns a game's steps when it ends, newest first: step on"
+    starts = getattr(config, "learning_starts", 0)
+    if getattr(agent, "steps", 0) < starts:
+        return f"learning starts after {starts:,} transitions in the replay buffer"
+    every = getattr(config, "train_frequency", 1)
+    return f"a gradient step every {every} env steps: step on"
+
+
 def next_tile(tile: int) -> int:
     """The gridworld tile a click turns ``tile`` into: floor -> wall -> pit -> goal ->
     floor."""
@@ -518,11 +572,16 @@ class LearnScene(Scene):
 
     def _toggle_pause(self) -> None:
         self.paused = not self.paused
+        if not self.paused:
+            agent = self.session.agent
+            agent.explain, agent.last_update = False, None  # type: ignore[attr-defined]
         self._must_redraw = True
 
     def single_step(self) -> None:
-        """Pause, and train exactly one env step."""
+        """Pause, and train exactly one env step; its update is explained on the board."""
         self.paused = True
+        agent = self.session.agent
+        agent.explain = True  # type: ignore[attr-defined]
         self.session.advance(1, STEP_BUDGET_SECONDS)
         self._must_redraw = self._q_cache_stale = True
 
@@ -690,6 +749,17 @@ class LearnScene(Scene):
             box = pygame.Rect(top.right - badge - size // 3, top.top + 3, badge, top.height - 6)
             hud.panel(surface, box, colours.SELECTED, colours.ACCENT)
             hud.text(surface, "PAUSED", box.center, size, colours.ACCENT, "center")
+            if getattr(self.session.agent, "explain", False):
+                draw_update(
+                    surface,
+                    hud,
+                    board,
+                    self.session.agent,
+                    self.session.env,
+                    self.view,
+                    self.board_rect,
+                    max(12, size - 4),
+                )
 
     def message_area(self, area: pygame.Rect) -> pygame.Rect:
         """Messages go over the board's side of the window, never over the panel's

@@ -237,6 +237,12 @@ class GridWorldEnv(Env):
             )
         return row * self.cols + col
 
+    def cell_of(self, obs: Obs) -> tuple[int, int]:
+        """The (row, col) an observation puts the agent on (either ``obs_mode``)."""
+        where = obs[-1] if self.obs_mode == "map" else obs.reshape(self.rows, self.cols)
+        row, col = np.unravel_index(int(np.argmax(where)), (self.rows, self.cols))
+        return int(row), int(col)
+
     def obs_for_cell(self, row: int, col: int) -> Obs:
         """The (read-only) observation the agent would see standing on (row, col); lets an
         overlay ask an agent for the Q-values of every cell without stepping."""
