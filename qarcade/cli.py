@@ -5,6 +5,7 @@ python main.py play invaders            play a game yourself
 python main.py versus tictactoe --agent dqn --as O
 python main.py watch gridworld --map maze --agent tabular
 python main.py learn gridworld --agent dqn
+python main.py compare gridworld --map lake8
 python main.py train tictactoe --agent tabular
 python main.py eval runs/tictactoe-tabular/agent.npz --vs minimax
 python main.py bench
