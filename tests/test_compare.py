@@ -57,7 +57,8 @@ def colour_count(surface: pygame.Surface, rect: pygame.Rect, colour: tuple[int, 
     region = surface.subsurface(rect.clip(surface.get_rect()))
     return sum(
         region.get_at((x, y))[:3] == colour
-        for x in range(0, region.get_width(), 2)
+        # Every column: a table's bar may be one pixel wide beside a network's bytes.
+        for x in range(region.get_width())
         for y in range(0, region.get_height(), 2)
     )
 
