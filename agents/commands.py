@@ -476,7 +476,7 @@ class EpisodeRecorder:
         self._by_episodes = trainer.total_episodes is not None
         total = trainer.total_episodes if self._by_episodes else trainer.total_steps
         self._eval_every = max(1, total // 20) if total else 0
-        self._next_eval = self._done(trainer) + self._eval_every
+        self._next_eval = self._eval_after(trainer)
         #: The best greedy policy scored so far (None where the game has no score).
         self.best = evaluation.BestPolicy(trainer.agent, scorer[1]) if scorer else None
         self.best_path = best_path
@@ -490,6 +490,13 @@ class EpisodeRecorder:
     def _done(self, trainer: Trainer) -> int:
         return trainer.episodes if self._by_episodes else trainer.steps
 
+    def _eval_after(self, trainer: Trainer) -> int:
+        """The next multiple of the evaluation interval: fixed points of the budget, so a
+        resumed run evaluates (and draws its test games' numbers) where the whole run
+        would have, and continues it exactly."""
+        done = self._done(trainer)
+        return (done // self._eval_every + 1) * self._eval_every if self._eval_every else 0
+
     def __call__(self, trainer: Trainer, stats: Any) -> dict[str, Any]:
         """Append (and return) the row of the episode ``stats`` describes."""
         row = {
@@ -500,7 +507,7 @@ class EpisodeRecorder:
             "epsilon": round(stats.epsilon, 6),
         }
         if self._eval_every and self._done(trainer) >= self._next_eval:
-            self._next_eval = self._done(trainer) + self._eval_every
+            self._next_eval = self._eval_after(trainer)
             if self.best is not None:
                 value, kept = self.best.offer(stats.total_steps)
                 row["eval"] = round(value, 6)
