@@ -4,7 +4,6 @@ keeps no files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pygame
@@ -18,19 +17,8 @@ from qarcade.app.window import App
 from qarcade.cli import main
 from qarcade.games.gridworld.maps import FLOOR, GOAL, WALL
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    monkeypatch.setenv("QARCADE_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def app() -> Iterator[App]:
-    window = App((960, 720), fps=0, audio=False)
-    yield window
-    window.run(frames=window.frame_count)
+# Every test gets a scratch data folder: Compare must leave it empty.
+pytestmark = pytest.mark.usefixtures("data_dir")
 
 
 def compare(app: App, game: str, **options: str) -> CompareScene:
