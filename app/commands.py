@@ -221,7 +221,7 @@ def run_versus(args: argparse.Namespace) -> int:
         raise OptionError(
             "--after picks a rung of Learn's ladder: use it with --agent tabular or dqn"
         )
-    options = {"map": args.map} if args.map is not None else {}
+    options = _map_options(args)
     if args.run is not None:
         find_run(args.game, args.agent, options, args.run)  # a name not there: the runs
     if args.after not in ladder(args.game, args.agent, options, args.run):
@@ -237,49 +237,39 @@ def run_watch(args: argparse.Namespace) -> int:
 
 def run_learn(args: argparse.Namespace) -> int:
     """``python main.py learn GAME --agent tabular|dqn``."""
-    if args.map is not None and args.game != "gridworld":
-        raise OptionError(f"--map is for the gridworld, not {args.game}")
+    options = _map_options(args)  # before the window opens: a bad --map is one line
     app = _open_app(args)
     from qarcade.app.scenes.learn import LearnConfig, LearnScene
-    from qarcade.app.scenes.menu import MenuScene
 
     config = LearnConfig(
         args.game,
         args.agent,
-        options={"map": args.map} if args.map is not None else {},
+        options=options,
         seed=args.seed,
         speed=args.speed,
         resume=args.resume is not None,
         run=args.resume or None,
         autosave_seconds=args.autosave,
     )
-    app.push(MenuScene(app))
-    app.push(LearnScene(app, config))
-    return app.run(args.frames)
+    return _run_over_menu(app, args, LearnScene(app, config))
 
 
 def run_compare(args: argparse.Namespace) -> int:
     """``python main.py compare GAME [--map MAP]``."""
-    if args.map is not None and args.game != "gridworld":
-        raise OptionError(f"--map is for the gridworld, not {args.game}")
+    options = _map_options(args)  # before the window opens: a bad --map is one line
     app = _open_app(args)
     from qarcade.app.scenes.compare import CompareConfig, CompareScene
-    from qarcade.app.scenes.menu import MenuScene
 
     config = CompareConfig(
         args.game,
-        options={"map": args.map} if args.map is not None else {},
+        options=options,
         seed=args.seed,
         speed=args.speed,
     )
-    app.push(MenuScene(app))
-    app.push(CompareScene(app, config))
-    return app.run(args.frames)
+    return _run_over_menu(app, args, CompareScene(app, config))
 
 
 def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
-    if args.map is not None and args.game != "gridworld":
-        raise OptionError(f"--map is for the gridworld, not {args.game}")
     if mode != "play" and agent is None:
         # The game's best: a pretrained learner where one fits, the built-in player else.
         agent = AGENTS[args.game][0]
@@ -287,22 +277,38 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
         raise OptionError(
             f"{agent!r} cannot play {args.game}; choose one of: {', '.join(AGENTS[args.game])}"
         )
+    options = _map_options(args)  # before the window opens: a bad --map is one line
     app = _open_app(args)
     from qarcade.app.scenes.game import GameScene, SceneConfig
-    from qarcade.app.scenes.menu import MenuScene
 
     config = SceneConfig(
         game=args.game,
         mode=mode,
         agent=agent,
         human_seat=0 if getattr(args, "seat", "X") == "X" else 1,
-        options={"map": args.map} if args.map is not None else {},
+        options=options,
         seed=args.seed,
         speed=getattr(args, "speed", None) or getattr(args, "pace", "normal"),
     )
-    # Esc from the game goes back to the menu, as when it was started from there.
+    return _run_over_menu(app, args, GameScene(app, config))
+
+
+def _map_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The game options ``--map`` gives: none without it; an error for a game with no maps."""
+    if args.map is None:
+        return {}
+    if args.game != "gridworld":
+        raise OptionError(f"--map is for the gridworld, not {args.game}")
+    return {"map": args.map}
+
+
+def _run_over_menu(app: Any, args: argparse.Namespace, scene: Any) -> int:
+    """Run ``scene`` with the menu under it: Esc goes back to the menu, as when the scene
+    was started from there."""
+    from qarcade.app.scenes.menu import MenuScene
+
     app.push(MenuScene(app))
-    app.push(GameScene(app, config))
+    app.push(scene)
     return app.run(args.frames)
 
 
