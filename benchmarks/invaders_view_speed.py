@@ -28,7 +28,7 @@ import pygame
 
 from qarcade.app.assets import Assets
 from qarcade.games.invaders.env import InvadersEnv
-from qarcade.games.invaders.view import HiScore, InvadersView
+from qarcade.games.invaders.view import InvadersView
 from qarcade.games.view import Overlay, fit_rect
 
 SIZES = ((960, 720), (1920, 1080))
@@ -42,7 +42,7 @@ def time_draws(
     surface = pygame.display.set_mode(size)
     env = InvadersEnv()
     env.reset(seed=seed)
-    view = InvadersView(env, Assets(audio=False), hiscore=HiScore(None))
+    view = InvadersView(env, Assets(audio=False))
     rect = fit_rect(surface.get_rect(), view.aspect)
     rng = np.random.default_rng(seed)
     overlay = Overlay(q_values=rng.normal(size=6)) if with_q else None

@@ -191,6 +191,9 @@ class View:
         seat_names: a name per seat for the HUD and the tally (``("X", "O")``).
         q_legend: what the overlay's numbers mean, for the HUD while they are shown
             (empty: the view says it on the board).
+        best_score: the best score a person has made at this game (the HI-SCORE), for
+            views of games that keep a score to show. The scene that knows who plays
+            sets it; a view never decides that, nor keeps it.
         env: the env the view reads. The app may replace it (``view.env = other``).
         assets: where fonts and sounds come from (the app's one asset loader).
     """
@@ -205,6 +208,7 @@ class View:
     def __init__(self, env: Env, assets: Media) -> None:
         self.env = env
         self.assets = assets
+        self.best_score = 0
 
     def draw(
         self, surface: pygame.Surface, rect: pygame.Rect, overlay: Overlay | None = None

@@ -806,7 +806,7 @@ def nested_text(depth: int, bracket: str) -> str:
 
 def check_nested_json(case: tuple[str, int, str]) -> None:
     """JSON nested ``depth`` deep where qarcade reads JSON: a clean refusal or a load."""
-    from qarcade.games.invaders.view import HiScore
+    from qarcade.app.hiscore import HiScore
 
     place, depth, bracket = case
     folder = checkpoint_folder()
@@ -914,7 +914,7 @@ def make_special(kind: str, path: Path) -> None:
 
 def check_special_file(case: tuple[str, str]) -> None:
     """Load a special file with each loader: a clean refusal, quickly."""
-    from qarcade.games.invaders.view import HiScore
+    from qarcade.app.hiscore import HiScore
 
     kind, loader = case
     prop = "special files"

@@ -185,7 +185,7 @@ def test_deeply_nested_json_is_refused_everywhere(tmp_path: Path) -> None:
 
 
 def test_a_nested_hi_score_file_counts_as_no_record(tmp_path: Path) -> None:
-    from qarcade.games.invaders.view import HiScore
+    from qarcade.app.hiscore import HiScore
 
     path = tmp_path / "invaders.json"
     path.write_text("[" * 3000)

@@ -43,8 +43,8 @@ def run(
     return points, events
 
 
-def kinds_of(events: list[Event]) -> list[str]:
-    return [e.kind for e in events]
+def kinds_of(events: list[Event]) -> list[type[Event]]:
+    return [type(e) for e in events]
 
 
 def shot_below(state: InvadersState, row: int, col: int) -> Shot:
@@ -80,7 +80,7 @@ def test_shot_kills_alien_and_scores_by_row(rows: int, row: int, points: int) ->
     assert not state.alive[row, col]
     assert state.alive_count == alive.sum() - 1
     assert state.shot is None
-    assert [e.points for e in events if e.kind == "alien_killed"] == [points]
+    assert [e.points for e in events if isinstance(e, rules.AlienKilled)] == [points]
 
 
 def test_shot_is_stopped_by_the_lowest_alien_of_its_column() -> None:
@@ -98,7 +98,7 @@ def test_shot_between_columns_misses() -> None:
     state.shot = Shot(x + w + 1, y + 10)  # in the gap between columns 3 and 4
     _, events = run(state, 60)
     assert state.alive.all() and state.score == 0
-    assert "shot_missed" in kinds_of(events)
+    assert rules.ShotMissed in kinds_of(events)
 
 
 # ----------------------------------------------------------------------- the march
@@ -127,7 +127,7 @@ def test_march_steps_down_and_turns_at_the_edges(
     _, events = run(state, 1)
     assert (state.formation_x, state.formation_y - start_y) == (end_x, dy)
     assert state.march_dir == end_direction
-    assert "march" in kinds_of(events)
+    assert rules.March in kinds_of(events)
     left, right, _ = rules.formation_extent(state)
     assert left >= rules.PLAYFIELD_LEFT and right <= rules.PLAYFIELD_RIGHT
 
@@ -152,7 +152,7 @@ def test_march_speeds_up_as_aliens_die(alive_count: int) -> None:
     ticks_of_march = []
     for t in range(3 * alive_count + 2):
         _, events = run(state, 1)
-        if "march" in kinds_of(events):
+        if rules.March in kinds_of(events):
             ticks_of_march.append(t)
     # One step every `alive` ticks: the arcade moves one alien per frame.
     assert np.diff(ticks_of_march).tolist() == [alive_count] * (len(ticks_of_march) - 1)
@@ -172,7 +172,7 @@ def test_bombs_drop_only_from_the_lowest_alien_of_a_column(seed: int) -> None:
     drops = []
     for _ in range(1500):
         _, events = run(state, 1, seed=seed)
-        drops += [e for e in events if e.kind == "bomb_dropped"]
+        drops += [e for e in events if isinstance(e, rules.BombDropped)]
         assert len(state.bombs) <= rules.MAX_BOMBS
     assert len(drops) >= 10
     for drop in drops:
@@ -192,7 +192,7 @@ def test_the_rolling_bomb_aims_at_the_player() -> None:
     x, _, w, _ = rules.alien_rect(state, 4, 7)
     state.player_x = x + w // 2 - rules.PLAYER_WIDTH // 2
     _, events = run(state, 1)
-    (drop,) = [e for e in events if e.kind == "bomb_dropped"]
+    (drop,) = [e for e in events if isinstance(e, rules.BombDropped)]
     assert abs(drop.x + 1 - (state.player_x + rules.PLAYER_WIDTH // 2)) <= 2
 
 
@@ -200,7 +200,7 @@ def test_the_rolling_bomb_aims_at_the_player() -> None:
 def test_one_shot_on_screen_at_a_time() -> None:
     state = quiet_game()
     _, events = run(state, 10, fire=True)
-    assert kinds_of(events).count("shot_fired") == 1
+    assert kinds_of(events).count(rules.ShotFired) == 1
     assert state.shots_fired == 1
     first = state.shot
     assert first is not None and first.y == rules.PLAYER_Y - rules.SHOT_HEIGHT * 11
@@ -208,7 +208,7 @@ def test_one_shot_on_screen_at_a_time() -> None:
     while state.shot is not None:
         run(state, 1)
     _, events = run(state, 1, fire=True)
-    assert kinds_of(events) == ["shot_fired"] and state.shots_fired == 2
+    assert kinds_of(events) == [rules.ShotFired] and state.shots_fired == 2
 
 
 @pytest.mark.parametrize(("move", "end_x"), [(-1, rules.PLAYER_MIN_X), (1, rules.PLAYER_MAX_X)])
@@ -233,7 +233,7 @@ def test_shields_erode_piece_by_piece(missile: str) -> None:
         else:
             state.bombs = [Bomb(x - 1, rules.SHIELD_Y - rules.BOMB_HEIGHT - 2, rules.PLUNGER)]
         _, events = run(state, 30)
-        if "shield_hit" not in kinds_of(events):
+        if rules.ShieldHit not in kinds_of(events):
             break  # the missile went straight through: a hole
         counts.append(int(state.shields[shield].sum()))
     removed = -np.diff(counts)
@@ -268,14 +268,14 @@ def test_mystery_ship_points(shots_fired: int, points: int) -> None:
     assert 50 <= scored <= 300
     assert scored == points == state.score
     assert state.mystery is None and state.shot is None
-    assert [e.points for e in events if e.kind == "mystery"] == [points]
+    assert [e.points for e in events if isinstance(e, rules.MysteryHit)] == [points]
 
 
 def test_mystery_ship_appears_crosses_and_leaves() -> None:
     state = quiet_game()
     state.mystery_timer = 1
     _, events = run(state, 1)
-    assert "mystery_appeared" in kinds_of(events) and state.mystery is not None
+    assert rules.MysteryAppeared in kinds_of(events) and state.mystery is not None
     crossing = 0
     while state.mystery is not None:
         run(state, 1)
@@ -303,7 +303,7 @@ def test_bomb_hit_costs_a_life(lives: int, game_over: bool) -> None:
     state.shot = Shot(50, 150)
     _, events = run(state, rules.BOMB_PERIOD)
     assert state.lives == lives - 1
-    assert "player_hit" in kinds_of(events)
+    assert rules.PlayerHit in kinds_of(events)
     assert state.bombs == [] and state.shot is None
     assert state.game_over is game_over
     if game_over:
@@ -314,7 +314,7 @@ def test_bomb_hit_costs_a_life(lives: int, game_over: bool) -> None:
     assert not state.player_alive
     _, events = run(state, rules.RESPAWN_TICKS)
     assert state.formation_x == x
-    assert state.player_alive and "player_respawned" in kinds_of(events)
+    assert state.player_alive and rules.PlayerRespawned in kinds_of(events)
     assert state.player_x == rules.PLAYER_START_X
 
 
@@ -322,7 +322,7 @@ def test_bomb_beside_the_player_misses() -> None:
     state = quiet_game()
     state.bombs = [Bomb(state.player_x + rules.PLAYER_WIDTH + 1, rules.PLAYER_Y - 10, 0)]
     _, events = run(state, 40)
-    assert state.lives == rules.LIVES and "bomb_ground" in kinds_of(events)
+    assert state.lives == rules.LIVES and rules.BombGrounded in kinds_of(events)
 
 
 # ----------------------------------------------------------------------- game over, waves
@@ -334,7 +334,7 @@ def test_game_over_when_the_aliens_land() -> None:
     state.march_timer = 1
     _, events = run(state, 1)
     assert state.landed and state.game_over and state.lives == rules.LIVES
-    assert kinds_of(events)[-2:] == ["aliens_landed", "game_over"]
+    assert kinds_of(events)[-2:] == [rules.AliensLanded, rules.GameOver]
 
 
 @pytest.mark.parametrize(
@@ -357,7 +357,7 @@ def test_clearing_a_wave_starts_the_next() -> None:
     state.shot = shot_below(state, 0, 10)
     scored, events = run(state, 1)
     assert scored == 30
-    assert state.wave == 2 and "wave_cleared" in kinds_of(events)
+    assert state.wave == 2 and rules.WaveCleared in kinds_of(events)
     assert state.alive.all() and state.formation_y == rules.FORMATION_TOP + 24
     assert (state.shields == rules.SHIELD_SHAPE).all()
 
@@ -562,7 +562,7 @@ def test_fire_while_a_shot_flies_is_legal_and_does_nothing() -> None:
     _, _, _, _, info = env.step(inv.FIRE)
     assert info["action_mask"].all()
     assert env.state.shots_fired == 1
-    assert "shot_fired" not in [e.kind for e in info["events"]]
+    assert not any(isinstance(e, rules.ShotFired) for e in info["events"])
 
 
 def test_frame_skip_repeats_the_action() -> None:
@@ -613,7 +613,7 @@ def test_terminated_when_the_aliens_land_which_costs_every_life_left() -> None:
     s.formation_x, s.march_timer, s.bomb_timer = 42, 1, NEVER
     _, reward, terminated, truncated, info = env.step(inv.NOOP)
     assert terminated and not truncated and not info["action_mask"].any()
-    assert "aliens_landed" in [e.kind for e in info["events"]]
+    assert any(isinstance(e, rules.AliensLanded) for e in info["events"])
     assert reward == -50.0 and info["lives"] == 2 and info["score"] == 0
 
 

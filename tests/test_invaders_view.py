@@ -1,10 +1,10 @@
 """The Invaders view, rendered headless and checked by pixels: the formation, shields,
 Q-value bars and HUD are where the state says; keys map to the six actions; sounds follow
-the step events and no audio device means silence; the hi-score file is safe."""
+the step events and no audio device means silence; explosions come from the step events
+and last their time; the HI-SCORE shown is the one the scene hands the view."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +28,10 @@ from qarcade.games.invaders.view import (
     GREEN,
     Q_BAR_BASE,
     Q_STRIP_H,
+    RED,
     SCREEN_H,
     SCREEN_W,
     YELLOW,
-    HiScore,
     InvadersView,
     q_bar_layout,
 )
@@ -66,7 +66,7 @@ def make_view(tmp_path: Path, **env_options) -> tuple[InvadersEnv, InvadersView,
     env = InvadersEnv(**env_options)
     env.reset(seed=0)
     assets = FakeAssets()
-    view = InvadersView(env, assets, hiscore=HiScore(tmp_path / "hiscore.json"))
+    view = InvadersView(env, assets)
     return env, view, assets
 
 
@@ -351,66 +351,31 @@ def test_no_audio_device_means_silence(monkeypatch, tmp_path):
     env = InvadersEnv()
     env.reset(seed=1)
     env.state.mystery_timer = 5
-    view = InvadersView(env, assets, hiscore=HiScore(None))
+    view = InvadersView(env, assets)
     play(env, view, [FIRE, LEFT_FIRE, RIGHT_FIRE] * 100)
     view.on_reset()
 
 
-def test_hiscore_keeps_a_persons_best_in_the_file(tmp_path):
-    path = tmp_path / "data" / "invaders.json"
+def test_hiscore_shown_is_the_one_the_scene_gives(tmp_path):
+    """The view shows :attr:`best_score` and nothing else: not the score of the game it
+    draws (an agent's, perhaps), and it keeps nothing on disk."""
     env, view, _ = make_view(tmp_path)
-    view.hiscore = HiScore(path)
-    env.state.score = 120
-    view.held_action(Pressed())  # a person is playing
-    view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
-    assert not path.exists()  # kept when the game ends, not every frame
-    env.state.lives = 0
-    view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
-    assert json.loads(path.read_text()) == {"best": 120}
-    assert HiScore(path).best == 120
-    # A lower score never replaces the record.
-    HiScore(path).keep(50)
-    assert HiScore(path).best == 120
-
-
-def test_hiscore_shows_only_a_persons_scores(tmp_path):
-    """An agent's game (Watch, the bot's lane in a race) neither shows its score as the
-    HI-SCORE nor keeps it; a person's game under way shows at once."""
-    path = tmp_path / "invaders.json"
-    env, view, _ = make_view(tmp_path)
-    view.hiscore = HiScore(path)
+    rect = RECTS[0]
     env.state.score = 500
-    view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
-    env.state.lives = 0
-    view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
-    view.on_reset()
-    assert view.hiscore.best == 0
-    assert not path.exists()
-    env.reset(seed=0)
-    env.state.score = 70
-    view.held_action(Pressed())  # a person is playing
-    view.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
-    assert view.hiscore.best == 70
 
+    def hiscore_drawn(digits: str) -> bool:
+        mask = sprites.text_mask(digits)
+        x0 = (SCREEN_W - mask.shape[1]) // 2
+        surface = render(view, rect)
+        return all(
+            (pixel(view, surface, rect, x0 + x, 16 + y) == GREEN) == mask[y, x]
+            for y, x in np.ndindex(mask.shape)
+        )
 
-@pytest.mark.parametrize(
-    "content", ["", "{", "[1, 2]", '{"best": "many"}', '{"best": -5}', '{"other": 3}', "\x00\xff"]
-)
-def test_damaged_hiscore_file_counts_as_no_record(tmp_path, content):
-    path = tmp_path / "invaders.json"
-    path.write_text(content, encoding="utf-8", errors="surrogateescape")
-    hiscore = HiScore(path)
-    assert hiscore.best == 0
-    hiscore.keep(30)
-    assert HiScore(path).best == 30
-
-
-def test_unwritable_hiscore_path_is_ignored(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    hiscore = HiScore(blocker / "sub" / "invaders.json")
-    hiscore.keep(40)
-    assert hiscore.best == 40
+    assert hiscore_drawn("00000") and not hiscore_drawn("00500")
+    view.best_score = 1230
+    assert hiscore_drawn("01230")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_game_over_banner_and_status(tmp_path):
@@ -458,7 +423,7 @@ def test_wave_banner_after_a_cleared_wave(tmp_path):
     x0 = (SCREEN_W - banner.shape[1]) // 2
     y, x = np.argwhere(banner)[0]
     assert pixel(view, render(view, rect), rect, x0 + x, rules.MYSTERY_Y + y) == BLACK
-    cleared = rules.Event("wave_cleared", points=1)
+    cleared = rules.WaveCleared(env.state.tick, wave=1)
     view.on_step(NOOP, (env.observe(), 0.0, False, False, {"events": [cleared]}))
     assert pixel(view, render(view, rect), rect, x0 + x, rules.MYSTERY_Y + y) == YELLOW
     assert "wave_clear" in assets.played
@@ -480,14 +445,58 @@ def test_warble_stops_while_paused(tmp_path):
     assert "mystery" in assets.looping
 
 
-def test_views_side_by_side_share_the_session_hiscore(tmp_path, monkeypatch):
-    monkeypatch.setenv("QARCADE_DATA_DIR", str(tmp_path))
-    person, agent = InvadersEnv(), InvadersEnv()
-    person.reset(seed=0)
-    agent.reset(seed=0)
-    left, right = InvadersView(person, FakeAssets()), InvadersView(agent, FakeAssets())
-    assert left.hiscore is right.hiscore
-    person.state.score = 250
-    left.held_action(Pressed())  # a person plays the left lane
-    left.draw(pygame.Surface((224, 256)), pygame.Rect(0, 0, 224, 256))
-    assert right.hiscore.best == 250
+def alien_burst_lit(view: InvadersView, rect: pygame.Rect, x: int, y: int, kind: int) -> bool:
+    """Whether the explosion of an alien of ``kind`` killed at (x, y) is drawn."""
+    burst = sprites.to_mask(sprites.ALIEN_EXPLOSION)
+    left = x + rules.KIND_WIDTHS[kind] // 2 - burst.shape[1] // 2
+    surface = render(view, rect)
+    return all(
+        pixel(view, surface, rect, left + bx, y + by) == ALIEN_COLOURS[kind]
+        for by, bx in np.argwhere(burst)
+    )
+
+
+@pytest.mark.parametrize("told", [True, False], ids=["on_step", "training loop"])
+def test_explosion_drawn_from_the_step_events_for_its_time(tmp_path, told):
+    """A killed alien bursts where it was, in its colour, for 16 ticks; the view reads the
+    events from the env, so a game stepped by a training loop (nobody calls on_step)
+    shows them too. The rules keep nothing of it."""
+    env, view, _ = make_view(tmp_path)
+    state = env.state
+    state.bomb_timer = 10**6
+    row, col = state.rows - 1, 4
+    kind = state.kinds[row]
+    x, y, w, _ = rules.alien_rect(state, row, col)
+    state.shot = rules.Shot(x + w // 2, y + rules.ALIEN_HEIGHT + 1)
+    rect = RECTS[0]
+
+    def step() -> None:
+        result = env.step(NOOP)
+        if told:
+            view.on_step(NOOP, result)
+
+    step()
+    assert not state.alive[row, col]
+    (killed,) = [e for e in env.events if isinstance(e, rules.AlienKilled)]
+    assert (killed.x, killed.y, killed.alien) == (x, y, kind)
+    assert not hasattr(state, "explosions")
+    for _ in range(16):
+        assert alien_burst_lit(view, rect, x, y, kind)
+        step()
+    assert not alien_burst_lit(view, rect, x, y, kind)
+
+
+def test_explosions_end_with_their_game(tmp_path):
+    """A new game starts without the last one's explosions, even if nobody says so
+    (Learn's trainer resets the env itself)."""
+    env, view, _ = make_view(tmp_path)
+    env.state.shot = rules.Shot(100, rules.SHOT_CEILING + 2)
+    env.step(NOOP)
+    rect = RECTS[0]
+    burst = sprites.to_mask(sprites.SHOT_EXPLOSION)
+    by, bx = np.argwhere(burst)[0]
+    left, top = 100 - burst.shape[1] // 2, rules.SHOT_CEILING - burst.shape[0] // 2
+    assert pixel(view, render(view, rect), rect, left + bx, top + by) == RED
+    env.reset(seed=1)
+    env.step(NOOP)
+    assert pixel(view, render(view, rect), rect, left + bx, top + by) == BLACK

@@ -33,6 +33,7 @@ import pygame
 from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.app import hud as colours
+from qarcade.app.hiscore import HiScore, hiscore_path
 from qarcade.app.players import (
     RACE_PACES,
     Opponent,
@@ -162,6 +163,9 @@ class GameScene(Scene):
         self.opponent = self._opponent(config)
         shown, self.trained_options = pace(config.game, self.opponent, config.options)
         self.seed = config.seed if config.seed is not None else int(time.time()) % 100_000
+        #: A person's best score, where the game keeps one: only a lane a person plays
+        #: counts, and every lane shows it.
+        self.hiscore = HiScore(hiscore_path(config.game)) if config.game in SCORE_GAMES else None
         self.games_started = 0
         self.lanes = self._make_lanes(config, shown)
         self.paused = False
@@ -240,6 +244,7 @@ class GameScene(Scene):
 
     # ----------------------------------------------------------------- games
     def _new_game(self) -> None:
+        self._keep_scores()
         seed = self.seed + self.games_started
         self.games_started += 1
         self.winner = None
@@ -278,9 +283,20 @@ class GameScene(Scene):
         lane.last_rewards = tuple(info["rewards"])
         lane.view.on_step(action, result)
         lane.overlay = None
+        if self.hiscore is not None and lane.has_person:
+            self.hiscore.update(lane.episode_return)
         if lane.env.done:
             self._finished(lane)
         return result
+
+    def _keep_scores(self) -> None:
+        """Keep the score of each game a person played (over, or left under way) if it
+        is a record."""
+        if self.hiscore is None:
+            return
+        for lane in self.lanes:
+            if lane.has_person:
+                self.hiscore.keep(lane.episode_return)
 
     def _undo_allowed(self, lane: Lane) -> bool:
         return lane.has_person and not lane.view.realtime and len(self.lanes) == 1
@@ -339,6 +355,7 @@ class GameScene(Scene):
     def _finished(self, lane: Lane) -> None:
         if lane.counted:
             return
+        self._keep_scores()
         if self.race_to_goal and lane.env.reached_goal() and self.winner is None:
             self.winner = lane
         if not self.over:
@@ -548,6 +565,8 @@ class GameScene(Scene):
         hud = self.app.hud
         top, board, bottom, size = self.layout(surface.get_rect())
         for lane in self.lanes:
+            if self.hiscore is not None:
+                lane.view.best_score = self.hiscore.best
             lane.view.draw(surface, lane.rect, self.overlay_for(lane))
             if len(self.lanes) > 1:
                 score = lane.label
@@ -645,6 +664,7 @@ class GameScene(Scene):
         return keys
 
     def on_exit(self) -> None:
+        self._keep_scores()
         if self.app.assets.audio:
             pygame.mixer.stop()
 

@@ -107,16 +107,6 @@ MYSTERY_PERIOD = 1536
 MYSTERY_MIN_ALIENS = 8
 MYSTERY_POINTS = (100, 50, 50, 100, 150, 100, 100, 50, 300, 100, 100, 100, 50, 150, 100)
 
-# ----------------------------------------------------------------------- explosions
-#: How long each kind of explosion stays on screen, in ticks.
-EXPLOSION_TICKS = {
-    "alien": 16,
-    "shot": 16,
-    "bomb": 16,
-    "mystery": 60,
-    "player": RESPAWN_TICKS,
-}
-
 
 def _bitmap(*rows: str) -> np.ndarray:
     return np.array([[ch == "#" for ch in row] for row in rows], dtype=bool)
@@ -187,32 +177,115 @@ class Mystery:
     direction: int
 
 
-@dataclass(slots=True)
-class Explosion:
-    """Something the view draws for a while: kind is a key of :data:`EXPLOSION_TICKS`."""
+# ----------------------------------------------------------------------- events
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened during a tick, for reward shaping, sounds and effects (a
+    view draws explosions from these): one subclass per kind, ``tick`` when it happened.
+    Positions are top-left corners on screen, like the state's."""
 
-    kind: str
-    x: int
-    y: int
-    start_tick: int
-    end_tick: int
-    points: int = 0
+    tick: int
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
-    """Something that happened during a tick, for reward shaping, sounds and effects.
+class ShotFired(Event):
+    """The player fired; the shot's top-left is (x, y)."""
 
-    Kinds: ``shot_fired``, ``alien_killed`` (points), ``mystery_appeared``, ``mystery``
-    (points), ``shot_missed``, ``shield_hit``, ``bomb_dropped``, ``bomb_ground``,
-    ``player_hit``, ``player_respawned``, ``march`` (the formation stepped: the beat),
-    ``wave_cleared`` (points = the wave cleared), ``aliens_landed``, ``game_over``.
-    """
+    x: int
+    y: int
 
-    kind: str
-    x: int = 0
-    y: int = 0
-    points: int = 0
+
+@dataclass(frozen=True, slots=True)
+class ShotMissed(Event):
+    """The shot flew past the top of the playfield and exploded at (x, :data:`SHOT_CEILING`)."""
+
+    x: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShieldHit(Event):
+    """A shot (``by_bomb`` False) or a bomb wiped a splat out of a shield at pixel (x, y)."""
+
+    x: int
+    y: int
+    by_bomb: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AlienKilled(Event):
+    """The shot killed an alien of kind ``alien`` whose hitbox's top-left was (x, y)."""
+
+    x: int
+    y: int
+    alien: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class MysteryAppeared(Event):
+    """The mystery ship came on at x (its row is :data:`MYSTERY_Y`)."""
+
+    x: int
+
+
+@dataclass(frozen=True, slots=True)
+class MysteryHit(Event):
+    """The shot hit the mystery ship at x, worth ``points``."""
+
+    x: int
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class BombDropped(Event):
+    """A bomb of kind ``bomb`` (:data:`ROLLING`, ...) dropped with its top-left at (x, y)."""
+
+    x: int
+    y: int
+    bomb: int
+
+
+@dataclass(frozen=True, slots=True)
+class BombGrounded(Event):
+    """A bomb at x reached the ground (:data:`GROUND_Y`) and exploded there."""
+
+    x: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerHit(Event):
+    """A bomb hit the cannon at x: a life lost, the cannon explodes."""
+
+    x: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerRespawned(Event):
+    """The cannon is back at x after its explosion."""
+
+    x: int
+
+
+@dataclass(frozen=True, slots=True)
+class March(Event):
+    """The formation stepped (the beat of the march)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WaveCleared(Event):
+    """The last alien of wave ``wave`` died; the next wave starts."""
+
+    wave: int
+
+
+@dataclass(frozen=True, slots=True)
+class AliensLanded(Event):
+    """The formation reached the player's row: the game is over."""
+
+
+@dataclass(frozen=True, slots=True)
+class GameOver(Event):
+    """The game ended (the last life was lost, or the aliens landed)."""
 
 
 @dataclass(slots=True)
@@ -240,7 +313,6 @@ class InvadersState:
         shots_fired: shots fired this game (the mystery ship's value depends on it).
         score, lives, wave: the player's score, lives left, wave number (from 1).
         tick: ticks since the game began.
-        explosions: effects still on screen (the view draws them; rules ignore them).
         landed: the aliens reached the player's row.
         col_lowest: per column, the row of its lowest living alien, -1 if none.
         alive_count: number of living aliens.
@@ -269,7 +341,6 @@ class InvadersState:
     lives: int = LIVES
     wave: int = 1
     tick: int = 0
-    explosions: list[Explosion] = field(default_factory=list)
     landed: bool = False
     col_lowest: list[int] = field(default_factory=list)
     alive_count: int = 0
@@ -403,14 +474,11 @@ def tick(
     flight (otherwise it does nothing). What happened is appended to ``events``.
     """
     state.tick += 1
-    if state.explosions:
-        now = state.tick
-        state.explosions = [e for e in state.explosions if e.end_tick > now]
     if state.respawn_timer:
         state.respawn_timer -= 1
         if not state.respawn_timer:
             state.player_x = PLAYER_START_X
-            events.append(Event("player_respawned", state.player_x, PLAYER_Y))
+            events.append(PlayerRespawned(state.tick, state.player_x))
         return 0
 
     x = state.player_x + move * PLAYER_SPEED
@@ -418,7 +486,7 @@ def tick(
     if fire and state.shot is None:
         state.shot = Shot(state.player_x + PLAYER_WIDTH // 2, PLAYER_Y - SHOT_HEIGHT)
         state.shots_fired += 1
-        events.append(Event("shot_fired", state.shot.x, state.shot.y))
+        events.append(ShotFired(state.tick, state.shot.x, state.shot.y))
 
     points = 0
     if state.shot is not None:
@@ -430,18 +498,12 @@ def tick(
     if state.march_timer <= 0:
         _march(state, events)
         if state.landed:
-            events.append(Event("aliens_landed", state.player_x, PLAYER_Y))
-            events.append(Event("game_over"))
+            events.append(AliensLanded(state.tick))
+            events.append(GameOver(state.tick))
             return points
     _bombs(state, rng, events)
     _mystery(state, events)
     return points
-
-
-def _explode(state: InvadersState, kind: str, x: int, y: int, points: int = 0) -> None:
-    state.explosions.append(
-        Explosion(kind, x, y, state.tick, state.tick + EXPLOSION_TICKS[kind], points)
-    )
 
 
 def _move_shot(state: InvadersState, events: list[Event]) -> int:
@@ -453,8 +515,7 @@ def _move_shot(state: InvadersState, events: list[Event]) -> int:
     sy_end = sy + SHOT_HEIGHT
     if sy < SHOT_CEILING:
         state.shot = None
-        _explode(state, "shot", sx, SHOT_CEILING)
-        events.append(Event("shot_missed", sx, SHOT_CEILING))
+        events.append(ShotMissed(state.tick, sx))
         return 0
     if (
         sy_end > SHIELD_Y
@@ -473,8 +534,7 @@ def _move_shot(state: InvadersState, events: list[Event]) -> int:
         state.shot = None
         state.mystery = None
         state.mystery_timer = MYSTERY_PERIOD
-        _explode(state, "mystery", mystery.x, MYSTERY_Y, points)
-        events.append(Event("mystery", mystery.x, MYSTERY_Y, points))
+        events.append(MysteryHit(state.tick, mystery.x, points))
     return points
 
 
@@ -513,8 +573,7 @@ def _shot_hits_alien(state: InvadersState, sx: int, sy: int, events: list[Event]
         state.score += points
         state.shot = None
         x, y, _, _ = alien_rect(state, row, col)
-        _explode(state, "alien", x, y, points)
-        events.append(Event("alien_killed", x, y, points))
+        events.append(AlienKilled(state.tick, x, y, kind, points))
         return points
     return 0
 
@@ -529,7 +588,7 @@ def _kill(state: InvadersState, row: int, col: int) -> None:
 
 
 def _clear_wave(state: InvadersState, events: list[Event]) -> None:
-    events.append(Event("wave_cleared", points=state.wave))
+    events.append(WaveCleared(state.tick, state.wave))
     state.wave += 1
     start_wave(state)
 
@@ -555,7 +614,7 @@ def _march(state: InvadersState, events: list[Event]) -> None:
     state.formation_x += dx
     state.formation_y += dy
     bottom += dy
-    events.append(Event("march"))
+    events.append(March(state.tick))
     if bottom > SHIELD_Y:
         _aliens_crush_shields(state)
     if bottom >= PLAYER_Y:
@@ -602,8 +661,7 @@ def _shot_hits_shield(state: InvadersState, sx: int, sy: int, events: list[Event
     # Coming from below, the shot meets the lowest solid pixel first.
     ly = y0 + int(hits[-1])
     _splat(state, i, lx, ly, SHOT_SPLAT)
-    _explode(state, "shot", sx, SHIELD_Y + ly)
-    events.append(Event("shield_hit", sx, SHIELD_Y + ly))
+    events.append(ShieldHit(state.tick, sx, SHIELD_Y + ly, by_bomb=False))
     return True
 
 
@@ -636,8 +694,7 @@ def _bombs(state: InvadersState, rng: np.random.Generator, events: list[Event]) 
         bomb.y += BOMB_SPEED
         where = bomb_row(bomb.y)
         if where == BOMB_GROUNDED:
-            _explode(state, "bomb", bomb.x, GROUND_Y - BOMB_HEIGHT)
-            events.append(Event("bomb_ground", bomb.x, GROUND_Y))
+            events.append(BombGrounded(state.tick, bomb.x))
             continue
         if where == BOMB_AT_PLAYER and bomb.x < px + PLAYER_WIDTH and bomb.x + BOMB_WIDTH > px:
             _player_hit(state, events)
@@ -665,7 +722,7 @@ def _drop_bomb(state: InvadersState, rng: np.random.Generator, events: list[Even
     y = state.formation_y + row * ALIEN_CELL + ALIEN_HEIGHT
     state.bombs.append(Bomb(x, y, kind))
     state.bomb_timer = bomb_reload(state.score)
-    events.append(Event("bomb_dropped", x, y, kind))
+    events.append(BombDropped(state.tick, x, y, kind))
 
 
 def _bomb_hits_shield(state: InvadersState, bomb: Bomb, events: list[Event]) -> bool:
@@ -682,8 +739,7 @@ def _bomb_hits_shield(state: InvadersState, bomb: Bomb, events: list[Event]) -> 
         ly = y0 + int(solid_rows[0])
         lx = x0 + int(np.argmax(box[solid_rows[0]]))
         _splat(state, i, lx, ly, BOMB_SPLAT)
-        _explode(state, "bomb", sx + lx, SHIELD_Y + ly)
-        events.append(Event("shield_hit", sx + lx, SHIELD_Y + ly))
+        events.append(ShieldHit(state.tick, sx + lx, SHIELD_Y + ly, by_bomb=True))
         return True
     return False
 
@@ -693,10 +749,9 @@ def _player_hit(state: InvadersState, events: list[Event]) -> None:
     state.lives -= 1
     state.bombs = []
     state.shot = None
-    _explode(state, "player", state.player_x, PLAYER_Y)
-    events.append(Event("player_hit", state.player_x, PLAYER_Y))
+    events.append(PlayerHit(state.tick, state.player_x))
     if state.lives <= 0:
-        events.append(Event("game_over"))
+        events.append(GameOver(state.tick))
     else:
         state.respawn_timer = RESPAWN_TICKS
 
@@ -715,7 +770,7 @@ def _mystery(state: InvadersState, events: list[Event]) -> None:
             state.mystery = Mystery(PLAYFIELD_RIGHT - MYSTERY_WIDTH, -1)
         else:
             state.mystery = Mystery(PLAYFIELD_LEFT, 1)
-        events.append(Event("mystery_appeared", state.mystery.x, MYSTERY_Y))
+        events.append(MysteryAppeared(state.tick, state.mystery.x))
         return
     mystery.x += mystery.direction * MYSTERY_SPEED
     if mystery.x < PLAYFIELD_LEFT or mystery.x + MYSTERY_WIDTH > PLAYFIELD_RIGHT:

@@ -14,28 +14,27 @@ explosions, the four-note march (its tempo is the formation's), the mystery ship
 warble while it crosses. They go through the app's asset loader, which stays silent when
 there is no audio device.
 
-The HI-SCORE is the best game a *person* has played, the one under way included: kept in
-a small JSON file in the user's data folder (:func:`default_hiscore_path`), where a
-missing or damaged file simply counts as no record. Agents' scores never show there (a
-bot's 4,000 points beside a person's record would be a record nobody can keep).
+Explosions are the view's own: it reads the events of each step (``env.events``, every
+one stamped with its tick) and draws each for its time, so the rules hold nothing that
+is only on screen.
+
+The HI-SCORE shown is :attr:`games.view.View.best_score`, which the scene that knows who
+plays sets (a person's record, never an agent's); the view neither decides that nor
+keeps it.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pygame
 
 from qarcade.games.core import StepResult
-from qarcade.games.files import FileProblem, WriteError, atomic_write, loads_json, read_file
 from qarcade.games.invaders import rules, sprites
 from qarcade.games.invaders.env import FIRE, LEFT, LEFT_FIRE, NOOP, RIGHT, RIGHT_FIRE, InvadersEnv
 from qarcade.games.invaders.rules import InvadersState
-from qarcade.games.userdata import user_data_dir
 from qarcade.games.view import Media, Overlay, View, heat_colour
 
 Colour = tuple[int, int, int]
@@ -71,78 +70,27 @@ BANNER_FRAMES = 120
 #: The banner shows in the mystery ship's lane, which is empty when a wave starts.
 BANNER_Y = rules.MYSTERY_Y
 
-#: Which sound each event plays.
-EVENT_SOUNDS = {
-    "shot_fired": "shoot",
-    "alien_killed": "alien_explode",
-    "mystery": "alien_explode",
-    "player_hit": "player_explode",
-    "aliens_landed": "player_explode",
-    "wave_cleared": "wave_clear",
+#: Which sound each kind of event plays.
+EVENT_SOUNDS: dict[type[rules.Event], str] = {
+    rules.ShotFired: "shoot",
+    rules.AlienKilled: "alien_explode",
+    rules.MysteryHit: "alien_explode",
+    rules.PlayerHit: "player_explode",
+    rules.AliensLanded: "player_explode",
+    rules.WaveCleared: "wave_clear",
 }
-
-
-# ----------------------------------------------------------------------- hi-score
-def default_hiscore_path() -> Path:
-    """Where the best score is kept: ``$QARCADE_DATA_DIR`` if set, else the platform's
-    per-user data folder (``~/.local/share/qarcade`` on Linux)."""
-    return user_data_dir() / "invaders.json"
-
-
-class HiScore:
-    """The HI-SCORE: the best of the kept record and the scores a person made this
-    session.
-
-    Only games a person plays count (:meth:`update` while one is under way, :meth:`keep`
-    when it ends), so rendering an agent's games (Watch, a race's agent lane, the
-    Gymnasium adapter) neither shows nor writes its scores.
-
-    Args:
-        path: the JSON file (``{"best": 1234}``), or None to keep nothing on disk.
-            A missing, unreadable or malformed file counts as no record, and a file that
-            cannot be written is left alone: a high score is never worth a crash.
-    """
-
-    _shared: ClassVar[dict[Path, HiScore]] = {}
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.record = self._load()
-        self.best = self.record
-
-    @classmethod
-    def shared(cls, path: Path) -> HiScore:
-        """The one HiScore of this session for ``path``, so views side by side (a race)
-        show the same HI-SCORE."""
-        if path not in cls._shared:
-            cls._shared[path] = cls(path)
-        return cls._shared[path]
-
-    def _load(self) -> int:
-        if self.path is None:
-            return 0
-        try:
-            data = loads_json(read_file(self.path, 4096, what="hi-score file"), source="hi-score")
-            best = data["best"]
-        except (FileProblem, TypeError, KeyError):
-            return 0
-        return best if isinstance(best, int) and 0 <= best < 10**9 else 0
-
-    def update(self, score: int) -> None:
-        """Show ``score`` of the person's game under way as the best if it beats it."""
-        self.best = max(self.best, int(score))
-
-    def keep(self, score: int) -> None:
-        """Write ``score`` as the record if it beats it (atomically: write, then rename)."""
-        self.update(score)
-        if self.path is None or score <= self.record:
-            return
-        data = json.dumps({"best": int(score)}).encode("utf-8")
-        try:
-            atomic_write(self.path, lambda f: f.write(data))
-        except WriteError:
-            return
-        self.record = int(score)
+#: How long the explosion of each kind of event stays on screen, in ticks; the cannon's
+#: lasts as long as the world pauses for it.
+EXPLOSION_TICKS: dict[type[rules.Event], int] = {
+    rules.AlienKilled: 16,
+    rules.ShotMissed: 16,
+    rules.ShieldHit: 16,
+    rules.BombGrounded: 16,
+    rules.MysteryHit: 60,
+    rules.PlayerHit: rules.RESPAWN_TICKS,
+}
+#: The mystery ship's explosion gives way to its points after this many ticks.
+MYSTERY_BURST_TICKS = 24
 
 
 # ----------------------------------------------------------------------- surfaces
@@ -208,10 +156,6 @@ class InvadersView(View):
     Args:
         env: the env to read.
         assets: the app's asset loader (sounds).
-        hiscore: the HI-SCORE shown and kept; default the session's shared
-            :class:`HiScore` at :func:`default_hiscore_path`. The score of a game a
-            person plays (the app asks :meth:`held_action` for its input) is kept when
-            the game ends or a new one starts.
     """
 
     game: ClassVar[str] = "invaders"
@@ -225,9 +169,8 @@ class InvadersView(View):
 
     env: InvadersEnv
 
-    def __init__(self, env: InvadersEnv, assets: Media, *, hiscore: HiScore | None = None) -> None:
+    def __init__(self, env: InvadersEnv, assets: Media) -> None:
         super().__init__(env, assets)
-        self.hiscore = hiscore if hiscore is not None else HiScore.shared(default_hiscore_path())
         self._art: _Art | None = None
         self._text = _Text()
         self._screens: dict[bool, pygame.Surface] = {}
@@ -240,8 +183,11 @@ class InvadersView(View):
         self._mystery_playing = False
         self._idle_frames = 0
         self._banner_frames = 0
-        self._person_playing = False
-        self._person_score = 0
+        #: Events whose explosion is still on screen, and what they were read from: the
+        #: state of the game drawn (a reset or a restore makes a new one) and its tick.
+        self._explosions: list[rules.Event] = []
+        self._events_state: InvadersState | None = None
+        self._events_tick = 0
 
     # ------------------------------------------------------------------ input
     def held_action(self, pressed: Sequence[bool]) -> int:
@@ -250,7 +196,6 @@ class InvadersView(View):
         right = pressed[pygame.K_RIGHT] or pressed[pygame.K_d]
         fire = pressed[pygame.K_SPACE] or pressed[pygame.K_UP] or pressed[pygame.K_w]
         move = int(bool(right)) - int(bool(left))
-        self._person_playing = True
         if fire:
             return (FIRE, RIGHT_FIRE, LEFT_FIRE)[move]
         return (NOOP, RIGHT, LEFT)[move]
@@ -260,30 +205,22 @@ class InvadersView(View):
         """Queue the sounds of the step's events; :meth:`draw` plays them once per frame."""
         self._idle_frames = 0
         for event in result[4].get("events", ()):
-            sound = EVENT_SOUNDS.get(event.kind)
+            sound = EVENT_SOUNDS.get(type(event))
             if sound is not None:
                 self._pending_sounds.add(sound)
-            if event.kind == "march":
+            if isinstance(event, rules.March):
                 self._march_due = True
-            elif event.kind == "wave_cleared":
+            elif isinstance(event, rules.WaveCleared):
                 self._banner_frames = BANNER_FRAMES
 
     def on_reset(self) -> None:
-        """A new game (or a restored one): keep a person's score, drop queued sounds, stop
-        the warble."""
-        self._keep_person_score()
+        """A new game (or a restored one): drop queued sounds, stop the warble."""
         self._pending_sounds.clear()
         self._march_due = False
         self._march_note = 0
         self._last_note_tick = -MIN_NOTE_TICKS
         self._banner_frames = 0
         self._set_mystery_loop(False)
-
-    def _keep_person_score(self) -> None:
-        if self._person_playing:
-            self.hiscore.keep(self._person_score)
-        self._person_playing = False
-        self._person_score = 0
 
     def _play_sounds(self, state: InvadersState) -> None:
         for name in sorted(self._pending_sounds):
@@ -329,11 +266,7 @@ class InvadersView(View):
     ) -> None:
         """Paint the state on the logical screen, scale it into ``rect``, play sounds."""
         state = self.env.state
-        if self._person_playing:
-            self.hiscore.update(state.score)
-            self._person_score = state.score
-            if state.game_over:
-                self._keep_person_score()
+        self._follow_explosions(state)
         self._play_sounds(state)
         if rect.width < 1 or rect.height < 1:
             return
@@ -354,6 +287,24 @@ class InvadersView(View):
         ):
             if bar.width > 0 and bar.height > 0:
                 surface.fill(BLACK, bar)
+
+    def _follow_explosions(self, state: InvadersState) -> None:
+        """Start an explosion for each event of the steps since the last frame that has
+        one, and let those whose time is up go. Read from the env rather than from
+        :meth:`on_step`, so a game stepped by a training loop shows them too."""
+        if state is not self._events_state:
+            # A game not seen before: its last step's events are all new.
+            self._events_state = state
+            self._events_tick = 0
+            self._explosions.clear()
+        for event in self.env.events:
+            if event.tick > self._events_tick and type(event) in EXPLOSION_TICKS:
+                self._explosions.append(event)
+        self._events_tick = state.tick
+        if self._explosions:
+            self._explosions = [
+                e for e in self._explosions if e.tick + EXPLOSION_TICKS[type(e)] > state.tick
+            ]
 
     def _logical_size(self, with_q: bool) -> tuple[int, int]:
         return SCREEN_W, SCREEN_H + (Q_STRIP_H if with_q else 0)
@@ -408,8 +359,8 @@ class InvadersView(View):
         for i, x in enumerate(rules.SHIELD_XS):
             blit(self._shield(i, state.shields[i]), (x, rules.SHIELD_Y))
         player_exploding = False
-        for e in state.explosions:
-            player_exploding |= e.kind == "player"
+        for e in self._explosions:
+            player_exploding |= isinstance(e, rules.PlayerHit)
             self._paint_explosion(screen, state, e)
         if state.lives > 0 and state.player_alive and not player_exploding:
             blit(art.cannon, (state.player_x, rules.PLAYER_Y))
@@ -439,34 +390,32 @@ class InvadersView(View):
         return cached[1]
 
     def _paint_explosion(
-        self, screen: pygame.Surface, state: InvadersState, e: rules.Explosion
+        self, screen: pygame.Surface, state: InvadersState, e: rules.Event
     ) -> None:
         art = self._art
         assert art is not None
-        age = state.tick - e.start_tick
-        if e.kind == "alien":
-            kind = rules.KIND_POINTS.index(e.points) if e.points in rules.KIND_POINTS else 2
-            sprite = art.alien_explosions[kind]
-            # Centre the 13 px burst on the alien's hitbox.
-            x = e.x + rules.KIND_WIDTHS[kind] // 2 - sprite.get_width() // 2
-            screen.blit(sprite, (x, e.y))
-        elif e.kind == "player":
-            sprite = art.cannon_explosion[(age // 6) % 2]
-            screen.blit(sprite, (e.x, rules.PLAYER_Y))
-        elif e.kind == "mystery":
-            if age < 24:
-                screen.blit(art.mystery_explosion, (e.x, rules.MYSTERY_Y))
-            else:
-                points = self._text(str(e.points), RED)
-                x = e.x + rules.MYSTERY_WIDTH // 2 - points.get_width() // 2
-                screen.blit(points, (x, rules.MYSTERY_Y))
-        else:
-            top = e.kind == "shot" and e.y <= rules.SHOT_CEILING
-            sprite = art.shot_explosion_top if top else art.shot_explosion
-            if e.kind == "bomb":
-                sprite = art.bomb_explosion
-            w, h = sprite.get_size()
-            screen.blit(sprite, (e.x - w // 2, e.y - h // 2))
+        age = state.tick - e.tick
+        match e:
+            case rules.AlienKilled(x=x, y=y, alien=alien):
+                sprite = art.alien_explosions[alien]
+                # Centre the 13 px burst on the alien's hitbox.
+                x += rules.KIND_WIDTHS[alien] // 2 - sprite.get_width() // 2
+                screen.blit(sprite, (x, y))
+            case rules.PlayerHit(x=x):
+                screen.blit(art.cannon_explosion[(age // 6) % 2], (x, rules.PLAYER_Y))
+            case rules.MysteryHit(x=x) if age < MYSTERY_BURST_TICKS:
+                screen.blit(art.mystery_explosion, (x, rules.MYSTERY_Y))
+            case rules.MysteryHit(x=x, points=points):
+                label = self._text(str(points), RED)
+                x += rules.MYSTERY_WIDTH // 2 - label.get_width() // 2
+                screen.blit(label, (x, rules.MYSTERY_Y))
+            case rules.ShotMissed(x=x):
+                _blit_centred(screen, art.shot_explosion_top, x, rules.SHOT_CEILING)
+            case rules.ShieldHit(x=x, y=y, by_bomb=by_bomb):
+                sprite = art.bomb_explosion if by_bomb else art.shot_explosion
+                _blit_centred(screen, sprite, x, y)
+            case rules.BombGrounded(x=x):
+                _blit_centred(screen, art.bomb_explosion, x, rules.GROUND_Y - rules.BOMB_HEIGHT)
 
     def _paint_hud(self, screen: pygame.Surface, state: InvadersState) -> None:
         text = self._text
@@ -474,7 +423,7 @@ class InvadersView(View):
         screen.blit(text(f"{state.score:05d}", GREEN), (8, 16))
         hi = text("HI-SCORE")
         screen.blit(hi, ((SCREEN_W - hi.get_width()) // 2, 6))
-        best = text(f"{self.hiscore.best:05d}", GREEN)
+        best = text(f"{self.best_score:05d}", GREEN)
         screen.blit(best, ((SCREEN_W - best.get_width()) // 2, 16))
         wave = text("WAVE")
         screen.blit(wave, (SCREEN_W - 8 - wave.get_width(), 6))
@@ -514,6 +463,11 @@ class InvadersView(View):
             screen.fill(DIM, (bar.x - 2, base, Q_BAR_W + 4, 1))
             name = self._text(bar.label, text_colour)
             screen.blit(name, (centre - name.get_width() // 2, base + 4))
+
+
+def _blit_centred(screen: pygame.Surface, sprite: pygame.Surface, x: int, y: int) -> None:
+    w, h = sprite.get_size()
+    screen.blit(sprite, (x - w // 2, y - h // 2))
 
 
 def _q_values(overlay: Overlay | None) -> np.ndarray | None:
