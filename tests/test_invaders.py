@@ -80,7 +80,9 @@ def test_shot_kills_alien_and_scores_by_row(rows: int, row: int, points: int) ->
     assert not state.alive[row, col]
     assert state.alive_count == alive.sum() - 1
     assert state.shot is None
-    assert [e.points for e in events if isinstance(e, rules.AlienKilled)] == [points]
+    (killed,) = [e for e in events if isinstance(e, rules.AlienKilled)]
+    x, y, _, _ = rules.alien_rect(state, row, col)
+    assert killed == rules.AlienKilled(state.tick, x, y, alien=state.kinds[row], points=points)
 
 
 def test_shot_is_stopped_by_the_lowest_alien_of_its_column() -> None:
@@ -193,6 +195,7 @@ def test_the_rolling_bomb_aims_at_the_player() -> None:
     state.player_x = x + w // 2 - rules.PLAYER_WIDTH // 2
     _, events = run(state, 1)
     (drop,) = [e for e in events if isinstance(e, rules.BombDropped)]
+    assert drop.bomb == rules.ROLLING and drop.tick == state.tick
     assert abs(drop.x + 1 - (state.player_x + rules.PLAYER_WIDTH // 2)) <= 2
 
 
@@ -357,7 +360,7 @@ def test_clearing_a_wave_starts_the_next() -> None:
     state.shot = shot_below(state, 0, 10)
     scored, events = run(state, 1)
     assert scored == 30
-    assert state.wave == 2 and rules.WaveCleared in kinds_of(events)
+    assert state.wave == 2 and rules.WaveCleared(state.tick, wave=1) in events
     assert state.alive.all() and state.formation_y == rules.FORMATION_TOP + 24
     assert (state.shields == rules.SHIELD_SHAPE).all()
 
