@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import importlib
 import io
 import json
 import os
@@ -36,6 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from qarcade.agents import kinds
 from qarcade.games.core import GameError
 from qarcade.games.files import atomic_write, loads_json, read_file, size_text
 
@@ -59,13 +59,6 @@ SUFFIXES = (".npz", ".safetensors")
 MAX_CHECKPOINT_BYTES = 4 << 30
 #: The largest metadata JSON read (a real one holds a few generator states).
 MAX_META_BYTES = 1 << 20
-
-#: agent kind -> "module:Class", imported only when such a checkpoint is loaded (so
-#: loading a Q-table never imports torch).
-AGENT_CLASSES: dict[str, str] = {
-    "tabular": "qarcade.agents.tabular:TabularQAgent",
-    "dqn": "qarcade.agents.dqn:DQNAgent",
-}
 
 
 class CheckpointError(GameError):
@@ -243,15 +236,13 @@ def agent_from_arrays(
             f"{path}: holds a {agent_kind!r} agent, not a {kind!r} one; "
             f"load it with the {agent_kind} agent"
         )
-    target = AGENT_CLASSES.get(agent_kind)
-    if target is None:
+    if agent_kind not in kinds.LEARNERS:
         raise CheckpointError(
             f"{path}: unknown agent kind {agent_kind!r}; known kinds: "
-            f"{', '.join(AGENT_CLASSES)} (was it written by a newer qarcade?)"
+            f"{', '.join(kinds.LEARNERS)} (was it written by a newer qarcade?)"
         )
     check_observations(path, meta)
-    module, cls_name = target.split(":")
-    cls = getattr(importlib.import_module(module), cls_name)
+    cls = kinds.agent_class(agent_kind)
     try:
         return cls.from_checkpoint(arrays, meta)
     except GameError as error:

@@ -40,12 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from qarcade import games
+from qarcade.agents import kinds
 from qarcade.agents.base import Agent
 from qarcade.agents.training import Trainer, training_env_options
-from qarcade.games.core import Env, OptionError
+from qarcade.games.core import OptionError
 
-AGENTS = ("tabular", "dqn")
-OPPONENTS = ("self", "random", "minimax")
+#: Whom a two-player learner can learn against: itself, or a fixed player.
+OPPONENTS = ("self", *kinds.PLAYERS)
 #: Progress-bar refreshes per second.
 _REFRESH_HZ = 5.0
 
@@ -63,7 +64,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     train.add_argument(
-        "game", nargs="?", help=f"the game: {', '.join(games.GAMES)} (not with --resume)"
+        "game", nargs="?", help=f"the game: {', '.join(games.names())} (not with --resume)"
     )
     train.add_argument(
         "--resume",
@@ -72,7 +73,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         "come from it; with the same total --episodes (or --steps) the result is the one "
         "the run would have had uninterrupted",
     )
-    train.add_argument("--agent", choices=AGENTS, help="the learner (default: tabular)")
+    train.add_argument("--agent", choices=kinds.LEARNERS, help="the learner (default: tabular)")
     train.add_argument(
         "--episodes",
         type=int,
@@ -126,7 +127,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("checkpoint", help="a .npz or .safetensors checkpoint")
     evaluate.add_argument(
         "--vs",
-        choices=("random", "minimax", "scripted"),
+        choices=kinds.PLAYERS,
         action="append",
         help="opponent or baseline (repeatable; default: all that fit the game)",
     )
@@ -196,32 +197,6 @@ def game_options(args: argparse.Namespace) -> dict[str, Any]:
             raise OptionError(f"--slippery takes a probability in [0, 1], got {args.slippery!r}")
         options["slippery"] = value
     return options
-
-
-def make_agent(
-    kind: str, env: Env, *, seed: int, overrides: dict[str, Any], device: str | None = None
-) -> Agent:
-    """A fresh learner of ``kind`` for ``env`` with the game's defaults plus
-    ``overrides``."""
-    if kind == "tabular":
-        from qarcade.agents.tabular import TabularConfig, TabularQAgent
-
-        config = TabularConfig.for_game(env.name, env.options)
-        names = {f.name for f in dataclasses.fields(config)}
-        unknown = sorted(set(overrides) - names)
-        if unknown:
-            raise OptionError(
-                f"unknown tabular setting(s) {', '.join(unknown)}; "
-                f"valid: {', '.join(sorted(names))}"
-            )
-        return TabularQAgent.for_env(env, dataclasses.replace(config, **overrides), seed=seed)
-    if kind == "dqn":
-        from qarcade.agents.dqn import DQNAgent, DQNConfig
-
-        if device is not None:
-            overrides = {**overrides, "device": device}
-        return DQNAgent.for_env(env, DQNConfig.for_env(env, **overrides), seed=seed)
-    raise OptionError(f"unknown agent {kind!r}; choose one of: {', '.join(AGENTS)}")
 
 
 # ----------------------------------------------------------------- train
@@ -527,7 +502,7 @@ def _new_run(args: argparse.Namespace) -> _Run:
     """The trainer of a fresh run from the command line's game, agent and options."""
     if args.game is None:
         raise OptionError(
-            f"name a game ({', '.join(games.GAMES)}) or continue a run with --resume CHECKPOINT"
+            f"name a game ({', '.join(games.names())}) or continue a run with --resume CHECKPOINT"
         )
     seed = 0 if args.seed is None else args.seed
     trainer = new_trainer(
@@ -563,20 +538,16 @@ def new_trainer(
     are built by it too): ``game`` with the training env options and ``options`` on top,
     a ``kind`` learner with the game's defaults and ``overrides``, against ``vs`` (self,
     random or minimax), for ``episodes`` or ``steps`` (default: the agent config's)."""
-    from qarcade.agents import evaluation
 
     env = games.make(game, **training_env_options(game, options))
-    agent = make_agent(kind, env, seed=seed, overrides=overrides, device=device)
+    agent = kinds.make_learner(kind, env, seed=seed, overrides=overrides, device=device)
     opponent = None
     if env.num_players == 2 and vs != "self":
-        opponent = evaluation.make_opponent(vs, env, seed=seed + 1)
+        opponent = kinds.make_player(vs, env.name, seed=seed + 1)
     elif env.num_players == 1 and vs != "self":
         raise OptionError(f"{env.name} is a one-player game; --vs needs a two-player game")
-    config = getattr(agent, "config", None)
     if episodes is None and steps is None:
-        episodes = getattr(config, "episodes", None)
-        if episodes is None:
-            steps = getattr(config, "total_timesteps", 100_000)
+        episodes, steps = kinds.budget(agent)
     return Trainer(env, agent, opponent=opponent, seed=seed, episodes=episodes, steps=steps)
 
 

@@ -59,22 +59,30 @@ class Discretiser(abc.ABC):
         """State that is not in :meth:`describe` (e.g. the keys seen so far)."""
         return {}
 
+    @classmethod
+    def for_env(cls, env: Any) -> Discretiser:
+        """A discretiser of ``env``'s observations."""
+        return cls()
+
     @staticmethod
     def from_checkpoint(settings: dict[str, Any], arrays: dict[str, np.ndarray]) -> Discretiser:
         """Rebuild a discretiser from :meth:`describe` and :meth:`to_arrays`."""
         kind = settings.get("kind")
-        target = DISCRETISERS.get(kind)  # type: ignore[arg-type]
-        if target is None:
+        if not isinstance(kind, str) or kind not in DISCRETISERS:
             raise ValueError(f"unknown discretiser kind {kind!r}")
-        module, name = target.split(":")
-        cls = getattr(importlib.import_module(module), name)
-        return cls._from_checkpoint(settings, arrays)
+        return discretiser_class(kind)._from_checkpoint(settings, arrays)
 
     @classmethod
     def _from_checkpoint(
         cls, settings: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> Discretiser:
         return cls()
+
+
+def discretiser_class(kind: str) -> type[Discretiser]:
+    """The discretiser class of ``kind`` (a key of :data:`DISCRETISERS`)."""
+    module, name = DISCRETISERS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 class ExactDiscretiser(Discretiser):

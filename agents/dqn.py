@@ -37,14 +37,13 @@ from qarcade.agents.base import Agent, Transition
 from qarcade.agents.checkpoints import CheckpointError
 from qarcade.agents.explain import NetworkUpdate
 from qarcade.agents.exploration import VisitCounts
+from qarcade.agents.kinds import learner_settings
 from qarcade.agents.networks import MLP, FlatNetwork, build_network, is_pixel_observation
 from qarcade.agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.games.core import Env, OptionError
 from qarcade.games.files import size_text
 
 DEVICES = ("auto", "cpu", "cuda")
-#: The :data:`GAME_DEFAULTS` entry of pixel observations.
-PIXELS = "pixels"
 #: ``reward_scale="auto"``: the scale follows the rewards the agent meets.
 AUTO = "auto"
 #: SimHash code length of the visit counts (:mod:`agents.exploration`).
@@ -202,38 +201,30 @@ class DQNConfig:
             )
 
     @classmethod
-    def for_game(
-        cls, game: str, options: dict[str, Any] | None = None, **overrides: Any
-    ) -> DQNConfig:
-        """Defaults that learn ``game`` (made with env ``options``) well, with
-        ``overrides`` on top.
-
-        Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
-        """
-        key = game
-        if game == "invaders" and (options or {}).get("obs_mode") == "pixels":
-            key = PIXELS
-        return cls._with(GAME_DEFAULTS.get(key, {}), overrides)
-
-    @classmethod
     def for_env(cls, env: Env, **overrides: Any) -> DQNConfig:
         """Defaults for ``env`` chosen from what it is, with ``overrides`` on top.
 
-        - A game with settings tuned for it in :data:`GAME_DEFAULTS` (tic-tac-toe,
-          Invaders) gets those (:meth:`for_game`).
-        - Pixel observations (stacked uint8 frames) get the CNN's settings.
+        - A game that tunes settings for the DQN
+          (:attr:`~games.spec.GameSpec.learner_settings`) gets those.
+        - Pixel observations (stacked uint8 frames) get the CNN's settings
+          (:data:`PIXEL_SETTINGS`).
         - Any other env (Gymnasium envs through the adapter, a person's own) gets the
           class defaults, which adapt to it as it is met: the value scale follows the
-          rewards seen (``reward_scale="auto"``), on every path here but Invaders', whose
-          tuned scale is kept. Nothing depends on a map's or an env's name.
+          rewards seen (``reward_scale="auto"``) unless the settings fix one. Nothing
+          depends on a map's or an env's name.
 
         Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
         """
-        if env.name in GAME_DEFAULTS:
-            return cls.for_game(env.name, env.options, **overrides)
+        tuned = learner_settings(env, "dqn")
+        if tuned is not None:
+            return cls._with(tuned, overrides)
         if is_pixel_observation(env.observation_shape, env.observation_dtype):
-            return cls._with(GAME_DEFAULTS[PIXELS], overrides)
+            return cls._with(PIXEL_SETTINGS, overrides)
         return cls._with({}, overrides)
+
+    def budget(self) -> tuple[int | None, int | None]:
+        """The training budget: :attr:`total_timesteps` env steps."""
+        return None, self.total_timesteps
 
     @classmethod
     def _with(cls, defaults: dict[str, Any], overrides: dict[str, Any]) -> DQNConfig:
@@ -260,78 +251,23 @@ class DQNConfig:
         return cls(**values)
 
 
-#: Per-game settings that differ from :class:`DQNConfig`'s defaults; each learns its game
-#: within ``total_timesteps`` (see benchmarks/dqn_speed.py and benchmarks/dqn_games.py).
-#: :data:`PIXELS` holds the CNN's settings: Invaders with ``obs_mode="pixels"``, and
-#: any env whose observations are frames (:meth:`DQNConfig.for_env`).
-GAME_DEFAULTS: dict[str, dict[str, Any]] = {
-    "gridworld": dict(
-        # A small learning rate and a buffer that keeps the whole run hold the greedy
-        # policy still at the end, where neighbouring actions differ by only ~0.02.
-        # Epsilon-greedy finds the goal of every shipped map (the maze included) without
-        # optimistic initial values, which would double the steps to the first optimal
-        # policy on lake8 while every Q-value comes down from 1.
-        learning_rate=1e-4,
-        buffer_size=100_000,
-        batch_size=64,
-        learning_starts=500,
-        train_frequency=4,
-        target_network_frequency=250,
-        exploration_fraction=0.5,
-        total_timesteps=100_000,
-        hidden_sizes=(64, 64),
-    ),
-    "tictactoe": dict(
-        # Broad exploration all along: the exact grade covers every position, including
-        # ones good play never reaches.
-        learning_rate=1e-3,
-        buffer_size=100_000,
-        batch_size=128,
-        learning_starts=1_000,
-        train_frequency=2,
-        target_network_frequency=500,
-        gamma=1.0,
-        end_e=0.2,
-        exploration_fraction=0.5,
-        total_timesteps=120_000,
-        hidden_sizes=(128, 128),
-    ),
-    "invaders": dict(
-        # A life lost is rare among the transitions and must reach the moves that could
-        # have dodged it: 3-step returns and a longer horizon (gamma 0.995, about 13 s of
-        # game time at frame skip 4); a smaller learning rate keeps the greedy score from
-        # collapsing late in the run. 1M steps (about 6 minutes here): 5,672 points
-        # (seed 0; random ~200, scripted ~3,900; see benchmarks/dqn_games.py).
-        learning_rate=2.5e-4,
-        buffer_size=100_000,
-        batch_size=64,
-        learning_starts=5_000,
-        train_frequency=4,
-        target_network_frequency=1_000,
-        gamma=0.995,
-        n_step=3,
-        end_e=0.02,
-        exploration_fraction=0.1,
-        total_timesteps=1_000_000,
-        reward_scale=0.01,
-        hidden_sizes=(128, 128),
-    ),
-    PIXELS: dict(
-        # 150k steps scored 1.7x and 2.1x random in two runs, 300k steps 2.07x (about
-        # 10 minutes on one busy CPU thread; the CNN is where a GPU pays).
-        learning_rate=2.5e-4,
-        buffer_size=20_000,
-        batch_size=32,
-        learning_starts=2_000,
-        train_frequency=8,
-        target_network_frequency=1_000,
-        end_e=0.02,
-        exploration_fraction=0.2,
-        total_timesteps=300_000,
-        reward_scale=0.01,
-        hidden_sizes=(256,),
-    ),
-}
+#: The CNN's settings, for any env whose observations are frames
+#: (:meth:`DQNConfig.for_env`); benchmarks/dqn_games.py measures them on Invaders' pixels.
+PIXEL_SETTINGS: dict[str, Any] = dict(
+    # Small batches, rare updates and a short buffer keep the CNN affordable on a CPU;
+    # the CNN is where a GPU pays.
+    learning_rate=2.5e-4,
+    buffer_size=20_000,
+    batch_size=32,
+    learning_starts=2_000,
+    train_frequency=8,
+    target_network_frequency=1_000,
+    end_e=0.02,
+    exploration_fraction=0.2,
+    total_timesteps=300_000,
+    reward_scale=0.01,
+    hidden_sizes=(256,),
+)
 
 
 def memory_budget() -> int:
@@ -398,6 +334,7 @@ class DQNAgent(Agent):
 
     name: ClassVar[str] = "dqn"
     learns: ClassVar[bool] = True
+    config_class: ClassVar[type[DQNConfig]] = DQNConfig
     checkpoint_suffix: ClassVar[str] = ".safetensors"
     explain: bool = False
     last_update: NetworkUpdate | None = None

@@ -1,15 +1,16 @@
 """Evaluation: how good is an agent, in numbers a person can compare.
 
 - Two-player games: win / draw / loss against a fixed opponent in each seat
-  (:func:`play_matches`); for tic-tac-toe also the exact grade over every position and the
-  exhaustive never-loses check against perfect play (from :mod:`agents.grading`).
-- Gridworld: success rate and mean return of the greedy policy over sampled episodes,
-  beside the exact optimum and the exact value of the agent's greedy policy
-  (:mod:`games.gridworld.solver`).
-- Invaders: mean score.
+  (:func:`play_matches`).
+- Games that keep a score: mean score beside the game's baselines (:func:`score_rows`).
+- Other one-player games: success rate and mean return of the greedy policy over sampled
+  episodes (:func:`greedy_episodes`).
+- Where a game has an exact answer (:attr:`games.spec.GameSpec.exact`: tic-tac-toe's
+  grade over every position, the gridworld's solved map), its rows beside those.
 
-Every ``evaluate_*`` function returns rows (dicts) for :func:`format_table`. Agents play
-greedily (``explore=False``) and learn nothing here.
+:func:`evaluate` picks what fits a game from its descriptor; every function returns rows
+(dicts) for :func:`format_table`. Agents play greedily (``explore=False``) and learn
+nothing here.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
+import qarcade.games as games_module
+from qarcade.agents import kinds
 from qarcade.agents.base import Agent
 from qarcade.games.core import Env, OptionError
-from qarcade.games.gridworld.env import GridWorldEnv
 
 Row = dict[str, Any]
 #: Columns that hold fractions, printed as percentages.
@@ -96,107 +98,30 @@ TEST_GAMES = 20
 def win_rate(env: Env, agent: Agent, *, seed: int, games: int = TEST_GAMES) -> float:
     """The fraction of ``games`` greedy games per seat ``agent`` wins against a random
     player seeded with ``seed`` (a two-player game's strength during self-play)."""
-    rows = play_matches(env, agent, make_opponent("random", env, seed=seed), games=games, seed=seed)
+    rows = play_matches(
+        env, agent, kinds.make_player("random", env.name, seed=seed), games=games, seed=seed
+    )
     return float(np.mean([row["win"] for row in rows]))
 
 
 def seat_name(env: Env, seat: int) -> str:
-    """How people call a seat: X / O in tic-tac-toe, else "seat N"."""
-    names = ("X", "O") if env.name == "tictactoe" else ()
-    return names[seat] if seat < len(names) else f"seat {seat}"
+    """How people call a seat of ``env``'s game (X / O in tic-tac-toe), else "seat N"."""
+    spec = games_module.spec_of(env)
+    return spec.seat_name(seat) if spec is not None else f"seat {seat}"
 
 
-def make_opponent(name: str, env: Env, *, seed: int | None = None) -> Agent:
-    """A fixed player by name: ``random``, ``minimax`` (tic-tac-toe) or ``scripted``
-    (Invaders)."""
-    if name == "random":
-        from qarcade.agents.random_agent import RandomAgent
-
-        return RandomAgent(seed)
-    if name == "minimax":
-        if env.name != "tictactoe":
-            raise OptionError(f"minimax plays tic-tac-toe only, not {env.name}")
-        from qarcade.agents.minimax import MinimaxAgent
-
-        return MinimaxAgent(seed=seed)
-    if name == "scripted":
-        if env.name != "invaders":
-            raise OptionError(f"the scripted player plays invaders only, not {env.name}")
-        from qarcade.agents.scripted import ScriptedInvadersAgent
-
-        return ScriptedInvadersAgent()
-    raise OptionError(f"unknown opponent {name!r}; choose random, minimax or scripted")
-
-
-# ----------------------------------------------------------------- per game
-def evaluate_tictactoe(
-    env: Env,
-    agent: Agent,
-    *,
-    vs: Sequence[str] = ("random", "minimax"),
-    games: int = 500,
-    seed: int = 0,
-) -> list[Row]:
-    """Exact grade, the never-loses check, and matches against each of ``vs``."""
-    from qarcade.agents.grading import grade_tictactoe, never_loses_vs_perfect
-
-    grade = grade_tictactoe(agent)
-    rows: list[Row] = [
-        {
-            "test": "exact grade: greedy move optimal",
-            "games": grade.positions,
-            "optimal": grade.fraction,
-        }
-    ]
-    _, records = never_loses_vs_perfect(agent)
-    for record in records:
-        rows.append(
-            {
-                "test": f"vs every perfect line as {seat_name(env, record.seat)}",
-                "games": record.games,
-                "win": record.wins / record.games,
-                "draw": record.draws / record.games,
-                "loss": record.losses / record.games,
-            }
-        )
-    for name in vs:
-        rows += play_matches(
-            env, agent, make_opponent(name, env, seed=seed), games=games, seed=seed
-        )
-    return rows
-
-
-def evaluate_gridworld(
-    env: GridWorldEnv, agent: Agent, *, games: int = 1000, seed: int = 0
-) -> list[Row]:
-    """Greedy success rate and mean return over ``games`` episodes, beside the exact
-    optimum and the exact value of the agent's greedy policy."""
-    from qarcade.games.gridworld import solver
-
-    results = [play_episode(env, agent, seed=seed + i) for i in range(games)]
-    goal = float(env.goal_reward)
-    reached = [r.terminated and r.info["rewards"][0] == goal for r in results]
-    policy = solver.policy_of(env, lambda obs: agent.act(obs, np.ones(env.num_actions, bool)))
-    return [
-        {
-            "test": "greedy episodes",
-            "games": games,
-            "success": float(np.mean(reached)),
-            "return": float(np.mean([r.ret for r in results])),
-        },
-        {
-            "test": "greedy policy (exact)",
-            "games": "exact",
-            "success": solver.success_probability(env, policy),
-            "return": solver.policy_return(env, policy),
-        },
-        {
-            "test": "optimum (exact)",
-            "games": "exact",
-            "success": solver.success_probability(env),
-            "return": solver.optimal_return(env),
-        },
-    ]
+def greedy_episodes(env: Env, agent: Agent, *, games: int, seed: int = 0) -> Row:
+    """Mean return of ``games`` greedy episodes, and how often they ended at a goal
+    (:meth:`~games.core.Env.reached_goal`) where the game has goals."""
+    returns, reached = [], []
+    for i in range(games):
+        returns.append(play_episode(env, agent, seed=seed + i).ret)
+        reached.append(env.reached_goal())
+    row: Row = {"test": "greedy episodes", "games": games}
+    if env.race_to_goal:
+        row["success"] = float(np.mean(reached))
+    row["return"] = float(np.mean(returns))
+    return row
 
 
 def mean_score(env: Env, agent: Agent, *, games: int, seed: int = 0) -> tuple[float, float]:
@@ -205,22 +130,17 @@ def mean_score(env: Env, agent: Agent, *, games: int, seed: int = 0) -> tuple[fl
     return float(np.mean(scores)), float(np.std(scores))
 
 
-def evaluate_invaders(
-    env: Env,
-    agent: Agent,
-    *,
-    vs: Sequence[str] = ("random", "scripted"),
-    games: int = 20,
-    seed: int = 0,
+def score_rows(
+    env: Env, agent: Agent, *, vs: Sequence[str], games: int = 20, seed: int = 0
 ) -> list[Row]:
-    """Mean score of ``agent`` and of each baseline in ``vs``, over the same seeds."""
-    import qarcade.games as game_registry
-
-    # The baselines read the features vector, whatever the agent observes.
-    baseline_env = game_registry.make(env.name, **{**env.options, "obs_mode": "features"})
-    rows = []
+    """Mean score of ``agent`` and of each baseline in ``vs``, over the same seeds; the
+    baselines play with the game's :attr:`~games.spec.GameSpec.baseline_options`."""
+    spec = games_module.spec_of(env)
+    options = spec.baseline_options if spec is not None else {}
+    baseline_env = games_module.make(env.name, **{**env.options, **options})
     players = [("agent", agent, env)]
-    players += [(n, make_opponent(n, env, seed=seed), baseline_env) for n in vs]
+    players += [(n, kinds.make_player(n, env.name, seed=seed), baseline_env) for n in vs]
+    rows = []
     for name, player, player_env in players:
         mean, std = mean_score(player_env, player, games=games, seed=seed)
         rows.append({"test": f"{name} mean score", "games": games, "score": mean, "std": std})
@@ -235,52 +155,42 @@ def evaluate(
     games: int | None = None,
     seed: int = 0,
 ) -> list[Row]:
-    """The evaluation that fits ``env``'s game (defaults per game when ``vs``/``games``
-    are None)."""
-    kwargs: dict[str, Any] = {"seed": seed}
-    if games is not None:
-        kwargs["games"] = games
-    if env.name == "tictactoe":
-        return evaluate_tictactoe(env, agent, vs=vs or ("random", "minimax"), **kwargs)
-    if isinstance(env, GridWorldEnv):
-        if vs:
-            raise OptionError(
-                f"the gridworld is a one-player game with no baselines to play: drop "
-                f"--vs {' '.join(vs)} (eval measures the greedy policy against the exact optimum)"
-            )
-        return evaluate_gridworld(env, agent, **kwargs)
-    if env.name == "invaders":
-        return evaluate_invaders(env, agent, vs=vs or ("random", "scripted"), **kwargs)
+    """How good ``agent`` is at ``env``'s game, as rows: for a two-player game, the exact
+    answer's rows (where the game has one) and matches in each seat against each of
+    ``vs``; for a game that keeps a score, mean scores beside ``vs``; otherwise greedy
+    episodes beside the exact answer. ``vs`` defaults to the game's
+    :attr:`~games.spec.GameSpec.baselines`; ``games`` to 500 games a seat, 20 scored
+    games or 1,000 episodes."""
+    spec = games_module.spec_of(env)
+    baselines = tuple(vs) if vs else (spec.baselines if spec else ("random",))
+    exact = list(spec.exact_rows(env, agent)) if spec else []
     if env.num_players == 2:
-        return play_matches(env, agent, make_opponent("random", env, seed=seed), **kwargs)
-    results = [play_episode(env, agent, seed=seed + i) for i in range(kwargs.get("games", 100))]
-    return [
-        {
-            "test": "greedy episodes",
-            "games": len(results),
-            "return": float(np.mean([r.ret for r in results])),
-        }
-    ]
+        rows = exact
+        for name in baselines:
+            opponent = kinds.make_player(name, env.name, seed=seed)
+            rows += play_matches(env, agent, opponent, games=games or 500, seed=seed)
+        return rows
+    if spec is not None and spec.keeps_score:
+        return score_rows(env, agent, vs=baselines, games=games or 20, seed=seed)
+    if vs:
+        raise OptionError(
+            f"{env.name} is a one-player game with no baselines to play: drop --vs "
+            f"{' '.join(vs)} (eval measures the greedy policy"
+            + (" against the exact optimum)" if exact else ")")
+        )
+    return [greedy_episodes(env, agent, games=games or (1000 if exact else 100), seed=seed), *exact]
 
 
 def progress_score(env: Env) -> tuple[str, Callable[[Agent], float]] | None:
-    """A quick exact score to follow during training, as (label, score(agent)): the exact
-    grade in tic-tac-toe, the exact greedy return in the gridworld; None elsewhere."""
-    if env.name == "tictactoe":
-        from qarcade.agents.grading import grade_tictactoe
-
-        return "exact grade (fraction optimal)", lambda agent: grade_tictactoe(agent).fraction
-    if env.name == "gridworld":
-        from qarcade.games.gridworld import solver
-
-        all_legal = np.ones(env.num_actions, dtype=bool)
-
-        def greedy_return(agent: Agent) -> float:
-            policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))  # type: ignore[arg-type]
-            return solver.policy_return(env, policy)  # type: ignore[arg-type]
-
-        return "greedy return (exact)", greedy_return
-    if env.num_players == 1 and env.name != "invaders":
+    """A quick score to follow during training, as (label, score(agent)): the game's
+    exact answer where it has one (:attr:`~games.spec.GameSpec.exact`); the mean greedy
+    return of a few episodes for another one-player game that does not keep a score;
+    None elsewhere."""
+    spec = games_module.spec_of(env)
+    if spec is not None and spec.exact is not None:
+        exact = spec
+        return exact.exact.label, lambda agent: exact.exact_score(env, agent)  # type: ignore[union-attr]
+    if env.num_players == 1 and not (spec is not None and spec.keeps_score):
         # A copy, so scoring never moves the training env's episode or generator.
         scoring_env = type(env)(**env.options)
 
@@ -341,21 +251,16 @@ class BestPolicy:
 
 def optimality_check(env: Env) -> Callable[[Agent], bool] | None:
     """Whether an agent's greedy policy is optimal, decided exactly, where the game has an
-    exact answer: every reachable position graded optimal in tic-tac-toe; the greedy
-    return equal to the best possible on the gridworld's map as it is now (make a new
-    check after editing it). None elsewhere."""
-    if env.name not in ("tictactoe", "gridworld"):
+    exact answer (:attr:`~games.spec.GameSpec.exact`): its score reaches the best one for
+    ``env`` as it is now (make a new check after editing a map). None elsewhere."""
+    spec = games_module.spec_of(env)
+    if spec is None or spec.exact is None:
         return None
-    score = progress_score(env)[1]  # type: ignore[index]
-    if env.name == "tictactoe":
-        return lambda agent: score(agent) == 1.0
-    from qarcade.games.gridworld import solver
-
-    best = solver.optimal_return(env)  # type: ignore[arg-type]
-    return lambda agent: score(agent) >= best - OPTIMAL_TOLERANCE
+    best = spec.best_score(env)
+    return lambda agent: spec.exact_score(env, agent) >= best - OPTIMAL_TOLERANCE
 
 
-#: A gridworld return counts as optimal within this of the best one.
+#: An exact score counts as optimal within this of the best one.
 OPTIMAL_TOLERANCE = 1e-6
 
 

@@ -62,11 +62,14 @@ class ScriptedInvadersAgent(Agent):
 
     Args:
         aim_tolerance: fire when the lead-corrected target is within this many pixels.
+        seed: accepted so that every built-in player is built alike; the scripted player
+            draws nothing at random.
     """
 
     name: ClassVar[str] = "scripted"
 
-    def __init__(self, aim_tolerance: float = 2.0) -> None:
+    def __init__(self, aim_tolerance: float = 2.0, *, seed: int | None = None) -> None:
+        del seed
         self.aim_tolerance = aim_tolerance
 
     def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:

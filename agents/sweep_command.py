@@ -22,7 +22,8 @@ EXTRA_HINT = 'sweeps run on Ray Tune: pip install -e ".[scale]" (or pip install 
 
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     """Add ``sweep`` to the command line."""
-    from qarcade.agents.commands import AGENTS, OPPONENTS, add_game_options
+    from qarcade.agents import kinds
+    from qarcade.agents.commands import OPPONENTS, add_game_options
 
     sweep = subparsers.add_parser(
         "sweep",
@@ -37,7 +38,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     sweep.add_argument(
-        "game", nargs="?", help=f"the game: {', '.join(games.GAMES)} (not with --resume)"
+        "game", nargs="?", help=f"the game: {', '.join(games.names())} (not with --resume)"
     )
     sweep.add_argument(
         "--resume",
@@ -45,7 +46,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         help="continue the sweep in FOLDER: finished trials are kept, the others go on "
         "from their last checkpoint",
     )
-    sweep.add_argument("--agent", choices=AGENTS, help="the learner (default: tabular)")
+    sweep.add_argument("--agent", choices=kinds.LEARNERS, help="the learner (default: tabular)")
     sweep.add_argument(
         "--seeds",
         default="4",
@@ -174,7 +175,7 @@ def sweep_spec(args: argparse.Namespace, spec_class: type) -> Any:
 
     if args.game is None:
         raise OptionError(
-            f"name a game ({', '.join(games.GAMES)}) or continue a sweep with --resume FOLDER"
+            f"name a game ({', '.join(games.names())}) or continue a sweep with --resume FOLDER"
         )
     if args.episodes is not None and args.steps is not None:
         raise OptionError("give --episodes or --steps, not both")

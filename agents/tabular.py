@@ -21,9 +21,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+import qarcade.games as games
 from qarcade.agents.base import Agent, Transition
-from qarcade.agents.discretise import Discretiser, ExactDiscretiser
+from qarcade.agents.discretise import Discretiser, ExactDiscretiser, discretiser_class
 from qarcade.agents.explain import TableUpdate
+from qarcade.agents.kinds import learner_settings
 from qarcade.games.core import Env, OptionError
 
 
@@ -89,53 +91,24 @@ class TabularConfig:
             raise OptionError(f"tabular episodes must be an integer >= 1, got {self.episodes!r}")
 
     @classmethod
-    def for_game(cls, game: str, options: dict[str, Any] | None = None) -> TabularConfig:
-        """Defaults that learn ``game`` (with these env ``options``) well."""
-        options = options or {}
-        if game == "tictactoe":
-            # Deterministic: learning_rate 1 makes each update exact. Every position counts,
-            # including ones good play never reaches, so every move explores, trying the
-            # least-tried move first; replaying each game backwards carries its result to
-            # every earlier move at once. About 15k-20k games reach a perfect table.
-            return cls(
-                learning_rate=1.0,
-                gamma=0.99,
-                start_e=1.0,
-                end_e=1.0,
-                exploration_fraction=0.0,
-                backward_replay=True,
-                explore_least_tried=True,
-                episodes=30_000,
+    def for_env(cls, env: Env, **overrides: Any) -> TabularConfig:
+        """Settings that learn ``env`` well: the game's own
+        (:attr:`~games.spec.GameSpec.learner_settings`) where it has them, else the class
+        defaults; ``overrides`` on top (unknown names raise :class:`OptionError` listing
+        the valid ones)."""
+        tuned = learner_settings(env, "tabular") or {}
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise OptionError(
+                f"unknown tabular setting(s) {', '.join(unknown)}; "
+                f"valid: {', '.join(sorted(names))}"
             )
-        if game == "gridworld":
-            if options.get("slippery"):
-                return cls(
-                    learning_rate=0.1,
-                    gamma=0.99,
-                    start_e=1.0,
-                    end_e=0.1,
-                    exploration_fraction=0.5,
-                    episodes=10_000,
-                )
-            return cls(
-                learning_rate=1.0,
-                gamma=0.99,
-                start_e=1.0,
-                end_e=0.1,
-                exploration_fraction=0.5,
-                backward_replay=True,
-                episodes=2_000,
-            )
-        if game == "invaders":
-            return cls(
-                learning_rate=0.1,
-                gamma=0.99,
-                start_e=1.0,
-                end_e=0.05,
-                exploration_fraction=0.5,
-                episodes=200,
-            )
-        return cls()
+        return cls(**{**tuned, **overrides})
+
+    def budget(self) -> tuple[int | None, int | None]:
+        """The training budget: :attr:`episodes`."""
+        return self.episodes, None
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-serialisable dict."""
@@ -153,12 +126,11 @@ def _not_number(value: Any) -> bool:
 
 
 def make_discretiser(env: Env) -> Discretiser:
-    """The discretiser a table for ``env`` uses: exact, except for Invaders."""
-    if env.name == "invaders":
-        from qarcade.agents.discretise import InvadersDiscretiser
-
-        return InvadersDiscretiser.for_env(env)
-    return ExactDiscretiser()
+    """The discretiser a table for ``env`` uses: the one its game names
+    (:attr:`~games.spec.GameSpec.discretiser`), else exact."""
+    spec = games.spec_of(env)
+    kind = spec.discretiser if spec is not None else None
+    return discretiser_class(kind or ExactDiscretiser.kind).for_env(env)
 
 
 class TabularQAgent(Agent):
@@ -183,6 +155,7 @@ class TabularQAgent(Agent):
 
     name: ClassVar[str] = "tabular"
     learns: ClassVar[bool] = True
+    config_class: ClassVar[type[TabularConfig]] = TabularConfig
     checkpoint_suffix: ClassVar[str] = ".npz"
     explain: bool = False
     last_update: TableUpdate | None = None
@@ -224,7 +197,7 @@ class TabularQAgent(Agent):
         return cls(
             env.num_actions,
             make_discretiser(env),
-            config if config is not None else TabularConfig.for_game(env.name, env.options),
+            config if config is not None else TabularConfig.for_env(env),
             seed=seed,
             game=env.name,
             game_options=env.options,

@@ -600,9 +600,9 @@ def resume(
         env = games.make(meta["game"], **meta["game_options"])
         opponent = None
         if training.get("opponent") is not None:
-            from qarcade.agents.evaluation import make_opponent
+            from qarcade.agents.kinds import make_player
 
-            opponent = make_opponent(str(training["opponent"]), env)
+            opponent = make_player(str(training["opponent"]), env.name)
         trainer = Trainer(env, agent, opponent=opponent, episodes=episodes, steps=steps)
         trainer.load_state_dict(training)
     except (GameError, *_DATA_ERRORS) as error:

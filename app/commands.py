@@ -13,13 +13,18 @@ import argparse
 import os
 from typing import Any
 
-from qarcade.app.players import AGENT_NAMES, AGENTS, RACE_PACES
-from qarcade.games import GAMES
+from qarcade import games
+from qarcade.agents import kinds
+from qarcade.app.players import RACE_PACES
 from qarcade.games.core import OptionError
 
 DEFAULT_SIZE = (960, 720)
+
+
 #: The agent Versus and Watch play when none is named: each game's first choice.
-_DEFAULT_AGENTS = ", ".join(f"{agents[0]} in {game}" for game, agents in AGENTS.items())
+def _default_agents() -> str:
+    """Who plays each game when ``--agent`` is not given."""
+    return ", ".join(f"{kinds.kinds_for(game)[0]} in {game}" for game in games.names())
 
 
 def add_window_args(parser: argparse.ArgumentParser, *, defaults: bool = True) -> None:
@@ -65,8 +70,8 @@ def add_subcommands(subparsers: Any) -> None:
     play = subparsers.add_parser(
         "play", help="play a game yourself", description="Play a game yourself."
     )
-    play.add_argument("game", choices=GAMES)
-    play.add_argument("--hints", choices=AGENT_NAMES, help="agent whose Q-values Q shows")
+    play.add_argument("game", choices=games.names())
+    play.add_argument("--hints", choices=tuple(kinds.KINDS), help="agent whose Q-values Q shows")
     _game_args(play)
     play.set_defaults(handler=run_play)
 
@@ -76,9 +81,9 @@ def add_subcommands(subparsers: Any) -> None:
         description="Play against an agent. In tic-tac-toe you take a seat; in the "
         "gridworld and Invaders you race the agent on the same seeded level.",
     )
-    versus.add_argument("game", choices=GAMES)
+    versus.add_argument("game", choices=games.names())
     versus.add_argument(
-        "--agent", choices=AGENT_NAMES, help=f"the opponent (default: {_DEFAULT_AGENTS})"
+        "--agent", choices=tuple(kinds.KINDS), help=f"the opponent (default: {_default_agents()})"
     )
     versus.add_argument(
         "--as",
@@ -114,9 +119,9 @@ def add_subcommands(subparsers: Any) -> None:
     watch = subparsers.add_parser(
         "watch", help="watch an agent play", description="Watch an agent play."
     )
-    watch.add_argument("game", choices=GAMES)
+    watch.add_argument("game", choices=games.names())
     watch.add_argument(
-        "--agent", choices=AGENT_NAMES, help=f"who plays (default: {_DEFAULT_AGENTS})"
+        "--agent", choices=tuple(kinds.KINDS), help=f"who plays (default: {_default_agents()})"
     )
     watch.add_argument(
         "--speed",
@@ -134,7 +139,7 @@ def add_subcommands(subparsers: Any) -> None:
         "curve, sliders for epsilon and the learning rate. Leaving saves the agent in your "
         "data folder.",
     )
-    learn.add_argument("game", choices=GAMES)
+    learn.add_argument("game", choices=games.names())
     learn.add_argument(
         "--agent",
         choices=("tabular", "dqn"),
@@ -174,7 +179,7 @@ def add_subcommands(subparsers: Any) -> None:
         "side by side: their Q-values on two boards, their learning curves against env "
         "steps and seconds, their memory, and when each first plays optimally.",
     )
-    compare.add_argument("game", choices=GAMES)
+    compare.add_argument("game", choices=games.names())
     compare.add_argument(
         "--speed",
         choices=("1", "10", "100", "1k", "turbo"),
@@ -272,11 +277,10 @@ def run_compare(args: argparse.Namespace) -> int:
 def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
     if mode != "play" and agent is None:
         # The game's best: a pretrained learner where one fits, the built-in player else.
-        agent = AGENTS[args.game][0]
-    if agent is not None and agent.partition("@")[0] not in AGENTS[args.game]:
-        raise OptionError(
-            f"{agent!r} cannot play {args.game}; choose one of: {', '.join(AGENTS[args.game])}"
-        )
+        agent = kinds.kinds_for(args.game)[0]
+    fits = kinds.kinds_for(args.game)
+    if agent is not None and agent.partition("@")[0] not in fits:
+        raise OptionError(f"{agent!r} cannot play {args.game}; choose one of: {', '.join(fits)}")
     options = _map_options(args)  # before the window opens: a bad --map is one line
     app = _open_app(args)
     from qarcade.app.scenes.game import GameScene, SceneConfig
@@ -297,8 +301,9 @@ def _map_options(args: argparse.Namespace) -> dict[str, Any]:
     """The game options ``--map`` gives: none without it; an error for a game with no maps."""
     if args.map is None:
         return {}
-    if args.game != "gridworld":
-        raise OptionError(f"--map is for the gridworld, not {args.game}")
+    if games.spec(args.game).maps is None:
+        with_maps = [spec.name for spec in games.specs() if spec.maps is not None]
+        raise OptionError(f"--map is for {', '.join(with_maps)}; {args.game} has no maps")
     return {"map": args.map}
 
 

@@ -15,13 +15,14 @@ games of Learn), or ``"<kind>@<games>@<run>"`` for the ladder of another run.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from qarcade import games
+from qarcade.agents import kinds
 from qarcade.agents.base import Agent
 from qarcade.app.learn_runs import MILESTONES, find_run, list_runs
 from qarcade.assets import asset_dir
@@ -30,25 +31,9 @@ from qarcade.games.userdata import agent_file_stem, user_agents_dir
 
 #: The pretrained agents (``assets/agents/``).
 AGENTS_DIR = asset_dir("agents")
-#: The opponents that fit each game, the built-in one first.
-AGENTS: dict[str, tuple[str, ...]] = {
-    "tictactoe": ("minimax", "tabular", "dqn", "random"),
-    "gridworld": ("tabular", "dqn", "random"),
-    "invaders": ("scripted", "tabular", "dqn", "random"),
-}
-#: The built-in player each game falls back on when a pretrained agent cannot be loaded.
-FALLBACK: dict[str, str] = {"tictactoe": "minimax", "gridworld": "random", "invaders": "scripted"}
 #: How fast the agent walks in a race to a goal (the gridworld), in steps a second, at
 #: each pace a person can pick (the speed choices); the person moves as fast as they press.
 RACE_PACES: dict[str, float] = {"slow": 2, "normal": 4, "fast": 8, "max": 15}
-#: Every agent name the command line accepts.
-AGENT_NAMES: tuple[str, ...] = ("tabular", "dqn", "minimax", "random", "scripted")
-#: Agents that need no file.
-_BUILT_IN: dict[str, str] = {
-    "random": "qarcade.agents.random_agent:RandomAgent",
-    "minimax": "qarcade.agents.minimax:MinimaxAgent",
-    "scripted": "qarcade.agents.scripted:ScriptedInvadersAgent",
-}
 #: Loaded checkpoints, so going back and forth in the menu does not re-read files.
 _CACHE: dict[Path, tuple[Agent, dict[str, Any]]] = {}
 
@@ -140,10 +125,8 @@ def pace(
     """The options of the game shown with ``opponent`` (the person's ``options`` with the
     agent's game on top, every training-only option left out) and of the follower env of
     its :class:`PacedAgent` (the options it trained with)."""
-    import qarcade.games as registry
-
     trained = {**options, **(opponent.game_options if opponent else {})}
-    return registry.env_class(game).shown_options(trained), trained
+    return games.env_class(game).shown_options(trained), trained
 
 
 def checkpoint_candidates(game: str, kind: str, options: dict[str, Any]) -> list[Path]:
@@ -171,18 +154,13 @@ def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -
     """
     options = dict(options or {})
     base, at, rung = kind.partition("@")
-    if at and base in AGENTS.get(game, ()):
+    fits = kinds.kinds_for(game)
+    if at and base in fits:
         return _load_rung(game, base, rung, options)
-    if kind not in AGENTS.get(game, ()):
-        fits = ", ".join(AGENTS.get(game, ()))
-        raise OptionError(f"{kind!r} cannot play {game}; choose one of: {fits}")
-    if kind in _BUILT_IN:
-        module, cls = _BUILT_IN[kind].split(":")
-        try:
-            agent_cls = getattr(importlib.import_module(module), cls)
-        except ImportError as error:
-            raise OptionError(f"the {kind} player is not available yet ({error})") from None
-        return Opponent(kind, agent_cls())
+    if kind not in fits:
+        raise OptionError(f"{kind!r} cannot play {game}; choose one of: {', '.join(fits)}")
+    if kind not in kinds.LEARNERS:
+        return Opponent(kind, kinds.make_player(kind, game))
     from qarcade.agents.checkpoints import load_agent
 
     candidates = checkpoint_candidates(game, kind, options)
@@ -203,7 +181,7 @@ def load_opponent(game: str, kind: str, options: dict[str, Any] | None = None) -
     agent, meta = _CACHE[path]
     game_options = dict(meta.get("game_options") or {})
     wanted_map = options.get("map")
-    if game == "gridworld" and wanted_map is not None and game_options.get("map") != wanted_map:
+    if wanted_map is not None and game_options.get("map") != wanted_map:
         raise GameError(
             f"the pretrained {kind} agent ({path.name}) was trained on map "
             f"{game_options.get('map')!r}, not {wanted_map!r}; pick that map, or train one "
@@ -222,7 +200,7 @@ def load_or_fallback(
     try:
         return load_opponent(game, kind, options), None
     except GameError as error:
-        fallback = FALLBACK.get(game, "random")
+        fallback = games.spec(game).fallback
         if fallback == kind or "@" in kind:  # a rung was asked for by name: say it is not there
             raise
         message = f"{error} — playing {fallback} instead"

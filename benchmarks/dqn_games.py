@@ -5,7 +5,7 @@
     python benchmarks/dqn_games.py invaders [--obs features|pixels] [--steps N] [--frame-skip 4]
 
 - **tictactoe**: self-play through the one training loop (:class:`agents.training.Trainer`),
-  then the exact grade over all 4,520 positions (:func:`agents.grading.grade_tictactoe`)
+  then the exact grade over all 4,520 positions (:func:`games.tictactoe.grading.grade_tictactoe`)
   and the exhaustive never-loses check against every perfect opponent, in both seats.
 - **gridworld**: the greedy policy of every cell graded by
   :func:`games.gridworld.solver.policy_return` against the value-iteration optimum, at the
@@ -49,12 +49,10 @@ def train(env: games.Env, config: DQNConfig, chunks: int = 10, on_chunk=None) ->
 
 
 def tictactoe(args: argparse.Namespace) -> None:
-    from qarcade.agents.grading import grade_tictactoe, never_loses_vs_perfect
+    from qarcade.games.tictactoe.grading import grade_tictactoe, never_loses_vs_perfect
 
-    config = DQNConfig.for_game(
-        "tictactoe", seed=args.seed, device=args.device, **json.loads(args.set)
-    )
     env = games.make("tictactoe")
+    config = DQNConfig.for_env(env, seed=args.seed, device=args.device, **json.loads(args.set))
 
     def report(agent: DQNAgent, trainer: Trainer, seconds: float) -> None:
         grade = grade_tictactoe(agent)
@@ -86,7 +84,7 @@ def gridworld(args: argparse.Namespace) -> None:
                 policy = policy_of(grader, lambda obs: agent.act(obs, mask))  # noqa: B023
                 marks.append("X" if abs(policy_return(grader, policy) - optimum) < 1e-9 else ".")  # noqa: B023
 
-            config = DQNConfig.for_game("gridworld", seed=seed, device=args.device)
+            config = DQNConfig.for_env(env, seed=seed, device=args.device)
             _, trainer, seconds = train(env, config, on_chunk=check)
             print(
                 f"  {map_name:6s} seed {seed}: greedy optimal at the ten checkpoints "
@@ -97,7 +95,7 @@ def gridworld(args: argparse.Namespace) -> None:
 
 
 def invaders(args: argparse.Namespace) -> None:
-    from qarcade.agents.evaluation import evaluate_invaders, mean_score
+    from qarcade.agents.evaluation import evaluate, mean_score
 
     options = {
         "obs_mode": args.obs,
@@ -108,8 +106,8 @@ def invaders(args: argparse.Namespace) -> None:
     overrides = dict(json.loads(args.set))
     if args.steps is not None:
         overrides["total_timesteps"] = args.steps
-    config = DQNConfig.for_game(
-        "invaders", options, seed=args.seed, device=args.device, **overrides
+    config = DQNConfig.for_env(
+        games.make("invaders", **options), seed=args.seed, device=args.device, **overrides
     )
     print(f"invaders ({args.obs}) DQN, seed {args.seed}: {config.to_dict()}", flush=True)
 
@@ -123,7 +121,7 @@ def invaders(args: argparse.Namespace) -> None:
 
     agent, trainer, seconds = train(env, config, on_chunk=report)
     print(f"trained {trainer.steps:,} steps in {seconds:.1f} s; over {args.games} games:")
-    for row in evaluate_invaders(env, agent, games=args.games, seed=20_000):
+    for row in evaluate(env, agent, games=args.games, seed=20_000):
         print(f"  {row['test']:22s} {row['score']:8.1f} +- {row['std']:.1f}")
 
 

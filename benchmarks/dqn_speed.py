@@ -70,7 +70,7 @@ def shared_config(steps: int, seed: int) -> DQNConfig:
     """Our gridworld defaults (plus ``--set``), which SB3 also gets, with the step budget
     and seed. ``initial_q`` has no SB3 counterpart: SB3 starts from its usual init."""
     values = {**OVERRIDES, "total_timesteps": steps, "seed": seed, "device": "cpu"}
-    return DQNConfig.for_game("gridworld", **values)
+    return DQNConfig.for_env(games.make("gridworld"), **values)
 
 
 class Grader:
@@ -199,7 +199,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     OVERRIDES.update(json.loads(args.set))
-    steps = args.steps or DQNConfig.for_game("gridworld", **OVERRIDES).total_timesteps
+    steps = args.steps or DQNConfig.for_env(games.make("gridworld"), **OVERRIDES).total_timesteps
     c = shared_config(steps, 0)
     print(
         f"gridworld {args.map}: {steps} steps per run; shared settings: MLP "

@@ -100,7 +100,7 @@ def properties() -> dict[str, list[tuple[str, st.SearchStrategy, Check]]]:
         "actions": actions,
         "options": [
             ("options", fuzz.option_sets(name), lambda c, name=name: fuzz.check_options(name, c))
-            for name in games.GAMES
+            for name in games.names()
             if fuzz.option_names(name)
         ],
         "map": [("map", fuzz.map_inputs(), lambda d: fuzz.check_map_file(d, map_path))],

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
+from qarcade import games
 from qarcade.games.gridworld.env import GridWorldEnv
 from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, format_map, goal_reachable
 
@@ -306,7 +307,7 @@ def main() -> None:
             s for s in small if s.kind == "random"
         ][:3]
         seeds, sb3_maps = 1, 2
-    steps = args.steps or DQNConfig.for_game("gridworld").total_timesteps
+    steps = args.steps or DQNConfig.for_env(games.make("gridworld")).total_timesteps
     learners = args.learners.split(",")
     if "sb3" in learners and not sb3_available():
         print("stable-baselines3 is not installed: no SB3 runs")

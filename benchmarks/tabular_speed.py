@@ -5,7 +5,7 @@ Three measurements, each with its anchor run in the same process:
 1. **Tic-tac-toe self-play, wall time to a perfect table.** qarcade's default
    ``train tictactoe --agent tabular`` (the one training loop, negamax targets, count-based
    exploration, backward replay) is graded every ``--check-every`` games with the exact
-   grade (:func:`agents.grading.grade_tictactoe`: the greedy move in all 4,520 positions);
+   grade (:func:`games.tictactoe.grading.grade_tictactoe`: the greedy move in all 4,520 positions);
    the clock counts training only, not grading. The anchor is OpenSpiel's
    ``tabular_qlearner.QLearner`` in self-play as in its ``tic_tac_toe_qlearner`` example
    (one learner per seat, its default settings), graded the same way, for up to
@@ -35,10 +35,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 from qarcade import games
-from qarcade.agents.evaluation import evaluate_gridworld, make_opponent, mean_score
-from qarcade.agents.grading import grade_tictactoe
+from qarcade.agents.evaluation import evaluate, mean_score
+from qarcade.agents.kinds import make_player
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import Trainer, training_env_options
+from qarcade.games.tictactoe.grading import grade_tictactoe
 from qarcade.games.tictactoe.solver import best_actions, obs_bits
 
 
@@ -240,13 +241,13 @@ def numpy_frozen_lake(config: TabularConfig, episodes: int, seed: int) -> dict[s
 
 def bench_gridworld(args: argparse.Namespace) -> None:
     env = games.make("gridworld", map="lake4", slippery=True)
-    config = TabularConfig.for_game("gridworld", env.options)
+    config = TabularConfig.for_env(env)
     agent = TabularQAgent.for_env(env, config, seed=args.seed)
     trainer = Trainer(env, agent, seed=args.seed, episodes=config.episodes)
     tic = time.perf_counter()
     trainer.run()
     spent = time.perf_counter() - tic
-    greedy = evaluate_gridworld(env, agent, games=1000, seed=args.seed + 1)
+    greedy = evaluate(env, agent, games=1000, seed=args.seed + 1)
     ours = {
         "episodes_per_s": trainer.episodes / spent,
         "steps_per_s": trainer.steps / spent,
@@ -297,8 +298,8 @@ def bench_invaders(args: argparse.Namespace) -> None:
     trainer.run()
     spent = time.perf_counter() - tic
     players: list[tuple[str, Callable[[], object]]] = [
-        ("random", lambda: make_opponent("random", env, seed=args.seed)),
-        ("scripted", lambda: make_opponent("scripted", env)),
+        ("random", lambda: make_player("random", env.name, seed=args.seed)),
+        ("scripted", lambda: make_player("scripted", env.name)),
         ("tabular", lambda: agent),
     ]
     scores = {

@@ -1,81 +1,114 @@
 """The qarcade games behind one env interface (see :mod:`games.core`).
 
-``games.make("gridworld", map="maze")`` builds an env by name, ``games.view_class(name)``
-finds its pygame view; :data:`GAMES` lists the names. Nothing in this package imports
-pygame except the ``view`` modules.
+Each game is a folder here whose ``__init__.py`` defines ``SPEC``, its descriptor
+(:class:`games.spec.GameSpec`); they are found on first use, so this module names no
+game. ``games.make("gridworld", map="maze")`` builds an env by name, ``games.spec(name)``
+says everything else about a game, :func:`names` lists them in menu order, and
+:func:`register` adds a game defined elsewhere. Nothing in this package imports pygame
+except the ``view`` modules.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-from typing import TYPE_CHECKING, Any, NamedTuple
+import pkgutil
+from typing import TYPE_CHECKING, Any
 
 from qarcade.games.core import Env, GameError, GameOverError, IllegalActionError, OptionError
+from qarcade.games.spec import Exact, GameSpec
 
 if TYPE_CHECKING:
     from qarcade.games.view import View
 
-
-class _Entry(NamedTuple):
-    """Where a game's env and view classes are, as ``"module:Class"``: imported on first
-    use, so ``import qarcade.games`` stays cheap and never loads pygame."""
-
-    env: str
-    view: str
-
-
-_REGISTRY: dict[str, _Entry] = {
-    "tictactoe": _Entry(
-        "qarcade.games.tictactoe.env:TicTacToeEnv", "qarcade.games.tictactoe.view:TicTacToeView"
-    ),
-    "gridworld": _Entry(
-        "qarcade.games.gridworld.env:GridWorldEnv", "qarcade.games.gridworld.view:GridWorldView"
-    ),
-    "invaders": _Entry(
-        "qarcade.games.invaders.env:InvadersEnv", "qarcade.games.invaders.view:InvadersView"
-    ),
-}
-GAMES: tuple[str, ...] = tuple(_REGISTRY)
-
 __all__ = [
-    "GAMES",
     "Env",
+    "Exact",
     "GameError",
     "GameOverError",
+    "GameSpec",
     "IllegalActionError",
     "OptionError",
     "env_class",
     "make",
+    "names",
+    "register",
+    "spec",
+    "spec_of",
+    "specs",
+    "unregister",
     "view_class",
 ]
 
+_REGISTRY: dict[str, GameSpec] = {}
+_found = False
 
-def _entry(name: str) -> _Entry:
+
+def _find_games() -> None:
+    """Register the ``SPEC`` of every game folder in this package (once)."""
+    global _found
+    if _found:
+        return
+    _found = True
+    for module in pkgutil.iter_modules(__path__):
+        if not module.ispkg:
+            continue
+        package = importlib.import_module(f"{__name__}.{module.name}")
+        found = getattr(package, "SPEC", None)
+        if isinstance(found, GameSpec) and found.name not in _REGISTRY:
+            _REGISTRY[found.name] = found
+
+
+def register(game: GameSpec) -> None:
+    """Add ``game`` to the registry (a name already taken raises :class:`OptionError`)."""
+    _find_games()
+    if game.name in _REGISTRY:
+        raise OptionError(f"a game named {game.name!r} is already registered")
+    _REGISTRY[game.name] = game
+
+
+def unregister(name: str) -> None:
+    """Remove the game ``name`` (registered with :func:`register`)."""
+    _REGISTRY.pop(name, None)
+
+
+def specs() -> list[GameSpec]:
+    """Every registered game's descriptor, in menu order."""
+    _find_games()
+    return sorted(_REGISTRY.values(), key=lambda s: (s.order, s.name))
+
+
+def names() -> tuple[str, ...]:
+    """Every registered game's name, in menu order."""
+    return tuple(s.name for s in specs())
+
+
+def spec(name: str) -> GameSpec:
+    """The descriptor of the game ``name``; :class:`OptionError` listing the games if
+    there is none."""
+    _find_games()
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise OptionError(f"unknown game {name!r}; choose one of: {', '.join(GAMES)}") from None
+        raise OptionError(f"unknown game {name!r}; choose one of: {', '.join(names())}") from None
 
 
-def _load(target: str) -> Any:
-    module, attribute = target.split(":")
-    return getattr(importlib.import_module(module), attribute)
+def spec_of(env: Env) -> GameSpec | None:
+    """The descriptor of ``env``'s game; None for an env no game registered (a
+    Gymnasium env through the adapter, a person's own)."""
+    _find_games()
+    return _REGISTRY.get(env.name)
 
 
 def env_class(name: str) -> type[Env]:
     """The env class registered under ``name``; raises :class:`OptionError` if unknown."""
-    return _load(_entry(name).env)
+    return spec(name).env_class()
 
 
 def view_class(name: str) -> type[View]:
     """The pygame view class of the game ``name`` (importing it imports pygame); raises
     :class:`OptionError` for an unknown game, or one whose view cannot be imported."""
-    target = _entry(name).view
-    try:
-        return _load(target)
-    except ImportError as error:
-        raise OptionError(f"the {name} view is not available ({error})") from None
+    return spec(name).view_class()
 
 
 def make(name: str, **options: Any) -> Env:

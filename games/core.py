@@ -27,7 +27,7 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -36,6 +36,7 @@ Info = dict[str, Any]
 StepResult = tuple[Obs, float, bool, bool, Info]
 
 
+@runtime_checkable
 class Player(Protocol):
     """Anything that picks a move from an observation and the legal-action mask: the
     agents (``qarcade.agents``), the built-in bots, an adapter's fixed opponent."""
@@ -248,6 +249,13 @@ class Env(abc.ABC):
         :attr:`training_options` left at its default. The window runs that game at its
         own pace (one step a frame in real-time games) whatever the agent trained with."""
         return {k: v for k, v in options.items() if k not in cls.training_options}
+
+    def edit_cell(self, row: int, col: int) -> str | None:
+        """Change the board cell (row, col) the way a person's click does while an agent
+        learns (games with maps, :attr:`~games.spec.GameSpec.maps`); returns a note for
+        the person about the board now, or None. A cell that cannot change raises
+        :class:`OptionError` saying why."""
+        raise OptionError(f"{self.name} has no board to edit")
 
     @property
     def ticks_per_step(self) -> int:

@@ -240,6 +240,12 @@ class View:
         """One line for the HUD: whose turn, the score, how the game ended."""
         return ""
 
+    def cell_at(self, rect: pygame.Rect, pos: tuple[int, int]) -> tuple[int, int] | None:
+        """The (row, col) of the board cell under ``pos`` when the view fills ``rect``,
+        for games whose map a person can edit (:attr:`~games.spec.GameSpec.maps`);
+        None outside the board, and always for other games."""
+        return None
+
 
 def fit_rect(outer: pygame.Rect, aspect: float, margin: int = 0) -> pygame.Rect:
     """The largest rect of width / height ``aspect`` centred in ``outer`` (letterbox),

@@ -48,8 +48,8 @@ def gym_make(env_id: str, **kwargs: Any) -> Any:
 
 # --------------------------------------------------------------------------- Gymnasium
 def test_every_game_is_registered() -> None:
-    assert set(qgym.ENV_IDS) == set(games.GAMES)
-    for env_id in qgym.ENV_IDS.values():
+    assert set(qgym.env_ids()) == set(games.names())
+    for env_id in qgym.env_ids().values():
         assert env_id in gymnasium.registry
     qgym.register_envs()  # idempotent: a second call must not warn or fail
 
@@ -132,7 +132,7 @@ def test_invaders_render_fps_follows_the_frame_skip() -> None:
     assert gym_make("qarcade/Invaders-v0", frame_skip=4).metadata["render_fps"] == 15
 
 
-@pytest.mark.parametrize("env_id", sorted(qgym.ENV_IDS.values()))
+@pytest.mark.parametrize("env_id", sorted(qgym.env_ids().values()))
 def test_rgb_array_frames_show_the_game(env_id: str) -> None:
     env = gym_make(env_id, render_mode="rgb_array")
     env.reset(seed=0)

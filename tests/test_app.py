@@ -14,6 +14,7 @@ import pygame
 import pytest
 
 from qarcade import games
+from qarcade.agents import kinds
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer
 from qarcade.app import players
@@ -95,7 +96,7 @@ def test_menu_keyboard_picks_game_mode_and_starts(app: App) -> None:
     post_key(app, pygame.K_DOWN)
     post_key(app, pygame.K_LEFT)  # the previous map (wrapping round)
     assert menu.choice["map"] == maps[(before - 1) % len(maps)]
-    with_fallback = players.AGENTS["gridworld"]
+    with_fallback = kinds.kinds_for("gridworld")
     assert menu.choice["agent"] in with_fallback
     post_key(app, pygame.K_RETURN)
     scene = app.scene

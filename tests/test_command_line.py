@@ -168,11 +168,12 @@ def test_a_run_extended_mid_decay_goes_on_from_its_epsilon(tmp_path: Path) -> No
     """Saved a quarter of the way through, then given three times the budget: epsilon
     goes on from the value it had, down the same slope."""
     from qarcade import games
-    from qarcade.agents.commands import make_agent, schedule_note
+    from qarcade.agents.commands import schedule_note
+    from qarcade.agents.kinds import make_learner
     from qarcade.agents.training import Trainer, resume
 
     env = games.make("gridworld", map="lake4")
-    agent = make_agent("tabular", env, seed=0, overrides={})
+    agent = make_learner("tabular", env, seed=0)
     trainer = Trainer(env, agent, seed=0, episodes=400)
     trainer.run(100)
     before = agent.epsilon  # type: ignore[attr-defined]

@@ -583,14 +583,15 @@ def test_initial_q_and_reward_scale() -> None:
     assert agent.buffer.rewards[0] == pytest.approx(3.0)
 
 
-def test_config_for_game_and_its_checks() -> None:
-    config = DQNConfig.for_game("tictactoe", learning_rate=0.01)
-    assert config.learning_rate == 0.01 and config.gamma == DQNConfig.for_game("tictactoe").gamma
+def test_config_for_env_and_its_checks() -> None:
+    tictactoe = games.make("tictactoe")
+    config = DQNConfig.for_env(tictactoe, learning_rate=0.01)
+    assert config.learning_rate == 0.01 and config.gamma == DQNConfig.for_env(tictactoe).gamma
     assert DQNConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
-    pixels = DQNConfig.for_game("invaders", {"obs_mode": "pixels"})
-    assert pixels != DQNConfig.for_game("invaders") and pixels.batch_size == 32
+    pixels = DQNConfig.for_env(games.make("invaders", obs_mode="pixels"))
+    assert pixels != DQNConfig.for_env(games.make("invaders")) and pixels.batch_size == 32
     with pytest.raises(OptionError, match="unknown DQN setting"):
-        DQNConfig.for_game("gridworld", learning_rat=0.1)
+        DQNConfig.for_env(games.make("gridworld"), learning_rat=0.1)
     for bad in (
         dict(batch_size=0),
         dict(gamma=1.5),

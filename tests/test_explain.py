@@ -62,9 +62,8 @@ def test_explaining_is_off_by_default() -> None:
 @pytest.mark.parametrize("n_step", [1, 3])
 def test_the_dqn_update_explained_is_the_one_made(n_step: int) -> None:
     env = games.make("gridworld", map="lake4")
-    config = DQNConfig.for_game(
-        "gridworld",
-        env.options,
+    config = DQNConfig.for_env(
+        env,
         learning_starts=50,
         train_frequency=1,
         target_network_frequency=10_000,

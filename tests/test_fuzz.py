@@ -505,8 +505,8 @@ def real_checkpoints() -> tuple[Path, ...]:
         trainer.run_steps(300) if "steps" in budget else trainer.run()
         paths.append(Path(agent.save(str(folder / game), training=trainer.state_dict())))
     env = games.make("gridworld", map="lake4")
-    config = DQNConfig.for_game(
-        "gridworld",
+    config = DQNConfig.for_env(
+        env,
         hidden_sizes=(8,),
         buffer_size=64,
         batch_size=8,

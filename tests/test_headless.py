@@ -12,7 +12,7 @@ SCRIPT = textwrap.dedent(
     import numpy as np
     from qarcade import agents, games
     rng = np.random.default_rng(0)
-    for name in games.GAMES:
+    for name in games.names():
         env = games.make(name)
         obs, info = env.reset(seed=0)
         for _ in range(1000):

@@ -13,7 +13,7 @@ import torch
 
 from qarcade import games
 from qarcade.agents.base import Transition
-from qarcade.agents.dqn import GAME_DEFAULTS, PIXELS, DQNAgent, DQNConfig
+from qarcade.agents.dqn import PIXEL_SETTINGS, DQNAgent, DQNConfig
 from qarcade.agents.evaluation import BestPolicy
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import Trainer
@@ -190,11 +190,12 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     cartpole = DQNConfig.for_env(GymnasiumEnv("CartPole-v1"))
     assert cartpole == DQNConfig()
     assert cartpole.reward_scale == "auto"
-    assert DQNConfig.for_env(games.make("tictactoe")) == DQNConfig.for_game("tictactoe")
+    tuned = games.spec("tictactoe").settings_for("dqn", {})
+    assert DQNConfig.for_env(games.make("tictactoe")) == DQNConfig(**tuned)
     invaders = DQNConfig.for_env(games.make("invaders"))
-    assert invaders == DQNConfig(**GAME_DEFAULTS["invaders"])
+    assert invaders == DQNConfig(**games.spec("invaders").settings_for("dqn", {}))
     assert invaders.reward_scale == 0.01
     pixels = DQNConfig.for_env(games.make("invaders", obs_mode="pixels"), seed=3)
-    assert pixels == DQNConfig(**GAME_DEFAULTS[PIXELS], seed=3)
+    assert pixels == DQNConfig(**PIXEL_SETTINGS, seed=3)
     with pytest.raises(games.OptionError, match="unknown DQN setting"):
         DQNConfig.for_env(games.make("tictactoe"), bogus=1)

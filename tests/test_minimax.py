@@ -8,7 +8,6 @@ from functools import cache
 import numpy as np
 import pytest
 
-from qarcade.agents.grading import as_policy, grade_tictactoe, never_loses_vs_perfect
 from qarcade.agents.minimax import MinimaxAgent
 from qarcade.agents.random_agent import RandomAgent
 from qarcade.games.tictactoe import (
@@ -21,6 +20,7 @@ from qarcade.games.tictactoe import (
     reachable_positions,
     to_move,
 )
+from qarcade.games.tictactoe.grading import as_policy, grade_tictactoe, never_loses_vs_perfect
 from qarcade.games.tictactoe.rules import X, from_bits, to_bits
 from qarcade.games.tictactoe.solver import DRAW, LOSS, WIN, best_actions, obs_bits, value
 

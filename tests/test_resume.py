@@ -21,7 +21,7 @@ import pytest
 from qarcade import cli as main
 from qarcade import games
 from qarcade.agents.checkpoints import CheckpointError, load_agent, load_arrays, read_metadata
-from qarcade.agents.evaluation import make_opponent
+from qarcade.agents.kinds import make_player
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer, resume, training_env_options
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def tabular_trainer(game: str, options: dict[str, Any], episodes: int, vs: str | None) -> Trainer:
     env = games.make(game, **options)
     agent = TabularQAgent.for_env(env, seed=7)
-    opponent = make_opponent(vs, env, seed=8) if vs else None
+    opponent = make_player(vs, env.name, seed=8) if vs else None
     return Trainer(env, agent, opponent=opponent, seed=7, episodes=episodes)
 
 
@@ -116,8 +116,8 @@ def dqn_trainer(save_replay_buffer: bool = True) -> Trainer:
     from qarcade.agents.dqn import DQNAgent, DQNConfig
 
     env = games.make("gridworld", map="lake4")
-    config = DQNConfig.for_game(
-        "gridworld",
+    config = DQNConfig.for_env(
+        env,
         buffer_size=500,
         batch_size=16,
         learning_starts=32,

@@ -10,7 +10,7 @@ from toy_envs import ChainEnv
 from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
-from qarcade.agents.evaluation import evaluate_gridworld, mean_score
+from qarcade.agents.evaluation import evaluate, mean_score
 from qarcade.agents.random_agent import RandomAgent
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import Trainer
@@ -154,10 +154,10 @@ def test_gridworld_greedy_return_is_optimal(name: str) -> None:
 
 def test_slippery_lake_success_rate() -> None:
     env = games.make("gridworld", map="lake4", slippery=True)
-    config = TabularConfig.for_game("gridworld", {"slippery": True})
+    config = TabularConfig.for_env(env)
     agent = TabularQAgent.for_env(env, config, seed=0)
     Trainer(env, agent, seed=0, episodes=5000).run()
-    greedy, exact, optimum = evaluate_gridworld(env, agent, games=1000, seed=123)
+    greedy, exact, optimum = evaluate(env, agent, games=1000, seed=123)
     assert greedy["success"] >= 0.70, greedy
     assert exact["success"] >= 0.70
     assert optimum["success"] == pytest.approx(0.74, abs=0.01)
@@ -167,7 +167,7 @@ def test_slippery_lake_success_rate() -> None:
 def test_tictactoe_default_training_is_perfect() -> None:
     """The default config: every one of the 4,520 positions' greedy moves optimal, with no
     tie that could pick a bad move, and no loss against any perfect line in either seat."""
-    from qarcade.agents.grading import grade_tictactoe, never_loses_vs_perfect
+    from qarcade.games.tictactoe.grading import grade_tictactoe, never_loses_vs_perfect
     from qarcade.games.tictactoe.solver import best_actions, obs_bits
 
     env = games.make("tictactoe")

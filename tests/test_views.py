@@ -59,7 +59,7 @@ def test_heat_colour_runs_red_to_green_and_greys_nan() -> None:
 
 
 def test_view_class_finds_every_game_and_refuses_unknown_names() -> None:
-    for game in games.GAMES:
+    for game in games.names():
         assert games.view_class(game).game == game
     with pytest.raises(games.OptionError, match="unknown game"):
         games.view_class("chess")

@@ -26,13 +26,12 @@ from typing import Any
 import pygame
 
 from qarcade import games
+from qarcade.agents import kinds
 from qarcade.agents.evaluation import optimality_check
 from qarcade.agents.training import EpisodeStats, Trainer
 from qarcade.app import hud as colours
 from qarcade.app.plot import Series, draw_plot
-from qarcade.app.scenes.game import GAME_TITLES
 from qarcade.app.scenes.learn import (
-    LEARNER_TITLES,
     OVERLAY_SECONDS,
     READING_SECONDS,
     SPEED_NAMES,
@@ -42,7 +41,6 @@ from qarcade.app.scenes.learn import (
     LearnConfig,
     LearnSession,
     draw_update,
-    next_tile,
     size_text,
 )
 from qarcade.app.widgets import Button
@@ -95,8 +93,8 @@ class CompareSide(LearnSession):
     def __init__(self, config: LearnConfig, colour: tuple[int, int, int]) -> None:
         self.colour = colour
         self.seconds = 0.0
-        self.by_steps = Series(LEARNER_TITLES[config.agent], colour, window=1)
-        self.by_seconds = Series(LEARNER_TITLES[config.agent], colour, window=1)
+        self.by_steps = Series(kinds.kind(config.agent).title, colour, window=1)
+        self.by_seconds = Series(kinds.kind(config.agent).title, colour, window=1)
         self.optimal: bool | None = None
         self.optimal_marks: list[tuple[float, float]] = []
         self._next_check = 0.0
@@ -178,7 +176,7 @@ class CompareScene(Scene):
         self.board_rects = [pygame.Rect(0, 0, 1, 1) for _ in self.sides]
         self.speed = config.speed
         self.paused = False
-        title = GAME_TITLES.get(config.game, config.game)
+        title = games.spec(config.game).title
         map_name = getattr(self.sides[0].env, "map_name", None)
         self.title = f"{title} · {map_name} · Compare" if map_name else f"{title} · Compare"
         self._q_caches: list[dict[str, Any]] = [{} for _ in self.sides]
@@ -223,20 +221,15 @@ class CompareScene(Scene):
         self.app.message("two new agents: they know nothing yet", 2.5)
 
     def edit_cell(self, row: int, col: int) -> None:
-        """Gridworld: cycle the cell floor -> wall -> pit -> goal -> floor on both maps
-        (the start cannot change)."""
-        from qarcade.games.gridworld.maps import START, goal_reachable
-
-        env = self.sides[0].env
-        tile = int(env.grid[row, col])  # type: ignore[attr-defined]
-        if tile == START:
-            self.app.message("the start cannot be changed; click another cell", 2.5)
+        """Change a board cell on both maps alike (:meth:`~games.core.Env.edit_cell`: the
+        gridworld cycles floor -> wall -> pit -> goal -> floor)."""
+        try:
+            notes = [side.env.edit_cell(row, col) for side in self.sides]
+        except GameError as error:
+            self.app.message(str(error), 2.5)
             return
-        new = next_tile(tile)
-        for side in self.sides:
-            side.env.set_tile(row, col, new)  # type: ignore[attr-defined]
-        if not goal_reachable(env.grid, env.start):  # type: ignore[attr-defined]
-            self.app.message("no goal can be reached from the start now; open a way")
+        if notes[0]:
+            self.app.message(notes[0])
         for side in self.sides:
             side.map_changed()
         self._q_time = 0.0
@@ -249,9 +242,9 @@ class CompareScene(Scene):
             for button in (*self.speed_buttons, *self.buttons):
                 if button.handle_event(event):
                     return
-            if self.config.game == "gridworld":
+            if games.spec(self.config.game).maps is not None:
                 for view, rect in zip(self.views, self.board_rects, strict=True):
-                    cell = view.cell_at(rect, event.pos)  # type: ignore[attr-defined]
+                    cell = view.cell_at(rect, event.pos)
                     if cell is not None:
                         self.edit_cell(*cell)
                         return
@@ -348,7 +341,7 @@ class CompareScene(Scene):
         x, y = column.left + pad, board.bottom
         width = column.width - 2 * pad
         trainer = side.trainer
-        name = LEARNER_TITLES[side.kind]
+        name = kinds.kind(side.kind).title
         head = (
             f"{name}: {trainer.steps:,} steps · {side.seconds:.1f} s learning · "
             f"game {trainer.episodes + 1:,}"
@@ -434,7 +427,7 @@ class CompareScene(Scene):
 
     def _hints(self) -> list[str]:
         hints = ["Esc menu", "Space pause", ". step", "1-5 speed", "R reset"]
-        if self.config.game == "gridworld":
+        if games.spec(self.config.game).maps is not None:
             hints.append("click: edit both maps")
         return hints
 
@@ -445,7 +438,7 @@ class CompareScene(Scene):
             ("1 2 3 4 5", "speed: 1, 10, 100, 1000 steps a frame, turbo"),
             ("R", "reset: two new agents that know nothing"),
         ]
-        if self.config.game == "gridworld":
+        if games.spec(self.config.game).maps is not None:
             keys.append(("Click a cell", "floor -> wall -> pit -> goal on both maps"))
         return keys
 

@@ -46,11 +46,6 @@ from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, StepResult
 from qarcade.games.view import Overlay, View, fit_rect
 
-GAME_TITLES: dict[str, str] = {
-    "tictactoe": "Tic-tac-toe",
-    "gridworld": "Gridworld",
-    "invaders": "Invaders",
-}
 SPEEDS: tuple[str, ...] = ("slow", "normal", "fast", "max")
 #: Steps per frame at each Watch speed (None: as many as fit :data:`MAX_SPEED_SECONDS`).
 TURN_STEPS_PER_FRAME: dict[str, float | None] = {
@@ -71,8 +66,6 @@ WATCH_END_FRAMES: dict[str, int] = {"slow": 90, "normal": 60, "fast": 20, "max":
 MAX_SPEED_SECONDS = 0.008
 #: Frames an agent waits before its move in Versus, so the person sees it happen.
 AGENT_DELAY_FRAMES = 24
-#: Games whose return is a points score, shown as a whole number.
-SCORE_GAMES = frozenset({"invaders"})
 #: Frames between the agent's moves in a race to a goal at each pace (at 60 FPS).
 RACE_PACE_FRAMES: dict[str, int] = {pace: round(60 / rate) for pace, rate in RACE_PACES.items()}
 
@@ -223,7 +216,7 @@ class GameScene(Scene):
         return [lane([None], "You", paced=False), lane([agent], label)]
 
     def _title(self) -> str:
-        game = GAME_TITLES.get(self.config.game, self.config.game)
+        game = games.spec(self.config.game).title
         env = self.lanes[0].env
         if getattr(env, "map_name", None):
             game += f" · {env.map_name}"
@@ -376,9 +369,9 @@ class GameScene(Scene):
         lane.counted = False
 
     def format_return(self, value: float, *, bare: bool = False) -> str:
-        """A return for the HUD: ``score 130`` in games that count points (Invaders),
+        """A return for the HUD: ``score 130`` in games that keep a score (Invaders),
         else ``return 0.87``; ``bare`` leaves the word out."""
-        if self.config.game in SCORE_GAMES:
+        if games.spec(self.config.game).keeps_score:
             return f"{value:.0f}" if bare else f"score {value:.0f}"
         return f"{value:.2f}" if bare else f"return {value:.2f}"
 

@@ -30,19 +30,17 @@ from typing import Any
 import pygame
 
 from qarcade import games
+from qarcade.agents import kinds
 from qarcade.agents.base import Agent
 from qarcade.agents.training import EpisodeStats, Trainer, training_env_options
 from qarcade.app import hud as colours
 from qarcade.app.learn_runs import MILESTONES, LearnRun, find_run, learner_folder, new_run
 from qarcade.app.plot import Series, draw_plot
-from qarcade.app.scenes.game import GAME_TITLES, SCORE_GAMES
 from qarcade.app.widgets import Button, Slider
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, OptionError
 from qarcade.games.view import Overlay, View, fit_rect
 
-LEARNERS: tuple[str, ...] = ("tabular", "dqn")
-LEARNER_TITLES: dict[str, str] = {"tabular": "Tabular Q", "dqn": "DQN"}
 #: (name, env steps per frame); None is turbo: as many as fit the budget.
 SPEEDS: tuple[tuple[str, int | None], ...] = (
     ("1", 1),
@@ -117,11 +115,9 @@ class LearnConfig:
 
 def new_learner(kind: str, env: Env, seed: int) -> Agent:
     """A learner that knows nothing, with the game's defaults (as ``train`` makes it)."""
-    from qarcade.agents.commands import make_agent
-
-    if kind not in LEARNERS:
-        raise OptionError(f"Learn trains tabular or dqn agents, not {kind!r}")
-    return make_agent(kind, env, seed=seed, overrides={})
+    if kind not in kinds.LEARNERS:
+        raise OptionError(f"Learn trains {' or '.join(kinds.LEARNERS)} agents, not {kind!r}")
+    return kinds.make_learner(kind, env, seed=seed)
 
 
 class OneTorchThread:
@@ -166,8 +162,10 @@ class LearnSession:
     """
 
     def __init__(self, config: LearnConfig) -> None:
-        if config.agent not in LEARNERS:
-            raise OptionError(f"Learn trains tabular or dqn agents, not {config.agent!r}")
+        if config.agent not in kinds.LEARNERS:
+            raise OptionError(
+                f"Learn trains {' or '.join(kinds.LEARNERS)} agents, not {config.agent!r}"
+            )
         self.config = config
         self.kind = config.agent
         self.options = training_env_options(config.game, config.options)
@@ -183,10 +181,10 @@ class LearnSession:
             self.curve_range: tuple[float, float] | None = (0.0, 1.0)
             self.curve_format = "{:.0%}"
         else:
-            what = "score" if config.game in SCORE_GAMES else "return"
+            what = "score" if games.spec(config.game).keeps_score else "return"
             self.curve_title = f"{what} per game (mean of {CURVE_WINDOW})"
             self.curve_range = None
-            self.curve_format = "{:.0f}" if config.game in SCORE_GAMES else "{:.2f}"
+            self.curve_format = "{:.0f}" if games.spec(config.game).keeps_score else "{:.2f}"
         self.curves: list[Series] = []
         self.memory = Series("bytes", (200, 140, 255), window=1)
         self.notes: list[str] = []
@@ -209,21 +207,21 @@ class LearnSession:
         self._yardsticks: list[tuple[Agent, Series, bool]] = []
         if not self.two_player:
             return
-        from qarcade.agents.evaluation import make_opponent
-
         self._eval_env = games.make(self.config.game, **self.options)
         self._yardsticks.append(
             (
-                make_opponent("random", self._eval_env, seed=1),
+                kinds.make_player(kinds.RANDOM, self.config.game, seed=1),
                 Series("won vs random", CURVE_COLOURS[0], EVAL_WINDOW),
                 False,
             )
         )
-        if self.config.game == "tictactoe":
+        # Against the game's own players (perfect play in tic-tac-toe), not losing is
+        # the mark of a learner that has learnt.
+        for i, name in enumerate(games.spec(self.config.game).players):
             self._yardsticks.append(
                 (
-                    make_opponent("minimax", self._eval_env, seed=2),
-                    Series("not lost vs minimax", CURVE_COLOURS[1], EVAL_WINDOW),
+                    kinds.make_player(name, self.config.game, seed=2 + i),
+                    Series(f"not lost vs {name}", CURVE_COLOURS[1 + i], EVAL_WINDOW),
                     True,
                 )
             )
@@ -235,9 +233,7 @@ class LearnSession:
         self.run = None
         self.saved = None
         self.agent = new_learner(self.kind, self.env, self.config.seed)
-        config = self.agent.config  # type: ignore[attr-defined]
-        episodes = getattr(config, "episodes", None)
-        steps = None if episodes is not None else getattr(config, "total_timesteps", None)
+        episodes, steps = kinds.budget(self.agent)
         self._attach(
             Trainer(
                 self.env,
@@ -317,7 +313,7 @@ class LearnSession:
                 self._next_eval = now + EVAL_SECONDS
                 self._test_games()
         else:
-            score = stats.info.get("score") if self.config.game in SCORE_GAMES else None
+            score = stats.info.get("score") if games.spec(self.config.game).keeps_score else None
             self.curves[0].add(float(score if score is not None else stats.ret), stats.episode)
         if stats.episode in MILESTONES:
             self._save_rung(stats.episode)
@@ -466,15 +462,6 @@ def _no_update_yet(agent: Agent) -> str:
     return f"a gradient step every {every} env steps: step on"
 
 
-def next_tile(tile: int) -> int:
-    """The gridworld tile a click turns ``tile`` into: floor -> wall -> pit -> goal ->
-    floor."""
-    from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, WALL
-
-    cycle = (FLOOR, WALL, PIT, GOAL)
-    return cycle[(cycle.index(tile) + 1) % len(cycle)] if tile in cycle else FLOOR
-
-
 def size_text(n_bytes: float) -> str:
     """A byte count as people read it: ``512 B``, ``25.1 KB``, ``16.9 MB``."""
     if n_bytes < 1024:
@@ -517,11 +504,11 @@ class LearnScene(Scene):
         self.paused = False
         self.show_overlay = True
         self.zoomed = False
-        game = GAME_TITLES.get(config.game, config.game)
+        game = games.spec(config.game).title
         map_name = getattr(self.session.env, "map_name", None)
         if map_name:
             game += f" · {map_name}"
-        self.title = f"{game} · Learn {LEARNER_TITLES[config.agent]}"
+        self.title = f"{game} · Learn {kinds.kind(config.agent).title}"
         self.board_rect = pygame.Rect(0, 0, 1, 1)
         self._message_area = pygame.Rect(0, 0, 1, 1)
         self._canvas: pygame.Surface | None = None
@@ -610,22 +597,15 @@ class LearnScene(Scene):
         return path
 
     def edit_cell(self, row: int, col: int) -> None:
-        """Gridworld: cycle the cell floor -> wall -> pit -> goal -> floor while the agent
-        learns. The start cannot change. A map without a reachable goal is allowed (it
-        may be a step on the way to another layout), and said."""
-        from qarcade.games.gridworld.maps import START, goal_reachable
-
-        env = self.session.env
-        tile = int(env.grid[row, col])  # type: ignore[attr-defined]
-        if tile == START:
-            self.app.message("the start cannot be changed; click another cell", 2.5)
+        """Change a board cell while the agent learns (:meth:`~games.core.Env.edit_cell`:
+        the gridworld cycles floor -> wall -> pit -> goal -> floor)."""
+        try:
+            note = self.session.env.edit_cell(row, col)
+        except GameError as error:
+            self.app.message(str(error), 2.5)
             return
-        env.set_tile(row, col, next_tile(tile))  # type: ignore[attr-defined]
-        if not goal_reachable(env.grid, env.start):  # type: ignore[attr-defined]
-            self.app.message(
-                "no goal can be reached from the start now: the agent can only learn to "
-                "keep away from pits. Click a wall or pit to open a way."
-            )
+        if note:
+            self.app.message(note)
         self._must_redraw = True
 
     # ----------------------------------------------------------------- input
@@ -666,9 +646,9 @@ class LearnScene(Scene):
         self._must_redraw = True
 
     def _click_board(self, pos: tuple[int, int]) -> None:
-        if self.config.game != "gridworld":
+        if games.spec(self.config.game).maps is None:
             return
-        cell = self.view.cell_at(self.board_rect, pos)  # type: ignore[attr-defined]
+        cell = self.view.cell_at(self.board_rect, pos)
         if cell is not None:
             self.edit_cell(*cell)
 
@@ -918,7 +898,7 @@ class LearnScene(Scene):
             "R reset",
             "Ctrl+S save",
         ]
-        if self.config.game == "gridworld":
+        if games.spec(self.config.game).maps is not None:
             hints.append("click: edit cell")
         return hints
 
@@ -934,7 +914,7 @@ class LearnScene(Scene):
             ("E", "epsilon back to its schedule after the slider"),
             ("Mouse", "drag the ε and learning-rate sliders; click the buttons"),
         ]
-        if self.config.game == "gridworld":
+        if games.spec(self.config.game).maps is not None:
             keys.append(("Click a cell", "floor -> wall -> pit -> goal (not the start)"))
         return keys
 

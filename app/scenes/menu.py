@@ -19,15 +19,14 @@ from dataclasses import dataclass
 import pygame
 
 from qarcade import games
+from qarcade.agents import kinds
 from qarcade.app import hud as colours
 from qarcade.app.learn_runs import list_runs
-from qarcade.app.players import AGENTS
 from qarcade.app.scenes.compare import CompareConfig, CompareScene
-from qarcade.app.scenes.game import GAME_TITLES, SPEEDS, GameScene, SceneConfig
-from qarcade.app.scenes.learn import LEARNERS, LearnConfig, LearnScene
+from qarcade.app.scenes.game import SPEEDS, GameScene, SceneConfig
+from qarcade.app.scenes.learn import LearnConfig, LearnScene
 from qarcade.app.window import App, Scene
 from qarcade.games.core import GameError
-from qarcade.games.gridworld.maps import map_title, shipped_maps
 
 MODE_TITLES: dict[str, str] = {
     "play": "Play",
@@ -43,14 +42,10 @@ MODE_HELP: dict[str, str] = {
     "learn": "An agent learns from nothing while you watch, its Q-values on the board.",
     "compare": "The table and the network learn the same world side by side.",
 }
-AGENT_TITLES: dict[str, str] = {
-    "tabular": "Tabular Q",
-    "dqn": "DQN",
-    "minimax": "Minimax",
-    "random": "Random",
-    "scripted": "Scripted",
-}
 NO_HINTS = "none"
+#: The map chosen first where a game has maps (the first one offered if it has no map of
+#: this name).
+DEFAULT_MAP = "maze"
 PRETRAINED = "pretrained"
 NEW_RUN = "new"
 #: The Start from row offers this many of the newest Learn runs.
@@ -89,17 +84,18 @@ class MenuScene(Scene):
     def __init__(self, app: App) -> None:
         super().__init__(app)
         self.unavailable: dict[str, str] = {}
-        for game in GAME_TITLES:
+        for game in games.names():
             try:
                 games.view_class(game)
             except GameError as error:
                 self.unavailable[game] = str(error)
+        first = games.names()[0]
         self.choice: dict[str, str] = {
-            "game": "tictactoe",
+            "game": first,
             "mode": "play",
-            "agent": "minimax",
-            "map": "maze",
-            "seat": "X",
+            "agent": kinds.kinds_for(first)[0],
+            "map": DEFAULT_MAP,
+            "seat": "0",
             "speed": "normal",
             "strength": PRETRAINED,
             "start": NEW_RUN,
@@ -115,23 +111,27 @@ class MenuScene(Scene):
     def _rebuild(self) -> None:
         """Recompute the rows, which depend on the game and mode chosen."""
         game, mode = self.choice["game"], self.choice["mode"]
-        agent_learns = self.choice["agent"] in LEARNERS
+        agent_learns = self.choice["agent"] in kinds.LEARNERS
+        spec = games.spec(game)
         rows = [
-            Row("game", "Game", [(g, t) for g, t in GAME_TITLES.items()]),
+            Row("game", "Game", [(s.name, s.title) for s in games.specs()]),
             Row("mode", "Mode", [(m, t) for m, t in MODE_TITLES.items()]),
         ]
-        agents = [(a, AGENT_TITLES[a]) for a in AGENTS[game]]
+        agents = [(a, kinds.kind(a).title) for a in kinds.kinds_for(game)]
         if mode == "play":
             rows.append(Row("agent", "Hints from", [(NO_HINTS, "None"), *agents]))
         elif mode == "learn":
-            rows.append(Row("agent", "Learner", [(a, AGENT_TITLES[a]) for a in LEARNERS]))
+            rows.append(Row("agent", "Learner", [(a, kinds.kind(a).title) for a in kinds.LEARNERS]))
         elif mode == "compare":
             rows.append(Row("agent", "Learners", [("both", "Tabular Q and DQN")]))
         else:
             rows.append(Row("agent", "Opponent" if mode == "versus" else "Agent", agents))
-        if game == "gridworld":
-            rows.append(Row("map", "Map", [(m, map_title(m)) for m in shipped_maps()]))
-        options = {"map": self.choice["map"]} if game == "gridworld" else {}
+        if spec.maps is not None:
+            maps = spec.map_choices()
+            if self.choice["map"] not in [name for name, _ in maps]:
+                self.choice["map"] = maps[0][0]
+            rows.append(Row("map", "Map", maps))
+        options = self._options()
         runs = list_runs(game, self.choice["agent"], options) if agent_learns else []
         if mode == "learn" and runs:
             rows.append(
@@ -152,8 +152,10 @@ class MenuScene(Scene):
                         + [(str(n), f"after {n:,} games") for n in rungs],
                     )
                 )
-        if game == "tictactoe" and mode == "versus":
-            rows.append(Row("seat", "You play", [("X", "X (first)"), ("O", "O (second)")]))
+        if spec.seat_names and mode == "versus":
+            order = ("first", "second", "third", "fourth")
+            seats = [(str(i), f"{name} ({order[i]})") for i, name in enumerate(spec.seat_names)]
+            rows.append(Row("seat", "You play", seats))
         if mode == "watch":
             rows.append(Row("speed", "Speed", [(s, s.capitalize()) for s in SPEEDS]))
         elif mode == "versus" and games.env_class(game).race_to_goal:
@@ -220,6 +222,12 @@ class MenuScene(Scene):
         elif key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
             self.start()
 
+    def _options(self) -> dict[str, str]:
+        """The game options the choices make: the map, for a game with maps."""
+        if games.spec(self.choice["game"]).maps is None:
+            return {}
+        return {"map": self.choice["map"]}
+
     def config(self) -> SceneConfig:
         """What the menu shows, as a scene configuration."""
         c = self.choice
@@ -227,13 +235,12 @@ class MenuScene(Scene):
         strength_shown = any(row.key == "strength" for row in self.rows)
         if c["mode"] == "versus" and strength_shown and c["strength"] != PRETRAINED:
             agent = f"{agent}@{c['strength']}"
-        options = {"map": c["map"]} if c["game"] == "gridworld" else {}
         return SceneConfig(
             game=c["game"],
             mode=c["mode"],
             agent=agent,
-            human_seat=0 if c["seat"] == "X" else 1,
-            options=options,
+            human_seat=int(c["seat"]),
+            options=self._options(),
             speed=c["speed"],
         )
 
@@ -245,7 +252,7 @@ class MenuScene(Scene):
             return
         if config.mode == "compare":
             self._show_loading("dqn")
-        elif config.agent is not None and config.agent.split("@")[0] in LEARNERS:
+        elif config.agent is not None and config.agent.split("@")[0] in kinds.LEARNERS:
             self._show_loading(config.agent.split("@")[0])
         try:
             scene: Scene
@@ -279,7 +286,7 @@ class MenuScene(Scene):
         box = pygame.Rect(0, 0, area.width // 2, area.height // 8)
         box.center = area.center
         self.app.hud.panel(surface, box, alpha=240)
-        words = f"loading the {AGENT_TITLES[agent]} agent..."
+        words = f"loading the {kinds.kind(agent).title} agent..."
         size = self.app.hud.fit_text(words, box.width - 20, max(14, box.height // 3))
         self.app.hud.text(surface, words, box.center, size, colours.TEXT, "center")
         pygame.display.flip()

@@ -35,14 +35,13 @@ from qarcade.games.core import (
     OptionError,
     Player,
 )
-from qarcade.games.tictactoe.solver import perfect_move
+from qarcade.games.spec import load
 
-#: Gymnasium id of each game.
-ENV_IDS: dict[str, str] = {
-    "gridworld": "qarcade/GridWorld-v0",
-    "invaders": "qarcade/Invaders-v0",
-    "tictactoe": "qarcade/TicTacToe-v0",
-}
+
+def env_ids() -> dict[str, str]:
+    """The Gymnasium id of each registered game that has one
+    (:attr:`~games.spec.GameSpec.gym_id`)."""
+    return {spec.name: spec.gym_id for spec in games.specs() if spec.gym_id}
 
 
 def random_move(obs: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> int:
@@ -51,18 +50,22 @@ def random_move(obs: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> 
     return int(legal[rng.integers(len(legal))])
 
 
-#: Fixed opponents a two-player game can be made against by name: a move from the
-#: observation, the mask and the env's ``np_random``.
-OPPONENTS: dict[str, Callable[[np.ndarray, np.ndarray, np.random.Generator], int]] = {
-    "random": random_move,
-    "minimax": lambda obs, mask, rng: perfect_move(obs, rng),
-}
+#: A named opponent's move: from the observation, the mask and the env's ``np_random``.
+Move = Callable[[np.ndarray, np.ndarray, np.random.Generator], int]
+
+
+def opponents(game: Env) -> dict[str, Move]:
+    """The opponents ``game`` can be made against by name: ``random``, and the game's
+    own (:attr:`~games.spec.GameSpec.opponent_moves`)."""
+    spec = games.spec_of(game)
+    own = {name: load(ref) for name, ref in spec.opponent_moves.items()} if spec else {}
+    return {"random": random_move, **own}
+
+
 #: What to do with an illegal action (Gymnasium agents act in the whole ``Discrete`` space).
 ILLEGAL_ACTIONS = ("lose", "raise")
 #: Frames per second for turn-based games in ``human`` mode: slow enough to follow.
 TURN_BASED_FPS = 4
-#: Game time of Invaders, in ticks per second (a step is ``frame_skip`` ticks).
-INVADERS_TICKS_PER_SECOND = 60
 #: Width in pixels of ``rgb_array`` frames and of the ``human`` window.
 RENDER_WIDTH = 480
 
@@ -95,11 +98,11 @@ class QarcadeEnv(gymnasium.Env):
         Games whose actions are always legal (gridworld, Invaders) never see either.
 
     Arguments:
-        game: the qarcade game name (``"gridworld"``, ``"invaders"``, ``"tictactoe"``).
+        game: the qarcade game name (:func:`games.names`).
         render_mode: None, ``"rgb_array"`` or ``"human"``, drawn by the game's pygame view.
-        opponent: two-player games only: ``"random"`` (uniform legal moves) or
-            ``"minimax"`` (perfect play, random among equally good moves), both drawing
-            from this env's ``np_random``, or any
+        opponent: two-player games only: ``"random"`` (uniform legal moves) or one
+            of the game's own (tic-tac-toe: ``"minimax"``, perfect play, random among
+            equally good moves), drawing from this env's ``np_random``, or any
             :class:`~qarcade.games.core.Player` (a qarcade agent, anything with
             ``act(obs, mask)``). Default ``"random"``.
         seat: two-player games only: the learner's seat, 0 (moves first) or 1.
@@ -256,12 +259,13 @@ class QarcadeEnv(gymnasium.Env):
             if not callable(getattr(opponent, "act", None)):
                 raise OptionError(f"{name}: opponent must be a name or an agent, got {opponent!r}")
             return seat, opponent.act
-        if opponent not in OPPONENTS:
+        named = opponents(self.game)
+        if opponent not in named:
             raise OptionError(
                 f"{name}: unknown opponent {opponent!r}; choose one of: "
-                f"{', '.join(OPPONENTS)}, or pass an agent"
+                f"{', '.join(named)}, or pass an agent"
             )
-        move = OPPONENTS[opponent]
+        move = named[opponent]
         return seat, lambda obs, mask: move(obs, mask, self.np_random)
 
 
@@ -287,7 +291,7 @@ def observation_bounds(game: Env) -> tuple[float, float]:
 
 def register_envs() -> None:
     """Register every game under its ``qarcade/`` id (idempotent)."""
-    for game, env_id in ENV_IDS.items():
+    for game, env_id in env_ids().items():
         if env_id not in gymnasium.registry:
             gymnasium.register(
                 id=env_id,
@@ -297,11 +301,12 @@ def register_envs() -> None:
 
 
 def _render_fps(game: Env) -> int:
-    """Real-time Invaders plays at game speed; turn-based games at a readable pace."""
-    frame_skip = getattr(game, "frame_skip", None)
-    if game.name == "invaders" and frame_skip:
-        return max(1, round(INVADERS_TICKS_PER_SECOND / frame_skip))
-    return TURN_BASED_FPS
+    """A real-time game plays at game speed (its ticks a second over the ticks a step
+    covers); a turn-based one at a readable pace."""
+    spec = games.spec_of(game)
+    if spec is None or spec.ticks_per_second is None:
+        return TURN_BASED_FPS
+    return max(1, round(spec.ticks_per_second / game.ticks_per_step))
 
 
 def _own(obs: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from qarcade.games.gridworld.maps import (
     GridMap,
     MapError,
     format_map,
+    goal_reachable,
     is_map_path,
     load_map,
     parse_map,
@@ -270,6 +271,23 @@ class GridWorldEnv(Env):
         grid.flat[index] = tile
         self.grid = grid
         self._build_tables()
+
+    def edit_cell(self, row: int, col: int) -> str | None:
+        """A click on cell (row, col) in Learn or Compare: floor -> wall -> pit -> goal ->
+        floor (see :meth:`set_tile`). The start cannot change (:class:`OptionError`). A
+        map without a reachable goal is allowed, as a step on the way to another layout,
+        and said in the note returned."""
+        if (row, col) == self.start:
+            raise OptionError("the start cannot be changed; click another cell")
+        cycle = (FLOOR, WALL, PIT, GOAL)
+        tile = int(self.grid[row, col])
+        self.set_tile(row, col, cycle[(cycle.index(tile) + 1) % len(cycle)])
+        if not goal_reachable(self.grid, self.start):
+            return (
+                "no goal can be reached from the start now: the agent can only learn to "
+                "keep away from pits. Click a wall or pit to open a way."
+            )
+        return None
 
     def transition_model(self) -> TransitionModel:
         """The exact dynamics of the current map and options as arrays."""

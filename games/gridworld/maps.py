@@ -94,6 +94,11 @@ def map_title(name: str) -> str:
     return spaced[:1].upper() + spaced[1:]
 
 
+def map_choices() -> list[tuple[str, str]]:
+    """The shipped maps as (name, title), for the menu (:attr:`GameSpec.maps`)."""
+    return [(name, map_title(name)) for name in shipped_maps()]
+
+
 def is_map_path(map_ref: str) -> bool:
     """Whether ``map_ref`` names a map file (it has a path separator or ends in ``.txt``)
     rather than a shipped map."""

@@ -25,6 +25,8 @@ from qarcade.games.tictactoe.rules import (
 #: (a phone keypad; a numeric keypad has 7 top left, so it reads upside down).
 ACTION_NAMES: tuple[str, ...] = tuple(str(s + 1) for s in range(SQUARES))
 OBSERVATION_SHAPE = (2, 3, 3)
+#: What people call the seats: X moves first.
+SEAT_NAMES = ("X", "O")
 
 _NO_REWARDS = (0.0, 0.0)
 #: ``info["rewards"]`` when seat 0 or seat 1 has just won.

@@ -80,3 +80,9 @@ def perfect_move(obs: np.ndarray, rng: np.random.Generator) -> int:
     if len(best) == 1:
         return best[0]
     return best[int(rng.integers(len(best)))]
+
+
+def perfect_opponent(obs: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> int:
+    """:func:`perfect_move` as a named opponent of the Gymnasium adapter
+    (:attr:`~games.spec.GameSpec.opponent_moves`)."""
+    return perfect_move(obs, rng)

@@ -8,7 +8,7 @@
   a perfect opponent can play against it: the opponent branches over all its optimal
   moves, the player answers each position with its greedy move.
 
-A ``policy`` is an :class:`~agents.base.Agent` (asked with ``explore=False``) or any
+A ``policy`` is a :class:`~games.core.Player` (asked with ``explore=False``) or any
 callable ``(obs, mask) -> action``; it sees the env's observations and masks, which are
 read-only. It is asked once per position, so it should be deterministic (an agent that
 breaks ties at random, like :class:`~agents.minimax.MinimaxAgent`, is graded on the
@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from qarcade.agents.base import Agent
-from qarcade.games.tictactoe.env import legal_mask, observation
+from qarcade.games.core import Env, Player
+from qarcade.games.tictactoe.env import SEAT_NAMES, legal_mask, observation
 from qarcade.games.tictactoe.rules import FULL, WIN_LINE_OF, Board, from_bits, reachable_positions
 from qarcade.games.tictactoe.solver import best_actions, value
 
@@ -100,21 +100,21 @@ class SeatRecord:
     losing_game: tuple[int, ...] | None
 
 
-def as_policy(policy: Agent | Policy) -> Policy:
-    """A callable ``(obs, mask) -> action``: an agent's greedy choice, or ``policy`` itself."""
-    if hasattr(policy, "act"):
-        agent = policy
+def as_policy(policy: Player | Policy) -> Policy:
+    """A callable ``(obs, mask) -> action``: a player's greedy choice, or ``policy`` itself."""
+    if isinstance(policy, Player):
+        player = policy
 
         def greedy(obs: np.ndarray, mask: np.ndarray) -> int:
-            return agent.act(obs, mask, explore=False)
+            return player.act(obs, mask, explore=False)
 
         return greedy
     if callable(policy):
         return policy
-    raise TypeError(f"a policy is an Agent or a callable (obs, mask) -> action, got {policy!r}")
+    raise TypeError(f"a policy is a player or a callable (obs, mask) -> action, got {policy!r}")
 
 
-def grade_tictactoe(policy: Agent | Policy) -> GradeResult:
+def grade_tictactoe(policy: Player | Policy) -> GradeResult:
     """Ask ``policy`` for its move in every reachable position that is not over and count
     the optimal ones (see the module docstring)."""
     choose = as_policy(policy)
@@ -139,7 +139,7 @@ def grade_tictactoe(policy: Agent | Policy) -> GradeResult:
 
 
 def never_loses_vs_perfect(
-    policy: Agent | Policy,
+    policy: Player | Policy,
 ) -> tuple[bool, tuple[SeatRecord, SeatRecord]]:
     """True if ``policy`` loses no game against any perfect opponent, in either seat;
     with the record of each seat (see :class:`SeatRecord`)."""
@@ -214,3 +214,38 @@ def _after(action: int, tally: _Tally) -> _Tally:
     if tally.losing is None:
         return tally
     return tally._replace(losing=(action, *tally.losing))
+
+
+# ----------------------------------------------------------------- the game's exact answer
+def exact_score(env: Env, player: Player) -> float:
+    """The fraction of reachable positions ``player`` moves optimally in (1.0 is perfect)."""
+    return grade_tictactoe(player).fraction
+
+
+def best_score(env: Env) -> float:
+    """A perfect player moves optimally everywhere."""
+    return 1.0
+
+
+def exact_rows(env: Env, player: Player) -> list[dict[str, Any]]:
+    """The exact grade and the never-loses check, as evaluation rows."""
+    grade = grade_tictactoe(player)
+    rows: list[dict[str, Any]] = [
+        {
+            "test": "exact grade: greedy move optimal",
+            "games": grade.positions,
+            "optimal": grade.fraction,
+        }
+    ]
+    _, records = never_loses_vs_perfect(player)
+    for record in records:
+        rows.append(
+            {
+                "test": f"vs every perfect line as {SEAT_NAMES[record.seat]}",
+                "games": record.games,
+                "win": record.wins / record.games,
+                "draw": record.draws / record.games,
+                "loss": record.losses / record.games,
+            }
+        )
+    return rows

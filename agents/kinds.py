@@ -1,0 +1,165 @@
+"""Every agent kind in one table: the learners and the built-in players.
+
+Checkpoints, the command line, the window and the adapters read this registry; adding
+an agent kind is adding one :class:`Kind` here (and its class). A learner implements the
+:class:`Learner` protocol; a built-in player is any :class:`~agents.base.Agent` built from
+a seed. Which built-in players play a game is the game's business
+(:attr:`games.spec.GameSpec.players`); ``random`` plays every game.
+
+Classes are named as ``"module:Class"`` and imported on first use, so loading a Q-table
+never imports torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import qarcade.games as games
+from qarcade.games.core import Env, OptionError
+from qarcade.games.spec import load
+
+if TYPE_CHECKING:
+    from qarcade.agents.base import Agent
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One agent kind.
+
+    Attributes:
+        name: what the command line, checkpoints and the menu call it.
+        title: how the window shows it.
+        agent: the :class:`~agents.base.Agent` subclass, as ``"module:Class"``.
+        learns: a learner (:class:`Learner`), or a fixed player.
+    """
+
+    name: str
+    title: str
+    agent: str
+    learns: bool
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("tabular", "Tabular Q", "qarcade.agents.tabular:TabularQAgent", learns=True),
+        Kind("dqn", "DQN", "qarcade.agents.dqn:DQNAgent", learns=True),
+        Kind("minimax", "Minimax", "qarcade.agents.minimax:MinimaxAgent", learns=False),
+        Kind("scripted", "Scripted", "qarcade.agents.scripted:ScriptedInvadersAgent", learns=False),
+        Kind("random", "Random", "qarcade.agents.random_agent:RandomAgent", learns=False),
+    )
+}
+#: The kinds that learn, in the order the menu offers them.
+LEARNERS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.learns)
+#: The fixed players: opponents and baselines.
+PLAYERS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if not k.learns)
+#: The kind that plays every game.
+RANDOM = "random"
+
+
+class LearnerConfig(Protocol):
+    """What the trainer and the window read of a learner's settings."""
+
+    start_e: float
+    end_e: float
+    exploration_fraction: float
+
+    def budget(self) -> tuple[int | None, int | None]:
+        """The training budget these settings learn in: (episodes, None) or (None, env
+        steps)."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON-serialisable values."""
+        ...
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """An agent that learns: what the trainer, the command line and the window use
+    beyond :class:`~agents.base.Agent` (the sliders set ``epsilon`` and
+    ``learning_rate`` while it learns)."""
+
+    config: Any
+    epsilon: float
+
+    @property
+    def learning_rate(self) -> float:
+        """The step size of its updates."""
+        ...
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None: ...
+
+
+def learner_settings(env: Env, name: str) -> dict[str, Any] | None:
+    """The settings ``env``'s game tunes for the learner ``name``
+    (:meth:`~games.spec.GameSpec.settings_for`); None for an env no game registered, or
+    whose game leaves them to the learner."""
+    spec = games.spec_of(env)
+    return spec.settings_for(name, env.options) if spec is not None else None
+
+
+def kind(name: str) -> Kind:
+    """The kind ``name``; :class:`OptionError` listing the kinds if there is none."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise OptionError(f"unknown agent {name!r}; choose one of: {', '.join(KINDS)}") from None
+
+
+def agent_class(name: str) -> type[Agent]:
+    """The agent class of the kind ``name`` (imported on first use)."""
+    target = kind(name).agent
+    try:
+        return load(target)
+    except ImportError as error:
+        raise OptionError(f"the {name} agent is not available ({error})") from None
+
+
+def kinds_for(game: str) -> tuple[str, ...]:
+    """The kinds that play ``game``, the game's own built-in players first, then the
+    learners, then ``random``."""
+    return (*games.spec(game).players, *LEARNERS, RANDOM)
+
+
+def make_learner(
+    name: str,
+    env: Env,
+    *,
+    seed: int,
+    overrides: Mapping[str, Any] | None = None,
+    device: str | None = None,
+) -> Agent:
+    """A fresh learner of kind ``name`` for ``env``: its settings chosen for the env
+    (:meth:`config_for`) with ``overrides`` on top (unknown names raise
+    :class:`OptionError` listing the valid ones)."""
+    if not kind(name).learns:
+        raise OptionError(f"{name} does not learn; choose one of: {', '.join(LEARNERS)}")
+    values = dict(overrides or {})
+    if device is not None:
+        values["device"] = device
+    cls: Any = agent_class(name)
+    return cls.for_env(env, cls.config_class.for_env(env, **values), seed=seed)
+
+
+def make_player(name: str, game: str, *, seed: int | None = None) -> Agent:
+    """A built-in player by name, for the game ``game``: ``random`` or one of the game's
+    :attr:`~games.spec.GameSpec.players` (only ``random`` for a game not registered)."""
+    fits = (*games.spec(game).players, RANDOM) if game in games.names() else (RANDOM,)
+    if name not in fits:
+        if name in PLAYERS:
+            raise OptionError(f"{name} does not play {game}; choose one of: {', '.join(fits)}")
+        raise OptionError(f"unknown opponent {name!r}; choose one of: {', '.join(fits)}")
+    cls: Any = agent_class(name)
+    return cls(seed=seed)
+
+
+def budget(agent: Agent) -> tuple[int | None, int | None]:
+    """The training budget a learner's settings learn in: (episodes, None) or (None,
+    env steps)."""
+    if not isinstance(agent, Learner):
+        raise OptionError(f"{agent.name} does not learn; choose one of: {', '.join(LEARNERS)}")
+    return agent.config.budget()
