@@ -743,7 +743,7 @@ def _postfix(trainer: Any) -> str:
     parts = [
         f"{metrics.episodes_per_second:,.0f} ep/s",
         f"{metrics.steps_per_second:,.0f} steps/s",
-        f"eps {getattr(trainer.agent, 'epsilon', 0.0):.2f}",
+        f"eps {trainer.learner.epsilon:.2f}",
     ]
     if metrics.outcomes and trainer.opponent is not None:
         win, draw, loss = metrics.outcome_rates()

@@ -33,19 +33,28 @@ class Kind:
         title: how the window shows it.
         agent: the :class:`~agents.base.Agent` subclass, as ``"module:Class"``.
         learns: a learner (:class:`Learner`), or a fixed player.
+        learning_rates: a learner's sensible learning rates, (low, high), for Learn's
+            slider.
     """
 
     name: str
     title: str
     agent: str
     learns: bool
+    learning_rates: tuple[float, float] = (0.0, 1.0)
 
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("tabular", "Tabular Q", "qarcade.agents.tabular:TabularQAgent", learns=True),
-        Kind("dqn", "DQN", "qarcade.agents.dqn:DQNAgent", learns=True),
+        Kind(
+            "tabular",
+            "Tabular Q",
+            "qarcade.agents.tabular:TabularQAgent",
+            learns=True,
+            learning_rates=(0.01, 1.0),
+        ),
+        Kind("dqn", "DQN", "qarcade.agents.dqn:DQNAgent", learns=True, learning_rates=(1e-5, 1e-1)),
         Kind("minimax", "Minimax", "qarcade.agents.minimax:MinimaxAgent", learns=False),
         Kind("scripted", "Scripted", "qarcade.agents.scripted:ScriptedInvadersAgent", learns=False),
         Kind("random", "Random", "qarcade.agents.random_agent:RandomAgent", learns=False),

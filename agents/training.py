@@ -34,12 +34,13 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from qarcade import games
 from qarcade.agents.base import Agent, Transition
+from qarcade.agents.kinds import Learner
 from qarcade.agents.schedules import EpsilonSchedule
 from qarcade.games.core import Env, GameError
 
@@ -202,7 +203,7 @@ class Trainer:
         steps: int | None = None,
         window: int = 100,
     ) -> None:
-        if not agent.learns:
+        if not agent.learns or not isinstance(agent, Learner):
             raise ValueError(f"{agent.name} agents do not learn; train a learner")
         if opponent is not None and env.num_players != 2:
             raise ValueError("an opponent needs a two-player game")
@@ -213,14 +214,8 @@ class Trainer:
         self.total_episodes = episodes
         self.total_steps = steps
         self.schedule_budget: int | None = episodes if episodes is not None else steps
-        self.schedule: EpsilonSchedule | None = (
-            EpsilonSchedule.from_config(agent.config)
-            if all(
-                hasattr(getattr(agent, "config", None), k)
-                for k in ("start_e", "end_e", "exploration_fraction")
-            )
-            else None
-        )
+        #: The epsilon schedule; None once epsilon is set by hand (Learn's slider).
+        self.schedule: EpsilonSchedule | None = EpsilonSchedule.from_config(agent.config)
         self.callbacks: list[EpisodeCallback] = []
         self.metrics = TrainingMetrics(window)
         self.episodes = 0
@@ -242,6 +237,11 @@ class Trainer:
     def in_episode(self) -> bool:
         """True between an episode's first step and its end."""
         return self._obs is not None
+
+    @property
+    def learner(self) -> Learner:
+        """The agent as the :class:`~agents.kinds.Learner` it was checked to be."""
+        return cast(Learner, self.agent)
 
     def schedule_progress(self) -> float:
         """How far the epsilon schedule is: the episodes (or steps) done over
@@ -309,7 +309,7 @@ class Trainer:
             )
 
         if self.schedule is not None and self.total_episodes is None and self.total_steps:
-            agent.epsilon = self.schedule(self.schedule_progress())
+            self.learner.epsilon = self.schedule(self.schedule_progress())
         if done:
             return self._end_episode(terminated, info)
         self._obs, self._mask = next_obs, info["action_mask"]
@@ -400,7 +400,7 @@ class Trainer:
         if self.opponent is not None:
             self.learner_seat = self.episodes % self.env.num_players
         if self.schedule is not None and self.total_episodes:
-            self.agent.epsilon = self.schedule(self.schedule_progress())
+            self.learner.epsilon = self.schedule(self.schedule_progress())
 
     def _end_episode(self, terminated: bool, info: dict[str, Any]) -> EpisodeStats:
         metrics = self.agent.end_episode()
@@ -419,7 +419,7 @@ class Trainer:
             outcome=outcome,
             seat=self.learner_seat,
             terminated=terminated,
-            epsilon=float(getattr(self.agent, "epsilon", 0.0)),
+            epsilon=float(self.learner.epsilon),
             info=info,
         )
         self._obs = None

@@ -30,7 +30,10 @@ class Recorder(Agent):
         self.rng = np.random.default_rng(seed)
         self.transitions: list[Transition] = []
         self.episode_ends = 0
+        # A learner's face (agents.kinds.Learner): it always explores.
+        self.config = TabularConfig(start_e=1.0, end_e=1.0)
         self.epsilon = 1.0
+        self.learning_rate = 0.0
 
     def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:
         return int(self.rng.choice(np.flatnonzero(mask)))

@@ -82,7 +82,6 @@ FIRST_READING_SECONDS = 0.1
 #: kill loses less than this much training.
 AUTOSAVE_SECONDS = 30.0
 #: The learning-rate slider's range per learner (log scale).
-LEARNING_RATES: dict[str, tuple[float, float]] = {"tabular": (0.01, 1.0), "dqn": (1e-5, 1e-1)}
 
 CURVE_COLOURS = ((96, 200, 255), (255, 196, 64), (120, 220, 120))
 
@@ -524,15 +523,15 @@ class LearnScene(Scene):
             "exploration ε",
             0.0,
             1.0,
-            lambda: float(getattr(self.session.agent, "epsilon", 0.0)),
+            lambda: float(self.session.trainer.learner.epsilon),
             self._set_epsilon,
         )
-        low, high = LEARNING_RATES[config.agent]
+        low, high = kinds.kind(config.agent).learning_rates
         self.lr_slider = Slider(
             "learning rate",
             low,
             high,
-            lambda: float(getattr(self.session.agent, "learning_rate", low)),
+            lambda: float(self.session.trainer.learner.learning_rate),
             self.session.set_learning_rate,
             log=True,
             fmt="{:.3g}",
