@@ -27,9 +27,11 @@ import math
 import os
 import random
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any, ClassVar
 
 import numpy as np
+import tomllib
 import torch
 import torch.nn.functional as F
 
@@ -205,7 +207,7 @@ class DQNConfig:
         """Defaults for ``env`` chosen from what it is, with ``overrides`` on top.
 
         - A game that tunes settings for the DQN
-          (:attr:`~games.spec.GameSpec.learner_settings`) gets those.
+          (:meth:`~games.spec.GameSpec.settings_for`, from its ``game.toml``) gets those.
         - Pixel observations (stacked uint8 frames) get the CNN's settings
           (:data:`PIXEL_SETTINGS`).
         - Any other env (Gymnasium envs through the adapter, a person's own) gets the
@@ -252,21 +254,9 @@ class DQNConfig:
 
 
 #: The CNN's settings, for any env whose observations are frames
-#: (:meth:`DQNConfig.for_env`); benchmarks/dqn_games.py measures them on Invaders' pixels.
-PIXEL_SETTINGS: dict[str, Any] = dict(
-    # Small batches, rare updates and a short buffer keep the CNN affordable on a CPU;
-    # the CNN is where a GPU pays.
-    learning_rate=2.5e-4,
-    buffer_size=20_000,
-    batch_size=32,
-    learning_starts=2_000,
-    train_frequency=8,
-    target_network_frequency=1_000,
-    end_e=0.02,
-    exploration_fraction=0.2,
-    total_timesteps=300_000,
-    reward_scale=0.01,
-    hidden_sizes=(256,),
+#: (:meth:`DQNConfig.for_env`), kept as data beside this module.
+PIXEL_SETTINGS: dict[str, Any] = tomllib.loads(
+    (resources.files(__package__) / "pixel_settings.toml").read_text(encoding="utf-8")
 )
 
 

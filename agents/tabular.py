@@ -93,7 +93,7 @@ class TabularConfig:
     @classmethod
     def for_env(cls, env: Env, **overrides: Any) -> TabularConfig:
         """Settings that learn ``env`` well: the game's own
-        (:attr:`~games.spec.GameSpec.learner_settings`) where it has them, else the class
+        (:meth:`~games.spec.GameSpec.settings_for`) where it has them, else the class
         defaults; ``overrides`` on top (unknown names raise :class:`OptionError` listing
         the valid ones)."""
         tuned = learner_settings(env, "tabular") or {}

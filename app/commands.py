@@ -88,9 +88,8 @@ def add_subcommands(subparsers: Any) -> None:
     versus.add_argument(
         "--as",
         dest="seat",
-        choices=("X", "O"),
-        default="X",
-        help="tic-tac-toe: your mark; X moves first (default X)",
+        help="two-player games: your seat, by name (tic-tac-toe: X or O) or number "
+        "(1 moves first; default the first seat)",
     )
     versus.add_argument(
         "--pace",
@@ -282,6 +281,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
     if agent is not None and agent.partition("@")[0] not in fits:
         raise OptionError(f"{agent!r} cannot play {args.game}; choose one of: {', '.join(fits)}")
     options = _map_options(args)  # before the window opens: a bad --map is one line
+    seat = _seat(args.game, getattr(args, "seat", None))
     app = _open_app(args)
     from qarcade.app.scenes.game import GameScene, SceneConfig
 
@@ -289,7 +289,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
         game=args.game,
         mode=mode,
         agent=agent,
-        human_seat=0 if getattr(args, "seat", "X") == "X" else 1,
+        human_seat=seat,
         options=options,
         seed=args.seed,
         speed=getattr(args, "speed", None) or getattr(args, "pace", "normal"),
@@ -305,6 +305,23 @@ def _map_options(args: argparse.Namespace) -> dict[str, Any]:
         with_maps = [spec.name for spec in games.specs() if spec.maps is not None]
         raise OptionError(f"--map is for {', '.join(with_maps)}; {args.game} has no maps")
     return {"map": args.map}
+
+
+def _seat(game: str, asked: str | None) -> int:
+    """The seat ``--as`` names: one of the game's seat names, or a number from 1."""
+    if asked is None:
+        return 0
+    spec = games.spec(game)
+    seats = games.env_class(game).num_players
+    names = [name.lower() for name in spec.seat_names]
+    if asked.lower() in names:
+        return names.index(asked.lower())
+    if asked.isdigit() and 1 <= int(asked) <= seats:
+        return int(asked) - 1
+    if seats == 1:
+        raise OptionError(f"--as is for two-player games; {game} has one player")
+    choices = [*spec.seat_names, *(str(n) for n in range(1, seats + 1))]
+    raise OptionError(f"--as {asked!r}: {game} seats are {', '.join(choices)}")
 
 
 def _run_over_menu(app: Any, args: argparse.Namespace, scene: Any) -> int:

@@ -1,6 +1,6 @@
 """The qarcade games behind one env interface (see :mod:`games.core`).
 
-Each game is a folder here whose ``__init__.py`` defines ``SPEC``, its descriptor
+Each game is a folder here holding ``game.toml``, its descriptor
 (:class:`games.spec.GameSpec`); they are found on first use, so this module names no
 game. ``games.make("gridworld", map="maze")`` builds an env by name, ``games.spec(name)``
 says everything else about a game, :func:`names` lists them in menu order, and
@@ -10,13 +10,13 @@ except the ``view`` modules.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import pkgutil
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from qarcade.games.core import Env, GameError, GameOverError, IllegalActionError, OptionError
-from qarcade.games.spec import Exact, GameSpec
+from qarcade.games.spec import Exact, GameSpec, read_spec
 
 if TYPE_CHECKING:
     from qarcade.games.view import View
@@ -40,23 +40,24 @@ __all__ = [
     "view_class",
 ]
 
+#: The descriptor's file name in a game's folder.
+DESCRIPTOR = "game.toml"
 _REGISTRY: dict[str, GameSpec] = {}
 _found = False
 
 
 def _find_games() -> None:
-    """Register the ``SPEC`` of every game folder in this package (once)."""
+    """Register the descriptor (``game.toml``) of every game folder in this package
+    (once)."""
     global _found
     if _found:
         return
     _found = True
     for module in pkgutil.iter_modules(__path__):
-        if not module.ispkg:
-            continue
-        package = importlib.import_module(f"{__name__}.{module.name}")
-        found = getattr(package, "SPEC", None)
-        if isinstance(found, GameSpec) and found.name not in _REGISTRY:
-            _REGISTRY[found.name] = found
+        descriptor = resources.files(__name__) / module.name / DESCRIPTOR
+        if module.ispkg and descriptor.is_file():
+            found = read_spec(descriptor.read_text(encoding="utf-8"), f"games/{module.name}")
+            _REGISTRY.setdefault(found.name, found)
 
 
 def register(game: GameSpec) -> None:

@@ -1,10 +1,10 @@
 """What a game is, in one place: the descriptor every game registers.
 
-A game lives in one folder, ``games/<game>/``, whose ``__init__.py`` defines ``SPEC``, a
-:class:`GameSpec`. :mod:`games` finds the folders, so nothing outside a game's folder names
-the game: the learners, the evaluation, the window and the adapters ask its descriptor
-(``games.spec(name)``). A game defined elsewhere (a test's toy game, a person's own) joins
-with :func:`games.register`.
+A game lives in one folder, ``games/<game>/``, whose ``game.toml`` is its descriptor, a
+:class:`GameSpec` written as data (:func:`read_spec`). :mod:`games` finds the folders, so
+nothing outside a game's folder names the game: the learners, the evaluation, the window
+and the adapters ask its descriptor (``games.spec(name)``). A game defined elsewhere (a
+test's toy game, a person's own) joins with :func:`games.register`.
 
 Code is named as ``"module:attribute"`` strings (or given as objects), imported on first
 use: ``import qarcade.games`` stays cheap, never loads pygame or torch, and a descriptor
@@ -13,11 +13,14 @@ never imports a layer above the games.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+import tomllib
 
 from qarcade.games.core import Env, OptionError, Player
 
@@ -80,9 +83,12 @@ class GameSpec:
             opponents it plays; score games: players whose mean score it shows).
         baseline_options: env options the baselines play with (the Invaders scripted
             player reads the feature vector whatever the agent observes).
-        learner_settings: ``(kind, options) -> dict | None``: the settings that learn
-            this game well for the learner ``kind`` (``"tabular"``, ``"dqn"``) made with
-            env ``options``; None (or no function): chosen from the env's properties.
+        settings: named tables of learner settings that learn this game well: by
+            default the table named after the learner kind (``"tabular"``, ``"dqn"``).
+        settings_choice: ``(kind, options) -> name | None``: which table of
+            :attr:`settings` fits the learner ``kind`` on the game made with ``options``
+            (None: let the learner choose from the env's properties); without it, the
+            table named ``kind`` where there is one.
         discretiser: the discretiser kind a Q-table for this game uses (a name the
             tabular learner knows); None: every observation its own row.
         exact: the game's exact answer (:class:`Exact`), or None.
@@ -106,7 +112,8 @@ class GameSpec:
     fallback: str = "random"
     baselines: tuple[str, ...] = ("random",)
     baseline_options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    learner_settings: Ref | None = None
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    settings_choice: Ref | None = None
     discretiser: str | None = None
     exact: Exact | None = None
     maps: Ref | None = None
@@ -133,9 +140,11 @@ class GameSpec:
     def settings_for(self, kind: str, options: Mapping[str, Any]) -> dict[str, Any] | None:
         """The learner ``kind``'s settings tuned for this game made with ``options``, or
         None where they should be chosen from the env's properties."""
-        if self.learner_settings is None:
-            return None
-        return load(self.learner_settings)(kind, dict(options))
+        if self.settings_choice is not None:
+            name = load(self.settings_choice)(kind, dict(options))
+        else:
+            name = kind
+        return dict(self.settings[name]) if name is not None and name in self.settings else None
 
     def map_choices(self) -> list[tuple[str, str]]:
         """The maps a person picks from, as (name, title); empty for a game without."""
@@ -154,3 +163,25 @@ class GameSpec:
     def exact_rows(self, env: Env, player: Player) -> Sequence[Row]:
         """:attr:`Exact.rows`; none for a game without an exact answer."""
         return load(self.exact.rows)(env, player) if self.exact is not None else []
+
+
+def read_spec(text: str, where: str) -> GameSpec:
+    """The :class:`GameSpec` a ``game.toml`` holds (``where`` names it in errors); its
+    keys are the descriptor's fields, ``[exact]`` an :class:`Exact`."""
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise OptionError(f"{where}: not a game descriptor ({error})") from None
+    names = {f.name for f in dataclasses.fields(GameSpec)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise OptionError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    for name in ("seat_names", "players", "baselines"):
+        if name in values:
+            values[name] = tuple(values[name])
+    if "exact" in values:
+        values["exact"] = Exact(**values["exact"])
+    try:
+        return GameSpec(**values)
+    except TypeError as error:
+        raise OptionError(f"{where}: {error}") from None

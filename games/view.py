@@ -188,7 +188,6 @@ class View:
             (Invaders); False if it moves only on a player's action (tic-tac-toe,
             gridworld).
         keys_help: ``(key, what it does)`` for the game's own keys, for the help overlay.
-        seat_names: a name per seat for the HUD and the tally (``("X", "O")``).
         q_legend: what the overlay's numbers mean, for the HUD while they are shown
             (empty: the view says it on the board).
         best_score: the best score a person has made at this game (the HI-SCORE), for
@@ -202,7 +201,6 @@ class View:
     aspect: float = 1.0
     realtime: ClassVar[bool] = False
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = ()
-    seat_names: ClassVar[tuple[str, ...]] = ("Player",)
     q_legend: ClassVar[str] = ""
 
     def __init__(self, env: Env, assets: Media) -> None:

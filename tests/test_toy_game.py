@@ -18,52 +18,22 @@ from qarcade.cli import main
 from qarcade.games.core import Env
 from qarcade.games.spec import Exact, GameSpec
 from qarcade.games.view import Overlay, View
+from tests.toy_envs import ChainEnv, NimEnv
 
-LENGTH = 5
+LENGTH = 6
 LEFT, RIGHT = 0, 1
 
 
-class Corridor(Env):
-    """Walk right along a corridor to the goal at its end: +1 there, -0.01 a step."""
+class Corridor(ChainEnv):
+    """The test's corridor as a game a person can race to its end."""
 
     name: ClassVar[str] = "corridor"
     race_to_goal: ClassVar[bool] = True
     observation_low: ClassVar[float] = 0.0
     observation_high: ClassVar[float] = 1.0
 
-    def __init__(self, *, length: int = LENGTH, max_steps: int = 30) -> None:
-        super().__init__(length=length, max_steps=max_steps)
-        self.length = length
-        self.max_steps = max_steps
-        self.num_actions = 2
-        self.action_names = ("left", "right")
-        self.observation_shape = (length,)
-        self.position = 0
-        self.steps = 0
-
-    def _reset(self) -> None:
-        self.position = 0
-        self.steps = 0
-
-    def _step(self, action: int) -> tuple[tuple[float, ...], bool, bool]:
-        self.position = max(0, min(self.length - 1, self.position + (1 if action else -1)))
-        self.steps += 1
-        at_goal = self.position == self.length - 1
-        return ((1.0 if at_goal else -0.01),), at_goal, self.steps >= self.max_steps
-
-    def observe(self) -> np.ndarray:
-        obs = np.zeros(self.length, dtype=np.float32)
-        obs[self.position] = 1.0
-        return obs
-
-    def _action_mask(self) -> np.ndarray:
-        return np.ones(2, dtype=bool)
-
-    def _snapshot_fields(self) -> dict[str, Any]:
-        return {"position": self.position, "steps": self.steps}
-
     def reached_goal(self) -> bool:
-        return self.position == self.length - 1
+        return self.cell == self.length - 1
 
 
 class CorridorView(View):
@@ -80,7 +50,7 @@ class CorridorView(View):
         width = rect.width // env.length
         for i in range(env.length):
             cell = pygame.Rect(rect.left + i * width, rect.top, width - 2, rect.height)
-            colour = (40, 200, 90) if i == env.position else (70, 70, 90)
+            colour = (40, 200, 90) if i == env.cell else (70, 70, 90)
             pygame.draw.rect(surface, colour, cell)
 
     def action_for_event(self, event: pygame.event.Event, rect: pygame.Rect) -> int | None:
@@ -104,8 +74,8 @@ def exact_score(env: Env, player: Any) -> float:
 
 
 def best_score(env: Env) -> float:
-    length = env.options.get("length", LENGTH)
-    return 1.0 - 0.01 * (length - 2)
+    assert isinstance(env, Corridor)
+    return 1.0 + env.step_reward * (env.length - 2)
 
 
 def exact_rows(env: Env, player: Any) -> list[dict[str, Any]]:
@@ -119,19 +89,80 @@ SPEC = GameSpec(
     view=CorridorView,
     order=50,
     baselines=(),
-    learner_settings=lambda kind, options: (
-        {"episodes": 300, "learning_rate": 1.0} if kind == "tabular" else None
-    ),
+    settings={"tabular": {"episodes": 300, "learning_rate": 1.0}},
     exact=Exact(label="greedy return (exact)", score=exact_score, best=best_score, rows=exact_rows),
     gym_id="toy/Corridor-v0",
 )
 
 
+class Nim(NimEnv):
+    """The test's Nim as a two-player game: take 1-3 stones, the last stone wins."""
+
+    name: ClassVar[str] = "toynim"
+    observation_low: ClassVar[float] = 0.0
+    observation_high: ClassVar[float] = 1.0
+
+
+class NimView(View):
+    """The pile as a row of stones; keys 1-3 take that many."""
+
+    game: ClassVar[str] = "toynim"
+    aspect: float = 3.0
+
+    def draw(
+        self, surface: pygame.Surface, rect: pygame.Rect, overlay: Overlay | None = None
+    ) -> None:
+        env = self.env
+        assert isinstance(env, Nim)
+        width = rect.width // env.start
+        for i in range(env.stones):
+            stone = pygame.Rect(rect.left + i * width, rect.centery - width // 2, width - 4, width)
+            pygame.draw.ellipse(surface, (200, 200, 210), stone)
+
+    def action_for_event(self, event: pygame.event.Event, rect: pygame.Rect) -> int | None:
+        if event.type == pygame.KEYDOWN:
+            return {pygame.K_1: 0, pygame.K_2: 1, pygame.K_3: 2}.get(event.key)
+        return None
+
+
+def nim_grade(env: Env, player: Any) -> float:
+    """The share of winning piles (stones % 4 != 0) where the greedy move takes
+    stones % 4, the one winning move."""
+    assert isinstance(env, Nim)
+    probe = Nim(**env.options)
+    winning = [n for n in range(1, probe.start + 1) if n % 4]
+    right = sum(
+        player.act(probe.obs_for(n), np.arange(3) < n, explore=False) == n % 4 - 1 for n in winning
+    )
+    return right / len(winning)
+
+
+NIM = GameSpec(
+    name="toynim",
+    title="Nim",
+    env=Nim,
+    view=NimView,
+    order=51,
+    seat_names=("First", "Second"),
+    settings={"tabular": {"episodes": 3000, "learning_rate": 0.5, "gamma": 1.0}},
+    exact=Exact(
+        label="exact grade",
+        score=nim_grade,
+        best=lambda env: 1.0,
+        rows=lambda env, player: [
+            {"test": "winning move taken", "games": "exact", "optimal": nim_grade(env, player)}
+        ],
+    ),
+)
+
+
 @pytest.fixture(autouse=True)
-def corridor() -> Iterator[None]:
+def toy_games() -> Iterator[None]:
     games.register(SPEC)
+    games.register(NIM)
     yield
     games.unregister(SPEC.name)
+    games.unregister(NIM.name)
 
 
 def test_it_is_registered_beside_the_shipped_games() -> None:
@@ -171,9 +202,31 @@ def test_the_dqn_trains_on_it_with_settings_chosen_from_the_env(
     assert "greedy walk (exact)" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("game", ["corridor", "toynim"])
 @pytest.mark.parametrize("mode", ["play", "versus", "watch", "learn", "compare"])
-def test_every_window_mode_runs(mode: str) -> None:
-    assert main([mode, "corridor", "--frames", "20", "--fps", "0"]) == 0
+def test_every_window_mode_runs(game: str, mode: str) -> None:
+    assert main([mode, game, "--frames", "20", "--fps", "0"]) == 0
+
+
+def test_the_two_player_toy_learns_by_self_play_and_is_evaluated_by_seat(
+    tmp_path: Path, capsys: Any
+) -> None:
+    out = tmp_path / "nim"
+    assert main(["train", "toynim", "--out", str(out), "--seed", "0"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out / "agent.npz"), "--games", "20"]) == 0
+    printed = capsys.readouterr().out
+    assert "vs random as First" in printed and "vs random as Second" in printed
+    from qarcade.agents.checkpoints import load_agent
+
+    agent = load_agent(out / "agent.npz", game="toynim")
+    assert nim_grade(games.make("toynim"), agent) == 1.0
+
+
+def test_versus_seats_by_the_games_own_names(app: Any) -> None:
+    assert main(["versus", "toynim", "--as", "second", "--frames", "5", "--fps", "0"]) == 0
+    assert main(["versus", "toynim", "--as", "2", "--frames", "5", "--fps", "0"]) == 0
+    assert main(["versus", "toynim", "--as", "X", "--frames", "1"]) == 2
 
 
 def test_play_moves_the_walker_by_key_and_draws_it(app: Any) -> None:
@@ -185,7 +238,7 @@ def test_play_moves_the_walker_by_key_and_draws_it(app: Any) -> None:
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0))
         app.frame()
     env = scene.lanes[0].env
-    assert isinstance(env, Corridor) and env.position == 3
+    assert isinstance(env, Corridor) and env.cell == 3
     app.frame()
     pixels = pygame.surfarray.array3d(pygame.display.get_surface())
     green = (pixels[..., 1] > 180) & (pixels[..., 0] < 80) & (pixels[..., 2] < 120)

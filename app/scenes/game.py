@@ -226,7 +226,7 @@ class GameScene(Scene):
         if self.mode == "watch":
             return f"{game} · Watch {who}"
         if len(self.lanes) == 1:
-            seat = self.view_cls.seat_names[self.config.human_seat]
+            seat = games.spec(self.config.game).seat_name(self.config.human_seat)
             return f"{game} · You ({seat}) vs {who}"
         return f"{game} · Race vs {who}"
 
@@ -325,7 +325,6 @@ class GameScene(Scene):
 
     def _result(self, lane: Lane) -> str:
         """The tally key of a finished game."""
-        names = lane.view.seat_names
         if lane.env.num_players == 2:
             rewards = lane.last_rewards or (0.0, 0.0)
             if rewards[0] == rewards[1]:
@@ -333,7 +332,7 @@ class GameScene(Scene):
             winner = int(np.argmax(rewards))
             if self.mode == "versus":
                 return "You" if lane.seats[winner] is None else lane.label
-            return names[winner]
+            return games.spec(self.config.game).seat_name(winner)
         if self.race_to_goal:
             if self.winner is None:
                 return "ties"
@@ -388,7 +387,8 @@ class GameScene(Scene):
         elif self.mode == "versus":
             order = ["You", self.lanes[0].label, "draws"]
         else:
-            order = [*self.lanes[0].view.seat_names, "draws"]
+            spec = games.spec(self.config.game)
+            order = [*(spec.seat_name(i) for i in range(self.lanes[0].env.num_players)), "draws"]
         return " · ".join(f"{key} {self.tally.get(key, 0)}" for key in order)
 
     # ----------------------------------------------------------------- input

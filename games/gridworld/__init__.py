@@ -30,7 +30,6 @@ from qarcade.games.gridworld.maps import (
     random_map,
     shipped_maps,
 )
-from qarcade.games.spec import Exact, GameSpec
 
 __all__ = [
     "DOWN",
@@ -39,7 +38,6 @@ __all__ = [
     "LEFT",
     "PIT",
     "RIGHT",
-    "SPEC",
     "START",
     "TILE_CHARS",
     "TILE_NAMES",
@@ -56,22 +54,3 @@ __all__ = [
     "random_map",
     "shipped_maps",
 ]
-
-
-SPEC = GameSpec(
-    name="gridworld",
-    title="Gridworld",
-    env="qarcade.games.gridworld.env:GridWorldEnv",
-    view="qarcade.games.gridworld.view:GridWorldView",
-    order=1,
-    baselines=(),
-    learner_settings="qarcade.games.gridworld.learning:learner_settings",
-    exact=Exact(
-        label="greedy return (exact)",
-        score="qarcade.games.gridworld.grading:exact_score",
-        best="qarcade.games.gridworld.grading:best_score",
-        rows="qarcade.games.gridworld.grading:exact_rows",
-    ),
-    maps="qarcade.games.gridworld.maps:map_choices",
-    gym_id="qarcade/GridWorld-v0",
-)

@@ -207,7 +207,6 @@ class GridWorldView(View):
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Arrows / WASD", "walk left, down, right, up"),
     )
-    seat_names: ClassVar[tuple[str, ...]] = ("You",)
 
     def __init__(self, env: Env, assets: Any) -> None:
         if not isinstance(env, GridWorldEnv):

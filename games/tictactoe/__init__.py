@@ -5,14 +5,7 @@
 :mod:`qarcade.games.tictactoe.solver`.
 """
 
-from qarcade.games.spec import Exact, GameSpec
-from qarcade.games.tictactoe.env import (
-    ACTION_NAMES,
-    SEAT_NAMES,
-    TicTacToeEnv,
-    legal_mask,
-    observation,
-)
+from qarcade.games.tictactoe.env import ACTION_NAMES, TicTacToeEnv, legal_mask, observation
 from qarcade.games.tictactoe.rules import (
     EMPTY,
     EMPTY_BOARD,
@@ -37,7 +30,6 @@ __all__ = [
     "ACTION_NAMES",
     "EMPTY",
     "EMPTY_BOARD",
-    "SPEC",
     "WIN_LINES",
     "BoardError",
     "O",
@@ -57,25 +49,3 @@ __all__ = [
     "winner",
     "winning_line",
 ]
-
-
-SPEC = GameSpec(
-    name="tictactoe",
-    title="Tic-tac-toe",
-    env="qarcade.games.tictactoe.env:TicTacToeEnv",
-    view="qarcade.games.tictactoe.view:TicTacToeView",
-    order=0,
-    seat_names=SEAT_NAMES,
-    players=("minimax",),
-    fallback="minimax",
-    baselines=("random", "minimax"),
-    learner_settings="qarcade.games.tictactoe.learning:learner_settings",
-    exact=Exact(
-        label="exact grade (fraction optimal)",
-        score="qarcade.games.tictactoe.grading:exact_score",
-        best="qarcade.games.tictactoe.grading:best_score",
-        rows="qarcade.games.tictactoe.grading:exact_rows",
-    ),
-    opponent_moves={"minimax": "qarcade.games.tictactoe.solver:perfect_opponent"},
-    gym_id="qarcade/TicTacToe-v0",
-)

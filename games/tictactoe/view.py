@@ -17,7 +17,7 @@ import numpy as np
 import pygame
 
 from qarcade.games.tictactoe import rules
-from qarcade.games.tictactoe.env import TicTacToeEnv
+from qarcade.games.tictactoe.env import SEAT_NAMES, TicTacToeEnv
 from qarcade.games.view import Overlay, View, heat_colour
 
 BOARD = (28, 32, 48)
@@ -64,7 +64,6 @@ class TicTacToeView(View):
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Click / 1-9", "put your mark on a square (1 2 3 = top row)"),
     )
-    seat_names: ClassVar[tuple[str, ...]] = ("X", "O")
     q_legend: ClassVar[str] = "Q: +1 win, 0 draw, -1 loss"
 
     # ----------------------------------------------------------------- geometry
@@ -193,7 +192,7 @@ class TicTacToeView(View):
         if self.env.done:
             winner = rules.winner(marks)
             return "Draw" if winner == rules.EMPTY else f"{rules.MARK_CHARS[winner]} wins"
-        return f"{self.seat_names[self.env.current_player]} to move"
+        return f"{SEAT_NAMES[self.env.current_player]} to move"
 
 
 def q_text(value: float) -> str:
