@@ -24,13 +24,18 @@ LENGTH = 6
 LEFT, RIGHT = 0, 1
 
 
-class Corridor(ChainEnv):
+class UnitBox:
+    """One-hot observations: the Gymnasium adapter's bounds are [0, 1]."""
+
+    observation_low: ClassVar[float] = 0.0
+    observation_high: ClassVar[float] = 1.0
+
+
+class Corridor(UnitBox, ChainEnv):
     """The test's corridor as a game a person can race to its end."""
 
     name: ClassVar[str] = "corridor"
     race_to_goal: ClassVar[bool] = True
-    observation_low: ClassVar[float] = 0.0
-    observation_high: ClassVar[float] = 1.0
 
     def reached_goal(self) -> bool:
         return self.cell == self.length - 1
@@ -95,12 +100,10 @@ SPEC = GameSpec(
 )
 
 
-class Nim(NimEnv):
+class Nim(UnitBox, NimEnv):
     """The test's Nim as a two-player game: take 1-3 stones, the last stone wins."""
 
     name: ClassVar[str] = "toynim"
-    observation_low: ClassVar[float] = 0.0
-    observation_high: ClassVar[float] = 1.0
 
 
 class NimView(View):
