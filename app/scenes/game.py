@@ -158,7 +158,8 @@ class GameScene(Scene):
         self.seed = config.seed if config.seed is not None else int(time.time()) % 100_000
         #: A person's best score, where the game keeps one: only a lane a person plays
         #: counts, and every lane shows it.
-        self.hiscore = HiScore(hiscore_path(config.game)) if config.game in SCORE_GAMES else None
+        spec = games.spec(config.game)
+        self.hiscore = HiScore(hiscore_path(config.game)) if spec.keeps_score else None
         self.games_started = 0
         self.lanes = self._make_lanes(config, shown)
         self.paused = False
