@@ -507,7 +507,7 @@ def _new_run(args: argparse.Namespace) -> _Run:
     seed = 0 if args.seed is None else args.seed
     trainer = new_trainer(
         args.game,
-        args.agent or "tabular",
+        args.agent or kinds.LEARNERS[0],
         options=game_options(args),
         overrides=parse_assignments(args.set, "--set"),
         seed=seed,
@@ -516,7 +516,7 @@ def _new_run(args: argparse.Namespace) -> _Run:
         steps=args.steps,
         device=args.device,
     )
-    kind = args.agent or "tabular"
+    kind = args.agent or kinds.LEARNERS[0]
     out = Path(args.out) if args.out else default_run_folder(args.game, game_options(args), kind)
     refuse_to_replace(out)
     return _Run(trainer, out / f"agent{trainer.agent.checkpoint_suffix}", seed, [], [])

@@ -35,6 +35,8 @@ class Kind:
         learns: a learner (:class:`Learner`), or a fixed player.
         learning_rates: a learner's sensible learning rates, (low, high), for Learn's
             slider.
+        network: its Q-function is a torch network (trained by a loss, on torch
+            threads) rather than a table (trained by TD errors).
     """
 
     name: str
@@ -42,6 +44,7 @@ class Kind:
     agent: str
     learns: bool
     learning_rates: tuple[float, float] = (0.0, 1.0)
+    network: bool = False
 
 
 KINDS: dict[str, Kind] = {
@@ -54,7 +57,14 @@ KINDS: dict[str, Kind] = {
             learns=True,
             learning_rates=(0.01, 1.0),
         ),
-        Kind("dqn", "DQN", "qarcade.agents.dqn:DQNAgent", learns=True, learning_rates=(1e-5, 1e-1)),
+        Kind(
+            "dqn",
+            "DQN",
+            "qarcade.agents.dqn:DQNAgent",
+            learns=True,
+            learning_rates=(1e-5, 1e-1),
+            network=True,
+        ),
         Kind("minimax", "Minimax", "qarcade.agents.minimax:MinimaxAgent", learns=False),
         Kind("scripted", "Scripted", "qarcade.agents.scripted:ScriptedInvadersAgent", learns=False),
         Kind("random", "Random", "qarcade.agents.random_agent:RandomAgent", learns=False),

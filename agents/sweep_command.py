@@ -171,6 +171,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def sweep_spec(args: argparse.Namespace, spec_class: type) -> Any:
     """The :class:`~agents.sweep.SweepSpec` the command line describes."""
+    from qarcade.agents import kinds
     from qarcade.agents.commands import game_options, parse_assignments
 
     if args.game is None:
@@ -187,7 +188,7 @@ def sweep_spec(args: argparse.Namespace, spec_class: type) -> Any:
             raise OptionError(f"{name} must be at least 1, got {value}")
     return spec_class(
         game=args.game,
-        agent=args.agent or "tabular",
+        agent=args.agent or kinds.LEARNERS[0],
         seeds=parse_seeds(args.seeds),
         options=game_options(args),
         settings=parse_assignments(args.set, "--set"),

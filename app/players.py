@@ -244,9 +244,10 @@ def _load_rung(game: str, kind: str, rung: str, options: dict[str, Any]) -> Oppo
     """The ``kind`` learner a Learn run saved after ``rung`` games: ``"1000"`` (the newest
     run) or ``"1000@<run>"``."""
     games_played, _, run_name = rung.partition("@")
-    if kind not in ("tabular", "dqn") or not games_played.isdigit():
+    if kind not in kinds.LEARNERS or not games_played.isdigit():
+        learners = " or ".join(f"{name}@N" for name in kinds.LEARNERS)
         raise OptionError(
-            f"{kind}@{rung} is not an agent; a ladder agent is tabular@N or dqn@N with N "
+            f"{kind}@{rung} is not an agent; a ladder agent is {learners} with N "
             f"one of {', '.join(map(str, MILESTONES))}"
         )
     # A run named and not there is an error listing the runs; no run at all, or a rung

@@ -187,7 +187,7 @@ class LearnSession:
         self.curves: list[Series] = []
         self.memory = Series("bytes", (200, 140, 255), window=1)
         self.notes: list[str] = []
-        self._threads = OneTorchThread() if self.kind == "dqn" else None
+        self._threads = OneTorchThread() if kinds.kind(self.kind).network else None
         self._make_yardsticks()
         if config.resume:
             self._resume()
@@ -817,7 +817,7 @@ class LearnScene(Scene):
             slider.draw(surface, hud, ts)
             y += 2 * line + 4
         loss = metrics.recent_loss()
-        loss_name = "loss" if session.kind == "dqn" else "TD error"
+        loss_name = "loss" if kinds.kind(session.kind).network else "TD error"
         loss_text = f"{loss_name} {loss:.4g}" if loss is not None else f"{loss_name} -"
         hud.text(surface, loss_text, (x, y), ts, colours.TEXT)
         y += line
