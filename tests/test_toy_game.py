@@ -278,3 +278,16 @@ def test_the_gymnasium_adapter_takes_it() -> None:
         assert terminated and total == pytest.approx(best_score(games.make("corridor")))
     finally:
         gymnasium.registry.pop("toy/Corridor-v0", None)
+
+
+def test_a_descriptor_file_with_a_mistake_says_where_and_what() -> None:
+    from qarcade.games.spec import read_spec
+
+    with pytest.raises(games.OptionError, match=r"games/x: unknown field\(s\) colour"):
+        read_spec('name = "x"\ntitle = "X"\nenv = "a:B"\nview = "a:C"\ncolour = 1\n', "games/x")
+    with pytest.raises(games.OptionError, match="games/x: not a game descriptor"):
+        read_spec("name = ", "games/x")
+    with pytest.raises(games.OptionError, match=r"games/x: .*title"):
+        read_spec('name = "x"\nenv = "a:B"\nview = "a:C"\n', "games/x")
+    with pytest.raises(games.OptionError, match="already registered"):
+        games.register(SPEC)
