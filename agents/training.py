@@ -125,13 +125,12 @@ class TrainingMetrics:
 
     def restore_recent(self, returns: list[float], outcomes: list[int], lengths: list[int]) -> None:
         """Put back the recent episodes a checkpoint kept (:meth:`Trainer.load_state_dict`)."""
-        for series, values in (
-            (self.returns, returns),
-            (self.outcomes, outcomes),
-            (self.lengths, lengths),
-        ):
-            series.clear()
-            series.extend(values)
+        self.returns.clear()
+        self.returns.extend(returns)
+        self.outcomes.clear()
+        self.outcomes.extend(outcomes)
+        self.lengths.clear()
+        self.lengths.extend(lengths)
 
     def record_learning(self, metrics: dict[str, float]) -> None:
         value = metrics.get("loss", metrics.get("td_error"))
@@ -279,16 +278,15 @@ class Trainer:
 
         Returns the episode's :class:`EpisodeStats` when this step ended it, else None.
         """
-        if self._obs is None:
-            self._begin_episode()
-        env, agent = self.env, self.agent
         obs, mask = self._obs, self._mask
+        if obs is None or mask is None:
+            obs, mask = self._begin_episode()
+        env, agent = self.env, self.agent
         mover = env.current_player
-        learner_moves = self.opponent is None or mover == self.learner_seat
-        if learner_moves:
-            action = agent.act(obs, mask, explore=True)
-        else:
-            action = self.opponent.act(obs, mask)  # type: ignore[union-attr]
+        # The opponent, when it is the one to move.
+        opponent = None if mover == self.learner_seat else self.opponent
+        learner_moves = opponent is None
+        action = agent.act(obs, mask, explore=True) if opponent is None else opponent.act(obs, mask)
         next_obs, reward, terminated, truncated, info = env.step(action)
         self.steps += 1
         self._episode_steps += 1
@@ -390,10 +388,11 @@ class Trainer:
             )
 
     # ----------------------------------------------------------------- episodes
-    def _begin_episode(self) -> None:
+    def _begin_episode(self) -> tuple[np.ndarray, np.ndarray]:
+        """Reset the env for the next episode; returns its first observation and mask."""
         seed = self.seed if self.episodes == 0 and self.seed is not None else None
-        self._obs, info = self.env.reset(seed=seed)
-        self._mask = info["action_mask"]
+        obs, info = self.env.reset(seed=seed)
+        self._obs, self._mask = obs, info["action_mask"]
         self._episode_steps = 0
         self._episode_return = 0.0
         self._pending = [None] * self.env.num_players
@@ -401,6 +400,7 @@ class Trainer:
             self.learner_seat = self.episodes % self.env.num_players
         if self.schedule is not None and self.total_episodes:
             self.learner.epsilon = self.schedule(self.schedule_progress())
+        return obs, info["action_mask"]
 
     def _end_episode(self, terminated: bool, info: dict[str, Any]) -> EpisodeStats:
         metrics = self.agent.end_episode()

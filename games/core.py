@@ -86,7 +86,8 @@ class Env(abc.ABC):
     override :meth:`step` for speed as long as they keep its checks.
 
     Attributes:
-        name: the registry name (``"tictactoe"``).
+        name: the registry name (``"tictactoe"``); a wrapper of other envs may name each
+            instance after what it wraps.
         num_players: 1 or 2.
         num_actions: size of the discrete action space.
         action_names: one short label per action, for menus, overlays and errors.
@@ -101,7 +102,7 @@ class Env(abc.ABC):
         training_defaults: the options a learner trains with unless told otherwise.
     """
 
-    name: ClassVar[str]
+    name: str
     num_players: ClassVar[int] = 1
     num_actions: int
     action_names: tuple[str, ...]

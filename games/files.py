@@ -144,7 +144,7 @@ def loads_json(
         raise error(f"{source}: not valid JSON ({e})") from None
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
     """Write ``path`` through ``write(file)`` atomically: into a temporary file beside it
     (``.NAME.PID.tmp``), flushed, fsynced and renamed over ``path``; then the folder is
     fsynced. A crash leaves the old file or the new one. Temporary files of processes

@@ -20,7 +20,7 @@ the ``"module:id"`` form above) is how the ids become known.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -111,7 +111,8 @@ class QarcadeEnv(gymnasium.Env):
             as for :func:`games.make`.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    # An instance attribute in Gymnasium: each env's render_fps follows its game.
+    metadata: dict[str, Any] = {  # noqa: RUF012
         "render_modes": ["human", "rgb_array"],
         "render_fps": TURN_BASED_FPS,
     }
@@ -184,7 +185,7 @@ class QarcadeEnv(gymnasium.Env):
             if self.illegal_action == "raise" or not self.action_space.contains(action):
                 raise
             self._over = True
-            info = {
+            info: Info = {
                 "action_mask": np.zeros(self.game.num_actions, dtype=bool),
                 "illegal_action": True,
             }

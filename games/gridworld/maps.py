@@ -154,9 +154,9 @@ def parse_map(text: str, *, source: str = "<string>", name: str = "custom") -> G
     width = len(rows[0])
     if len(rows) > MAX_SIDE or width > MAX_SIDE:
         # Point at the first row past the limit, or at the first (too wide) row.
-        line = line_numbers[MAX_SIDE] if len(rows) > MAX_SIDE else line_numbers[0]
+        at = line_numbers[MAX_SIDE] if len(rows) > MAX_SIDE else line_numbers[0]
         raise MapError(
-            f"{source}:{line}:1: the map is {len(rows)} rows by {width} columns; a map may "
+            f"{source}:{at}:1: the map is {len(rows)} rows by {width} columns; a map may "
             f"have at most {MAX_SIDE} of each"
         )
     grid = np.empty((len(rows), width), dtype=np.int8)

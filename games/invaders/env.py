@@ -171,7 +171,7 @@ class InvadersEnv(Env):
     last step's events are also kept in :attr:`events`.
     """
 
-    name: ClassVar[str] = "invaders"
+    name = "invaders"
     num_players: ClassVar[int] = 1
     num_actions = 6
     action_names = ACTION_NAMES
@@ -339,10 +339,10 @@ class InvadersEnv(Env):
         fx = s.formation_x
         # The column features depend on nothing else, so this key can never go stale.
         key = (s.formation_y, *s.col_lowest)
-        if key != self._columns_key:
-            self._columns_key = key
-            self._columns = _Columns(s)
         cached = self._columns
+        if cached is None or key != self._columns_key:
+            self._columns_key = key
+            cached = self._columns = _Columns(s)
 
         living = cached.living
         if living:

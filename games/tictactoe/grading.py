@@ -194,9 +194,10 @@ def _explore_seat(choose: Policy, seat: int) -> SeatRecord:
                 for action in best_actions(mine, theirs)
             ]
             losing = next((r.losing for r in replies if r.losing is not None), None)
-            tally = _Tally(
-                *(sum(column) for column in zip(*(r[:5] for r in replies), strict=True)), losing
+            games, wins, draws, losses, illegal = (
+                sum(column) for column in zip(*(r[:5] for r in replies), strict=True)
             )
+            tally = _Tally(games, wins, draws, losses, illegal, losing)
         memo[(x_bits, o_bits)] = tally
         return tally
 
