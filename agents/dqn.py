@@ -15,7 +15,8 @@ zero-sum game the opponent's best is our worst.
 
 Acting never picks an illegal action, exploring or not. Transitions go into a replay
 buffer preallocated in numpy (:mod:`agents.replay`); the networks are in
-:mod:`agents.networks`.
+:mod:`agents.networks`; the gradient step, by either of its two paths (CleanRL's, and a
+faster one for the MLP, :attr:`DQNConfig.fast_path`), in :mod:`agents.dqn_update`.
 """
 
 from __future__ import annotations
@@ -33,15 +34,28 @@ from typing import Any, ClassVar
 import numpy as np
 import tomllib
 import torch
-import torch.nn.functional as F
 
 from qarcade.agents.base import Agent, Transition
 from qarcade.agents.checkpoints import CheckpointError
+from qarcade.agents.dqn_update import (
+    FastUpdate,
+    ReferenceUpdate,
+    TensorBatch,
+    UpdatePath,
+)
 from qarcade.agents.explain import NetworkUpdate
 from qarcade.agents.exploration import VisitCounts
 from qarcade.agents.kinds import learner_settings
-from qarcade.agents.networks import MLP, FlatNetwork, build_network, is_pixel_observation
-from qarcade.agents.replay import Batch, PrioritizedReplayBuffer, ReplayBuffer
+from qarcade.agents.networks import (
+    MLP,
+    FastMLP,
+    QNetwork,
+    build_network,
+    is_pixel_observation,
+    numpy_q,
+    tensor_shapes,
+)
+from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.games.core import Env, OptionError
 from qarcade.games.files import size_text
 
@@ -110,6 +124,13 @@ class DQNConfig:
         dueling: the network's last layer puts out a state value and per-action
             advantages, ``Q = V + A - mean(A)`` (Wang et al. 2016): where most actions
             are worth about the same, the differences are learnt apart from the value.
+        fast_path: train an MLP by :class:`~agents.dqn_update.FastUpdate` (one flat
+            weight vector, the backward by hand, several times faster for small
+            networks); False trains it by :class:`~agents.dqn_update.ReferenceUpdate`,
+            which reads like CleanRL (``nn.Linear`` layers, autograd,
+            ``torch.optim.Adam``). The two make the same steps to float precision. The
+            CNN always takes the reference path (its arithmetic dominates; a flat layout
+            gains nothing there). Checkpoints load into either.
         seed: seeds the weights, the replay sampling and the exploration.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         save_replay_buffer: checkpoints also hold the replay buffer, so a resumed run
@@ -138,6 +159,7 @@ class DQNConfig:
     count_bonus: float = 0.0
     hidden_sizes: tuple[int, ...] = (64, 64)
     dueling: bool = False
+    fast_path: bool = True
     seed: int = 0
     device: str = "auto"
     save_replay_buffer: bool = False
@@ -197,6 +219,8 @@ class DQNConfig:
             raise OptionError(
                 f"DQN hidden_sizes must be one or more positive integers, got {self.hidden_sizes!r}"
             )
+        if not isinstance(self.fast_path, bool):
+            raise OptionError(f"DQN fast_path must be true or false, got {self.fast_path!r}")
         if self.device not in DEVICES:
             raise OptionError(
                 f"DQN device must be one of {', '.join(DEVICES)}, got {self.device!r}"
@@ -377,9 +401,8 @@ class DQNAgent(Agent):
             if self.config.count_bonus > 0
             else None
         )
-        #: n-step returns: the moves not yet stored, and where the last one ended.
-        self._window: collections.deque[tuple[np.ndarray, int, float, bool]] = collections.deque()
-        self._window_end: tuple[np.ndarray, np.ndarray] | None = None
+        #: n-step returns: the moves not yet stored (copies, their rewards scaled).
+        self._window: collections.deque[Transition] = collections.deque()
         self.steps = 0
         self.train_steps = 0
 
@@ -401,38 +424,52 @@ class DQNAgent(Agent):
             if self.config.prioritized_replay
             else ReplayBuffer(*buffer_args)
         )
-        self.online = self._network(generator)
-        self.target = self._network(generator)
-        self.target.weights.requires_grad_(False)
-        with torch.no_grad():
-            self.target.weights.copy_(self.online.weights)
-        self.optimizer = FlatAdam(self.online.weights, self.config.learning_rate)
+        online, target = self._network(generator), self._network(generator)
+        target.load_state_dict(online.state_dict())
+        path_args = (
+            self.config.learning_rate,
+            self.config.gamma,
+            self.config.max_grad_norm,
+        )
+        #: The networks, the optimizer and the gradient step (the seam).
+        self.update_path: UpdatePath = (
+            FastUpdate(online, target, *path_args)
+            if isinstance(online, FastMLP) and isinstance(target, FastMLP)
+            else ReferenceUpdate(online, target, *path_args)
+        )
+        self.online, self.target = online, target
         # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
         # copied into fixed device tensors): no allocation per step. The observations and
-        # next observations are the two halves of one array, so the MLP's training step
-        # runs the online network over both in one pass.
+        # next observations are the two halves of one array, so the fast path runs the
+        # online network over both in one pass.
         B = self.config.batch_size
         pair = np.zeros((2 * B, *self.observation_shape), self.observation_dtype)
         self._host_batch = self.buffer.empty_batch(B)._replace(obs=pair[:B], next_obs=pair[B:])
-        self._cpu_batch = Batch(*(torch.from_numpy(a) for a in self._host_batch))
-        self._cpu_pair = torch.from_numpy(pair)
-        if self.device.type == "cpu":
-            self._device_batch, self._device_pair = self._cpu_batch, self._cpu_pair
-        else:
-            self._device_pair = self._cpu_pair.to(self.device)
-            self._device_batch = Batch(*(t.to(self.device) for t in self._cpu_batch))._replace(
-                obs=self._device_pair[:B], next_obs=self._device_pair[B:]
+        host = self._host_batch
+        self._cpu_batch = TensorBatch(
+            *(
+                torch.from_numpy(a)
+                for a in (pair, host.actions, host.rewards, host.next_masks, host.bootstrap)
             )
-        self._grad_q = torch.zeros(B, num_actions, device=self.device)
+        )
+        self._device_batch = (
+            self._cpu_batch
+            if self.device.type == "cpu"
+            else TensorBatch(*(t.to(self.device) for t in self._cpu_batch))
+        )
         #: Prioritized replay: the batch's importance weights (None: uniform replay).
-        self._weights = (
+        self._importance = (
             torch.ones(B, device=self.device) if self.config.prioritized_replay else None
         )
         # Acting one observation at a time in numpy is several times faster than a torch
-        # call for an MLP on the CPU (see MLP.numpy_forward).
-        self._numpy_acting = isinstance(self.online, MLP) and self.device.type == "cpu"
+        # call for an MLP on the CPU; the arrays share the weights' memory.
+        self._numpy_layers = (
+            [t.numpy() for _, t in online.named_tensors()]
+            if isinstance(online, (MLP, FastMLP)) and self.device.type == "cpu"
+            else None
+        )
 
-    def _network(self, generator: torch.Generator) -> FlatNetwork:
+    def _network(self, generator: torch.Generator) -> QNetwork:
         network = build_network(
             self.observation_shape,
             self.observation_dtype,
@@ -440,9 +477,10 @@ class DQNAgent(Agent):
             self.config.hidden_sizes,
             generator,
             dueling=self.config.dueling,
+            fast=self.config.fast_path,
         )
         with torch.no_grad():
-            network.views()[-1].fill_(self.config.initial_q * self.reward_scale)
+            network.named_tensors()[-1][1].fill_(self.config.initial_q * self.reward_scale)
         return network.to(self.device)
 
     @classmethod
@@ -475,7 +513,7 @@ class DQNAgent(Agent):
         if not value > 0 or not math.isfinite(value):
             raise OptionError(f"learning_rate must be a positive number, got {value!r}")
         self.config.learning_rate = value
-        self.optimizer.lr = value
+        self.update_path.learning_rate = value
 
     # ----------------------------------------------------------------- acting
     def act(self, obs: np.ndarray, mask: np.ndarray, *, explore: bool = False) -> int:
@@ -507,8 +545,8 @@ class DQNAgent(Agent):
             return self.online(x).cpu().numpy() / np.float32(self.reward_scale)
 
     def _q(self, obs: np.ndarray) -> np.ndarray:
-        if self._numpy_acting:
-            return self.online.numpy_forward(obs)
+        if self._numpy_layers is not None:
+            return numpy_q(self._numpy_layers, self.config.dueling, obs)
         with torch.no_grad():
             x = torch.tensor(obs, device=self.device).unsqueeze(0)
             return self.online(x)[0].cpu().numpy()
@@ -563,18 +601,16 @@ class DQNAgent(Agent):
         passes through the output weights)."""
         with torch.no_grad():
             for network in (self.online, self.target):
-                for view in network.views()[-2:]:
-                    view.mul_(ratio)
-            n = sum(v.numel() for v in self.online.views()[-2:])
-            optimizer = self.optimizer
-            optimizer.exp_avg[-n:].mul_(ratio)
-            optimizer.exp_avg[:-n].mul_(ratio**2)
-            optimizer.exp_avg_sq[-n:].mul_(ratio**2)
-            optimizer.exp_avg_sq[:-n].mul_(ratio**4)
+                for _, tensor in network.named_tensors()[-2:]:
+                    tensor.mul_(ratio)
+            moments = self.update_path.adam_moments()
+            for i, (exp_avg, exp_avg_sq) in enumerate(moments):
+                output_layer = i >= len(moments) - 2
+                exp_avg.mul_(ratio if output_layer else ratio**2)
+                exp_avg_sq.mul_(ratio**2 if output_layer else ratio**4)
         self.buffer.rewards[: len(self.buffer)] *= ratio
-        self._window = collections.deque(
-            (obs, action, reward * ratio, flip) for obs, action, reward, flip in self._window
-        )
+        for move in self._window:
+            move.reward *= ratio
 
     def _add_n_step(self, t: Transition, reward: float) -> None:
         """Queue ``t``; store the n-step transition that starts ``n_step`` moves back once
@@ -582,10 +618,9 @@ class DQNAgent(Agent):
         not start where the last one ended (a new episode the trainer did not announce)
         closes the queue first."""
         window = self._window
-        if window and t.obs is not self._window_end[0]:
+        if window and t.obs is not window[-1].next_obs:
             self._flush_window(terminated=False)
-        window.append((t.obs, t.action, reward, t.flip))
-        self._window_end = (t.next_obs, t.next_mask)
+        window.append(dataclasses.replace(t, reward=reward))
         if t.terminated:
             self._flush_window(terminated=True)
         elif len(window) == self.config.n_step:
@@ -598,14 +633,22 @@ class DQNAgent(Agent):
         the negamax target), bootstrapped with ``gamma^k`` and the product of the signs."""
         gamma = self.config.gamma
         total, coefficient, sign = 0.0, 1.0, 1.0
-        for _, _, reward, flip in self._window:
-            total += coefficient * sign * reward
+        for move in self._window:
+            total += coefficient * sign * move.reward
             coefficient *= gamma
-            sign = -sign if flip else sign
-        obs, action = self._window[0][0], self._window[0][1]
-        next_obs, next_mask = self._window_end
+            sign = -sign if move.flip else sign
+        first, last = self._window[0], self._window[-1]
         discount = coefficient / gamma if gamma > 0 else 0.0
-        self.buffer.add(obs, action, total, next_obs, next_mask, terminated, sign < 0, discount)
+        self.buffer.add(
+            first.obs,
+            first.action,
+            total,
+            last.next_obs,
+            last.next_mask,
+            terminated,
+            sign < 0,
+            discount,
+        )
 
     def _flush_window(self, *, terminated: bool) -> None:
         while self._window:
@@ -620,58 +663,71 @@ class DQNAgent(Agent):
     def _train_step(self) -> dict[str, float]:
         """One gradient step on a sampled batch; returns the loss and the mean Q."""
         config = self.config
-        if isinstance(self.buffer, PrioritizedReplayBuffer):
+        if isinstance(self.buffer, PrioritizedReplayBuffer) and self._importance is not None:
             beta = config.priority_beta + (1.0 - config.priority_beta) * min(
                 1.0, self.steps / config.total_timesteps
             )
             idx, weights = self.buffer.sample_prioritized(
                 config.batch_size, beta, out=self._host_batch
             )
-            self._weights.copy_(torch.from_numpy(weights))  # type: ignore[union-attr]
+            self._importance.copy_(torch.from_numpy(weights))
         else:
             self.buffer.sample(config.batch_size, out=self._host_batch)
-        if self._device_batch is not self._cpu_batch:
-            self._device_pair.copy_(self._cpu_pair, non_blocking=True)
-            for name in ("actions", "rewards", "next_masks", "bootstrap"):
-                getattr(self._device_batch, name).copy_(
-                    getattr(self._cpu_batch, name), non_blocking=True
-                )
-        if isinstance(self.online, MLP):
-            q, loss, grad, error = self._mlp_gradient()
-        else:
-            q, loss, grad, error = self._autograd_gradient()
+        batch = self._device_batch
+        if batch is not self._cpu_batch:
+            for device_tensor, cpu_tensor in zip(batch, self._cpu_batch, strict=True):
+                device_tensor.copy_(cpu_tensor, non_blocking=True)
+        # What the step's target makes of the first transition, read before it moves
+        # the weights.
+        first = self._first_target() if self.explain else None
+        step = self.update_path.update(
+            batch, self._bonus(self._host_batch.next_obs), self._importance
+        )
         if isinstance(self.buffer, PrioritizedReplayBuffer):
-            self.buffer.update_priorities(idx, error.cpu().numpy())
-        if self.explain:
-            self.last_update = self._first_of_batch(q, error)
-        # clip_grad_norm_ for one tensor, without its per-call bookkeeping.
-        norm = torch.linalg.vector_norm(grad)
-        grad.mul_((config.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
-        self.optimizer.step(grad)
+            self.buffer.update_priorities(idx, step.error.cpu().numpy())
+        if first is not None:
+            self.last_update = self._first_of_batch(step.q, step.error, *first)
         self.train_steps += 1
         # float() waits for the device; on a GPU that also guarantees the batch copies
         # are done before the host arrays are refilled next step.
-        return {"loss": float(loss), "q_mean": float(q.mean())}
+        return {"loss": float(step.loss), "q_mean": float(step.q.mean())}
 
-    def _first_of_batch(self, q: torch.Tensor, error: torch.Tensor) -> NetworkUpdate:
-        """The batch's first transition as this step learns from it: ``q`` and ``error``
-        (``Q - target``) are the step's own; the next action and its target value are
-        read from the same networks, before the weights change."""
+    def _bonus(self, next_obs: np.ndarray) -> torch.Tensor | None:
+        """The count bonus of every action of ``next_obs`` (n, A) as the targets add it,
+        or None when there is none."""
+        weight = self.bonus_weight()
+        if self.visits is None or weight == 0:
+            return None
+        return torch.from_numpy(self.visits.optimism(next_obs)).to(self.device).mul_(weight)
+
+    def _first_target(self) -> tuple[int, float, float]:
+        """The batch's first transition's next action ``a*``, ``Q_target(s', a*)`` and
+        count bonus, as the step's double-DQN target makes them (bonus included)."""
         batch = self._device_batch
         with torch.no_grad():
             next_online = self.online(batch.next_obs[:1])[0]
             next_target = self.target(batch.next_obs[:1])[0]
-            # The count bonus the step's target added (see _td_targets), if any.
-            bonus = torch.zeros_like(next_online)
-            weight = self.bonus_weight()
-            if self.visits is not None and weight > 0:
-                optimism = self.visits.optimism(self._host_batch.next_obs[:1])[0]
-                bonus = torch.from_numpy(optimism).to(self.device).mul_(weight)
-            next_online, next_target = next_online + bonus, next_target + bonus
+            bonus = self._bonus(self._host_batch.next_obs[:1])
+            if bonus is not None:
+                next_online, next_target = next_online + bonus[0], next_target + bonus[0]
         mask = batch.next_masks[0]
         next_action = int(torch.where(mask, next_online, -torch.inf).argmax()) if mask.any() else 0
+        bonus_value = 0.0 if bonus is None else float(bonus[0, next_action])
+        return next_action, float(next_target[next_action]), bonus_value
+
+    def _first_of_batch(
+        self,
+        q: torch.Tensor,
+        error: torch.Tensor,
+        next_action: int,
+        next_q_target: float,
+        bonus: float,
+    ) -> NetworkUpdate:
+        """The batch's first transition as this step learnt from it: ``q`` and ``error``
+        (``Q - target``) are the step's own, the rest :meth:`_first_target`'s."""
+        batch = self._device_batch
         q0, error0 = float(q[0]), float(error[0])
-        weight = 1.0 if self._weights is None else float(self._weights[0])
+        weight = 1.0 if self._importance is None else float(self._importance[0])
         huber = 0.5 * error0**2 if abs(error0) < 1.0 else abs(error0) - 0.5
         return NetworkUpdate(
             obs=batch.obs[0].cpu().numpy().copy(),
@@ -681,32 +737,13 @@ class DQNAgent(Agent):
             gamma=self.config.gamma,
             bootstrap=float(batch.bootstrap[0]),
             next_action=next_action,
-            next_q_target=float(next_target[next_action]),
-            bonus=float(bonus[next_action]),
+            next_q_target=next_q_target,
+            bonus=bonus,
             target=q0 - error0,
             q=q0,
             loss=weight * huber,
             batch_size=self.config.batch_size,
         )
-
-    def _td_targets(self, next_q_online: torch.Tensor) -> torch.Tensor:
-        batch = self._device_batch
-        with torch.no_grad():
-            next_q_target = self.target(batch.next_obs)
-            weight = self.bonus_weight()
-            if self.visits is not None and weight > 0:
-                bonus = torch.from_numpy(self.visits.optimism(self._host_batch.next_obs))
-                bonus = bonus.to(self.device).mul_(weight)
-                next_q_online = next_q_online + bonus
-                next_q_target = next_q_target + bonus
-            return double_dqn_targets(
-                batch.rewards,
-                batch.bootstrap,
-                self.config.gamma,
-                next_q_online,
-                next_q_target,
-                batch.next_masks,
-            )
 
     def bonus_weight(self) -> float:
         """``count_bonus`` times how far epsilon still is above its end value (1 at
@@ -718,68 +755,26 @@ class DQNAgent(Agent):
         fraction = min(1.0, (self.epsilon - config.end_e) / span) if span > 0 else 1.0
         return config.count_bonus * fraction
 
-    def _loss(self, q: torch.Tensor, td_target: torch.Tensor) -> torch.Tensor:
-        """The Huber loss, importance-weighted under prioritized replay."""
-        if self._weights is None:
-            return F.smooth_l1_loss(q, td_target)
-        return (F.smooth_l1_loss(q, td_target, reduction="none") * self._weights).mean()
-
-    def _mlp_gradient(self) -> tuple[torch.Tensor, ...]:
-        """Q(s, a), the Huber loss, its gradient and the TD errors for the MLP, without
-        autograd: one online pass over the observations and next observations together,
-        the loss's derivative by hand (``clamp(q - target, -1, 1) / B``, times the
-        importance weights under prioritized replay) and the MLP's hand-written
-        backward. ``tests/test_dqn.py`` checks it against :meth:`_autograd_gradient`."""
-        B = self.config.batch_size
-        actions = self._device_batch.actions.view(B, 1)
-        q_both, inputs = self.online.forward_keeping_inputs(self._device_pair)
-        q = q_both[:B].gather(1, actions).view(B)
-        td_target = self._td_targets(q_both[B:])
-        error = q - td_target
-        slope = error.clamp(-1.0, 1.0).div_(B)
-        if self._weights is not None:
-            slope.mul_(self._weights)
-        loss = self._loss(q, td_target)
-        grad_q = self._grad_q.zero_().scatter_(1, actions, slope.view(B, 1))
-        return q, loss, self.online.backward_rows(inputs, grad_q), error
-
-    def _autograd_gradient(self) -> tuple[torch.Tensor, ...]:
-        """Q(s, a), the Huber loss, its gradient and the TD errors through autograd (the
-        CNN)."""
-        batch, B = self._device_batch, self.config.batch_size
-        q = self.online(batch.obs).gather(1, batch.actions.view(B, 1)).view(B)
-        with torch.no_grad():
-            td_target = self._td_targets(self.online(batch.next_obs))
-        loss = self._loss(q, td_target)
-        self.online.weights.grad = None
-        loss.backward()
-        q = q.detach()
-        return q, loss.detach(), self.online.weights.grad, q - td_target
-
     def _update_target(self) -> None:
-        online, target = self.online.weights, self.target.weights
-        with torch.no_grad():
-            if self.config.tau == 1.0:
-                target.copy_(online)
-            else:
-                target.lerp_(online, self.config.tau)
+        self.update_path.update_target(self.config.tau)
 
     # ----------------------------------------------------------------- best policy
-    def policy_state(self) -> torch.Tensor:
-        return self.online.weights.detach().clone()
+    def policy_state(self) -> list[torch.Tensor]:
+        return [t.clone() for _, t in self.online.named_tensors()]
 
-    def load_policy_state(self, state: torch.Tensor) -> None:
+    def load_policy_state(self, state: list[torch.Tensor]) -> None:
         with torch.no_grad():
-            self.online.weights.copy_(state)
-            self.target.weights.copy_(state)
+            for network in (self.online, self.target):
+                for (_, tensor), saved in zip(network.named_tensors(), state, strict=True):
+                    tensor.copy_(saved)
 
     # ----------------------------------------------------------------- reporting
     def memory_report(self) -> dict[str, Any]:
-        weights = self.online.weights
+        parameters = self.online.num_parameters
         return {
             "kind": "network",
-            "parameters": weights.numel(),
-            "bytes": weights.numel() * weights.element_size(),
+            "parameters": parameters,
+            "bytes": parameters * torch.finfo(torch.float32).bits // 8,
             "replay_transitions": len(self.buffer),
             "replay_capacity": self.buffer.capacity,
             "replay_bytes": self.buffer.nbytes,
@@ -792,8 +787,10 @@ class DQNAgent(Agent):
     def to_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {f"online.{k}": _numpy(v) for k, v in self.online.named_tensors()}
         arrays.update({f"target.{k}": _numpy(v) for k, v in self.target.named_tensors()})
-        arrays["adam.exp_avg"] = _numpy(self.optimizer.exp_avg)
-        arrays["adam.exp_avg_sq"] = _numpy(self.optimizer.exp_avg_sq)
+        # Adam's moments flat, in the order of the tensors: either path reads them.
+        moments = self.update_path.adam_moments()
+        arrays["adam.exp_avg"] = _numpy(torch.cat([m.flatten() for m, _ in moments]))
+        arrays["adam.exp_avg_sq"] = _numpy(torch.cat([v.flatten() for _, v in moments]))
         if self.config.save_replay_buffer:
             arrays.update(self.buffer.state_arrays("replay."))
         if self.visits is not None:
@@ -810,7 +807,7 @@ class DQNAgent(Agent):
             "reward_peaks": list(self.reward_peaks),
             "dqn_steps": self.steps,
             "train_steps": self.train_steps,
-            "adam_step": self.optimizer.steps,
+            "adam_step": self.update_path.adam_steps,
             "rng_state": _python_rng_state(self.rng),
             "replay_rng_state": self.buffer.rng.bit_generator.state,
         }
@@ -830,6 +827,16 @@ class DQNAgent(Agent):
         dtype = meta["observation_dtype"]
         if not isinstance(dtype, str) or np.dtype(dtype).kind not in "fiub":
             raise CheckpointError(f"observation_dtype {dtype!r} is not a numeric dtype")
+        # The weights must fit the network the config describes: checked before a
+        # network of that size is allocated.
+        try:
+            shapes = tensor_shapes(
+                shape, np.dtype(dtype), num_actions, config.hidden_sizes, dueling=config.dueling
+            )
+        except ValueError as error:
+            raise CheckpointError(str(error)) from None
+        for prefix in ("online.", "target."):
+            _check_weight_shapes(shapes, arrays, prefix)
         agent = cls(
             tuple(shape),
             np.dtype(dtype),
@@ -841,14 +848,20 @@ class DQNAgent(Agent):
         _load_weights(agent.online, arrays, "online.")
         _load_weights(agent.target, arrays, "target.")
         size = agent.online.num_parameters
-        for key in ("exp_avg", "exp_avg_sq"):
+        moments = agent.update_path.adam_moments()
+        for index, key in enumerate(("exp_avg", "exp_avg_sq")):
             array = arrays.get(f"adam.{key}")
             if array is None or array.shape != (size,) or array.dtype != np.float32:
                 raise CheckpointError(
                     f"optimizer state adam.{key} is missing or not ({size},) float32"
                 )
-            getattr(agent.optimizer, key).copy_(torch.from_numpy(array))
-        agent.optimizer.steps = int(meta.get("adam_step", 0))
+            flat = torch.from_numpy(array)
+            with torch.no_grad():
+                for pair in moments:
+                    moment = pair[index]
+                    moment.copy_(flat[: moment.numel()].view_as(moment))
+                    flat = flat[moment.numel() :]
+        agent.update_path.adam_steps = int(meta.get("adam_step", 0))
         if any(key.startswith("replay.") for key in arrays):
             agent.buffer.load_state_arrays(arrays, "replay.")
         if agent.visits is not None and "visits.index" in arrays:
@@ -875,73 +888,6 @@ class DQNAgent(Agent):
         return agent
 
 
-class FlatAdam:
-    """Adam (PyTorch's formulation and defaults) for one flat parameter vector.
-
-    ``torch.optim.Adam`` spends more time in per-call bookkeeping than in the update for
-    a network this small (and importing it pulls in ``torch._dynamo``, seconds at
-    start-up); on one vector (:class:`agents.networks.FlatNetwork`) the whole update is a
-    handful of tensor operations. The state is three plain values, saved in checkpoints.
-
-    Attributes:
-        lr: the learning rate, read at every step (settable while learning).
-        steps: updates done (for the bias corrections).
-        exp_avg, exp_avg_sq: the first and second moment estimates.
-    """
-
-    def __init__(
-        self,
-        param: torch.nn.Parameter,
-        lr: float,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-    ) -> None:
-        self.param = param
-        self.lr = lr
-        self.betas = betas
-        self.eps = eps
-        self.steps = 0
-        self.exp_avg = torch.zeros_like(param, requires_grad=False)
-        self.exp_avg_sq = torch.zeros_like(param, requires_grad=False)
-
-    @torch.no_grad()
-    def step(self, grad: torch.Tensor | None = None) -> None:
-        """One update from ``grad`` (default: ``param.grad``)."""
-        grad = self.param.grad if grad is None else grad
-        beta1, beta2 = self.betas
-        self.steps += 1
-        self.exp_avg.lerp_(grad, 1.0 - beta1)
-        self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
-        bias_correction1 = 1.0 - beta1**self.steps
-        bias_correction2_sqrt = math.sqrt(1.0 - beta2**self.steps)
-        denom = (self.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
-        self.param.addcdiv_(self.exp_avg, denom, value=-self.lr / bias_correction1)
-
-
-def double_dqn_targets(
-    rewards: torch.Tensor,
-    bootstrap: torch.Tensor,
-    gamma: float,
-    next_q_online: torch.Tensor,
-    next_q_target: torch.Tensor,
-    next_masks: torch.Tensor,
-) -> torch.Tensor:
-    """The double-DQN targets of a batch: ``r + gamma * b * Q_target(s', a*)`` with
-    ``a* = argmax over legal a' of Q_online(s', a')``.
-
-    Args:
-        rewards: (B,) the rewards.
-        bootstrap: (B,) 0 where the game ended, -1 where ``s'`` is the opponent's view
-            (negamax), +1 otherwise (:class:`agents.replay.Batch`).
-        gamma: the discount.
-        next_q_online, next_q_target: (B, A) both networks' Q-values of ``s'``.
-        next_masks: (B, A) bool, the legal actions in ``s'``. A terminal ``s'`` has none:
-            its argmax is arbitrary and multiplied by ``b == 0``.
-    """
-    best = torch.where(next_masks, next_q_online, -torch.inf).argmax(1, keepdim=True)
-    return torch.addcmul(rewards, bootstrap, next_q_target.gather(1, best).view(-1), value=gamma)
-
-
 def _size(value: Any) -> bool:
     """Whether ``value`` is an int usable as a size (1 to 2**31)."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1 << 31
@@ -956,11 +902,12 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().cpu().numpy().copy()
 
 
-def _load_weights(network: FlatNetwork, arrays: dict[str, np.ndarray], prefix: str) -> None:
-    """Copy the ``prefix + name`` arrays into ``network``'s weights; raise
-    :class:`CheckpointError` on any missing, unexpected, misshapen or non-finite one."""
-    tensors = dict(network.named_tensors())
-    expected = {prefix + k for k in tensors}
+def _check_weight_shapes(
+    shapes: dict[str, tuple[int, ...]], arrays: dict[str, np.ndarray], prefix: str
+) -> None:
+    """Raise :class:`CheckpointError` unless the ``prefix + name`` arrays are exactly the
+    tensors of ``shapes`` (:func:`~agents.networks.tensor_shapes`), float32."""
+    expected = {prefix + k for k in shapes}
     found = {k for k in arrays if k.startswith(prefix)}
     if found != expected:
         missing = sorted(expected - found)
@@ -969,14 +916,20 @@ def _load_weights(network: FlatNetwork, arrays: dict[str, np.ndarray], prefix: s
             f"the {prefix[:-1]} network's weights do not match this network "
             f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})"
         )
+    for name, shape in shapes.items():
+        array = arrays[prefix + name]
+        if array.shape != shape or array.dtype != np.float32:
+            raise CheckpointError(
+                f"weight {prefix}{name} is {array.shape} {array.dtype}, expected {shape} float32"
+            )
+
+
+def _load_weights(network: QNetwork, arrays: dict[str, np.ndarray], prefix: str) -> None:
+    """Copy the ``prefix + name`` arrays (checked by :func:`_check_weight_shapes`) into
+    ``network``'s weights; raise :class:`CheckpointError` on a non-finite one."""
     with torch.no_grad():
-        for name, tensor in tensors.items():
+        for name, tensor in network.named_tensors():
             array = arrays[prefix + name]
-            if array.shape != tuple(tensor.shape) or array.dtype != np.float32:
-                raise CheckpointError(
-                    f"weight {prefix}{name} is {array.shape} {array.dtype}, "
-                    f"expected {tuple(tensor.shape)} float32"
-                )
             if not np.isfinite(array).all():
                 raise CheckpointError(f"weight {prefix}{name} holds NaN or infinite values")
             tensor.copy_(torch.from_numpy(array))

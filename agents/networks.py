@@ -1,17 +1,18 @@
 """Q-networks for DQN: an MLP for vector observations, a small CNN for pixel frames.
 
-Both map a batch of observations to one Q-value per action, ``(batch, num_actions)``,
-and keep all their parameters in **one flat vector**, :attr:`weights` (a single
-``nn.Parameter``); each layer's weight and bias are views into it
-(:meth:`named_tensors`). For networks this small, Python overhead per tensor costs more
-than the arithmetic, so one vector makes the Adam step, the gradient norm and the
-target-network update one call each instead of a loop over layers.
+Each maps a batch of observations to one Q-value per action, ``(batch, num_actions)``.
+:class:`MLP` and :class:`CNN` are plain ``nn.Module`` s trained by autograd, as in
+CleanRL. :class:`FastMLP` is the same MLP laid out for speed: its parameters are views
+into **one flat vector**, :attr:`FastMLP.weights`, and its backward pass is written out
+by hand (:meth:`FastMLP.backward_rows`). For networks this small, Python overhead per
+tensor and per autograd node costs more than the arithmetic, so one vector makes the
+gradient, its norm, the Adam step and the target update one call each
+(:mod:`agents.dqn_update` trains either kind; ``tests/test_dqn_update.py`` proves them
+equal).
 
-The MLP goes one step further: its forward and backward passes are written out by hand
-in a single autograd node (:class:`_MLPFunction`), a dozen matrix products writing the
-gradient straight into one flat tensor, instead of a graph of per-layer nodes whose
-bookkeeping dominates at this size. The CNN, where the arithmetic dominates, uses
-ordinary autograd.
+All of them name their tensors alike (``layers.0.weight``, ``convs.1.bias``, ...;
+:meth:`QNetwork.named_tensors`), so a checkpoint loads into either MLP, and draw their
+initial weights from a given generator the same way.
 
 :func:`build_network` picks the network for an env's observations.
 """
@@ -20,8 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -29,59 +29,53 @@ import torch.nn.functional as F
 from torch import nn
 
 
-class FlatNetwork(nn.Module):
-    """A network whose parameters are views into one flat vector, :attr:`weights`.
+class QNetwork(nn.Module):
+    """Observations ``(batch, *observation_shape)`` -> Q-values ``(batch, num_actions)``.
 
-    Subclasses list their tensors as ``(name, shape)`` in :attr:`specs`; the views follow
-    in that order. The initialisation is PyTorch's default for ``nn.Linear`` and
-    ``nn.Conv2d`` (uniform in +-1/sqrt(fan_in) for weight and bias), drawn from a given
-    generator so a seed fixes it without touching torch's global random state.
+    Attributes:
+        dueling: the last layer puts out a state value and one advantage per action,
+            combined by :func:`dueling_q` (Wang et al. 2016).
     """
 
-    def __init__(self, specs: Sequence[tuple[str, tuple[int, ...]]]) -> None:
-        super().__init__()
-        self.specs = list(specs)
-        self.weights = nn.Parameter(torch.zeros(sum(math.prod(s) for _, s in self.specs)))
+    dueling: bool
+
+    def named_tensors(self) -> list[tuple[str, torch.Tensor]]:
+        """``(name, tensor)`` of every weight and bias, detached, in layer order, each
+        weight before its bias, e.g. ``("layers.0.weight", W)``. The tensors share the
+        network's memory: writing into them changes the network."""
+        return [(name, p.detach()) for name, p in self.named_parameters()]
 
     @property
     def num_parameters(self) -> int:
-        return self.weights.numel()
-
-    def views(self, flat: torch.Tensor | None = None) -> list[torch.Tensor]:
-        """Each tensor of :attr:`specs` as a view into ``flat`` (default: the weights)."""
-        flat = self.weights if flat is None else flat
-        out, offset = [], 0
-        for _, shape in self.specs:
-            n = math.prod(shape)
-            out.append(flat[offset : offset + n].view(shape))
-            offset += n
-        return out
-
-    def named_tensors(self) -> Iterator[tuple[str, torch.Tensor]]:
-        """``(name, view)`` of every weight and bias, e.g. ``("layers.0.weight", W)``."""
-        with torch.no_grad():
-            yield from zip((name for name, _ in self.specs), self.views(), strict=True)
+        return sum(t.numel() for _, t in self.named_tensors())
 
     def reset_parameters(self, generator: torch.Generator) -> None:
-        """PyTorch's default initialisation, drawn from ``generator``."""
+        """PyTorch's default initialisation of ``nn.Linear`` and ``nn.Conv2d`` (uniform
+        in +-1/sqrt(fan_in) for weight and bias), drawn from ``generator`` so a seed fixes
+        it without touching torch's global random state."""
+        tensors = [t for _, t in self.named_tensors()]
         with torch.no_grad():
-            views = self.views()
-            for i in range(0, len(views), 2):
-                weight, bias = views[i], views[i + 1]
+            for weight, bias in zip(tensors[::2], tensors[1::2], strict=True):
                 bound = 1.0 / math.sqrt(math.prod(weight.shape[1:]))
                 weight.uniform_(-bound, bound, generator=generator)
                 bias.uniform_(-bound, bound, generator=generator)
 
 
-class MLP(FlatNetwork):
+def _mlp_sizes(
+    in_features: int, hidden_sizes: Sequence[int], num_actions: int, dueling: bool
+) -> list[int]:
+    """The width of every layer's input and of the output (one more for a dueling V)."""
+    return [in_features, *hidden_sizes, num_actions + dueling]
+
+
+class MLP(QNetwork):
     """Fully connected Q-network: observation (flattened) -> ReLU hidden layers -> Q.
 
     Args:
         in_features: the observation's size once flattened.
         hidden_sizes: widths of the hidden layers, e.g. ``(64, 64)``.
         num_actions: one output per action.
-        dueling: the last layer puts out a state value and one advantage per action,
-            combined by :func:`dueling_q` (Wang et al. 2016).
+        dueling: see :class:`QNetwork`.
     """
 
     def __init__(
@@ -92,137 +86,132 @@ class MLP(FlatNetwork):
         *,
         dueling: bool = False,
     ) -> None:
-        sizes = [in_features, *hidden_sizes, num_actions + dueling]
-        specs = []
-        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
-            specs += [(f"layers.{i}.weight", (n_out, n_in)), (f"layers.{i}.bias", (n_out,))]
-        super().__init__(specs)
+        super().__init__()
+        sizes = _mlp_sizes(in_features, hidden_sizes, num_actions, dueling)
+        # skip_init: the weights are drawn by reset_parameters, from a seeded generator.
+        self.layers = nn.ModuleList(
+            nn.utils.skip_init(nn.Linear, n_in, n_out) for n_in, n_out in itertools.pairwise(sizes)
+        )
         self.dueling = dueling
-        self._cache: _ViewCache | None = None
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``obs`` (batch, *observation_shape), any real dtype -> Q (batch, num_actions)."""
         x = obs.flatten(1).float()
-        if torch.is_grad_enabled():
-            out = _MLPFunction.apply(x, self.weights, self)
-        else:
-            out = _layers_forward(self.cached_views(), x, None)
+        *hidden, last = self.layers
+        for layer in hidden:
+            x = F.relu(layer(x))
+        out = last(x)
         return dueling_q(out) if self.dueling else out
 
+
+class FastMLP(QNetwork):
+    """:class:`MLP` with its parameters in one flat vector and a hand-written backward.
+
+    The layer views of the weights (and of a gradient buffer they are written into) are
+    made once, when the network is built or moved: slicing a dozen views per call would
+    cost more than the small network's arithmetic. The forward pass does not record an
+    autograd graph; :meth:`forward_keeping_inputs` and :meth:`backward_rows` are the
+    training step's forward and backward.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        hidden_sizes: Sequence[int],
+        num_actions: int,
+        *,
+        dueling: bool = False,
+    ) -> None:
+        super().__init__()
+        sizes = _mlp_sizes(in_features, hidden_sizes, num_actions, dueling)
+        self.shapes: list[tuple[int, ...]] = []
+        for n_in, n_out in itertools.pairwise(sizes):
+            self.shapes += [(n_out, n_in), (n_out,)]
+        self.weights = nn.Parameter(torch.zeros(sum(math.prod(s) for s in self.shapes)))
+        self.dueling = dueling
+        self._make_views()
+
+    def views(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        """Each layer's weight and bias as views into ``flat`` (the weights, a gradient,
+        an optimizer's moment: anything laid out like :attr:`weights`)."""
+        sizes = [math.prod(shape) for shape in self.shapes]
+        return [
+            part.view(shape) for part, shape in zip(flat.split(sizes), self.shapes, strict=True)
+        ]
+
+    def _make_views(self) -> None:
+        # Ordinary tensors even when first called under torch.inference_mode, so the
+        # training step may write into the gradient buffer later.
+        with torch.inference_mode(False):
+            weights = self.weights.detach()
+            self._weights = self.views(weights)
+            self._transposed = [w.t() for w in self._weights[::2]]
+            self._grad = torch.empty_like(weights)
+            self._grads = self.views(self._grad)
+
+    def _apply(self, fn: Callable[[torch.Tensor], torch.Tensor], recurse: bool = True) -> FastMLP:
+        # .to(device), .double() ... give the weights new memory: view it anew.
+        super()._apply(fn, recurse)
+        self._make_views()
+        return self
+
+    def named_tensors(self) -> list[tuple[str, torch.Tensor]]:
+        names = [
+            f"layers.{i // 2}.{'bias' if i % 2 else 'weight'}" for i in range(len(self.shapes))
+        ]
+        return list(zip(names, self._weights, strict=True))
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """``obs`` (batch, *observation_shape), any real dtype -> Q (batch, num_actions),
+        without autograd."""
+        with torch.no_grad():
+            q = self._layers_forward(obs.flatten(1).float(), None)
+        return dueling_q(q) if self.dueling else q
+
     def forward_keeping_inputs(self, obs: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Q-values of ``obs`` without autograd, and each layer's input for
-        :meth:`backward_rows`: DQN's training step runs the online network once over the
-        batch's observations and next observations together and back-propagates through
-        the first half only."""
+        """Q-values of ``obs`` and each layer's input, for :meth:`backward_rows`: the fast
+        training step runs the online network once over the batch's observations and next
+        observations together and back-propagates through the first half only."""
         inputs: list[torch.Tensor] = []
         with torch.no_grad():
-            q = _layers_forward(self.cached_views(), obs.flatten(1).float(), inputs)
+            q = self._layers_forward(obs.flatten(1).float(), inputs)
         return (dueling_q(q) if self.dueling else q), inputs
+
+    def _layers_forward(self, x: torch.Tensor, inputs: list[torch.Tensor] | None) -> torch.Tensor:
+        """The layers on ``x``; appends each layer's input to ``inputs`` if given."""
+        last = len(self._transposed) - 1
+        for i, (weight_t, bias) in enumerate(
+            zip(self._transposed, self._weights[1::2], strict=True)
+        ):
+            if inputs is not None:
+                inputs.append(x)
+            x = torch.addmm(bias, x, weight_t)
+            if i < last:
+                x = x.relu_()
+        return x
 
     def backward_rows(self, inputs: list[torch.Tensor], grad_q: torch.Tensor) -> torch.Tensor:
         """dL/dweights, flat, given ``grad_q`` = dL/dQ for the first ``len(grad_q)`` rows of
-        a :meth:`forward_keeping_inputs` pass. The result is a buffer the next call reuses."""
+        a :meth:`forward_keeping_inputs` pass. The layers run in reverse, writing
+        ``dL/dW = g^T h`` and ``dL/db = sum g`` into views of one flat gradient and passing
+        ``g W`` (zeroed where the ReLU was off) down. The result is a buffer the next call
+        reuses."""
         with torch.no_grad():
             if self.dueling:
                 # Q = V + A - mean(A): dL/dV sums over the actions, dL/dA is centred.
                 grad_q = torch.cat(
                     (grad_q.sum(1, keepdim=True), grad_q - grad_q.mean(1, keepdim=True)), 1
                 )
-            return _layers_backward(self.cached_views(), inputs, grad_q)
-
-    def numpy_forward(self, obs: np.ndarray) -> np.ndarray:
-        """Q-values of one observation, computed in numpy from CPU weights.
-
-        For acting one observation at a time: this network in numpy costs a few
-        microseconds where a torch call costs tens. It reads the weights through numpy
-        views, so it always sees the current ones.
-        """
-        views = self.cached_views().numpy
-        x = obs.reshape(-1).astype(np.float32, copy=False)
-        last = len(views) - 2
-        for i in range(0, len(views), 2):
-            x = views[i] @ x + views[i + 1]
-            if i < last:
-                np.maximum(x, 0.0, out=x)
-        if self.dueling:
-            return x[0] + x[1:] - x[1:].mean()
-        return x
-
-    def cached_views(self) -> _ViewCache:
-        """The layer views of the weights and of a gradient buffer, made once: slicing
-        a dozen views per call would cost more than the small network's arithmetic. The
-        weights are updated in place, so the views stay valid until the storage moves
-        (``.to(device)``), which the cache notices."""
-        pointer = self.weights.data_ptr()
-        if self._cache is None or self._cache.pointer != pointer:
-            # Ordinary tensors even when first called under torch.inference_mode, so the
-            # training step may write into the gradient buffer later.
-            with torch.inference_mode(False):
-                weights = self.weights.detach()
-                grad = torch.empty_like(weights)
-                numpy = [v.numpy() for v in self.views(weights)] if not weights.is_cuda else []
-                views = self.views(weights)
-                self._cache = _ViewCache(
-                    pointer, views, [w.t() for w in views[::2]], grad, self.views(grad), numpy
-                )
-        return self._cache
-
-
-class _ViewCache(NamedTuple):
-    """An MLP's layer views (see :meth:`MLP.cached_views`)."""
-
-    pointer: int
-    weights: list[torch.Tensor]
-    transposed: list[torch.Tensor]
-    grad: torch.Tensor
-    grads: list[torch.Tensor]
-    numpy: list[np.ndarray]
-
-
-class _MLPFunction(torch.autograd.Function):
-    """The MLP's forward and backward by hand, as one autograd node.
-
-    Forward keeps each layer's input; backward runs the layers in reverse, writing
-    ``dL/dW = g^T h`` and ``dL/db = sum g`` into views of one flat gradient and passing
-    ``g W`` (zeroed where the ReLU was off) down. Checked against autograd by
-    ``tests/test_dqn.py``.
-    """
-
-    @staticmethod
-    def forward(ctx: Any, x: torch.Tensor, weights: torch.Tensor, mlp: MLP) -> torch.Tensor:
-        # ``weights`` is what autograd differentiates; the cached views alias it.
-        inputs: list[torch.Tensor] = []
-        q = _layers_forward(mlp.cached_views(), x, inputs)
-        ctx.save_for_backward(*inputs)
-        ctx.mlp = mlp
-        return q
-
-    @staticmethod
-    def backward(ctx: Any, grad_q: torch.Tensor) -> tuple[None, torch.Tensor, None]:
-        # A copy: the buffer is reused by the next backward, the result may be kept.
-        return (
-            None,
-            _layers_backward(ctx.mlp.cached_views(), ctx.saved_tensors, grad_q).clone(),
-            None,
-        )
-
-
-def _layers_backward(
-    cache: _ViewCache, inputs: Sequence[torch.Tensor], grad_q: torch.Tensor
-) -> torch.Tensor:
-    """The gradient of the weights given ``grad_q`` = dL/dQ for the first ``len(grad_q)``
-    rows of the forward pass that kept ``inputs``; written into ``cache.grad`` (returned)."""
-    views, grads = cache.weights, cache.grads
-    rows = grad_q.shape[0]
-    g = grad_q
-    for layer in reversed(range(len(inputs))):
-        h = inputs[layer][:rows]
-        torch.mm(g.t(), h, out=grads[2 * layer])
-        torch.sum(g, 0, out=grads[2 * layer + 1])
-        if layer > 0:
-            # The layer's input is a ReLU output: zero exactly where the unit was off.
-            g = g.mm(views[2 * layer]).masked_fill_(h == 0, 0.0)
-    return cache.grad
+            rows = grad_q.shape[0]
+            g = grad_q
+            for layer in reversed(range(len(inputs))):
+                h = inputs[layer][:rows]
+                torch.mm(g.t(), h, out=self._grads[2 * layer])
+                torch.sum(g, 0, out=self._grads[2 * layer + 1])
+                if layer > 0:
+                    # The layer's input is a ReLU output: zero exactly where the unit was off.
+                    g = g.mm(self._weights[2 * layer]).masked_fill_(h == 0, 0.0)
+        return self._grad
 
 
 def dueling_q(out: torch.Tensor) -> torch.Tensor:
@@ -232,21 +221,26 @@ def dueling_q(out: torch.Tensor) -> torch.Tensor:
     return out[:, :1] + advantages - advantages.mean(1, keepdim=True)
 
 
-def _layers_forward(
-    cache: _ViewCache, x: torch.Tensor, inputs: list[torch.Tensor] | None
-) -> torch.Tensor:
-    """The MLP's layers on ``x``; appends each layer's input to ``inputs`` if given."""
-    last = len(cache.transposed) - 1
-    for i, (weight_t, bias) in enumerate(zip(cache.transposed, cache.weights[1::2], strict=True)):
-        if inputs is not None:
-            inputs.append(x)
-        x = torch.addmm(bias, x, weight_t)
+def numpy_q(layers: Sequence[np.ndarray], dueling: bool, obs: np.ndarray) -> np.ndarray:
+    """An MLP's Q-values of one observation, in numpy, from its weights and biases in
+    order (:meth:`QNetwork.named_tensors` as numpy arrays on the CPU).
+
+    For acting one observation at a time: a network this small costs a few microseconds
+    in numpy where a torch call costs tens. Arrays that share the weights' memory always
+    give the current weights' Q-values.
+    """
+    x = obs.reshape(-1).astype(np.float32, copy=False)
+    last = len(layers) - 2
+    for i in range(0, len(layers), 2):
+        x = layers[i] @ x + layers[i + 1]
         if i < last:
-            x = x.relu_()
+            np.maximum(x, 0.0, out=x)
+    if dueling:
+        return x[0] + x[1:] - x[1:].mean()
     return x
 
 
-class CNN(FlatNetwork):
+class CNN(QNetwork):
     """Convolutional Q-network for stacked grayscale frames: the first DQN's layers
     (Mnih et al. 2013: 16 8x8 filters, stride 4; 32 4x4, stride 2; a fully connected
     layer), small enough to train on a CPU.
@@ -256,6 +250,7 @@ class CNN(FlatNetwork):
             to [0, 1] inside the network, so the replay buffer keeps them as bytes.
         hidden_size: width of the fully connected layer after the convolutions.
         num_actions: one output per action.
+        dueling: see :class:`QNetwork`.
     """
 
     #: (out_channels, kernel, stride) of each convolution.
@@ -269,41 +264,77 @@ class CNN(FlatNetwork):
         *,
         dueling: bool = False,
     ) -> None:
-        channels, height, width = observation_shape
-        specs: list[tuple[str, tuple[int, ...]]] = []
-        for i, (out_channels, kernel, stride) in enumerate(self.CONVS):
-            specs += [
-                (f"convs.{i}.weight", (out_channels, channels, kernel, kernel)),
-                (f"convs.{i}.bias", (out_channels,)),
-            ]
+        super().__init__()
+        channels = observation_shape[0]
+        convs = []
+        for out_channels, kernel, stride in self.CONVS:
+            convs.append(nn.utils.skip_init(nn.Conv2d, channels, out_channels, kernel, stride))
             channels = out_channels
+        self.convs = nn.ModuleList(convs)
+        self.head = nn.ModuleList(
+            [
+                nn.utils.skip_init(nn.Linear, self.flat_size(observation_shape), hidden_size),
+                nn.utils.skip_init(nn.Linear, hidden_size, num_actions + dueling),
+            ]
+        )
+        self.dueling = dueling
+
+    @classmethod
+    def flat_size(cls, observation_shape: Sequence[int]) -> int:
+        """The size of the convolutions' output for frames of ``observation_shape``;
+        ``ValueError`` if they are too small for the convolutions."""
+        _, height, width = observation_shape
+        for _, kernel, stride in cls.CONVS:
             height, width = (height - kernel) // stride + 1, (width - kernel) // stride + 1
             if height < 1 or width < 1:
                 raise ValueError(f"frames of {observation_shape} are too small for the CNN")
-        flat_size = channels * height * width
-        specs += [
-            ("head.0.weight", (hidden_size, flat_size)),
-            ("head.0.bias", (hidden_size,)),
-            ("head.1.weight", (num_actions + dueling, hidden_size)),
-            ("head.1.bias", (num_actions + dueling,)),
-        ]
-        super().__init__(specs)
-        self.dueling = dueling
+        return cls.CONVS[-1][0] * height * width
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``obs`` (batch, frame_stack, height, width) uint8 -> Q (batch, num_actions)."""
-        views = self.views()
         x = obs.float() / 255.0
-        for i, (_, _, stride) in enumerate(self.CONVS):
-            x = F.relu(F.conv2d(x, views[2 * i], views[2 * i + 1], stride=stride))
-        x = F.relu(F.linear(x.flatten(1), views[-4], views[-3]))
-        out = F.linear(x, views[-2], views[-1])
-        return dueling_q(out) if self.dueling else out
+        for conv in self.convs:
+            x = F.relu(conv(x))
+        hidden, out = self.head
+        q = out(F.relu(hidden(x.flatten(1))))
+        return dueling_q(q) if self.dueling else q
 
 
 def is_pixel_observation(observation_shape: Sequence[int], observation_dtype: np.dtype) -> bool:
     """True for stacked uint8 frames ``(frames, height, width)``, which get the CNN."""
     return len(observation_shape) == 3 and np.dtype(observation_dtype) == np.uint8
+
+
+def tensor_shapes(
+    observation_shape: Sequence[int],
+    observation_dtype: np.dtype,
+    num_actions: int,
+    hidden_sizes: Sequence[int],
+    *,
+    dueling: bool = False,
+) -> dict[str, tuple[int, ...]]:
+    """The name and shape of every tensor of the network :func:`build_network` makes,
+    worked out without making it (to check a file before allocating anything)."""
+    outputs = num_actions + dueling
+    if is_pixel_observation(observation_shape, observation_dtype):
+        shapes: dict[str, tuple[int, ...]] = {}
+        channels = observation_shape[0]
+        for i, (out_channels, kernel, _) in enumerate(CNN.CONVS):
+            shapes[f"convs.{i}.weight"] = (out_channels, channels, kernel, kernel)
+            shapes[f"convs.{i}.bias"] = (out_channels,)
+            channels = out_channels
+        hidden = hidden_sizes[-1]
+        shapes["head.0.weight"] = (hidden, CNN.flat_size(observation_shape))
+        shapes["head.0.bias"] = (hidden,)
+        shapes["head.1.weight"] = (outputs, hidden)
+        shapes["head.1.bias"] = (outputs,)
+        return shapes
+    sizes = _mlp_sizes(math.prod(observation_shape), hidden_sizes, num_actions, dueling)
+    shapes = {}
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        shapes[f"layers.{i}.weight"] = (n_out, n_in)
+        shapes[f"layers.{i}.bias"] = (n_out,)
+    return shapes
 
 
 def build_network(
@@ -314,16 +345,19 @@ def build_network(
     generator: torch.Generator,
     *,
     dueling: bool = False,
-) -> MLP | CNN:
+    fast: bool = False,
+) -> QNetwork:
     """The Q-network for an env's observations, initialised from ``generator``.
 
     uint8 frames ``(frames, height, width)`` get the :class:`CNN` (with a fully connected
-    layer of ``hidden_sizes[-1]`` units); anything else is flattened into the :class:`MLP`.
-    ``dueling`` gives either a dueling head.
+    layer of ``hidden_sizes[-1]`` units); anything else is flattened into the :class:`MLP`,
+    or the :class:`FastMLP` if ``fast``. ``dueling`` gives either a dueling head.
     """
+    network: QNetwork
     if is_pixel_observation(observation_shape, observation_dtype):
-        network: MLP | CNN = CNN(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
+        network = CNN(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
     else:
-        network = MLP(math.prod(observation_shape), hidden_sizes, num_actions, dueling=dueling)
+        kind = FastMLP if fast else MLP
+        network = kind(math.prod(observation_shape), hidden_sizes, num_actions, dueling=dueling)
     network.reset_parameters(generator)
     return network

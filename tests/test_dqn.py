@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 import torch
 
-import qarcade.agents.dqn as dqn
+import qarcade.agents.dqn_update as dqn_update
 from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import CheckpointError, load_agent
-from qarcade.agents.dqn import DQNAgent, DQNConfig, FlatAdam, double_dqn_targets
-from qarcade.agents.networks import CNN, MLP, _MLPFunction, build_network
+from qarcade.agents.dqn import DQNAgent, DQNConfig
+from qarcade.agents.dqn_update import TensorBatch, double_dqn_targets
+from qarcade.agents.networks import CNN, MLP, FastMLP, build_network, tensor_shapes
 from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.agents.training import Trainer
 from qarcade.games.core import OptionError
@@ -135,7 +136,9 @@ def test_double_dqn_target_by_hand() -> None:
         0.5 - gamma * 4.0,  # negamax: the opponent's value counts against the mover
         -1.0,  # terminal: no bootstrap
     ]
-    got = double_dqn_targets(rewards, bootstrap, gamma, next_q_online, next_q_target, masks)
+    actions = torch.zeros(4, dtype=torch.int64)
+    batch = TensorBatch(torch.zeros(8, 1), actions, rewards, masks, bootstrap)
+    got = double_dqn_targets(batch, gamma, next_q_online, next_q_target)
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
 
 
@@ -260,56 +263,13 @@ def test_train_step_uses_the_masked_target() -> None:
 
 
 # --------------------------------------------------------------------------- networks
-def test_mlp_backward_matches_autograd() -> None:
-    generator = torch.Generator().manual_seed(0)
-    mlp = MLP(6, (7, 5), 3)
-    mlp.reset_parameters(generator)
-    mlp = mlp.double()
-    x = torch.randn(4, 6, dtype=torch.float64, generator=generator)
-    assert torch.autograd.gradcheck(lambda w: _MLPFunction.apply(x, w, mlp), (mlp.weights,))
-
-
-@pytest.mark.parametrize(("prioritized", "dueling"), [(False, False), (True, False), (False, True)])
-def test_mlp_training_gradient_matches_autograd(prioritized: bool, dueling: bool) -> None:
-    """The MLP's training step (one pass over obs and next obs, the Huber derivative and
-    the backward by hand) gives autograd's loss, gradient and TD errors on the same
-    batch, with masked next states, terminal ones, errors on both sides of the Huber
-    kink and (prioritized replay) importance weights."""
-    rng = np.random.default_rng(0)
-    config = small_config(
-        batch_size=16, hidden_sizes=(8, 6), prioritized_replay=prioritized, dueling=dueling
-    )
-    agent = DQNAgent((5,), np.float32, 3, config)
-    for i in range(40):
-        mask = rng.random(3) < 0.7
-        agent.buffer.add(
-            rng.normal(size=5), int(rng.integers(3)), float(rng.normal(scale=3.0)),
-            rng.normal(size=5), mask, bool(i % 7 == 0), bool(i % 5 == 0),
-        )  # fmt: skip
-    agent.buffer.sample(16, out=agent._host_batch)
-    if prioritized:
-        agent._weights.copy_(torch.linspace(0.1, 1.0, 16))  # type: ignore[union-attr]
-    ours = [t.clone() for t in agent._mlp_gradient()]
-    reference = agent._autograd_gradient()
-    for mine, theirs in zip(ours, reference, strict=True):
-        torch.testing.assert_close(mine, theirs)
-    assert ours[2].abs().sum() > 0
-    # Acting in numpy gives the torch network's Q-values.
-    obs = agent._host_batch.obs
-    np.testing.assert_allclose(
-        np.stack([agent.online.numpy_forward(o) for o in obs]),
-        agent.q_values_batch(obs) * agent.reward_scale,
-        rtol=1e-5,
-        atol=1e-6,
-    )
-
-
 def test_dueling_head_is_value_plus_centred_advantages() -> None:
     agent = DQNAgent((4,), np.float32, 3, small_config(dueling=True, hidden_sizes=(5,)))
-    assert agent.online.views()[-1].shape == (4,)  # V and 3 advantages
+    tensors = [t for _, t in agent.online.named_tensors()]
+    assert tensors[-1].shape == (4,)  # V and 3 advantages
     with torch.no_grad():
-        bias = agent.online.views()[-1]
-        agent.online.views()[-2].zero_()
+        bias = tensors[-1]
+        tensors[-2].zero_()
         bias.copy_(torch.tensor([10.0, 1.0, 2.0, 6.0]))
     # mean(A) = 3, so Q = 10 + A - 3.
     np.testing.assert_allclose(agent.q_values(np.zeros(4, np.float32)), [8.0, 9.0, 13.0])
@@ -320,6 +280,9 @@ def test_networks_for_each_observation_kind() -> None:
     mlp = build_network((2, 3, 3), np.float32, 9, (32, 16), generator)
     assert isinstance(mlp, MLP)
     assert mlp(torch.zeros(5, 2, 3, 3)).shape == (5, 9)
+    fast = build_network((2, 3, 3), np.float32, 9, (32, 16), generator, fast=True)
+    assert isinstance(fast, FastMLP)
+    assert [name for name, _ in fast.named_tensors()] == [name for name, _ in mlp.named_tensors()]
     cnn = build_network((4, 64, 56), np.uint8, 6, (64,), generator)
     assert isinstance(cnn, CNN)
     frames = torch.randint(0, 256, (2, 4, 64, 56), dtype=torch.uint8)
@@ -327,23 +290,40 @@ def test_networks_for_each_observation_kind() -> None:
     # Scaled inside the network: bytes in, the same as the floats / 255 through the layers.
     names = [name for name, _ in cnn.named_tensors()]
     assert names[0] == "convs.0.weight" and names[-1] == "head.1.bias"
+    # tensor_shapes tells every network's tensors without building it.
+    for network, shape, dtype, dueling in (
+        (mlp, (2, 3, 3), np.float32, False),
+        (fast, (2, 3, 3), np.float32, False),
+        (cnn, (4, 64, 56), np.uint8, False),
+        (build_network((4, 64, 56), np.uint8, 6, (64,), generator, dueling=True), (4, 64, 56),
+         np.uint8, True),
+        (build_network((7,), np.float32, 9, (5,), generator, dueling=True, fast=True), (7,),
+         np.float32, True),
+    ):  # fmt: skip
+        actions = 6 if dtype == np.uint8 else 9
+        hidden = (64,) if dtype == np.uint8 else (32, 16) if len(shape) == 3 else (5,)
+        assert tensor_shapes(shape, np.dtype(dtype), actions, hidden, dueling=dueling) == {
+            name: tuple(t.shape) for name, t in network.named_tensors()
+        }
 
 
 @pytest.mark.parametrize("variant", [{}, {"dueling": True, "prioritized_replay": True}])
 def test_pixel_dqn_trains_its_cnn(variant: dict[str, bool]) -> None:
-    """Frames go through the CNN's autograd path: every step after learning_starts is a
-    gradient step that moves the weights (and keeps them finite)."""
+    """Frames go through the CNN (the reference path, whatever ``fast_path`` says): every
+    step after learning_starts is a gradient step that moves the weights (and keeps them
+    finite)."""
     env = games.make("invaders", obs_mode="pixels", preset="small")
     config = small_config(
         learning_starts=8, batch_size=4, buffer_size=64, hidden_sizes=(16,), **variant
     )
     agent = DQNAgent.for_env(env, config)
     assert isinstance(agent.online, CNN)
-    before = agent.online.weights.detach().clone()
+    before = torch.nn.utils.parameters_to_vector(agent.online.parameters()).detach().clone()
     Trainer(env, agent, seed=0, steps=40).run_steps(40)
     assert agent.train_steps == 32
-    assert not torch.equal(before, agent.online.weights)
-    assert torch.isfinite(agent.online.weights).all()
+    after = torch.nn.utils.parameters_to_vector(agent.online.parameters()).detach()
+    assert not torch.equal(before, after)
+    assert torch.isfinite(after).all()
 
 
 def test_seeded_weights_are_reproducible_and_the_global_rng_untouched() -> None:
@@ -357,27 +337,14 @@ def test_seeded_weights_are_reproducible_and_the_global_rng_untouched() -> None:
     assert torch.equal(state, torch.random.get_rng_state())
 
 
-def test_learning_rate_is_live_in_the_optimizer() -> None:
-    agent = DQNAgent((4,), np.float32, 2, small_config())
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_learning_rate_is_live_in_the_optimizer(fast_path: bool) -> None:
+    agent = DQNAgent((4,), np.float32, 2, small_config(fast_path=fast_path))
     agent.learning_rate = 0.123
-    assert agent.optimizer.lr == 0.123
+    assert agent.update_path.learning_rate == 0.123
     assert agent.config.learning_rate == 0.123
     with pytest.raises(OptionError):
         agent.learning_rate = -1.0
-
-
-def test_flat_adam_matches_torch_adam() -> None:
-    generator = torch.Generator().manual_seed(0)
-    ours = torch.nn.Parameter(torch.randn(50, generator=generator))
-    theirs = torch.nn.Parameter(ours.detach().clone())
-    flat_adam = FlatAdam(ours, lr=0.01)
-    torch_adam = torch.optim.Adam([theirs], lr=0.01)
-    for _ in range(20):
-        grad = torch.randn(50, generator=generator)
-        ours.grad, theirs.grad = grad.clone(), grad.clone()
-        flat_adam.step()
-        torch_adam.step()
-    torch.testing.assert_close(ours.detach(), theirs.detach(), rtol=1e-5, atol=1e-7)
 
 
 def test_polyak_and_hard_target_updates() -> None:
@@ -432,10 +399,17 @@ def test_a_broken_target_fails_the_learning_test(monkeypatch: pytest.MonkeyPatch
     """The learning test can fail: with the bootstrap sign flipped (the self-play target
     applied to a one-player game) the greedy policy is not optimal."""
 
-    def wrong_sign(rewards, bootstrap, gamma, q_online, q_target, masks):  # type: ignore[no-untyped-def]
-        return double_dqn_targets(rewards, -bootstrap, gamma, q_online, q_target, masks)
+    def wrong_sign(
+        batch: TensorBatch,
+        gamma: float,
+        next_q_online: torch.Tensor,
+        next_q_target: torch.Tensor,
+        bonus: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        flipped = batch._replace(bootstrap=-batch.bootstrap)
+        return double_dqn_targets(flipped, gamma, next_q_online, next_q_target, bonus)
 
-    monkeypatch.setattr(dqn, "double_dqn_targets", wrong_sign)
+    monkeypatch.setattr(dqn_update, "double_dqn_targets", wrong_sign)
     agent, env = train_lake4(small_config())
     assert not greedy_is_optimal_everywhere(agent, env)
 
@@ -553,6 +527,23 @@ def test_foreign_weights_give_a_clear_error(tmp_path: Path, saved: str) -> None:
         DQNAgent.load(npz)
 
 
+def test_weights_for_another_network_are_refused_before_it_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A config asking for a huge network beside weights of a small one is refused from
+    the shapes alone: no network of that size is ever allocated."""
+    agent = DQNAgent.for_env(games.make("gridworld", map="lake4"), small_config())
+    arrays, meta = agent.to_checkpoint()
+    meta["config"]["hidden_sizes"] = [3_713_568]
+
+    def build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an agent was built before its weights were checked")
+
+    monkeypatch.setattr(DQNAgent, "__init__", build)
+    with pytest.raises(CheckpointError, match=r"online.layers.0.weight is \(32, 16\)"):
+        DQNAgent.from_checkpoint(arrays, meta)
+
+
 def test_weights_for_an_older_observation_give_a_clear_error(tmp_path: Path) -> None:
     """A network trained before the game's observation changed (its checkpoint records
     the shape it reads) is refused on loading, not on its first move."""
@@ -573,7 +564,7 @@ def test_initial_q_and_reward_scale() -> None:
     buffer scaled."""
     config = small_config(initial_q=2.0, reward_scale=0.01)
     agent = DQNAgent((4,), np.float32, 3, config)
-    assert torch.all(agent.online.views()[-1] == 0.02)
+    assert torch.all(agent.online.named_tensors()[-1][1] == 0.02)
     assert torch.equal(agent.online.weights, agent.target.weights)
     obs = np.zeros(4, np.float32)
     with torch.no_grad():

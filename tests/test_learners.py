@@ -14,6 +14,7 @@ import torch
 from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.dqn import PIXEL_SETTINGS, DQNAgent, DQNConfig
+from qarcade.agents.dqn_update import double_dqn_targets
 from qarcade.agents.evaluation import BestPolicy
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import Trainer
@@ -106,8 +107,8 @@ def test_count_optimism_prefers_untried_actions_and_fades_with_epsilon() -> None
     config = small_config(count_bonus=0.5, start_e=1.0, end_e=0.0)
     agent = DQNAgent((2,), np.float32, 3, config)
     with torch.no_grad():
-        agent.online.views()[-2].zero_()  # every Q-value equals the output bias
-        agent.online.views()[-1].zero_()
+        for _, tensor in agent.online.named_tensors()[-2:]:
+            tensor.zero_()  # every Q-value is 0
     agent.epsilon = 0.5  # optimism weight 0.25; no random move: rng pinned below
     agent.rng.random = lambda: 0.99  # type: ignore[method-assign]
     obs, other = np.array([1, 0], np.float32), np.array([0, 1], np.float32)
@@ -130,12 +131,19 @@ def test_count_optimism_raises_the_targets_of_rarely_tried_next_states() -> None
     mask = np.ones(2, bool)
     agent.learn(Transition(obs, 0, 0.0, nxt, mask, False))
     agent.buffer.sample(1, out=agent._host_batch)
-    q_next = agent.online(torch.from_numpy(agent._host_batch.next_obs))
-    untried = float(agent._td_targets(q_next)[0])
+    batch = agent._device_batch
+    with torch.no_grad():
+        q_next = agent.online(batch.next_obs), agent.target(batch.next_obs)
+
+    def target() -> float:
+        bonus = agent._bonus(agent._host_batch.next_obs)
+        return float(double_dqn_targets(batch, config.gamma, *q_next, bonus)[0])
+
+    untried = target()
     for _ in range(99):
         agent.visits.add(nxt, 0)
         agent.visits.add(nxt, 1)
-    tried = float(agent._td_targets(q_next)[0])
+    tried = target()
     # Optimism 1 / sqrt(0 + 1) before, 1 / sqrt(99 + 1) after, times gamma.
     assert untried - tried == pytest.approx(0.5 * (1.0 - 0.1), abs=1e-5)
 

@@ -1,0 +1,203 @@
+"""DQN's two update paths make the same steps: the fast one (a flat MLP, the backward
+and Adam by hand) against the reference one (``nn.Linear`` layers, autograd,
+``torch.optim.Adam``), from the same seed on the same batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+
+from qarcade import games
+from qarcade.agents.checkpoints import load_agent
+from qarcade.agents.dqn import DQNAgent
+from qarcade.agents.dqn_update import FastUpdate, FlatAdam, ReferenceUpdate
+from qarcade.agents.networks import MLP, FastMLP
+from qarcade.agents.training import Trainer
+from qarcade.assets import asset_dir
+from tests.test_dqn import small_config
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def fill(agents: list[DQNAgent], obs_size: int, num_actions: int, n: int = 60) -> None:
+    """The same transitions into every agent's buffer: masked next states, terminal and
+    flipped ones, and rewards large enough for errors on both sides of the Huber kink."""
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        mask = rng.random(num_actions) < 0.7
+        transition = (
+            rng.normal(size=obs_size).astype(np.float32), int(rng.integers(num_actions)),
+            float(rng.normal(scale=3.0)), rng.normal(size=obs_size).astype(np.float32), mask,
+            bool(i % 7 == 0), bool(i % 5 == 0),
+        )  # fmt: skip
+        for agent in agents:
+            agent.buffer.add(*transition)
+
+
+def weights(agent: DQNAgent) -> list[torch.Tensor]:
+    return [t.clone() for _, t in agent.online.named_tensors()]
+
+
+VARIANTS = [
+    {},
+    {"dueling": True},
+    {"prioritized_replay": True},
+    {"dueling": True, "prioritized_replay": True, "count_bonus": 0.5},
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "+".join(v) or "plain")
+def test_fast_and_reference_paths_make_the_same_steps(variant: dict[str, object]) -> None:
+    """Same seed, same batches: the same loss, Q-values and TD errors at every step and
+    the same weights (online and Adam's moments) after 30 steps, to float precision."""
+    config = dict(batch_size=16, hidden_sizes=(12, 8), learning_starts=0, **variant)
+    fast = DQNAgent((5,), np.float32, 3, small_config(fast_path=True, **config))
+    reference = DQNAgent((5,), np.float32, 3, small_config(fast_path=False, **config))
+    assert isinstance(fast.update_path, FastUpdate) and isinstance(fast.online, FastMLP)
+    assert isinstance(reference.update_path, ReferenceUpdate)
+    assert isinstance(reference.online, MLP)
+    for mine, theirs in zip(weights(fast), weights(reference), strict=True):
+        assert torch.equal(mine, theirs)  # the same initial draw
+    fill([fast, reference], 5, 3)
+    for agent in (fast, reference):
+        agent.epsilon = 0.5  # a count bonus in the targets, if configured
+    for _ in range(30):
+        mine, theirs = fast._train_step(), reference._train_step()
+        assert mine["loss"] == pytest.approx(theirs["loss"], rel=1e-4, abs=1e-6)
+        assert mine["q_mean"] == pytest.approx(theirs["q_mean"], rel=1e-4, abs=1e-6)
+    moved = False
+    for mine, theirs, start in zip(
+        weights(fast),
+        weights(reference),
+        weights(DQNAgent((5,), np.float32, 3, small_config(**config))),
+        strict=True,
+    ):
+        torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-5)
+        moved |= not torch.equal(mine, start)
+    assert moved
+    for (m1, v1), (m2, v2) in zip(
+        fast.update_path.adam_moments(), reference.update_path.adam_moments(), strict=True
+    ):
+        torch.testing.assert_close(m1, m2, rtol=1e-4, atol=1e-6)
+        torch.testing.assert_close(v1, v2, rtol=1e-4, atol=1e-8)
+    assert fast.update_path.adam_steps == reference.update_path.adam_steps == 30
+
+
+def test_the_paths_train_alike_through_the_trainer() -> None:
+    """A whole short run (acting, replay, target updates) on the 4x4 lake: the two
+    paths end with the same weights."""
+    results = []
+    for fast_path in (True, False):
+        env = games.make("gridworld", map="lake4")
+        agent = DQNAgent.for_env(env, small_config(fast_path=fast_path, total_timesteps=400))
+        Trainer(env, agent, seed=0, steps=400).run_steps(400)
+        assert agent.train_steps > 200
+        results.append(weights(agent))
+    for mine, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(mine, theirs, rtol=1e-3, atol=1e-4)
+
+
+def test_a_broken_fast_backward_fails_the_equality(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison can fail: a fast path whose backward forgets the ReLU's gate
+    leaves the reference path's weights behind."""
+
+    def no_gate(self: FastMLP, inputs: list[torch.Tensor], grad_q: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            g = grad_q
+            for layer in reversed(range(len(inputs))):
+                h = inputs[layer][: grad_q.shape[0]]
+                torch.mm(g.t(), h, out=self._grads[2 * layer])
+                torch.sum(g, 0, out=self._grads[2 * layer + 1])
+                g = g.mm(self._weights[2 * layer])
+        return self._grad
+
+    monkeypatch.setattr(FastMLP, "backward_rows", no_gate)
+    config = dict(batch_size=16, hidden_sizes=(12, 8), learning_starts=0)
+    fast = DQNAgent((5,), np.float32, 3, small_config(fast_path=True, **config))
+    reference = DQNAgent((5,), np.float32, 3, small_config(fast_path=False, **config))
+    fill([fast, reference], 5, 3)
+    for _ in range(10):
+        fast._train_step()
+        reference._train_step()
+    assert any(
+        not torch.allclose(mine, theirs, rtol=1e-4, atol=1e-5)
+        for mine, theirs in zip(weights(fast), weights(reference), strict=True)
+    )
+
+
+def test_fast_backward_is_autograd_through_the_reference_mlp() -> None:
+    """dLoss/dweights by hand equals autograd's through an ``nn.Linear`` MLP holding the
+    same weights, for any upstream gradient on a leading part of the rows."""
+    generator = torch.Generator().manual_seed(0)
+    for dueling in (False, True):
+        fast = FastMLP(6, (7, 5), 3, dueling=dueling)
+        fast.reset_parameters(generator)
+        reference = MLP(6, (7, 5), 3, dueling=dueling)
+        reference.load_state_dict({n: t for n, t in fast.named_tensors()})
+        x = torch.randn(10, 6, generator=generator)
+        grad_q = torch.randn(4, 3, generator=generator)
+        q, inputs = fast.forward_keeping_inputs(x)
+        torch.testing.assert_close(q, reference(x).detach())
+        mine = fast.views(fast.backward_rows(inputs, grad_q).clone())
+        (reference(x[:4]) * grad_q).sum().backward()
+        for ours, parameter in zip(mine, reference.parameters(), strict=True):
+            torch.testing.assert_close(ours, parameter.grad)
+
+
+def test_flat_adam_matches_torch_adam() -> None:
+    generator = torch.Generator().manual_seed(0)
+    ours = torch.randn(50, generator=generator)
+    theirs = torch.nn.Parameter(ours.clone())
+    flat_adam = FlatAdam(ours, lr=0.01)
+    torch_adam = torch.optim.Adam([theirs], lr=0.01)
+    for _ in range(20):
+        grad = torch.randn(50, generator=generator)
+        theirs.grad = grad.clone()
+        flat_adam.step(grad)
+        torch_adam.step()
+    torch.testing.assert_close(ours, theirs.detach(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("saved_fast", [True, False])
+def test_a_checkpoint_of_either_path_loads_into_the_other(saved_fast: bool) -> None:
+    """The same tensor names and a flat Adam state: a run saved on one path resumes on
+    the other and makes the same next steps as the one that saved it."""
+    config = dict(batch_size=16, hidden_sizes=(12,), learning_starts=0, dueling=True)
+    saver = DQNAgent((5,), np.float32, 3, small_config(fast_path=saved_fast, **config))
+    fill([saver], 5, 3)
+    for _ in range(5):
+        saver._train_step()
+    arrays, meta = saver.to_checkpoint()
+    meta["config"]["fast_path"] = not saved_fast
+    other = DQNAgent.from_checkpoint(arrays, meta)
+    assert isinstance(other.update_path, FastUpdate) is not saved_fast
+    assert other.update_path.adam_steps == 5
+    other.buffer.load_state_arrays(saver.buffer.state_arrays(""), "")
+    other.buffer.rng.bit_generator.state = saver.buffer.rng.bit_generator.state
+    for _ in range(5):
+        mine, theirs = saver._train_step(), other._train_step()
+        assert mine["loss"] == pytest.approx(theirs["loss"], rel=1e-4, abs=1e-6)
+    for mine, theirs in zip(weights(saver), weights(other), strict=True):
+        torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_shipped_agents_load_on_either_path(fast_path: bool) -> None:
+    """The pretrained DQN agents (saved before the reference path existed) load on both
+    paths and act alike."""
+    saved = load_agent(str(asset_dir("agents") / "gridworld-lake8-dqn.safetensors"))
+    assert isinstance(saved, DQNAgent)
+    arrays, meta = saved.to_checkpoint()
+    meta["config"]["fast_path"] = fast_path
+    agent = DQNAgent.from_checkpoint(arrays, meta)
+    obs = np.eye(64, dtype=np.float32)
+    np.testing.assert_allclose(agent.q_values_batch(obs), saved.q_values_batch(obs), rtol=1e-6)
