@@ -478,19 +478,14 @@ class Trainer:
                 raise ValueError(f"seed {seed!r} is not an integer")
             total_episodes = _budget(state.get("total_episodes"))
             total_steps = _budget(state.get("total_steps"))
-            # Checkpoints from before the schedule kept its budget: the budget they were
-            # saved with is the one their epsilon followed.
-            schedule_budget = _budget(
-                state.get("schedule_budget", total_episodes if total_episodes else total_steps)
-            )
-            opponent = state.get("opponent")
+            schedule_budget = _budget(state["schedule_budget"])
+            opponent = state["opponent"]
             mine = None if self.opponent is None else self.opponent.name
-            if "opponent" in state and opponent != mine:
+            if opponent != mine:
                 raise ValueError(
                     f"the run was trained against {opponent or 'itself'}, not {mine or 'itself'}"
                 )
-            # Checkpoints from before rng_state() hold the bare generator state.
-            env_random = state.get("env_random") or {"bit_generator": state["env_rng"]}
+            env_random = state["env_random"]
             recent = {
                 name: [float(x) for x in state.get(f"recent_{name}", [])]
                 for name in ("returns", "outcomes", "lengths")
@@ -498,7 +493,7 @@ class Trainer:
             env_rng_before = self.env.rng_state()
             self.env.set_rng_state(env_random)
             try:
-                opponent_random = state.get("opponent_random", state.get("opponent_rng"))
+                opponent_random = state.get("opponent_random")
                 if opponent_random is not None:
                     _set_generator_state(getattr(self.opponent, "rng", None), opponent_random)
             except BaseException:
@@ -652,11 +647,10 @@ def _generator_state(rng: Any) -> dict[str, Any] | None:
 
 
 def _set_generator_state(rng: Any, state: dict[str, Any]) -> None:
-    """Put back what :func:`_generator_state` gave (a bare numpy state is accepted too,
-    as older checkpoints hold it)."""
-    kind = state.get("kind", "numpy")
+    """Put back what :func:`_generator_state` gave."""
+    kind = state["kind"]
     if kind == "numpy" and isinstance(rng, np.random.Generator):
-        rng.bit_generator.state = state["state"] if "kind" in state else state
+        rng.bit_generator.state = state["state"]
     elif kind == "python" and isinstance(rng, random.Random):
         version, words, gauss = state["state"]
         rng.setstate((version, tuple(words), gauss))

@@ -70,7 +70,7 @@ BOMB_PRESENT, BOMB_DX, BOMB_DY = 0, 1, 2
 #: a pixel) reach its top: ``1 - ticks / DANGER_HORIZON``, 0 when none would within
 #: DANGER_HORIZON ticks. The raw bomb offsets above are a few hundredths of the screen
 #: wide, far too fine for a network to read a dodge from; this is the same geometry
-#: said in the units a decision needs (a DQN without it stays near 700 points).
+#: said in the units a decision needs (without it a DQN hardly learns to dodge).
 F_DANGER = F_BOMBS + NEAREST_BOMBS * BOMB_FEATURES
 DANGER_MOVES = (-1, 0, 1)
 DANGER_HORIZON = 60
