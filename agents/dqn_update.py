@@ -123,6 +123,8 @@ class UpdatePath(abc.ABC):
         max_grad_norm: gradients are scaled down to at most this global L2 norm.
     """
 
+    optimizer: torch.optim.Optimizer | FlatAdam
+
     def __init__(
         self,
         online: QNetwork,
@@ -136,6 +138,11 @@ class UpdatePath(abc.ABC):
         self.gamma = gamma
         self.max_grad_norm = max_grad_norm
         target.requires_grad_(False)
+        self._make_optimizer(learning_rate)
+
+    @abc.abstractmethod
+    def _make_optimizer(self, learning_rate: float) -> None:
+        """Make the Adam optimizer of :attr:`online`."""
 
     @abc.abstractmethod
     def update(
@@ -146,13 +153,13 @@ class UpdatePath(abc.ABC):
         :attr:`max_grad_norm`, an Adam step on the online network."""
 
     @property
-    @abc.abstractmethod
     def learning_rate(self) -> float:
         """Adam's step size, read at every step (settable while learning)."""
+        return float(self.optimizer.param_groups[0]["lr"])
 
     @learning_rate.setter
-    @abc.abstractmethod
-    def learning_rate(self, value: float) -> None: ...
+    def learning_rate(self, value: float) -> None:
+        self.optimizer.param_groups[0]["lr"] = value
 
     @abc.abstractmethod
     def adam_moments(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -184,18 +191,12 @@ class UpdatePath(abc.ABC):
 class ReferenceUpdate(UpdatePath):
     """The gradient step as CleanRL writes it: autograd and ``torch.optim.Adam``."""
 
-    def __init__(
-        self,
-        online: QNetwork,
-        target: QNetwork,
-        learning_rate: float,
-        gamma: float,
-        max_grad_norm: float,
-    ) -> None:
-        super().__init__(online, target, learning_rate, gamma, max_grad_norm)
-        self.optimizer = torch.optim.Adam(online.parameters(), lr=learning_rate)
+    optimizer: torch.optim.Adam
+
+    def _make_optimizer(self, learning_rate: float) -> None:
+        self.optimizer = torch.optim.Adam(self.online.parameters(), lr=learning_rate)
         # Adam's state made now rather than at its first step, so a checkpoint can fill it.
-        for p in online.parameters():
+        for p in self.online.parameters():
             self.optimizer.state[p] = {
                 "step": torch.tensor(0.0),
                 "exp_avg": torch.zeros_like(p),
@@ -218,14 +219,6 @@ class ReferenceUpdate(UpdatePath):
         q = q.detach()
         return Step(q, loss.detach(), q - td_target)
 
-    @property
-    def learning_rate(self) -> float:
-        return float(self.optimizer.param_groups[0]["lr"])
-
-    @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
-        self.optimizer.param_groups[0]["lr"] = value
-
     def adam_moments(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         states = [self.optimizer.state[p] for p in self.online.parameters()]
         return [(state["exp_avg"], state["exp_avg_sq"]) for state in states]
@@ -245,17 +238,10 @@ class FastUpdate(UpdatePath):
     vector: no autograd graph, no per-tensor loops."""
 
     online: FastMLP
+    optimizer: FlatAdam
 
-    def __init__(
-        self,
-        online: FastMLP,
-        target: FastMLP,
-        learning_rate: float,
-        gamma: float,
-        max_grad_norm: float,
-    ) -> None:
-        super().__init__(online, target, learning_rate, gamma, max_grad_norm)
-        self.optimizer = FlatAdam(online.weights, learning_rate)
+    def _make_optimizer(self, learning_rate: float) -> None:
+        self.optimizer = FlatAdam(self.online.weights, learning_rate)
 
     def update(
         self, batch: TensorBatch, bonus: torch.Tensor | None, weights: torch.Tensor | None
@@ -280,14 +266,6 @@ class FastUpdate(UpdatePath):
         self.optimizer.step(grad)
         return Step(q, huber_loss(q, td_target, weights), error)
 
-    @property
-    def learning_rate(self) -> float:
-        return self.optimizer.lr
-
-    @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
-        self.optimizer.lr = value
-
     def adam_moments(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         views = self.online.views
         return list(
@@ -311,7 +289,8 @@ class FlatAdam:
     operations. ``tests/test_dqn_update.py`` checks it against ``torch.optim.Adam``.
 
     Attributes:
-        lr: the learning rate, read at every step.
+        param_groups: ``[{"lr": learning rate}]``, read at every step, as in torch's
+            optimizers.
         steps: updates done (for the bias corrections).
         exp_avg, exp_avg_sq: the first and second moment estimates.
     """
@@ -324,7 +303,7 @@ class FlatAdam:
         eps: float = 1e-8,
     ) -> None:
         self.param = param
-        self.lr = lr
+        self.param_groups = [{"lr": lr}]
         self.betas = betas
         self.eps = eps
         self.steps = 0
@@ -341,4 +320,5 @@ class FlatAdam:
         bias_correction1 = 1.0 - beta1**self.steps
         bias_correction2_sqrt = math.sqrt(1.0 - beta2**self.steps)
         denom = (self.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
-        self.param.addcdiv_(self.exp_avg, denom, value=-self.lr / bias_correction1)
+        lr = self.param_groups[0]["lr"]
+        self.param.addcdiv_(self.exp_avg, denom, value=-lr / bias_correction1)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -107,6 +107,11 @@ class MLP(QNetwork):
 class FastMLP(QNetwork):
     """:class:`MLP` with its parameters in one flat vector and a hand-written backward.
 
+    Args:
+        shapes: the name and shape of each weight and bias, in layer order (an MLP's
+            :func:`tensor_shapes`).
+        dueling: see :class:`QNetwork`.
+
     The layer views of the weights (and of a gradient buffer they are written into) are
     made once, when the network is built or moved: slicing a dozen views per call would
     cost more than the small network's arithmetic. The forward pass does not record an
@@ -114,19 +119,10 @@ class FastMLP(QNetwork):
     training step's forward and backward.
     """
 
-    def __init__(
-        self,
-        in_features: int,
-        hidden_sizes: Sequence[int],
-        num_actions: int,
-        *,
-        dueling: bool = False,
-    ) -> None:
+    def __init__(self, shapes: Mapping[str, tuple[int, ...]], *, dueling: bool = False) -> None:
         super().__init__()
-        sizes = _mlp_sizes(in_features, hidden_sizes, num_actions, dueling)
-        self.shapes: list[tuple[int, ...]] = []
-        for n_in, n_out in itertools.pairwise(sizes):
-            self.shapes += [(n_out, n_in), (n_out,)]
+        self.names = list(shapes)
+        self.shapes = list(shapes.values())
         self.weights = nn.Parameter(torch.zeros(sum(math.prod(s) for s in self.shapes)))
         self.dueling = dueling
         self._make_views()
@@ -156,10 +152,7 @@ class FastMLP(QNetwork):
         return self
 
     def named_tensors(self) -> list[tuple[str, torch.Tensor]]:
-        names = [
-            f"layers.{i // 2}.{'bias' if i % 2 else 'weight'}" for i in range(len(self.shapes))
-        ]
-        return list(zip(names, self._weights, strict=True))
+        return list(zip(self.names, self._weights, strict=True))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``obs`` (batch, *observation_shape), any real dtype -> Q (batch, num_actions),
@@ -356,8 +349,12 @@ def build_network(
     network: QNetwork
     if is_pixel_observation(observation_shape, observation_dtype):
         network = CNN(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
+    elif fast:
+        shapes = tensor_shapes(
+            observation_shape, observation_dtype, num_actions, hidden_sizes, dueling=dueling
+        )
+        network = FastMLP(shapes, dueling=dueling)
     else:
-        kind = FastMLP if fast else MLP
-        network = kind(math.prod(observation_shape), hidden_sizes, num_actions, dueling=dueling)
+        network = MLP(math.prod(observation_shape), hidden_sizes, num_actions, dueling=dueling)
     network.reset_parameters(generator)
     return network

@@ -8,6 +8,7 @@ import json
 import struct
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -399,15 +400,8 @@ def test_a_broken_target_fails_the_learning_test(monkeypatch: pytest.MonkeyPatch
     """The learning test can fail: with the bootstrap sign flipped (the self-play target
     applied to a one-player game) the greedy policy is not optimal."""
 
-    def wrong_sign(
-        batch: TensorBatch,
-        gamma: float,
-        next_q_online: torch.Tensor,
-        next_q_target: torch.Tensor,
-        bonus: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        flipped = batch._replace(bootstrap=-batch.bootstrap)
-        return double_dqn_targets(flipped, gamma, next_q_online, next_q_target, bonus)
+    def wrong_sign(batch: TensorBatch, *args: Any) -> torch.Tensor:
+        return double_dqn_targets(batch._replace(bootstrap=-batch.bootstrap), *args)
 
     monkeypatch.setattr(dqn_update, "double_dqn_targets", wrong_sign)
     agent, env = train_lake4(small_config())

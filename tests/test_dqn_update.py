@@ -4,8 +4,6 @@ and Adam by hand) against the reference one (``nn.Linear`` layers, autograd,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -14,18 +12,10 @@ from qarcade import games
 from qarcade.agents.checkpoints import load_agent
 from qarcade.agents.dqn import DQNAgent
 from qarcade.agents.dqn_update import FastUpdate, FlatAdam, ReferenceUpdate
-from qarcade.agents.networks import MLP, FastMLP
+from qarcade.agents.networks import MLP, FastMLP, build_network
 from qarcade.agents.training import Trainer
 from qarcade.assets import asset_dir
-from tests.test_dqn import small_config
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+from tests.test_dqn import one_torch_thread, small_config  # noqa: F401  (autouse fixture)
 
 
 def fill(agents: list[DQNAgent], obs_size: int, num_actions: int, n: int = 60) -> None:
@@ -139,8 +129,7 @@ def test_fast_backward_is_autograd_through_the_reference_mlp() -> None:
     same weights, for any upstream gradient on a leading part of the rows."""
     generator = torch.Generator().manual_seed(0)
     for dueling in (False, True):
-        fast = FastMLP(6, (7, 5), 3, dueling=dueling)
-        fast.reset_parameters(generator)
+        fast = build_network((6,), np.float32, 3, (7, 5), generator, dueling=dueling, fast=True)
         reference = MLP(6, (7, 5), 3, dueling=dueling)
         reference.load_state_dict({n: t for n, t in fast.named_tensors()})
         x = torch.randn(10, 6, generator=generator)
