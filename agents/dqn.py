@@ -313,6 +313,26 @@ def memory_estimate(
     return config.buffer_size * per_transition + 5 * 4 * parameters + batch
 
 
+def check_memory(
+    config: DQNConfig,
+    observation_shape: tuple[int, ...],
+    observation_dtype: np.dtype,
+    num_actions: int,
+) -> None:
+    """Raise :class:`~games.core.OptionError` if an agent with ``config`` would need more
+    than :func:`memory_budget` (:func:`memory_estimate`)."""
+    need = memory_estimate(config, observation_shape, observation_dtype, num_actions)
+    budget = memory_budget()
+    if need > budget:
+        raise OptionError(
+            f"a DQN with buffer_size {config.buffer_size:,} and hidden_sizes "
+            f"{list(config.hidden_sizes)} on observations of shape "
+            f"{tuple(observation_shape)} needs about {size_text(need)}, more than the "
+            f"{size_text(budget)} (half this machine's memory) one agent may use; "
+            "lower them"
+        )
+
+
 def resolve_device(name: str) -> torch.device:
     """``"auto"`` -> CUDA when present, else CPU; ``"cuda"`` without CUDA raises."""
     if name == "auto":
@@ -364,18 +384,7 @@ class DQNAgent(Agent):
         game_options: dict[str, Any] | None = None,
     ) -> None:
         self.config = config if config is not None else DQNConfig()
-        need, budget = (
-            memory_estimate(self.config, observation_shape, observation_dtype, num_actions),
-            memory_budget(),
-        )
-        if need > budget:
-            raise OptionError(
-                f"a DQN with buffer_size {self.config.buffer_size:,} and hidden_sizes "
-                f"{list(self.config.hidden_sizes)} on observations of shape "
-                f"{tuple(observation_shape)} needs about {size_text(need)}, more than the "
-                f"{size_text(budget)} (half this machine's memory) one agent may use; "
-                "lower them"
-            )
+        check_memory(self.config, observation_shape, observation_dtype, num_actions)
         self.observation_shape = tuple(observation_shape)
         self.observation_dtype = np.dtype(observation_dtype)
         self.num_actions = num_actions
@@ -827,8 +836,9 @@ class DQNAgent(Agent):
         dtype = meta["observation_dtype"]
         if not isinstance(dtype, str) or np.dtype(dtype).kind not in "fiub":
             raise CheckpointError(f"observation_dtype {dtype!r} is not a numeric dtype")
-        # The weights must fit the network the config describes: checked before a
-        # network of that size is allocated.
+        # The config must fit this machine and the weights the network it describes:
+        # both checked before anything of that size is allocated.
+        check_memory(config, tuple(shape), np.dtype(dtype), num_actions)
         try:
             shapes = tensor_shapes(
                 shape, np.dtype(dtype), num_actions, config.hidden_sizes, dueling=config.dueling

@@ -44,12 +44,13 @@ class TensorBoardWriter:
         cell) are skipped rather than drawn as zeros.
         """
         if step is None:
-            if self.step_key not in metrics:
+            at = metrics.get(self.step_key)
+            if at is None:
                 raise ValueError(
                     f"no step given and no {self.step_key!r} in the metrics "
                     f"({', '.join(metrics)}); pass step=..."
                 )
-            step = int(metrics[self.step_key])  # type: ignore[arg-type]
+            step = int(at)
         for name, value in metrics.items():
             if name == self.step_key or value is None:
                 continue

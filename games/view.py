@@ -182,8 +182,6 @@ class View:
 
     Attributes:
         game: the registry name of the game drawn (``"tictactoe"``).
-        aspect: width / height the view looks best at; the app letterboxes to it (a class
-            attribute, or set per instance when it depends on the env, like a map's shape).
         realtime: True if the env is stepped every frame with :meth:`held_action`
             (Invaders); False if it moves only on a player's action (tic-tac-toe,
             gridworld).
@@ -198,7 +196,6 @@ class View:
     """
 
     game: ClassVar[str]
-    aspect: float = 1.0
     realtime: ClassVar[bool] = False
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = ()
     q_legend: ClassVar[str] = ""
@@ -207,6 +204,12 @@ class View:
         self.env = env
         self.assets = assets
         self.best_score = 0
+
+    @property
+    def aspect(self) -> float:
+        """Width / height the view looks best at; the app letterboxes to it. A view whose
+        shape depends on the env (a map's) works it out from there."""
+        return 1.0
 
     def draw(
         self, surface: pygame.Surface, rect: pygame.Rect, overlay: Overlay | None = None

@@ -220,7 +220,7 @@ class GridWorldView(View):
         self._board: pygame.Surface | None = None
 
     @property
-    def aspect(self) -> float:  # type: ignore[override]
+    def aspect(self) -> float:
         """The map's width / height."""
         return self.env.cols / self.env.rows
 

@@ -60,7 +60,6 @@ class TicTacToeView(View):
 
     env: TicTacToeEnv
     game: ClassVar[str] = "tictactoe"
-    aspect = 1.0
     keys_help: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Click / 1-9", "put your mark on a square (1 2 3 = top row)"),
     )
