@@ -243,7 +243,8 @@ def run_learn(args: argparse.Namespace) -> int:
     """``python main.py learn GAME --agent tabular|dqn``."""
     options = _map_options(args)  # before the window opens: a bad --map is one line
     app = _open_app(args)
-    from qarcade.app.scenes.learn import LearnConfig, LearnScene
+    from qarcade.app.learn_session import LearnConfig
+    from qarcade.app.scenes.learn import LearnScene
 
     config = LearnConfig(
         args.game,
@@ -283,7 +284,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
     options = _map_options(args)  # before the window opens: a bad --map is one line
     seat = _seat(args.game, getattr(args, "seat", None))
     app = _open_app(args)
-    from qarcade.app.scenes.game import GameScene, SceneConfig
+    from qarcade.app.scenes.game import SceneConfig, game_scene
 
     config = SceneConfig(
         game=args.game,
@@ -294,7 +295,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
         seed=args.seed,
         speed=getattr(args, "speed", None) or getattr(args, "pace", "normal"),
     )
-    return _run_over_menu(app, args, GameScene(app, config))
+    return _run_over_menu(app, args, game_scene(app, config))
 
 
 def _map_options(args: argparse.Namespace) -> dict[str, Any]:

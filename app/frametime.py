@@ -28,7 +28,7 @@ os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-")
 
 import pygame
 
-from qarcade.app.scenes.game import GameScene, SceneConfig
+from qarcade.app.scenes.game import SceneConfig, game_scene
 from qarcade.app.screenshots import holding_keys
 from qarcade.app.window import App
 
@@ -55,7 +55,7 @@ _TURN_KEYS = {
 def measure(app: App, config: SceneConfig, frames: int) -> dict[str, float]:
     """Run ``config`` for ``frames`` frames; the work time summary of those frames."""
     app.scenes.clear()
-    scene = GameScene(app, config)
+    scene = game_scene(app, config)
     app.push(scene)
     scene.show_overlay = scene.has_q
     app.stats.clear()

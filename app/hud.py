@@ -188,3 +188,13 @@ def wrap(text: str, font: Font, width: int) -> list[str]:
         else:
             line = candidate
     return [*lines, line] if line else lines or [""]
+
+
+def bars(area: pygame.Rect, size: int) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect]:
+    """A scene's top bar, the middle between, and its bottom bar (the hints) in ``area``,
+    the bars tall enough for text of ``size``."""
+    height = int(size * 1.7)
+    top = pygame.Rect(area.left, area.top, area.width, height)
+    bottom = pygame.Rect(area.left, area.bottom - height, area.width, height)
+    middle = pygame.Rect(area.left, top.bottom, area.width, bottom.top - top.bottom)
+    return top, middle, bottom

@@ -33,8 +33,9 @@ import pygame
 
 from qarcade.agents.scripted import ScriptedInvadersAgent
 from qarcade.app import players
-from qarcade.app.scenes.game import GameScene, SceneConfig
-from qarcade.app.scenes.learn import LearnConfig, LearnScene
+from qarcade.app.learn_session import LearnConfig
+from qarcade.app.scenes.game import GameScene, SceneConfig, game_scene
+from qarcade.app.scenes.learn import LearnScene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App, display_surface
 from qarcade.games.gridworld import solver
@@ -92,7 +93,7 @@ def game(app: App, config: SceneConfig) -> GameScene:
     """Push the menu and a game on it, as the menu's Start does."""
     app.scenes.clear()
     app.push(MenuScene(app))
-    scene = GameScene(app, config)
+    scene = game_scene(app, config)
     app.push(scene)
     return scene
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pygame
 
 from qarcade.app.assets import Assets
 from qarcade.app.hud import BACKGROUND, Hud
+from qarcade.app.keymap import Binding, Keymap
 
 #: How long a message to the person stays on screen, in seconds.
 MESSAGE_SECONDS = 5.0
@@ -28,31 +30,35 @@ MAX_MESSAGES = 3
 #: The smallest window at which every scene's text is legible and nothing overlaps:
 #: ``--size`` refuses less, and the window cannot be resized below it.
 MIN_SIZE = (800, 600)
-#: Keys the window handles in every scene.
-WINDOW_KEYS: list[tuple[str, str]] = [
-    ("H", "show / hide this help"),
-    ("Esc", "back (the menu quits)"),
-    ("F11", "full screen on / off"),
-    ("M", "sound on / off"),
-]
+#: Keys the window handles in every scene, before the scene's own.
+WINDOW_KEYMAP = Keymap(
+    Binding((pygame.K_h,), "open_help", "H", "show / hide this help", "H help"),
+    Binding((pygame.K_ESCAPE,), "pop", "Esc", "back (the menu quits)", "Esc {s.back_word}"),
+    Binding((pygame.K_F11,), "toggle_fullscreen", "F11", "full screen on / off"),
+    Binding((pygame.K_m,), "toggle_mute", "M", "sound on / off"),
+)
 
 
 class Scene:
     """One screen of the app: the menu, or a game being played, watched or raced.
 
     Subclasses override what they need. ``handle_event`` gets every event except QUIT and
-    the window's own keys; ``update`` runs once per frame before ``draw``.
+    the window's own keys (:data:`WINDOW_KEYMAP`: help, back, full screen, sound);
+    ``update`` runs once per frame before ``draw``. A scene's keys are one table,
+    :attr:`keymap`, which handles them and makes the hints bar (:meth:`hints`) and the
+    help (:meth:`keys`).
     """
 
     title: str = ""
+    keymap: ClassVar[Keymap] = Keymap()
 
     def __init__(self, app: App) -> None:
         self.app = app
 
     def handle_event(self, event: pygame.event.Event) -> None:
-        """React to one event; the default pops the scene on Esc."""
-        if event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE:
-            self.app.pop()
+        """React to one event; the default handles the scene's keys."""
+        if event.type == pygame.KEYDOWN:
+            self.keymap.handle(self, event)
 
     def update(self, dt: float) -> None:
         """Advance by ``dt`` seconds of wall-clock time."""
@@ -62,7 +68,11 @@ class Scene:
 
     def keys(self) -> list[tuple[str, str]]:
         """``(key, what it does)`` for the help overlay, besides the window's keys."""
-        return []
+        return self.keymap.help(self)
+
+    def hints(self) -> list[str]:
+        """The hints bar's items: the window's keys, then the scene's."""
+        return [*WINDOW_KEYMAP.hints(self.app), *self.keymap.hints(self)]
 
     def on_exit(self) -> None:
         """Called when the scene leaves the stack (stop sounds, let go of resources)."""
@@ -251,17 +261,7 @@ class App:
                 # Any key closes the help, so nobody is stuck in it.
                 self.show_help = False
                 return
-            if event.key == pygame.K_h:
-                self.show_help = True
-                return
-            if event.key == pygame.K_F11:
-                self._toggle_fullscreen()
-                return
-            if event.key == pygame.K_m:
-                self.assets.muted = not self.assets.muted
-                if self.assets.audio:
-                    pygame.mixer.stop()
-                self.notify("sound off" if self.assets.muted else "sound on", 1.5)
+            if WINDOW_KEYMAP.handle(self, event):
                 return
         if self.show_help and event.type == pygame.MOUSEBUTTONDOWN:
             self.show_help = False
@@ -269,7 +269,24 @@ class App:
         if self.scene is not None:
             self.scene.handle_event(event)
 
-    def _toggle_fullscreen(self) -> None:
+    @property
+    def back_word(self) -> str:
+        """Where Esc goes from the scene shown: back to the menu, or out."""
+        return "menu" if len(self.scenes) > 1 else "quit"
+
+    def open_help(self) -> None:
+        """Show the help overlay (any key or click closes it)."""
+        self.show_help = True
+
+    def toggle_mute(self) -> None:
+        """Sound off or on again."""
+        self.assets.muted = not self.assets.muted
+        if self.assets.audio:
+            pygame.mixer.stop()
+        self.notify("sound off" if self.assets.muted else "sound on", 1.5)
+
+    def toggle_fullscreen(self) -> None:
+        """Full screen, or back to the window's last size."""
         if display_surface().get_flags() & pygame.FULLSCREEN:
             self.screen = pygame.display.set_mode(self._windowed_size, pygame.RESIZABLE)
         else:
@@ -286,7 +303,7 @@ class App:
             )
         if self.show_help:
             title = f"{scene.title} — keys" if scene.title else "Keys"
-            self.hud.help_overlay(surface, title, [*scene.keys(), *WINDOW_KEYS])
+            self.hud.help_overlay(surface, title, [*scene.keys(), *WINDOW_KEYMAP.help(self)])
 
 
 def display_surface() -> pygame.Surface:

@@ -32,7 +32,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ["QARCADE_DATA_DIR"] = tempfile.mkdtemp(prefix="qarcade-bench-")
 
 from qarcade.agents.training import Trainer
-from qarcade.app.scenes.learn import SPEED_NAMES, LearnConfig, LearnScene, LearnSession
+from qarcade.app.learn_session import LearnConfig, LearnSession
+from qarcade.app.scenes.learn import SPEED_NAMES, LearnScene
 from qarcade.app.window import App
 
 CASES: list[tuple[str, str, dict[str, str]]] = [

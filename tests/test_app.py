@@ -3,6 +3,7 @@ by pixels, and the command line started as a subprocess in every mode."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +20,15 @@ from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer
 from qarcade.app import players
 from qarcade.app.assets import AssetError, Assets
-from qarcade.app.scenes.game import AGENT_DELAY_FRAMES, RACE_PACE_FRAMES, GameScene, SceneConfig
+from qarcade.app.hiscore import HiScore, hiscore_path
+from qarcade.app.scenes.game import (
+    AGENT_DELAY_FRAMES,
+    RACE_PACE_FRAMES,
+    GameScene,
+    RaceScene,
+    SceneConfig,
+    game_scene,
+)
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App
 from qarcade.games.gridworld import view as gridview
@@ -69,7 +78,7 @@ def pixel(pos: tuple[int, int]) -> tuple[int, int, int]:
 
 
 def start(app: App, config: SceneConfig) -> GameScene:
-    scene = GameScene(app, config)
+    scene = game_scene(app, config)
     app.push(MenuScene(app))
     app.push(scene)
     app.frame()
@@ -100,8 +109,8 @@ def test_menu_keyboard_picks_game_mode_and_starts(app: App) -> None:
     assert menu.choice["agent"] in with_fallback
     post_key(app, pygame.K_RETURN)
     scene = app.scene
-    assert isinstance(scene, GameScene)
-    assert (scene.config.game, scene.mode, scene.config.options) == (
+    assert isinstance(scene, RaceScene)  # Versus in a one-player game
+    assert (scene.config.game, scene.config.mode, scene.config.options) == (
         "gridworld",
         "versus",
         {"map": menu.choice["map"]},
@@ -142,7 +151,7 @@ def test_escape_goes_back_and_closing_the_window_quits(app: App) -> None:
     assert not app.running and app.scene is None
     again = App((640, 480), fps=0, audio=False)
     again.push(MenuScene(again))
-    again.push(GameScene(again, SceneConfig("gridworld", "watch", "random")))
+    again.push(game_scene(again, SceneConfig("gridworld", "watch", "random")))
     pygame.event.post(pygame.event.Event(pygame.QUIT))
     assert again.run(frames=100) == 0
     assert again.frame_count == 0 and not again.running
@@ -320,6 +329,62 @@ def test_invaders_race_steps_both_lanes_every_frame(
     assert agent.env.state.shots_fired > 0 and you.env.state.shots_fired == 0
 
 
+# ----------------------------------------------------------------- the hi-score
+def score(scene: GameScene, lane: int, points: int) -> None:
+    """Give a lane's game ``points`` as if its player had scored them."""
+    lane_ = scene.lanes[lane]
+    lane_.env.state.score += points
+    lane_.episode_return += points
+
+
+def test_a_persons_best_shows_at_once_and_is_kept_when_the_game_ends(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
+    scene = start(app, SceneConfig("invaders", "play", seed=0))
+    path = hiscore_path("invaders")
+    score(scene, 0, 120)
+    app.frame()
+    assert scene.lanes[0].view.best_score == 120
+    assert not path.exists()  # kept when the game ends, not every frame
+    scene.lanes[0].env.state.lives = 0  # the game ends on the next frame's step
+    app.frame()
+    assert scene.lanes[0].env.done
+    assert json.loads(path.read_text()) == {"best": 120}
+
+
+def test_a_game_left_under_way_counts(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
+    scene = start(app, SceneConfig("invaders", "play", seed=0))
+    score(scene, 0, 90)
+    app.frame()
+    app.pop()  # Esc: back to the menu
+    assert HiScore(hiscore_path("invaders")).record == 90
+
+
+def test_an_agents_score_never_shows_nor_is_kept(app: App) -> None:
+    hiscore_path("invaders").parent.mkdir(parents=True)
+    hiscore_path("invaders").write_text('{"best": 40}')
+    scene = start(app, SceneConfig("invaders", "watch", "scripted", seed=0))
+    score(scene, 0, 500)
+    app.frame()
+    assert scene.lanes[0].view.best_score == 40  # the person's record, not the bot's
+    app.pop()
+    assert HiScore(hiscore_path("invaders")).record == 40
+
+
+def test_both_lanes_of_a_race_show_the_persons_best(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
+    scene = start(app, SceneConfig("invaders", "versus", "scripted", seed=0))
+    you, bot = scene.lanes
+    score(scene, 0, 250)
+    score(scene, 1, 900)
+    app.frame()
+    assert you.view.best_score == bot.view.best_score == 250
+
+
 @pytest.mark.slow  # a whole game of the person's, a tick a frame
 def test_invaders_race_is_won_on_points_not_training_penalties(
     app: App, monkeypatch: pytest.MonkeyPatch
@@ -425,7 +490,7 @@ def test_every_scene_draws_at_odd_window_sizes(app: App, size: tuple[int, int]) 
         SceneConfig("invaders", "versus", "scripted"),
     ]
     for config in configs:
-        app.push(GameScene(app, config))
+        app.push(game_scene(app, config))
         app.message("a message long enough to need wrapping in a small window")
         post_key(app, pygame.K_h, frames=3)
         for lane in app.scene.lanes:
@@ -527,7 +592,7 @@ def test_help_lists_each_key_once_and_pause_only_where_something_moves(
     help_lines = scene.keys()
     keys = [key for key, _ in help_lines]
     assert len(keys) == len(set(keys)), keys
-    assert ("P" in keys) is pause and any(h.startswith("P ") for h in scene._hints()) is pause
+    assert ("P" in keys) is pause and any(h.startswith("P ") for h in scene.hints()) is pause
     post_key(app, pygame.K_p)
     assert scene.paused is pause
 

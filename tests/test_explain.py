@@ -162,7 +162,8 @@ def test_single_step_in_compare_explains_both_updates_and_outlines_the_cell(app)
 def test_single_step_in_learn_explains_the_dqn_update(app) -> None:  # type: ignore[no-untyped-def]
     import pygame
 
-    from qarcade.app.scenes.learn import LearnConfig, LearnScene
+    from qarcade.app.learn_session import LearnConfig
+    from qarcade.app.scenes.learn import LearnScene
 
     scene = LearnScene(app, LearnConfig("gridworld", "dqn", options={"map": "lake4"}))
     app.push(scene)

@@ -17,14 +17,11 @@ from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import load_agent, read_metadata
 from qarcade.app import learn_runs, players
-from qarcade.app.plot import MAX_POINTS, Series
-from qarcade.app.scenes.game import GameScene, SceneConfig
-from qarcade.app.scenes.learn import (
-    LearnConfig,
-    LearnScene,
-    LearnSession,
-)
+from qarcade.app.learn_session import LearnConfig, LearnSession
+from qarcade.app.scenes.game import SceneConfig, game_scene
+from qarcade.app.scenes.learn import LearnScene
 from qarcade.app.scenes.menu import MenuScene
+from qarcade.app.series import MAX_POINTS, Series
 from qarcade.app.widgets import Slider
 from qarcade.app.window import App
 from qarcade.games.core import Env, GameError, OptionError
@@ -290,7 +287,7 @@ def test_a_ladder_snapshot_taken_in_learn_plays_in_versus(app: App) -> None:
     assert config.agent == "tabular@100"
     # ... and Versus plays it: the person moves, the snapshot answers.
     app.scenes.clear()
-    versus = GameScene(app, config)
+    versus = game_scene(app, config)
     app.push(versus)
     assert versus.opponent is not None and versus.opponent.kind == "tabular@100"
     lane = versus.lanes[0]
@@ -396,7 +393,7 @@ def test_versus_after_a_rung_not_saved_is_an_error_listing_the_rungs(
 
 def test_a_missing_rung_in_the_window_is_an_error_not_a_fallback(app: App) -> None:
     with pytest.raises(GameError, match="Learn has saved none yet"):
-        GameScene(app, SceneConfig("tictactoe", "versus", "tabular@1000"))
+        game_scene(app, SceneConfig("tictactoe", "versus", "tabular@1000"))
 
 
 def test_learn_resumes_the_saved_agent_and_the_menu_offers_it(app: App) -> None:

@@ -16,8 +16,9 @@ import pytest
 
 from qarcade.agents.checkpoints import load_agent, read_metadata
 from qarcade.app import learn_runs
+from qarcade.app.learn_session import LearnConfig, LearnSession
 from qarcade.app.players import load_opponent
-from qarcade.app.scenes.learn import LearnConfig, LearnScene, LearnSession
+from qarcade.app.scenes.learn import LearnScene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App
 from qarcade.games.core import GameError
@@ -67,7 +68,7 @@ def test_continuing_a_run_saves_into_it_and_reset_begins_another(app: App) -> No
     # Reset: the agent so far stays in its run; the new one gets a run of its own.
     scene.session.trainer.run(5)
     scene.session.dirty = True
-    scene.reset_agent()
+    scene.reset_agents()
     assert read_metadata(first.run.agent_path)["episodes"] == 45
     scene.session.trainer.run(3)
     scene.save()

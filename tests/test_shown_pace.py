@@ -16,7 +16,7 @@ from qarcade.agents.evaluation import play_episode
 from qarcade.agents.training import training_env_options
 from qarcade.app import players
 from qarcade.app.players import PacedAgent, load_opponent
-from qarcade.app.scenes.game import GameScene, SceneConfig
+from qarcade.app.scenes.game import GameScene, SceneConfig, game_scene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import App
 from qarcade.games.invaders.env import InvadersEnv
@@ -44,7 +44,7 @@ class NoKeys:
 
 
 def start(app: App, config: SceneConfig) -> GameScene:
-    scene = GameScene(app, config)
+    scene = game_scene(app, config)
     app.push(MenuScene(app))
     app.push(scene)
     return scene

@@ -12,8 +12,9 @@ import pytest
 
 from qarcade.app import hud as colours
 from qarcade.app.commands import window_size
+from qarcade.app.learn_session import LearnConfig
 from qarcade.app.scenes import menu as menu_module
-from qarcade.app.scenes.learn import LearnConfig, LearnScene
+from qarcade.app.scenes.learn import LearnScene
 from qarcade.app.scenes.menu import MenuScene
 from qarcade.app.window import MIN_SIZE, App, Toast
 

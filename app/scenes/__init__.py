@@ -1,2 +1,2 @@
 """The app's screens: :class:`~app.scenes.menu.MenuScene` and
-:class:`~app.scenes.game.GameScene` (Play, Versus, Watch)."""
+:mod:`~app.scenes.game` (Play, Versus, Race, Watch), Learn and Compare."""

@@ -2,7 +2,7 @@
 
 The seed's idea made visible: a Q-table holds one score per action for every state it
 meets; a network approximates the same Q-function in a fixed number of parameters, at
-the price of slower learning. Two :class:`~app.scenes.learn.LearnSession` s, a tabular
+the price of slower learning. Two :class:`~app.learn_session.LearnSession` s, a tabular
 one and a DQN one, learn the same game from the same seed, each drawn on its own board
 with its Q-values; one plot overlays their learning curves against env steps, another
 against the seconds each has spent learning; a memory bar each shows the table's bytes
@@ -30,21 +30,21 @@ from qarcade.agents import kinds
 from qarcade.agents.evaluation import optimality_check
 from qarcade.agents.training import EpisodeStats, Trainer
 from qarcade.app import hud as colours
-from qarcade.app.plot import Series, draw_plot
+from qarcade.app.hud import bars
+from qarcade.app.learn_session import LearnConfig, LearnSession
+from qarcade.app.plot import draw_plot
 from qarcade.app.scenes.learn import (
     OVERLAY_SECONDS,
     READING_SECONDS,
-    SPEED_NAMES,
     SPEEDS,
     STEP_BUDGET_SECONDS,
     TURBO_SECONDS,
-    LearnConfig,
-    LearnSession,
+    TrainingScene,
     draw_update,
     size_text,
 )
-from qarcade.app.widgets import Button
-from qarcade.app.window import App, Scene
+from qarcade.app.series import Series
+from qarcade.app.window import App
 from qarcade.games.core import GameError
 from qarcade.games.view import Overlay, View, fit_rect
 
@@ -151,15 +151,14 @@ class CompareSide(LearnSession):
             self.check_optimal(now=True)
 
 
-class CompareScene(Scene):
+class CompareScene(TrainingScene):
     """Compare mode in the window (see the module docstring)."""
 
+    reset_help = "two new agents that know nothing"
+    maps_edited = "both maps"
+
     def __init__(self, app: App, config: CompareConfig) -> None:
-        super().__init__(app)
-        if config.speed not in SPEED_NAMES:
-            raise GameError(
-                f"unknown speed {config.speed!r}; choose one of {', '.join(SPEED_NAMES)}"
-            )
+        super().__init__(app, config.game, config.speed)
         self.config = config
         self.sides: list[CompareSide] = []
         try:
@@ -174,8 +173,6 @@ class CompareScene(Scene):
             games.view_class(config.game)(s.env, app.assets) for s in self.sides
         ]
         self.board_rects = [pygame.Rect(0, 0, 1, 1) for _ in self.sides]
-        self.speed = config.speed
-        self.paused = False
         title = games.spec(config.game).title
         map_name = getattr(self.sides[0].env, "map_name", None)
         self.title = f"{title} · {map_name} · Compare" if map_name else f"{title} · Compare"
@@ -183,21 +180,9 @@ class CompareScene(Scene):
         self._q_time = 0.0
         self._reading_time = 0.0
         self._reports = [s.agent.memory_report() for s in self.sides]
-        self.speed_buttons = [
-            Button(name, lambda name=name: self._set_speed(name)) for name in SPEED_NAMES
-        ]
-        self.pause_button = Button("Pause", self._toggle_pause)
-        self.buttons = [
-            self.pause_button,
-            Button("Step", self.single_step),
-            Button("Reset", self.reset_agents),
-        ]
 
     # ----------------------------------------------------------------- actions
-    def _set_speed(self, name: str) -> None:
-        self.speed = name
-
-    def _toggle_pause(self) -> None:
+    def toggle_pause(self) -> None:
         self.paused = not self.paused
         if not self.paused:
             for side in self.sides:
@@ -237,30 +222,17 @@ class CompareScene(Scene):
     # ----------------------------------------------------------------- input
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN:
-            self._key(event)
+            self.keymap.handle(self, event)
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
             for button in (*self.speed_buttons, *self.buttons):
                 if button.handle_event(event):
                     return
-            if games.spec(self.config.game).maps is not None:
+            if self.can_edit_map:
                 for view, rect in zip(self.views, self.board_rects, strict=True):
                     cell = view.cell_at(rect, event.pos)
                     if cell is not None:
                         self.edit_cell(*cell)
                         return
-
-    def _key(self, event: pygame.event.Event) -> None:
-        key = event.key
-        if key == pygame.K_ESCAPE:
-            self.app.pop()
-        elif key in (pygame.K_SPACE, pygame.K_p):
-            self._toggle_pause()
-        elif key in (pygame.K_PERIOD, pygame.K_s):
-            self.single_step()
-        elif key == pygame.K_r:
-            self.reset_agents()
-        elif key in _SPEED_KEYS:
-            self._set_speed(SPEED_NAMES[_SPEED_KEYS.index(key)])
 
     # ----------------------------------------------------------------- update
     def update(self, dt: float) -> None:
@@ -281,12 +253,9 @@ class CompareScene(Scene):
         hud = self.app.hud
         area = surface.get_rect()
         size = max(14, min(28, area.height // 28))
-        bar = int(size * 1.7)
-        top = pygame.Rect(area.left, area.top, area.width, bar)
-        bottom = pygame.Rect(area.left, area.bottom - bar, area.width, bar)
+        top, middle, bottom = bars(area, size)
         hud.bar(surface, top, [self.title, self._speed_text()], size)
-        hud.bar(surface, bottom, self._hints(), max(12, size - 4))
-        middle = pygame.Rect(area.left, top.bottom, area.width, bottom.top - top.bottom)
+        hud.bar(surface, bottom, self.hints(), max(12, size - 4))
         ts = max(12, min(18, middle.height // 36))
         line = int(ts * 1.3)
         boards_h = int(middle.height * 0.56)
@@ -425,26 +394,6 @@ class CompareScene(Scene):
     def _speed_text(self) -> str:
         return f"speed {self.speed} (1-5)" + (" · paused" if self.paused else "")
 
-    def _hints(self) -> list[str]:
-        hints = ["Esc menu", "Space pause", ". step", "1-5 speed", "R reset"]
-        if games.spec(self.config.game).maps is not None:
-            hints.append("click: edit both maps")
-        return hints
-
-    def keys(self) -> list[tuple[str, str]]:
-        keys = [
-            ("Space / P", "pause / resume both learners"),
-            (". or S", "one training step each (pauses)"),
-            ("1 2 3 4 5", "speed: 1, 10, 100, 1000 steps a frame, turbo"),
-            ("R", "reset: two new agents that know nothing"),
-        ]
-        if games.spec(self.config.game).maps is not None:
-            keys.append(("Click a cell", "floor -> wall -> pit -> goal on both maps"))
-        return keys
-
     def on_exit(self) -> None:
         for side in self.sides:
             side.close()
-
-
-_SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5)

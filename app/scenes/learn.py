@@ -1,18 +1,11 @@
 """Learn mode: an agent that starts knowing nothing trains in the window while you watch.
 
-:class:`LearnSession` is the training side, which draws nothing: the env, a fresh learner
-(tabular or DQN, with the game's defaults, as ``python main.py train`` makes them), the
-one :class:`~agents.training.Trainer`, the learning curves, and the files — a run folder
-per agent (:mod:`app.learn_runs`) in the user's data folder holding the agent, saved at
-least every :data:`AUTOSAVE_SECONDS` while it learns, and its difficulty ladder
-(snapshots after :data:`~app.learn_runs.MILESTONES` games), which Versus lists as
-opponents. Starting from nothing, or Reset, begins a new run; no run is ever replaced.
-
-:class:`LearnScene` drives it between frames and draws it: the board with the agent's
-Q-values on it (through the views' :class:`~games.view.Overlay`), and a side panel with
-the learning curve, epsilon and learning-rate sliders, the loss, the speed, and what the
-Q-function costs in memory (an exact table's entries and bytes grow with every state it
-meets, a network's parameters stay fixed).
+:class:`LearnScene` drives a :class:`~app.learn_session.LearnSession` (the training side,
+which draws nothing and imports no pygame) between frames and draws it: the board with
+the agent's Q-values on it (through the views' :class:`~games.view.Overlay`), and a side
+panel with the learning curve, epsilon and learning-rate sliders, the loss, the speed,
+and what the Q-function costs in memory (an exact table's entries and bytes grow with
+every state it meets, a network's parameters stay fixed).
 
 Speed is steps per frame, each frame's training capped at what the frame leaves (at
 most :data:`STEP_BUDGET_SECONDS`) so the window keeps 60 FPS; turbo trains for
@@ -23,22 +16,23 @@ frames, which is what keeps its throughput close to the headless command's.
 from __future__ import annotations
 
 import time
-from dataclasses import KW_ONLY, dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pygame
 
 from qarcade import games
 from qarcade.agents import kinds
 from qarcade.agents.base import Agent
-from qarcade.agents.training import EpisodeStats, Trainer, training_env_options
 from qarcade.app import hud as colours
-from qarcade.app.learn_runs import MILESTONES, LearnRun, find_run, learner_folder, new_run
-from qarcade.app.plot import Series, draw_plot
+from qarcade.app.hud import bars
+from qarcade.app.keymap import Binding, Ctrl, Keymap
+from qarcade.app.learn_session import LearnConfig, LearnSession
+from qarcade.app.plot import draw_plot
 from qarcade.app.widgets import Button, Slider
 from qarcade.app.window import App, Scene
-from qarcade.games.core import Env, GameError, OptionError
+from qarcade.games.core import Env, GameError
 from qarcade.games.view import Overlay, View, fit_rect
 
 #: (name, env steps per frame); None is turbo: as many as fit the budget.
@@ -63,348 +57,50 @@ TURBO_REDRAW_FRAMES = 10
 #: draw's time), between these bounds.
 FRAME_SECONDS = 1 / 60
 MIN_STEP_BUDGET_SECONDS = 0.004
-#: Two-player games: a greedy test game against each yardstick every this many training
-#: games (self-play results say little about strength when both seats are one agent),
-#: but at most once per this many seconds, so a fast table spends its time learning.
-EVAL_EVERY = 20
-EVAL_SECONDS = 1 / 100
 #: The gridworld's overlay (a Q lookup and a coloured tile per cell) is rebuilt at most
 #: this often while the agent learns.
 OVERLAY_SECONDS = 0.1
-#: Test games the two-player curves average over; training episodes the return curve does.
-EVAL_WINDOW = 40
-CURVE_WINDOW = 100
 #: Seconds between the steps-per-second readings and memory samples (the first comes
 #: sooner, so the panel has numbers at once).
 READING_SECONDS = 0.5
 FIRST_READING_SECONDS = 0.1
-#: While the agent learns, it is saved at least this often (seconds), so that a crash or a
-#: kill loses less than this much training.
-AUTOSAVE_SECONDS = 30.0
 #: The learning-rate slider's range per learner (log scale).
 
-CURVE_COLOURS = ((96, 200, 255), (255, 196, 64), (120, 220, 120))
-
-
-@dataclass
-class LearnConfig:
-    """What to learn.
-
-    Attributes:
-        game: registry name.
-        agent: ``"tabular"`` or ``"dqn"``.
-        options: env options the person chose (e.g. ``{"map": "maze"}``).
-        seed: seeds the env and the agent.
-        speed: one of :data:`SPEED_NAMES`.
-        resume: continue a saved run (:attr:`run`) instead of starting from nothing.
-        run: the name of the run to continue (:mod:`app.learn_runs`); None: the newest.
-        autosave_seconds: the agent is saved at least this often while it learns.
-    """
-
-    game: str
-    agent: str = "tabular"
-    _: KW_ONLY
-    options: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    speed: str = "100"
-    resume: bool = False
-    run: str | None = None
-    autosave_seconds: float = AUTOSAVE_SECONDS
-
-
-def new_learner(kind: str, env: Env, seed: int) -> Agent:
-    """A learner that knows nothing, with the game's defaults (as ``train`` makes it)."""
-    if kind not in kinds.LEARNERS:
-        raise OptionError(f"Learn trains {' or '.join(kinds.LEARNERS)} agents, not {kind!r}")
-    return kinds.make_learner(kind, env, seed=seed)
-
-
-class OneTorchThread:
-    """While a DQN learns in the window, torch computes on one thread: the window trains
-    and draws on one core, and a second thread for networks this small only fights the
-    drawing (and, on a busy machine, itself) for it. :meth:`restore` puts the count back."""
-
-    def __init__(self) -> None:
-        import torch
-
-        self._previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def restore(self) -> None:
-        import torch
-
-        torch.set_num_threads(self._previous)
-
-
-class LearnSession:
-    """The training side of Learn mode (it draws nothing): env, learner, trainer, curves,
-    files.
-
-    Args:
-        config: what to learn.
-
-    Attributes:
-        env: the env the trainer plays (and the view draws).
-        agent: the learner.
-        trainer: the one training loop.
-        curves: the learning curve's series (one per yardstick in two-player games).
-        memory: bytes of the Q-function over training, one point per reading.
-        curve_title, curve_range, curve_format: how to draw :attr:`curves`.
-        run: the run the agent and its ladder are saved in; None until a new agent's
-            first save makes its folder.
-        saved: the last file written, or None.
-        saved_time: when (``time.monotonic()``) the agent was last saved or started.
-        dirty: the agent learnt since it was last saved.
-        events: news for the person, ``(text, error)`` (a ladder snapshot saved, or not),
-            taken by the scene.
-        notes: why a resumed run will not match an uninterrupted one, if it will not.
-    """
-
-    def __init__(self, config: LearnConfig) -> None:
-        if config.agent not in kinds.LEARNERS:
-            raise OptionError(
-                f"Learn trains {' or '.join(kinds.LEARNERS)} agents, not {config.agent!r}"
-            )
-        self.config = config
-        self.kind = config.agent
-        self.options = training_env_options(config.game, config.options)
-        self.env = games.make(config.game, **self.options)
-        self.run: LearnRun | None = None
-        self.saved: Path | None = None
-        self.saved_time = time.monotonic()
-        self.dirty = False
-        self.events: list[tuple[str, bool]] = []
-        self.two_player = self.env.num_players == 2
-        if self.two_player:
-            self.curve_title = f"greedy test games (mean of {EVAL_WINDOW})"
-            self.curve_range: tuple[float, float] | None = (0.0, 1.0)
-            self.curve_format = "{:.0%}"
-        else:
-            what = "score" if games.spec(config.game).keeps_score else "return"
-            self.curve_title = f"{what} per game (mean of {CURVE_WINDOW})"
-            self.curve_range = None
-            self.curve_format = "{:.0f}" if games.spec(config.game).keeps_score else "{:.2f}"
-        self.curves: list[Series] = []
-        self.memory = Series("bytes", (200, 140, 255), window=1)
-        self.notes: list[str] = []
-        self._threads = OneTorchThread() if kinds.kind(self.kind).network else None
-        self._make_yardsticks()
-        if config.resume:
-            self._resume()
-        else:
-            self.reset()
-
-    def close(self) -> None:
-        """Give back what the session changed in the process (torch's thread count)."""
-        if self._threads is not None:
-            self._threads.restore()
-            self._threads = None
-
-    # ----------------------------------------------------------------- set-up
-    def _make_yardsticks(self) -> None:
-        """Two-player games: the fixed players the greedy test games are against."""
-        self._yardsticks: list[tuple[Agent, Series, bool]] = []
-        if not self.two_player:
-            return
-        self._eval_env = games.make(self.config.game, **self.options)
-        self._yardsticks.append(
-            (
-                kinds.make_player(kinds.RANDOM, self.config.game, seed=1),
-                Series("won vs random", CURVE_COLOURS[0], EVAL_WINDOW),
-                False,
-            )
-        )
-        # Against the game's own players (perfect play in tic-tac-toe), not losing is
-        # the mark of a learner that has learnt.
-        for i, name in enumerate(games.spec(self.config.game).players):
-            self._yardsticks.append(
-                (
-                    kinds.make_player(name, self.config.game, seed=2 + i),
-                    Series(f"not lost vs {name}", CURVE_COLOURS[1 + i], EVAL_WINDOW),
-                    True,
-                )
-            )
-        self._evals = 0
-
-    def reset(self) -> None:
-        """Start over with a learner that knows nothing (the map stays as edited), in a
-        new run: the one so far is kept as last saved."""
-        self.run = None
-        self.saved = None
-        self.agent = new_learner(self.kind, self.env, self.config.seed)
-        episodes, steps = kinds.budget(self.agent)
-        self._attach(
-            Trainer(
-                self.env,
-                self.agent,
-                seed=self.config.seed,
-                episodes=episodes,
-                steps=steps,
-                window=CURVE_WINDOW,
-            )
-        )
-
-    def _resume(self) -> None:
-        """Continue the agent saved last time, with its counters and schedule (the
-        curves start afresh: they are not saved). A map edited in the window is not part
-        of the checkpoint: the saved map comes back as it was made."""
-        from qarcade.agents.training import resume
-
-        try:
-            run = find_run(self.config.game, self.kind, self.options, self.config.run)
-        except GameError as error:
-            raise GameError(f"{error}; start one without --resume") from None
-        resumed = resume(run.agent_path, game=self.config.game)
-        self.notes = list(resumed.notes)
-        self.env = resumed.trainer.env
-        self.agent = resumed.trainer.agent
-        self._attach(resumed.trainer)
-        self.run = run
-        self.saved = run.agent_path
-
-    def _attach(self, trainer: Trainer) -> None:
-        """Train with ``trainer`` from now on; the curves start empty."""
-        self.trainer = trainer
-        self.trainer.callbacks.append(self._episode_done)
-        if self.two_player:
-            self.curves = [series for _, series, _ in self._yardsticks]
-            self._evals = 0
-            self._next_eval = 0.0
-        else:
-            self.curves = [Series(self.curve_title.split()[0], CURVE_COLOURS[0], CURVE_WINDOW)]
-        for series in self.curves:
-            series.clear()
-        self.memory.clear()
-        self.sample_memory()
-        self.dirty = False
-        self.saved_time = time.monotonic()
-
-    # ----------------------------------------------------------------- training
-    def advance(self, steps: int | None, budget: float) -> int:
-        """Train ``steps`` env steps (None: as many as fit), stopping once ``budget``
-        seconds have passed; at least one step. Returns the steps taken."""
-        step = self.trainer.step
-        clock = time.perf_counter
-        last = clock()
-        deadline = last + budget
-        limit = steps if steps is not None else 1 << 62
-        done, chunk = 0, 1
-        while done < limit:
-            n = min(chunk, limit - done)
-            for _ in range(n):
-                step()
-            done += n
-            now = clock()
-            if now >= deadline:
-                break
-            # Read the clock less often while steps are quick (a read costs as much as a
-            # table update), every step when they are slow (a DQN's gradient steps).
-            if now - last < 0.0005:
-                chunk = min(2 * chunk, 64)
-            last = now
-        self.dirty = True
-        return done
-
-    def _episode_done(self, trainer: Trainer, stats: EpisodeStats) -> None:
-        if self.two_player:
-            now = time.perf_counter()
-            if stats.episode % EVAL_EVERY == 0 and now >= self._next_eval:
-                self._next_eval = now + EVAL_SECONDS
-                self._test_games()
-        else:
-            score = stats.info.get("score") if games.spec(self.config.game).keeps_score else None
-            self.curves[0].add(float(score if score is not None else stats.ret), stats.episode)
-        if stats.episode in MILESTONES:
-            self._save_rung(stats.episode)
-
-    def _test_games(self) -> None:
-        """One greedy game against each yardstick, the learner's seat alternating."""
-        from qarcade.agents.evaluation import play_episode
-
-        seat = self._evals % 2
-        self._evals += 1
-        for opponent, series, not_lost in self._yardsticks:
-            result = play_episode(
-                self._eval_env,
-                self.agent,
-                opponent=opponent,
-                seat=seat,
-                seed=self.config.seed + self._evals,
-            )
-            outcome = result.outcome or 0
-            series.add(float(outcome >= 0 if not_lost else outcome > 0), self.trainer.episodes)
-
-    def sample_memory(self) -> dict[str, Any]:
-        """Read the agent's memory report and add a point to :attr:`memory`."""
-        report = self.agent.memory_report()
-        self.memory.add(report.get("bytes", 0), self.trainer.episodes)
-        return report
-
-    # ----------------------------------------------------------------- live settings
-    @property
-    def epsilon_manual(self) -> bool:
-        """True once the person set epsilon by hand (the schedule no longer runs)."""
-        return self.trainer.schedule is None
-
-    def set_epsilon(self, value: float) -> None:
-        """Set the learner's epsilon by hand; the trainer stops scheduling it."""
-        self.trainer.schedule = None
-        self.agent.epsilon = float(min(1.0, max(0.0, value)))  # type: ignore[attr-defined]
-
-    def resume_schedule(self) -> None:
-        """Hand epsilon back to the schedule (from the next episode or step)."""
-        from qarcade.agents.schedules import EpsilonSchedule
-
-        schedule = EpsilonSchedule.from_config(self.agent.config)  # type: ignore[attr-defined]
-        self.trainer.schedule = schedule
-        self.agent.epsilon = schedule(self.trainer.schedule_progress())  # type: ignore[attr-defined]
-
-    def set_learning_rate(self, value: float) -> None:
-        """Set the learner's learning rate (the next update uses it)."""
-        self.agent.learning_rate = float(value)  # type: ignore[attr-defined]
-
-    # ----------------------------------------------------------------- files
-    @property
-    def folder(self) -> Path:
-        """The run's folder, or before its first save the folder its runs go in."""
-        if self.run is not None:
-            return self.run.folder
-        return learner_folder(self.config.game, self.kind, self.options)
-
-    def _own_run(self) -> LearnRun:
-        """The run to save into, made on the first save of a new agent."""
-        if self.run is None:
-            self.run = new_run(self.config.game, self.kind, self.options)
-        return self.run
-
-    def save(self) -> Path:
-        """Write the agent (and the trainer's state) into its run, atomically."""
-        run = self._own_run()
-        path = Path(self.agent.save(str(run.agent_path), training=self.trainer.state_dict()))
-        self.saved = path
-        self.saved_time = time.monotonic()
-        self.dirty = False
-        return path
-
-    def autosave_due(self) -> bool:
-        """The agent has learnt for :attr:`LearnConfig.autosave_seconds` since it was
-        last saved."""
-        return self.dirty and time.monotonic() - self.saved_time >= self.config.autosave_seconds
-
-    def _save_rung(self, games_played: int) -> None:
-        """Snapshot the agent into its run's ladder, and save the run's agent with it (a
-        run lists and resumes by its agent)."""
-        try:
-            path = self._own_run().rung_path(games_played)
-            self.agent.save(str(path), training=self.trainer.state_dict())
-            self.save()
-        except (OSError, GameError) as error:
-            self.events.append(
-                (f"could not save the snapshot after {games_played:,} games: {error}", True)
-            )
-            return
-        news = f"snapshot after {games_played:,} games saved: pick it as the opponent in Versus"
-        self.events.append((news, False))
+#: The keys of every scene that trains (Learn, Compare): pause, step, speed, reset, and a
+#: click that edits the map.
+TRAINING_KEYS = Keymap(
+    Binding(
+        (pygame.K_SPACE, pygame.K_p),
+        "toggle_pause",
+        "Space / P",
+        "pause / resume training",
+        "Space pause",
+    ),
+    Binding(
+        (pygame.K_PERIOD, pygame.K_s),
+        "single_step",
+        ". or S",
+        "one training step (pauses)",
+        ". step",
+    ),
+    Binding(
+        (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5),
+        "choose_speed",
+        "1 2 3 4 5",
+        "speed: 1, 10, 100, 1000 steps a frame, turbo",
+        "1-5 speed",
+        indexed=True,
+    ),
+    Binding((pygame.K_r,), "reset_agents", "R", "reset: {s.reset_help}", "R reset"),
+    Binding(
+        (),
+        None,
+        "Click a cell",
+        "floor -> wall -> pit -> goal on {s.maps_edited} (not the start)",
+        "click: edit {s.maps_edited}",
+        shown="can_edit_map",
+    ),
+)
 
 
 #: The colour the cell a table update changed is outlined in.
@@ -478,15 +174,88 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-class LearnScene(Scene):
+class TrainingScene(Scene):
+    """What the scenes that train in the window share (Learn, Compare): the speed, and
+    pause, single step and reset, by key (:data:`TRAINING_KEYS`) and by button.
+
+    Args:
+        app: the window.
+        game: the game learnt (for what a click on the board does).
+        speed: the starting speed, one of :data:`SPEED_NAMES`.
+
+    Attributes:
+        reset_help: what Reset does, for the help.
+        maps_edited: what a click on a cell edits, for the help and the hints bar.
+        speed_buttons, pause_button, buttons: the panel's buttons (subclasses add to
+            :attr:`buttons`).
+    """
+
+    keymap = TRAINING_KEYS
+    reset_help: ClassVar[str] = ""
+    maps_edited: ClassVar[str] = ""
+
+    def __init__(self, app: App, game: str, speed: str) -> None:
+        super().__init__(app)
+        if speed not in SPEED_NAMES:
+            raise GameError(f"unknown speed {speed!r}; choose one of {', '.join(SPEED_NAMES)}")
+        self.game = game
+        self.speed = speed
+        self.paused = False
+        self.speed_buttons = [
+            Button(name, partial(self.choose_speed, i)) for i, name in enumerate(SPEED_NAMES)
+        ]
+        self.pause_button = Button("Pause", self.toggle_pause)
+        self.buttons = [
+            self.pause_button,
+            Button("Step", self.single_step),
+            Button("Reset", self.reset_agents),
+        ]
+
+    def choose_speed(self, index: int) -> None:
+        """Train at the ``index``-th of :data:`SPEEDS`."""
+        self.speed = SPEED_NAMES[index]
+
+    def toggle_pause(self) -> None:
+        """Pause or resume training."""
+        raise NotImplementedError
+
+    def single_step(self) -> None:
+        """Pause, and train exactly one env step."""
+        raise NotImplementedError
+
+    def reset_agents(self) -> None:
+        """Start again from nothing."""
+        raise NotImplementedError
+
+    @property
+    def can_edit_map(self) -> bool:
+        """A click on the board edits the map (a game with maps)."""
+        return games.spec(self.game).maps is not None
+
+
+class LearnScene(TrainingScene):
     """Learn mode in the window (see the module docstring)."""
 
+    reset_help = "a new agent that knows nothing"
+    maps_edited = "the map"
+    keymap = TrainingScene.keymap + Keymap(
+        Binding(
+            (Ctrl(pygame.K_s), pygame.K_k),
+            "save",
+            "Ctrl+S / K",
+            "save the agent (Versus can load the ladder)",
+            "Ctrl+S save",
+        ),
+        Binding((pygame.K_q,), "toggle_overlay", "Q", "Q-values on the board on / off"),
+        Binding((pygame.K_z,), "toggle_zoom", "Z", "zoom the board (hides the panel)"),
+        Binding(
+            (pygame.K_e,), "follow_schedule", "E", "epsilon back to its schedule after the slider"
+        ),
+        Binding((), None, "Mouse", "drag the ε and learning-rate sliders; click the buttons"),
+    )
+
     def __init__(self, app: App, config: LearnConfig) -> None:
-        super().__init__(app)
-        if config.speed not in SPEED_NAMES:
-            raise GameError(
-                f"unknown speed {config.speed!r}; choose one of {', '.join(SPEED_NAMES)}"
-            )
+        super().__init__(app, config.game, config.speed)
         self.session = LearnSession(config)
         self.config = config
         if config.resume:
@@ -499,8 +268,6 @@ class LearnScene(Scene):
             for note in self.session.notes:
                 app.notify(f"note: {note}")
         self.view: View = games.view_class(config.game)(self.session.env, app.assets)
-        self.speed = config.speed
-        self.paused = False
         self.show_overlay = True
         self.zoomed = False
         game = games.spec(config.game).title
@@ -536,27 +303,14 @@ class LearnScene(Scene):
             log=True,
             fmt="{:.3g}",
         )
-        self.speed_buttons = [
-            Button(name, lambda name=name: self._set_speed(name)) for name in SPEED_NAMES
-        ]
-        self.pause_button = Button("Pause", self._toggle_pause)
-        self.buttons = [
-            self.pause_button,
-            Button("Step", self.single_step),
-            Button("Reset", self.reset_agent),
-            Button("Save", self.save),
-        ]
+        self.buttons.append(Button("Save", self.save))
 
     # ----------------------------------------------------------------- actions
     def _set_epsilon(self, value: float) -> None:
         self.session.set_epsilon(value)
         self._must_redraw = True
 
-    def _set_speed(self, name: str) -> None:
-        self.speed = name
-        self._must_redraw = True
-
-    def _toggle_pause(self) -> None:
+    def toggle_pause(self) -> None:
         self.paused = not self.paused
         if not self.paused:
             agent = self.session.agent
@@ -571,7 +325,7 @@ class LearnScene(Scene):
         self.session.advance(1, STEP_BUDGET_SECONDS)
         self._must_redraw = self._q_cache_stale = True
 
-    def reset_agent(self) -> None:
+    def reset_agents(self) -> None:
         """Start again from nothing in a new run; the agent so far is saved in its own
         run first, and stays there."""
         kept = self.save(quiet=True) if self.session.dirty else self.session.saved
@@ -607,10 +361,24 @@ class LearnScene(Scene):
             self.app.message(note)
         self._must_redraw = True
 
+    def toggle_overlay(self) -> None:
+        """The learner's Q-values on the board on or off."""
+        self.show_overlay = not self.show_overlay
+
+    def toggle_zoom(self) -> None:
+        """The board alone (the panel hidden), or back."""
+        self.zoomed = not self.zoomed
+
+    def follow_schedule(self) -> None:
+        """Epsilon follows its schedule again after the slider set it."""
+        self.session.resume_schedule()
+        self.app.notify("ε follows the schedule again", 2.0)
+
     # ----------------------------------------------------------------- input
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN:
-            self._key(event)
+            self.keymap.handle(self, event)
+            self._must_redraw = True
             return
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
             widgets = [self.epsilon_slider, self.lr_slider, *self.speed_buttons, *self.buttons]
@@ -621,31 +389,8 @@ class LearnScene(Scene):
             if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1:
                 self._click_board(event.pos)
 
-    def _key(self, event: pygame.event.Event) -> None:
-        key = event.key
-        if key == pygame.K_ESCAPE:
-            self.app.pop()
-        elif key in (pygame.K_SPACE, pygame.K_p):
-            self._toggle_pause()
-        elif key in (pygame.K_PERIOD, pygame.K_s) and not event.mod & pygame.KMOD_CTRL:
-            self.single_step()
-        elif key == pygame.K_s or key == pygame.K_k:
-            self.save()
-        elif key == pygame.K_r:
-            self.reset_agent()
-        elif key == pygame.K_q:
-            self.show_overlay = not self.show_overlay
-        elif key == pygame.K_z:
-            self.zoomed = not self.zoomed
-        elif key == pygame.K_e:
-            self.session.resume_schedule()
-            self.app.notify("ε follows the schedule again", 2.0)
-        elif key in _SPEED_KEYS:
-            self._set_speed(SPEED_NAMES[_SPEED_KEYS.index(key)])
-        self._must_redraw = True
-
     def _click_board(self, pos: tuple[int, int]) -> None:
-        if games.spec(self.config.game).maps is None:
+        if not self.can_edit_map:
             return
         cell = self.view.cell_at(self.board_rect, pos)
         if cell is not None:
@@ -704,10 +449,7 @@ class LearnScene(Scene):
         hud = self.app.hud
         area = surface.get_rect()
         size = max(14, min(30, area.height // 26))
-        bar = int(size * 1.7)
-        top = pygame.Rect(area.left, area.top, area.width, bar)
-        bottom = pygame.Rect(area.left, area.bottom - bar, area.width, bar)
-        middle = pygame.Rect(area.left, top.bottom, area.width, bottom.top - top.bottom)
+        top, middle, bottom = bars(area, size)
         panel_width = 0 if self.zoomed else max(240, min(460, int(area.width * 0.4)))
         board = pygame.Rect(
             middle.left, middle.top, max(1, middle.width - panel_width), middle.height
@@ -721,7 +463,7 @@ class LearnScene(Scene):
         trainer = self.session.trainer
         counts = f"game {trainer.episodes + 1:,} · {trainer.steps:,} steps"
         hud.bar(surface, top, [self.title, self.view.status(), counts], size)
-        hud.bar(surface, bottom, self._hints(), max(12, size - 4))
+        hud.bar(surface, bottom, self.hints(), max(12, size - 4))
         if self.paused:
             # In the top bar, not on the board, where it would hide a Q-value.
             badge = hud.assets.font(size).size("PAUSED")[0] + size
@@ -887,36 +629,6 @@ class LearnScene(Scene):
             ]
         return [("no memory report", colours.DIM), ("", colours.DIM)]
 
-    def _hints(self) -> list[str]:
-        hints = [
-            "H help",
-            "Esc menu",
-            "Space pause",
-            ". step",
-            "1-5 speed",
-            "R reset",
-            "Ctrl+S save",
-        ]
-        if games.spec(self.config.game).maps is not None:
-            hints.append("click: edit cell")
-        return hints
-
-    def keys(self) -> list[tuple[str, str]]:
-        keys = [
-            ("Space / P", "pause / resume training"),
-            (". or S", "one training step (pauses)"),
-            ("1 2 3 4 5", "speed: 1, 10, 100, 1000 steps a frame, turbo"),
-            ("R", "reset: a new agent that knows nothing"),
-            ("Ctrl+S / K", "save the agent (Versus can load the ladder)"),
-            ("Q", "Q-values on the board on / off"),
-            ("Z", "zoom the board (hides the panel)"),
-            ("E", "epsilon back to its schedule after the slider"),
-            ("Mouse", "drag the ε and learning-rate sliders; click the buttons"),
-        ]
-        if games.spec(self.config.game).maps is not None:
-            keys.append(("Click a cell", "floor -> wall -> pit -> goal (not the start)"))
-        return keys
-
     def on_exit(self) -> None:
         """Leaving Learn (Esc, or closing the window) saves what was learnt."""
         if self.app.assets.audio:
@@ -932,6 +644,3 @@ class LearnScene(Scene):
         print(f"qarcade: Learn saved the agent to {path}")
         games_played = self.session.trainer.episodes
         self.app.notify(f"Learn saved the agent: {games_played:,} games, run {path.parent.name}")
-
-
-_SPEED_KEYS = (pygame.K_1, pygame.K_2, pygame.K_3, pygame.K_4, pygame.K_5)

@@ -21,10 +21,12 @@ import pygame
 from qarcade import games
 from qarcade.agents import kinds
 from qarcade.app import hud as colours
+from qarcade.app.keymap import Binding, Keymap
 from qarcade.app.learn_runs import list_runs
+from qarcade.app.learn_session import LearnConfig
 from qarcade.app.scenes.compare import CompareConfig, CompareScene
-from qarcade.app.scenes.game import SPEEDS, GameScene, SceneConfig
-from qarcade.app.scenes.learn import LearnConfig, LearnScene
+from qarcade.app.scenes.game import SPEEDS, SceneConfig, game_scene
+from qarcade.app.scenes.learn import LearnScene
 from qarcade.app.window import App, Scene
 from qarcade.games.core import GameError
 
@@ -80,6 +82,32 @@ class MenuScene(Scene):
     """The first screen (see the module docstring)."""
 
     title = "Menu"
+    keymap = Keymap(
+        Binding(
+            (pygame.K_UP, pygame.K_w, pygame.K_DOWN, pygame.K_s, pygame.K_TAB),
+            "move_row",
+            "Up / Down, W / S",
+            "choose a row",
+            "Up/Down row",
+            indexed=True,
+        ),
+        Binding(
+            (pygame.K_LEFT, pygame.K_a, pygame.K_RIGHT, pygame.K_d),
+            "change_choice",
+            "Left / Right, A / D",
+            "change the choice",
+            "Left/Right change",
+            indexed=True,
+        ),
+        Binding((), None, "Mouse", "click a choice, then Start"),
+        Binding(
+            (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE),
+            "start",
+            "Enter / Space",
+            "start",
+            "Enter start",
+        ),
+    )
 
     def __init__(self, app: App) -> None:
         super().__init__(app)
@@ -192,7 +220,7 @@ class MenuScene(Scene):
     # ----------------------------------------------------------------- input
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.KEYDOWN:
-            self._key(event.key)
+            self.keymap.handle(self, event)
         elif event.type == pygame.MOUSEMOTION:
             for row_index, _, rect in self._hits:
                 if rect.collidepoint(event.pos):
@@ -208,19 +236,16 @@ class MenuScene(Scene):
             if self._start_rect.collidepoint(event.pos):
                 self.start()
 
-    def _key(self, key: int) -> None:
-        if key == pygame.K_ESCAPE:
-            self.app.pop()
-        elif key in (pygame.K_UP, pygame.K_w):
-            self.selected = (self.selected - 1) % (len(self.rows) + 1)
-        elif key in (pygame.K_DOWN, pygame.K_s, pygame.K_TAB):
-            self.selected = (self.selected + 1) % (len(self.rows) + 1)
-        elif key in (pygame.K_LEFT, pygame.K_a, pygame.K_RIGHT, pygame.K_d):
-            if self.selected < len(self.rows):
-                step = -1 if key in (pygame.K_LEFT, pygame.K_a) else 1
-                self._choose(self.selected, self.rows[self.selected].index + step)
-        elif key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
-            self.start()
+    def move_row(self, index: int) -> None:
+        """Select the row above (the first two keys of the row's binding) or below."""
+        step = -1 if index < 2 else 1
+        self.selected = (self.selected + step) % (len(self.rows) + 1)
+
+    def change_choice(self, index: int) -> None:
+        """The previous choice in the selected row (the first two keys) or the next."""
+        if self.selected < len(self.rows):
+            step = -1 if index < 2 else 1
+            self._choose(self.selected, self.rows[self.selected].index + step)
 
     def _options(self) -> dict[str, str]:
         """The game options the choices make: the map, for a game with maps."""
@@ -271,7 +296,7 @@ class MenuScene(Scene):
                 )
                 scene = LearnScene(self.app, learn)
             else:
-                scene = GameScene(self.app, config)
+                scene = game_scene(self.app, config)
         except GameError as error:
             self.app.message(str(error))
             return
@@ -359,16 +384,8 @@ class MenuScene(Scene):
         )
         top = y + int(size * 1.5)
         self._message_area = pygame.Rect(area.left, top, area.width, area.bottom - 2 * size - top)
-        hints = "Up/Down: row · Left/Right: change · Enter: start · H: help · Esc: quit"
+        hints = " · ".join(self.hints())
         small = hud.fit_text(hints, area.width - 2 * size, max(12, size - 4))
         hud.text(
             surface, hints, (area.centerx, area.bottom - size), small, colours.DIM, "midbottom"
         )
-
-    def keys(self) -> list[tuple[str, str]]:
-        return [
-            ("Up / Down, W / S", "choose a row"),
-            ("Left / Right, A / D", "change the choice"),
-            ("Mouse", "click a choice, then Start"),
-            ("Enter / Space", "start"),
-        ]
