@@ -681,3 +681,12 @@ def test_versus_gridworld_without_a_map_races_the_agent_for_the_default_map(app:
     assert scene.opponent is not None and scene.opponent.kind == "tabular"
     assert scene.opponent.source.endswith(f"gridworld-{scene.lanes[0].env.map_name}-tabular.npz")
     assert not messages(app)
+
+
+def test_an_unknown_mode_or_speed_is_a_clear_error(app: App) -> None:
+    from qarcade.games.core import GameError
+
+    with pytest.raises(GameError, match="unknown mode 'wach'; choose play, versus or watch"):
+        game_scene(app, SceneConfig("tictactoe", "wach", "minimax"))
+    with pytest.raises(GameError, match="unknown speed 'quick'"):
+        game_scene(app, SceneConfig("tictactoe", "watch", "minimax", speed="quick"))
