@@ -70,6 +70,14 @@ class Keymap:
                     raise ValueError(f"key {key!r} is bound twice ({binding.name})")
                 seen.add(key)
 
+    def check(self, owner: type) -> None:
+        """Raise TypeError unless ``owner`` (the class that handles these keys) has a
+        method for every action, so a misspelt action fails on import, not on a key."""
+        for binding in self.bindings:
+            if binding.action is not None and not callable(getattr(owner, binding.action, None)):
+                what = f"{owner.__name__} has no method {binding.action!r}"
+                raise TypeError(f"{what} for the keys {binding.name}")
+
     def __add__(self, other: Keymap) -> Keymap:
         return Keymap(*self.bindings, *other.bindings)
 

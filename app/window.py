@@ -52,6 +52,10 @@ class Scene:
     title: str = ""
     keymap: ClassVar[Keymap] = Keymap()
 
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.keymap.check(cls)
+
     def __init__(self, app: App) -> None:
         self.app = app
 

@@ -69,9 +69,15 @@ def test_hidden_rows_leave_bar_and_help_but_their_key_still_works() -> None:
     assert ("Q", "values off") in KEYS.help(target)
 
 
-def test_a_key_bound_twice_is_refused() -> None:
+def test_a_key_bound_twice_or_to_no_method_is_refused() -> None:
     with pytest.raises(ValueError, match="bound twice"):
         KEYS + Keymap(Binding((pygame.K_1,), "other", "1", "other"))
+    with pytest.raises(TypeError, match="has no method 'toggle_pasue'"):
+
+        class Typo(Scene):
+            keymap = Keymap(Binding((pygame.K_p,), "toggle_pasue", "P", "pause"))
+
+    WINDOW_KEYMAP.check(App)
 
 
 def scenes(app: App) -> list[Scene]:
