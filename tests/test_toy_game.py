@@ -233,9 +233,9 @@ def test_versus_seats_by_the_games_own_names(app: Any) -> None:
 
 
 def test_play_moves_the_walker_by_key_and_draws_it(app: Any) -> None:
-    from qarcade.app.scenes.game import GameScene, SceneConfig
+    from qarcade.app.scenes.game import SceneConfig, game_scene
 
-    scene = GameScene(app, SceneConfig("corridor", "play"))
+    scene = game_scene(app, SceneConfig("corridor", "play"))
     app.push(scene)
     for _ in range(3):
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RIGHT, mod=0))
@@ -249,7 +249,8 @@ def test_play_moves_the_walker_by_key_and_draws_it(app: Any) -> None:
 
 
 def test_learn_trains_it_in_the_window(app: Any) -> None:
-    from qarcade.app.scenes.learn import LearnConfig, LearnScene
+    from qarcade.app.learn_session import LearnConfig
+    from qarcade.app.scenes.learn import LearnScene
 
     scene = LearnScene(app, LearnConfig("corridor", "tabular", speed="1k"))
     app.push(scene)

@@ -64,7 +64,6 @@ OVERLAY_SECONDS = 0.1
 #: sooner, so the panel has numbers at once).
 READING_SECONDS = 0.5
 FIRST_READING_SECONDS = 0.1
-#: The learning-rate slider's range per learner (log scale).
 
 #: The keys of every scene that trains (Learn, Compare): pause, step, speed, reset, and a
 #: click that edits the map.
