@@ -380,7 +380,12 @@ class LearnScene(TrainingScene):
             self._must_redraw = True
             return
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP):
-            widgets = [self.epsilon_slider, self.lr_slider, *self.speed_buttons, *self.buttons]
+            widgets: list[Slider | Button] = [
+                self.epsilon_slider,
+                self.lr_slider,
+                *self.speed_buttons,
+                *self.buttons,
+            ]
             for widget in widgets if not self.zoomed else []:
                 if widget.handle_event(event):
                     self._must_redraw = True
