@@ -318,12 +318,16 @@ def test_invaders_held_keys_move_the_cannon(app: App, monkeypatch: pytest.Monkey
     assert env.state.tick == tick, "P pauses the game"
 
 
+def invaders_race(app: App, monkeypatch: pytest.MonkeyPatch, seed: int) -> GameScene:
+    """A race against the scripted bot, the person holding no key."""
+    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
+    return start(app, SceneConfig("invaders", "versus", "scripted", seed=seed))
+
+
 def test_invaders_race_steps_both_lanes_every_frame(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
-    scene = start(app, SceneConfig("invaders", "versus", "scripted", seed=2))
-    you, agent = scene.lanes
+    you, agent = invaders_race(app, monkeypatch, seed=2).lanes
     run(app, 30)
     assert you.env.steps == agent.env.steps == 31
     assert agent.env.state.shots_fired > 0 and you.env.state.shots_fired == 0
@@ -376,8 +380,7 @@ def test_an_agents_score_never_shows_nor_is_kept(app: App) -> None:
 def test_both_lanes_of_a_race_show_the_persons_best(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pygame.key, "get_pressed", lambda: Pressed())
-    scene = start(app, SceneConfig("invaders", "versus", "scripted", seed=0))
+    scene = invaders_race(app, monkeypatch, seed=0)
     you, bot = scene.lanes
     score(scene, 0, 250)
     score(scene, 1, 900)
