@@ -460,3 +460,25 @@ def test_policy_of_reads_an_agent_cell_by_cell() -> None:
     always_right = policy_of(env, lambda obs: RIGHT)  # walks off the cliff at once
     assert policy_return(env, always_right) == -1.0
     assert success_probability(env, always_right) == 0.0
+
+
+@pytest.mark.parametrize(("side", "map_seed"), [(4, 0), (7, 3), (12, 1)])
+def test_policy_return_on_a_deterministic_map_walks_the_path_the_sweeps_would_sum(
+    side: int, map_seed: int
+) -> None:
+    """Where every move has one outcome, policy_return follows the policy's one path from
+    the start instead of sweeping every cell for the whole horizon: the same number, to
+    the last bit, for policies that reach the goal, fall in a pit or loop until the
+    time limit, with the full horizon and cut short."""
+    from qarcade.games.gridworld import solver
+
+    env = GridWorldEnv(map="random", size=side, map_seed=map_seed)
+    model = env.transition_model()
+    rng = np.random.default_rng(map_seed)
+    policies = [value_iteration(env).policy, *rng.integers(0, 4, size=(8, side * side))]
+    policies += [np.full(side * side, a) for a in range(4)]
+    for policy in policies:
+        actions = np.where(model.absorbing, 0, policy.ravel())
+        for horizon in (env.max_steps, side, 0):
+            swept = solver._finite_horizon(model, model.reward, actions, horizon)[model.start]
+            assert policy_return(env, policy, horizon=horizon) == float(swept)

@@ -101,6 +101,8 @@ def policy_return(env: GridWorldEnv, policy: np.ndarray, *, horizon: int | None 
     per cell) for at most ``horizon`` steps (default: the env's ``max_steps``)."""
     model = env.transition_model()
     actions = _check_policy(env, policy, model)
+    if (model.prob == 1.0).any(axis=2).all():
+        return _walk(model, actions, _horizon(env, horizon))
     return float(_finite_horizon(model, model.reward, actions, _horizon(env, horizon))[model.start])
 
 
@@ -144,9 +146,33 @@ def _finite_horizon(
     cells = np.arange(v.size)
     for _ in range(horizon):
         q = (model.prob * (reward + np.where(model.terminated, 0.0, v[model.next_cell]))).sum(2)
-        v = q.max(axis=1) if actions is None else q[cells, actions]
-        v[model.absorbing] = 0.0
+        new_v = q.max(axis=1) if actions is None else q[cells, actions]
+        new_v[model.absorbing] = 0.0
+        # Each step maps v to the next the same way: once it stops changing, it is final.
+        if np.array_equal(new_v, v):
+            break
+        v = new_v
     return v
+
+
+def _walk(model: TransitionModel, actions: np.ndarray, horizon: int) -> float:
+    """:func:`policy_return` where every move has one outcome: the rewards along the one
+    path the policy takes from the start, summed last first as :func:`_finite_horizon`
+    sums them, so both give the same number to the last bit, in steps along the path
+    instead of sweeps over every cell."""
+    rewards = []
+    cell = model.start
+    for _ in range(horizon):
+        action = actions[cell]
+        outcome = int(model.prob[cell, action].argmax())
+        rewards.append(float(model.reward[cell, action, outcome]))
+        if model.terminated[cell, action, outcome]:
+            break
+        cell = int(model.next_cell[cell, action, outcome])
+    total = 0.0
+    for reward in reversed(rewards):
+        total = reward + total
+    return total
 
 
 def _check_policy(env: GridWorldEnv, policy: np.ndarray, model: TransitionModel) -> np.ndarray:
