@@ -130,9 +130,18 @@ class Run:
 #: (``dqn_games.py GAME`` trains each game to its targets; ``fuzz_report.py`` runs
 #: thousands of fuzz cases; ``kill_campaign.py`` kills and resumes training 36 times;
 #: ``learn_memory.py`` watches Learn for 10 minutes; ``generalization.py`` and
-#: ``gym_envs.py`` train hundreds of runs). ``--only NAME`` runs them.
+#: ``gym_envs.py`` train hundreds of runs; ``table_vs_network.py`` trains every size
+#: from 4x4 to 64x64). ``--only NAME`` runs them.
 LONG = frozenset(
-    {"dqn_games", "fuzz_report", "kill_campaign", "learn_memory", "generalization", "gym_envs"}
+    {
+        "dqn_games",
+        "fuzz_report",
+        "kill_campaign",
+        "learn_memory",
+        "generalization",
+        "gym_envs",
+        "table_vs_network",
+    }
 )
 
 
