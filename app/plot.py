@@ -7,6 +7,7 @@ polyline per series.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import pygame
@@ -39,11 +40,15 @@ def draw_plot(
     x_label: str = "",
     text_size: int = 14,
     marks: Sequence[tuple[float, tuple[int, int, int]]] = (),
+    log_x: bool = False,
 ) -> None:
     """Draw ``series`` as lines into ``rect`` with a title, y labels and a legend.
 
     ``marks`` are ``(x, colour)`` moments drawn as dashed vertical lines with a small
     triangle on top (Compare marks where each learner first played optimally).
+
+    ``log_x`` draws x on a log scale (where the points' x is above 0), with a labelled
+    line at each power of ten.
 
     ``y_range`` fixes the axis (e.g. 0..1 for rates); by default it spans the points.
     ``y_format`` is a format string or a function that writes a y value. An empty plot
@@ -83,10 +88,13 @@ def draw_plot(
         return
     x_low = min(s.points[0][0] for s in drawn)
     x_high = max(s.points[-1][0] for s in drawn)
-    x_span = max(x_high - x_low, 1e-9)
+    log_x = log_x and x_low > 0
+    scale = (lambda x: math.log10(max(x, x_low))) if log_x else (lambda x: x)
+    x_start = scale(x_low)
+    x_span = max(scale(x_high) - x_start, 1e-9)
 
     def to_screen(x: float, y: float) -> tuple[int, int]:
-        fx = (x - x_low) / x_span
+        fx = (scale(x) - x_start) / x_span
         fy = (min(max(y, low), high) - low) / (high - low)
         return area.left + round(fx * (area.width - 1)), area.bottom - 1 - round(
             fy * (area.height - 1)
@@ -98,6 +106,12 @@ def draw_plot(
         hud.text(
             surface, text, (area.left - 4, y), text_size, colours.DIM, "midright", shadow=False
         )
+    if log_x:
+        for power in range(math.ceil(math.log10(x_low)), math.floor(math.log10(x_high)) + 1):
+            x = to_screen(10.0**power, low)[0]
+            pygame.draw.line(surface, GRID, (x, area.top), (x, area.bottom - 1))
+            hud.text(surface, _short(10**power), (x + 2, area.bottom - 2), text_size, colours.DIM,
+                     "bottomleft", shadow=False)  # fmt: skip
     for x_mark, colour in marks:
         if x_low <= x_mark <= x_high:
             x = to_screen(x_mark, low)[0]
@@ -121,3 +135,11 @@ def draw_plot(
     words = x_label.format(x=x_high) if x_label else ""
     if words and x + font.size(words)[0] < area.right:
         hud.text(surface, words, (area.right, y), text_size, colours.DIM, "midright", shadow=False)
+
+
+def _short(n: int) -> str:
+    """A power of ten for an axis: 1, 10, 100, 1k, 10k, 100k, 1M, ..."""
+    for value, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if n >= value:
+            return f"{n // value}{suffix}"
+    return str(n)

@@ -140,3 +140,32 @@ def test_compare_command_runs_and_refuses_a_map_for_other_games(capsys) -> None:
     assert main(["compare", "gridworld", "--map", "lake4", "--frames", "3", "--fps", "0"]) == 0
     assert main(["compare", "tictactoe", "--map", "lake4", "--frames", "1"]) == 2
     assert "--map is for gridworld; tictactoe has no maps" in capsys.readouterr().err
+
+
+def test_steps_plot_turns_logarithmic_when_one_curve_ran_ten_times_further(app: App) -> None:
+    """At turbo the table runs far more env steps than the network: on a linear axis the
+    network's curve would be a sliver at the left edge; on the log axis it spans most of
+    the plot."""
+    from qarcade.app.plot import draw_plot
+    from qarcade.app.scenes import compare as compare_scene
+    from qarcade.app.series import Series
+
+    red, green = (255, 0, 0), (0, 255, 0)
+    short, long = Series("short", red, window=1), Series("long", green, window=1)
+    for x in range(1, 1_001):
+        short.add(0.0, float(x))
+    for x in range(1, 100_001, 100):
+        long.add(1.0, float(x))
+    assert compare_scene._far_apart([short, long])
+    assert not compare_scene._far_apart([long, long]) and not compare_scene._far_apart([short])
+    surface = pygame.Surface((400, 200))
+
+    def reach(log_x: bool) -> int:
+        """The rightmost pixel column of the short curve (the legend left out)."""
+        surface.fill((0, 0, 0))
+        draw_plot(surface, surface.get_rect(), app.hud, [short, long], y_range=(-1, 2),
+                  log_x=log_x)  # fmt: skip
+        return max(x for x in range(400) for y in range(150) if surface.get_at((x, y))[:3] == red)
+
+    linear, logarithmic = reach(False), reach(True)
+    assert linear < 0.1 * 400 and logarithmic > 0.5 * 400

@@ -58,6 +58,10 @@ SIDES: tuple[tuple[str, tuple[int, int, int]], ...] = (
 #: counted as learning.
 CHECK_SECONDS, CHECK_SHARE = 1.0, 10
 MEMORY_COLOUR = (150, 100, 210)
+#: The env-steps plot turns logarithmic once one curve reaches this many times further
+#: than the other (at turbo the table runs many more steps than the network in the same
+#: seconds): on a linear axis the shorter curve would fill less than this share of it.
+LOG_STEPS_RATIO = 10.0
 
 
 @dataclass
@@ -389,6 +393,7 @@ class CompareScene(TrainingScene):
                 x_label=x_label,
                 text_size=max(11, ts - 2),
                 marks=marks,
+                log_x=axis == 0 and _far_apart(series),
             )
 
     def _speed_text(self) -> str:
@@ -397,3 +402,9 @@ class CompareScene(TrainingScene):
     def on_exit(self) -> None:
         for side in self.sides:
             side.close()
+
+
+def _far_apart(series: list[Series]) -> bool:
+    """Whether one curve's last x is :data:`LOG_STEPS_RATIO` times another's or more."""
+    ends = [s.points[-1][0] for s in series if s.points]
+    return len(ends) > 1 and min(ends) > 0 and max(ends) >= LOG_STEPS_RATIO * min(ends)
