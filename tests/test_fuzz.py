@@ -1158,8 +1158,13 @@ def check_env_call(case: tuple[int, int, str, Any]) -> None:
     except Exception as error:
         raise AssertionError(f"not a GameError: {case}") from error
     if call == "reset":
-        valid = not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
-        assert valid and value >= 0, f"accepted the seed {value!r}"
+        # None is no seed (fresh entropy), as in Gymnasium; json_values() draws it.
+        valid = value is None or (
+            not isinstance(value, (bool, np.bool_))
+            and isinstance(value, (int, np.integer))
+            and value >= 0
+        )
+        assert valid, f"accepted the seed {value!r}"
     else:
         assert type(env) is type(other) and env.observation_shape == other.observation_shape
         assert state_of(env) == state_of(other), "restore did not take the snapshot's state"
