@@ -48,10 +48,10 @@ import numpy as np
 import torch
 
 from qarcade import games
+from qarcade.agents import kinds
 from qarcade.agents.base import Agent
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser, InvadersDiscretiser
-from qarcade.agents.dqn import DQNAgent
-from qarcade.agents.evaluation import make_opponent, mean_score, optimality_check
+from qarcade.agents.evaluation import mean_score, optimality_check
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer, training_env_options
 from qarcade.games.files import size_text
@@ -140,9 +140,7 @@ def memory_of(agent: Agent) -> Memory:
 
 def new_learner(learner: str, env: Any, seed: int, discretiser: Discretiser | None = None) -> Agent:
     """The table (with ``discretiser``, else its default one) or the DQN, default settings."""
-    if learner == "network":
-        return DQNAgent.for_env(env, seed=seed)
-    agent = TabularQAgent.for_env(env, seed=seed)
+    agent = kinds.make_learner("dqn" if learner == "network" else "tabular", env, seed=seed)
     if discretiser is None:
         return agent
     return TabularQAgent(
@@ -303,7 +301,9 @@ class InvadersRun:
 def random_score(score_games: int) -> tuple[float, float]:
     """Mean and spread of the random player's score on the scoring games' seeds."""
     env = games.make("invaders", **training_env_options("invaders", {}))
-    return mean_score(env, make_opponent("random", env, seed=0), games=score_games, seed=SCORE_SEED)
+    return mean_score(
+        env, kinds.make_player(kinds.RANDOM, env.name, seed=0), games=score_games, seed=SCORE_SEED
+    )
 
 
 def run_invaders(
