@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import struct
 import zipfile
 from pathlib import Path
@@ -61,8 +62,78 @@ MAX_CHECKPOINT_BYTES = 4 << 30
 MAX_META_BYTES = 1 << 20
 
 
+#: The observation dtypes a checkpoint may name (numpy's ``dtype.str``, or its name).
+NUMERIC_DTYPES = frozenset(
+    name
+    for kind in (
+        "float16",
+        "float32",
+        "float64",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "bool",
+    )
+    for name in (kind, np.dtype(kind).str, np.dtype(kind).newbyteorder("=").str)
+)
+
+
 class CheckpointError(GameError):
     """A checkpoint file that cannot be used: the message says why and what to do."""
+
+
+def meta_count(meta: dict[str, Any], key: str, default: int = 0) -> int:
+    """``meta[key]``, an integer >= 0 (``default`` when absent); a
+    :class:`CheckpointError` naming the field otherwise."""
+    value = meta.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CheckpointError(f"metadata field {key!r} is {value!r}, not an integer >= 0")
+    return value
+
+
+def meta_fraction(meta: dict[str, Any], key: str, default: float) -> float:
+    """``meta[key]``, a number in [0, 1] (``default`` when absent); a
+    :class:`CheckpointError` naming the field otherwise."""
+    value = meta.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise CheckpointError(f"metadata field {key!r} is {value!r}, not a number in [0, 1]")
+    return float(value)
+
+
+def python_rng_state(value: Any) -> tuple[Any, ...]:
+    """A ``random.Random`` state from its JSON form ``[version, [625 ints], gauss]``; a
+    :class:`CheckpointError` for anything else."""
+    if (
+        isinstance(value, list)
+        and len(value) == 3
+        and value[0] == random.Random.VERSION
+        and isinstance(value[1], list)
+        and len(value[1]) == 625
+        and all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 1 << 32 for n in value[1]
+        )
+        and value[1][-1] <= 624  # the position in the 624 words
+        and (value[2] is None or isinstance(value[2], float))
+    ):
+        return (value[0], tuple(value[1]), value[2])
+    raise CheckpointError("the saved random state is not a Python generator state")
+
+
+def set_numpy_state(generator: np.random.Generator, value: Any, what: str) -> None:
+    """Give ``generator`` the bit-generator state ``value`` (a dict from JSON); numpy
+    checks it and says ValueError or TypeError, turned here into a
+    :class:`CheckpointError` naming ``what``."""
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{what}: the saved random state is not a JSON object")
+    try:
+        generator.bit_generator.state = value
+    except (ValueError, TypeError, KeyError) as error:
+        raise CheckpointError(f"{what}: the saved random state is damaged ({error})") from None
 
 
 # ----------------------------------------------------------------- generic arrays + meta
@@ -243,28 +314,14 @@ def agent_from_arrays(
         )
     check_observations(path, meta)
     cls = kinds.agent_class(agent_kind)
+    # Every field is validated as it is read, each mistake a GameError naming it; any
+    # other exception here is a bug, and shows as one (``--debug`` for its traceback).
     try:
         return cls.from_checkpoint(arrays, meta)
     except GameError as error:
         if isinstance(error, CheckpointError) and str(path) in str(error):
             raise
         raise CheckpointError(f"{path}: {error}") from error
-    except (
-        KeyError,
-        ValueError,
-        TypeError,
-        IndexError,
-        AttributeError,
-        ArithmeticError,
-        # Sizes too big to allocate, and torch's errors for values it cannot take (a seed
-        # that is a list, a layer of 10^12 units).
-        MemoryError,
-        RuntimeError,
-    ) as error:
-        raise CheckpointError(
-            f"{path}: the {agent_kind} agent's data is inconsistent ({error}); "
-            "the file is damaged, retrain or use another checkpoint"
-        ) from error
 
 
 def check_game(path: str | os.PathLike[str], meta: dict[str, Any], game: str | None) -> None:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import abc
 import importlib
+import inspect
 import itertools
 import math
 from typing import Any, ClassVar
 
 import numpy as np
 
+from qarcade.agents.checkpoints import NUMERIC_DTYPES, CheckpointError
 from qarcade.games.core import OptionError
 
 #: Discretiser kind -> "module:Class", for rebuilding one from a checkpoint.
@@ -69,7 +71,7 @@ class Discretiser(abc.ABC):
         """Rebuild a discretiser from :meth:`describe` and :meth:`to_arrays`."""
         kind = settings.get("kind")
         if not isinstance(kind, str) or kind not in DISCRETISERS:
-            raise ValueError(f"unknown discretiser kind {kind!r}")
+            raise CheckpointError(f"unknown discretiser kind {kind!r}")
         return discretiser_class(kind)._from_checkpoint(settings, arrays)
 
     @classmethod
@@ -168,27 +170,29 @@ class ExactDiscretiser(Discretiser):
         cls, settings: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> ExactDiscretiser:
         discretiser = cls()
-        keys = arrays["keys"]
-        if keys.dtype != np.uint8:
-            raise ValueError("discretiser keys must be uint8")
+        keys = arrays.get("keys")
+        if keys is None or keys.dtype != np.uint8:
+            raise CheckpointError("discretiser keys must be uint8")
         shape, dtype = settings.get("obs_shape"), settings.get("obs_dtype")
         if shape is not None:
             if not isinstance(shape, list) or not all(
                 isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 1 << 24 for n in shape
             ):
-                raise ValueError(f"discretiser obs_shape {shape!r} is not a list of sizes")
+                raise CheckpointError(f"discretiser obs_shape {shape!r} is not a list of sizes")
+            if not isinstance(dtype, str) or dtype not in NUMERIC_DTYPES:
+                raise CheckpointError(f"discretiser obs_dtype {dtype!r} is not a numeric dtype")
             discretiser.obs_shape, discretiser.obs_dtype = tuple(shape), np.dtype(dtype).str
             discretiser.sparse = settings.get("keys") == "sparse"
         if discretiser.sparse:
             discretiser._keys = _split_keys(keys, arrays.get("key_ends"))
         else:
             if keys.ndim != 2:
-                raise ValueError("discretiser keys must be a 2-D uint8 array")
+                raise CheckpointError("discretiser keys must be a 2-D uint8 array")
             if len(keys):
                 if shape is None:
-                    raise ValueError("discretiser keys without an observation shape")
+                    raise CheckpointError("discretiser keys without an observation shape")
                 if math.prod(shape) * np.dtype(dtype).itemsize != keys.shape[1]:
-                    raise ValueError("discretiser keys do not match the observation shape")
+                    raise CheckpointError("discretiser keys do not match the observation shape")
             discretiser._keys = [bytes(k) for k in keys]
             if discretiser.obs_shape is not None and (
                 math.prod(discretiser.obs_shape) * np.dtype(dtype).itemsize > cls.DENSE_KEY_BYTES
@@ -200,17 +204,17 @@ class ExactDiscretiser(Discretiser):
                 ]
         discretiser._rows = {k: i for i, k in enumerate(discretiser._keys)}
         if len(discretiser._rows) != len(discretiser._keys):
-            raise ValueError("discretiser keys repeat")
+            raise CheckpointError("discretiser keys repeat")
         return discretiser
 
 
 def _split_keys(data: np.ndarray, ends: np.ndarray | None) -> list[bytes]:
     """Sparse keys from one run of bytes and where each ends, every length checked."""
     if data.ndim != 1 or ends is None or ends.ndim != 1 or ends.dtype != np.int64:
-        raise ValueError("sparse discretiser keys need 1-D keys and int64 key_ends")
+        raise CheckpointError("sparse discretiser keys need 1-D keys and int64 key_ends")
     bounds = np.concatenate([[0], ends])
     if (np.diff(bounds) < 0).any() or bounds[-1] != len(data):
-        raise ValueError("sparse discretiser key_ends do not fit the keys")
+        raise CheckpointError("sparse discretiser key_ends do not fit the keys")
     raw = data.tobytes()
     return [raw[start:end] for start, end in itertools.pairwise(bounds.tolist())]
 
@@ -282,8 +286,6 @@ class InvadersDiscretiser(Discretiser):
     @classmethod
     def for_env(cls, env: Any) -> InvadersDiscretiser:
         """The discretiser for an Invaders env; it must observe ``features``."""
-        from qarcade.games.core import OptionError
-
         if getattr(env, "obs_mode", "features") != "features":
             raise OptionError(
                 "a Q-table for invaders reads the features observation; "
@@ -334,4 +336,9 @@ class InvadersDiscretiser(Discretiser):
     def _from_checkpoint(
         cls, settings: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> InvadersDiscretiser:
-        return cls(**{k: v for k, v in settings.items() if k != "kind"})
+        values = {k: v for k, v in settings.items() if k != "kind"}
+        names = set(inspect.signature(cls).parameters)
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise CheckpointError(f"unknown Invaders discretiser setting(s) {', '.join(unknown)}")
+        return cls(**values)

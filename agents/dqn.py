@@ -36,7 +36,14 @@ import tomllib
 import torch
 
 from qarcade.agents.base import Agent, Transition
-from qarcade.agents.checkpoints import CheckpointError
+from qarcade.agents.checkpoints import (
+    NUMERIC_DTYPES,
+    CheckpointError,
+    meta_count,
+    meta_fraction,
+    python_rng_state,
+    set_numpy_state,
+)
 from qarcade.agents.dqn_update import (
     FastUpdate,
     ReferenceUpdate,
@@ -45,7 +52,7 @@ from qarcade.agents.dqn_update import (
 )
 from qarcade.agents.explain import NetworkUpdate
 from qarcade.agents.exploration import VisitCounts
-from qarcade.agents.kinds import learner_settings
+from qarcade.agents.kinds import check_settings, learner_settings
 from qarcade.agents.networks import (
     MLP,
     FastMLP,
@@ -166,7 +173,16 @@ class DQNConfig:
 
     def __post_init__(self) -> None:
         sizes = self.hidden_sizes
+        if not isinstance(sizes, (int, list, tuple)):
+            raise OptionError(f"DQN hidden_sizes must be a list of integers, got {sizes!r}")
         self.hidden_sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
+        for name in ("prioritized_replay", "dueling", "fast_path", "save_replay_buffer"):
+            if not isinstance(getattr(self, name), bool):
+                raise OptionError(f"DQN {name} must be true or false, got {getattr(self, name)!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise OptionError(f"DQN seed must be an integer >= 0, got {self.seed!r}")
+        if isinstance(self.reward_scale, str) and self.reward_scale != AUTO:
+            raise OptionError(f"DQN reward_scale must be a number or {AUTO!r}")
         positive = (
             "buffer_size",
             "batch_size",
@@ -178,7 +194,8 @@ class DQNConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"DQN {name} must be an integer >= 1, got {value!r}")
-        if not isinstance(self.learning_starts, int) or self.learning_starts < 0:
+        starts = self.learning_starts
+        if isinstance(starts, bool) or not isinstance(starts, int) or starts < 0:
             raise OptionError(
                 f"DQN learning_starts must be an integer >= 0, got {self.learning_starts!r}"
             )
@@ -211,7 +228,7 @@ class DQNConfig:
             or not 0 <= self.count_bonus < math.inf
         ):
             raise OptionError(f"DQN count_bonus must be a number >= 0, got {self.count_bonus!r}")
-        if not isinstance(self.initial_q, (int, float)) or not math.isfinite(self.initial_q):
+        if not _finite_number(self.initial_q):
             raise OptionError(f"DQN initial_q must be a finite number, got {self.initial_q!r}")
         if not self.hidden_sizes or any(
             isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden_sizes
@@ -219,8 +236,6 @@ class DQNConfig:
             raise OptionError(
                 f"DQN hidden_sizes must be one or more positive integers, got {self.hidden_sizes!r}"
             )
-        if not isinstance(self.fast_path, bool):
-            raise OptionError(f"DQN fast_path must be true or false, got {self.fast_path!r}")
         if self.device not in DEVICES:
             raise OptionError(
                 f"DQN device must be one of {', '.join(DEVICES)}, got {self.device!r}"
@@ -255,15 +270,7 @@ class DQNConfig:
     @classmethod
     def _with(cls, defaults: dict[str, Any], overrides: dict[str, Any]) -> DQNConfig:
         """``defaults`` then ``overrides`` over the class defaults, names checked."""
-        values = dict(defaults)
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(overrides) - names)
-        if unknown:
-            raise OptionError(
-                f"unknown DQN setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
-            )
-        values.update(overrides)
-        return cls(**values)
+        return cls(**{**defaults, **check_settings(cls, overrides, "DQN")})
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-serialisable dict."""
@@ -273,8 +280,9 @@ class DQNConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DQNConfig:
-        """The inverse of :meth:`to_dict`; unknown keys raise ``TypeError``."""
-        return cls(**values)
+        """The inverse of :meth:`to_dict`; unknown names and bad values raise
+        :class:`~games.core.OptionError`."""
+        return cls(**check_settings(cls, values, "DQN"))
 
 
 #: The CNN's settings, for any env whose observations are frames
@@ -828,13 +836,13 @@ class DQNAgent(Agent):
         if config.device == "cuda" and not torch.cuda.is_available():
             # Weights trained on a GPU load anywhere.
             config = dataclasses.replace(config, device="auto")
-        shape, num_actions = meta["observation_shape"], meta["num_actions"]
+        shape, num_actions = meta.get("observation_shape"), meta.get("num_actions")
         if not isinstance(shape, list) or not all(_size(n) for n in shape):
             raise CheckpointError(f"observation_shape {shape!r} is not a list of sizes")
         if not _size(num_actions):
             raise CheckpointError(f"num_actions {num_actions!r} is not an integer >= 1")
-        dtype = meta["observation_dtype"]
-        if not isinstance(dtype, str) or np.dtype(dtype).kind not in "fiub":
+        dtype = meta.get("observation_dtype")
+        if not isinstance(dtype, str) or dtype not in NUMERIC_DTYPES:
             raise CheckpointError(f"observation_dtype {dtype!r} is not a numeric dtype")
         # The config must fit this machine and the weights the network it describes:
         # both checked before anything of that size is allocated.
@@ -871,31 +879,37 @@ class DQNAgent(Agent):
                     moment = pair[index]
                     moment.copy_(flat[: moment.numel()].view_as(moment))
                     flat = flat[moment.numel() :]
-        agent.update_path.adam_steps = int(meta.get("adam_step", 0))
+        agent.update_path.adam_steps = meta_count(meta, "adam_step")
         if any(key.startswith("replay.") for key in arrays):
             agent.buffer.load_state_arrays(arrays, "replay.")
         if agent.visits is not None and "visits.index" in arrays:
-            try:
-                agent.visits.load_state_arrays(arrays, "visits.")
-            except (KeyError, ValueError) as error:
-                raise CheckpointError(f"exploration counts: {error}") from None
-        agent.epsilon = float(meta.get("epsilon", agent.epsilon))
+            agent.visits.load_state_arrays(arrays, "visits.")
+        agent.epsilon = meta_fraction(meta, "epsilon", agent.epsilon)
         if config.reward_scale == AUTO:
-            scale = float(meta.get("reward_scale", 1.0))
-            peaks = [float(p) for p in meta.get("reward_peaks", [0.0, 0.0])]
-            if not 0 < scale <= 1 or len(peaks) != 2 or not all(0 <= p < math.inf for p in peaks):
+            scale = meta_fraction(meta, "reward_scale", 1.0)
+            peaks = meta.get("reward_peaks", [0.0, 0.0])
+            if (
+                scale == 0
+                or not isinstance(peaks, list)
+                or len(peaks) != 2
+                or not all(_finite_number(p) and p >= 0 for p in peaks)
+            ):
                 raise CheckpointError(
                     f"reward scale {scale!r} / peaks {peaks!r} are not a scale in (0, 1] "
                     "and two finite peaks >= 0"
                 )
-            agent.reward_scale, agent.reward_peaks = scale, peaks
-        agent.steps = int(meta.get("dqn_steps", 0))
-        agent.train_steps = int(meta.get("train_steps", 0))
+            agent.reward_scale, agent.reward_peaks = scale, [float(p) for p in peaks]
+        agent.steps = meta_count(meta, "dqn_steps")
+        agent.train_steps = meta_count(meta, "train_steps")
         if "rng_state" in meta:
-            agent.rng.setstate(_python_rng_from_json(meta["rng_state"]))
+            agent.rng.setstate(python_rng_state(meta["rng_state"]))
         if "replay_rng_state" in meta:
-            agent.buffer.rng.bit_generator.state = meta["replay_rng_state"]
+            set_numpy_state(agent.buffer.rng, meta["replay_rng_state"], "replay buffer")
         return agent
+
+
+def _finite_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _size(value: Any) -> bool:
@@ -948,8 +962,3 @@ def _load_weights(network: QNetwork, arrays: dict[str, np.ndarray], prefix: str)
 def _python_rng_state(rng: random.Random) -> list[Any]:
     version, state, gauss = rng.getstate()
     return [version, list(state), gauss]
-
-
-def _python_rng_from_json(value: list[Any]) -> tuple[Any, ...]:
-    version, state, gauss = value
-    return (version, tuple(state), gauss)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from qarcade.agents.checkpoints import CheckpointError
+
 
 class VisitCounts:
     """SimHash visit counts of (observation, action) pairs.
@@ -67,17 +69,20 @@ class VisitCounts:
         return {prefix + "index": where.astype(np.int64), prefix + "count": flat[where]}
 
     def load_state_arrays(self, arrays: dict[str, np.ndarray], prefix: str) -> None:
-        """Put back :meth:`state_arrays`' counts; raises ``ValueError`` on a mismatch."""
-        index, count = arrays[prefix + "index"], arrays[prefix + "count"]
+        """Put back :meth:`state_arrays`' counts; raises
+        :class:`~agents.checkpoints.CheckpointError` on a mismatch."""
+        index, count = arrays.get(prefix + "index"), arrays.get(prefix + "count")
         flat = self.counts.reshape(-1)
         if (
-            index.ndim != 1
+            index is None
+            or count is None
+            or index.ndim != 1
             or index.shape != count.shape
             or index.dtype.kind not in "iu"
             or count.dtype.kind not in "iu"
             or (len(index) and (index.min() < 0 or index.max() >= flat.size))
             or (len(count) and count.min() < 0)
         ):
-            raise ValueError("visit counts do not fit this agent's count table")
+            raise CheckpointError("visit counts do not fit this agent's count table")
         flat[:] = 0
         flat[index] = count

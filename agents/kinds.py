@@ -12,6 +12,7 @@ never imports torch.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -111,6 +112,18 @@ class Learner(Protocol):
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None: ...
+
+
+def check_settings(config_class: type, values: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """``values`` as keyword arguments of the settings dataclass ``config_class``;
+    :class:`OptionError` listing the valid names for any other name."""
+    names = {f.name for f in dataclasses.fields(config_class)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise OptionError(
+            f"unknown {what} setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
+        )
+    return dict(values)
 
 
 def learner_settings(env: Env, name: str) -> dict[str, Any] | None:

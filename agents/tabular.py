@@ -23,9 +23,10 @@ import numpy as np
 
 import qarcade.games as games
 from qarcade.agents.base import Agent, Transition
+from qarcade.agents.checkpoints import CheckpointError, meta_fraction, python_rng_state
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser, discretiser_class
 from qarcade.agents.explain import TableUpdate
-from qarcade.agents.kinds import learner_settings
+from qarcade.agents.kinds import check_settings, learner_settings
 from qarcade.games.core import Env, OptionError
 
 
@@ -97,14 +98,7 @@ class TabularConfig:
         defaults; ``overrides`` on top (unknown names raise :class:`OptionError` listing
         the valid ones)."""
         tuned = learner_settings(env, "tabular") or {}
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(overrides) - names)
-        if unknown:
-            raise OptionError(
-                f"unknown tabular setting(s) {', '.join(unknown)}; "
-                f"valid: {', '.join(sorted(names))}"
-            )
-        return cls(**{**tuned, **overrides})
+        return cls(**{**tuned, **check_settings(cls, overrides, "tabular")})
 
     def budget(self) -> tuple[int | None, int | None]:
         """The training budget: :attr:`episodes`."""
@@ -116,9 +110,9 @@ class TabularConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TabularConfig:
-        """The inverse of :meth:`to_dict`; unknown keys raise ``TypeError``, bad values
+        """The inverse of :meth:`to_dict`; unknown names and bad values raise
         :class:`~games.core.OptionError`."""
-        return cls(**values)
+        return cls(**check_settings(cls, values, "tabular"))
 
 
 def _not_number(value: Any) -> bool:
@@ -380,26 +374,25 @@ class TabularQAgent(Agent):
     @classmethod
     def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TabularQAgent:
         prefix = "discretiser."
-        if not isinstance(meta["discretiser"], dict):
-            raise ValueError("discretiser settings are not a JSON object")
+        settings = meta.get("discretiser")
+        if not isinstance(settings, dict):
+            raise CheckpointError("discretiser settings are missing or not a JSON object")
         discretiser = Discretiser.from_checkpoint(
-            meta["discretiser"],
+            settings,
             {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)},
         )
-        q = arrays["q"]
-        num_actions = meta["num_actions"]
+        q = arrays.get("q")
+        num_actions = meta.get("num_actions")
         if isinstance(num_actions, bool) or not isinstance(num_actions, int) or num_actions < 1:
-            raise ValueError(f"num_actions {num_actions!r} is not an integer >= 1")
-        if q.ndim != 2 or q.shape != (discretiser.num_rows, num_actions):
-            raise ValueError(
-                f"Q-table shape {q.shape} does not match {discretiser.num_rows} states x "
-                f"{num_actions} actions"
+            raise CheckpointError(f"num_actions {num_actions!r} is not an integer >= 1")
+        if q is None or q.ndim != 2 or q.shape != (discretiser.num_rows, num_actions):
+            raise CheckpointError(
+                f"Q-table shape {None if q is None else q.shape} does not match "
+                f"{discretiser.num_rows} states x {num_actions} actions"
             )
         if q.dtype.kind != "f" or not np.isfinite(q).all():
-            raise ValueError("the Q-table holds NaN, infinite or non-float values")
-        epsilon = meta.get("epsilon")
-        if epsilon is not None and (_not_number(epsilon) or not 0.0 <= epsilon <= 1.0):
-            raise ValueError(f"epsilon {epsilon!r} is not a number in [0, 1]")
+            raise CheckpointError("the Q-table holds NaN, infinite or non-float values")
+        epsilon = meta_fraction(meta, "epsilon", 1.0) if "epsilon" in meta else None
         agent = cls(
             num_actions,
             discretiser,
@@ -413,11 +406,12 @@ class TabularQAgent(Agent):
         counts = arrays.get("counts")
         if counts is not None:
             if counts.shape != q.shape or counts.dtype.kind not in "iu" or (counts < 0).any():
-                raise ValueError(f"visit counts of shape {counts.shape} do not match the table")
+                raise CheckpointError(
+                    f"visit counts of shape {counts.shape} do not match the table"
+                )
             agent._counts[: len(q)] = counts
         if epsilon is not None:
             agent.epsilon = float(epsilon)
         if "rng_state" in meta:
-            version, state, gauss = meta["rng_state"]
-            agent.rng.setstate((version, tuple(state), gauss))
+            agent.rng.setstate(python_rng_state(meta["rng_state"]))
         return agent

@@ -589,8 +589,8 @@ def resume(
     if config:
         meta = {**meta, "config": {**meta["config"], **config}}
     agent = agent_from_arrays(path, arrays, meta)
-    # Whatever a damaged (or hand-edited) file makes go wrong while the run is rebuilt,
-    # the person holding it gets one message naming it, not a traceback.
+    # A damaged (or hand-edited) training state is refused by the game (GameError) or by
+    # the trainer (ValueError, naming the field): one message naming the file.
     try:
         env = games.make(meta["game"], **meta["game_options"])
         opponent = None
@@ -600,7 +600,7 @@ def resume(
             opponent = make_player(str(training["opponent"]), env.name)
         trainer = Trainer(env, agent, opponent=opponent, episodes=episodes, steps=steps)
         trainer.load_state_dict(training)
-    except (GameError, *_DATA_ERRORS) as error:
+    except (GameError, ValueError) as error:
         raise CheckpointError(f"{path}: cannot resume from it: {error}") from error
 
     notes = []
@@ -616,10 +616,6 @@ def resume(
             "(train with save_replay_buffer=true to keep it)"
         )
     return Resumed(trainer, meta, notes)
-
-
-#: What rebuilding a run from damaged data can raise, besides GameError.
-_DATA_ERRORS = (KeyError, ValueError, TypeError, IndexError, AttributeError, ArithmeticError)
 
 
 def _count(value: Any) -> int:

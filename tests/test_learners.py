@@ -13,6 +13,7 @@ import torch
 
 from qarcade import games
 from qarcade.agents.base import Transition
+from qarcade.agents.checkpoints import CheckpointError
 from qarcade.agents.dqn import PIXEL_SETTINGS, DQNAgent, DQNConfig
 from qarcade.agents.dqn_update import double_dqn_targets
 from qarcade.agents.evaluation import BestPolicy
@@ -158,7 +159,7 @@ def test_visit_counts_survive_a_checkpoint_and_reject_damage(tmp_path: Path) -> 
     assert loaded.visits.counts.sum() == 3
     arrays = agent.visits.state_arrays("v.")
     arrays["v.index"] = arrays["v.index"] + loaded.visits.counts.size
-    with pytest.raises(ValueError, match="visit counts"):
+    with pytest.raises(CheckpointError, match="visit counts"):
         loaded.visits.load_state_arrays(arrays, "v.")
 
 
