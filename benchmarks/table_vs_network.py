@@ -24,10 +24,13 @@ Two experiments, both learners with their default settings (``TabularQAgent.for_
 Each run is printed as it ends, then tables, then ``RESULT`` lines (benchmarks/README.md).
 Timings are wall-clock on whatever else the machine is doing: compare the ratios.
 
-    python benchmarks/table_vs_network.py                 # full run, one core, ~25 min
-    python benchmarks/table_vs_network.py --quick         # small sizes, short budgets: ~2 min
-    python benchmarks/table_vs_network.py --plots docs    # also draw docs/scaling-*.png
-    python benchmarks/table_vs_network.py --json runs.json --only gridworld
+    python benchmarks/table_vs_network.py --plots docs --json runs.json   # full run, one core
+    python benchmarks/table_vs_network.py --quick         # small sizes, short budgets
+    python benchmarks/table_vs_network.py --only gridworld --sides 4 8 --maps 5
+    python benchmarks/table_vs_network.py --redraw runs.json --plots docs   # PNGs only
+
+The full run is bounded by the network's steps on the large one-hot maps (a 64x64 step
+costs several times a 16x16 one); its length on one machine is in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -344,7 +347,7 @@ def gridworld_table(runs: Sequence[GridRun]) -> str:
     """One line per side and learner: memory, and steps and seconds to the first optimal
     policy per map (each map's number, or ``-`` where it was not within the budget)."""
     lines = [
-        f"{'side':>5} {'learner':8} {'budget':>8} {'open':>6} {'Q-function':>30} "
+        f"{'side':>5} {'learner':8} {'budget':>8} {'open cells':>20} {'Q-function':>38} "
         f"{'replay buffer':>14}  steps to first optimal (per map)  seconds (per map)",
     ]
     for side in sorted({r.side for r in runs}):
@@ -367,7 +370,7 @@ def gridworld_table(runs: Sequence[GridRun]) -> str:
             )
             lines.append(
                 f"{side:>5} {learner:8} {mine[0].budget:>8,} "
-                f"{median_range([r.open_cells for r in mine]):>6} {q:>30} {replay:>14}  "
+                f"{median_range([r.open_cells for r in mine]):>20} {q:>38} {replay:>14}  "
                 f"{steps:32}  {secs}"
             )
     return "\n".join(lines)
@@ -536,10 +539,11 @@ def plot_invaders(runs: Sequence[InvadersRun], baseline: tuple[float, float], pa
     )
     for r in tables:
         ax.annotate(
-            f"{r.name}\n{r.memory.states:,} states",
-            (r.memory.q_bytes, r.score),
+            "\n".join([*r.name.split(", "), f"{r.memory.states:,} states"]),
+            (r.memory.q_bytes, r.score + r.score_std),
             textcoords="offset points",
-            xytext=(6, 6),
+            xytext=(0, 6),
+            ha="center",
             fontsize=7,
         )
     for r in (r for r in runs if r.learner == "network"):
@@ -558,6 +562,7 @@ def plot_invaders(runs: Sequence[InvadersRun], baseline: tuple[float, float], pa
     steps = sorted({r.steps for r in runs})
     ax.set_xscale("log")
     ax.margins(x=0.2)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("bytes of the Q-function (table with its keys, or network weights)")
     ax.set_ylabel("mean score of greedy games (+- std)")
     ax.set_title(
@@ -569,6 +574,35 @@ def plot_invaders(runs: Sequence[InvadersRun], baseline: tuple[float, float], pa
 
 
 # ----------------------------------------------------------------- main
+def draw(
+    grid_runs: Sequence[GridRun],
+    invaders_runs: Sequence[InvadersRun],
+    baseline: tuple[float, float],
+    folder: Path,
+) -> None:
+    """Write scaling-gridworld.png and scaling-invaders.png into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if grid_runs:
+        plot_gridworld(grid_runs, folder / "scaling-gridworld.png")
+    if invaders_runs:
+        plot_invaders(invaders_runs, baseline, folder / "scaling-invaders.png")
+
+
+def redraw(runs_file: Path, folder: Path) -> None:
+    """Draw the PNGs again from a ``--json`` file, without training."""
+    data = json.loads(runs_file.read_text())
+
+    def memory(run: dict[str, Any]) -> dict[str, Any]:
+        return {**run, "memory": Memory(**run["memory"])}
+
+    draw(
+        [GridRun(**memory(r)) for r in data["gridworld"]],
+        [InvadersRun(**memory(r)) for r in data["invaders"]],
+        tuple(data["random_player"]),  # type: ignore[arg-type]
+        folder,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, short budgets")
@@ -579,7 +613,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--plots", type=Path, help="write scaling-*.png into this folder")
     parser.add_argument("--json", type=Path, help="also write every run to this JSON file")
+    parser.add_argument(
+        "--redraw", type=Path, metavar="JSON", help="only draw --plots from a --json file"
+    )
     args = parser.parse_args(argv)
+    if args.redraw:
+        redraw(args.redraw, args.plots or Path("."))
+        return
     torch.set_num_threads(1)
     parts = args.only or ["gridworld", "invaders"]
     note = "quick" if args.quick else "full run"
@@ -624,21 +664,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"random player: {baseline[0]:.0f} +- {baseline[1]:.0f} points, same games")
     print(f"all runs: {time.perf_counter() - started:.0f} s wall")
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(
                 {
                     "gridworld": [dataclasses.asdict(r) for r in grid_runs],
                     "invaders": [dataclasses.asdict(r) for r in invaders_runs],
+                    "random_player": list(baseline),
                 },
                 indent=1,
             )
         )
     if args.plots:
-        args.plots.mkdir(parents=True, exist_ok=True)
-        if grid_runs:
-            plot_gridworld(grid_runs, args.plots / "scaling-gridworld.png")
-        if invaders_runs:
-            plot_invaders(invaders_runs, baseline, args.plots / "scaling-invaders.png")
+        draw(grid_runs, invaders_runs, baseline, args.plots)
     report_gridworld(grid_runs, note)
     report_invaders(invaders_runs, baseline, note)
 

@@ -89,6 +89,10 @@ def test_smallest_gridworld_run_prints_consistent_numbers(
         mine = [r for r in runs if r["learner"] == learner]
         found = sum(r["optimal_steps"] is not None for r in mine)
         assert row["ours"] == pytest.approx(100.0 * found / len(mine))
+    # The PNG is drawn again from the runs file alone, without training.
+    bench.main(["--redraw", str(runs_file), "--plots", str(tmp_path / "plots")])
+    assert (tmp_path / "plots" / "scaling-gridworld.png").stat().st_size > 10_000
+    assert not (tmp_path / "plots" / "scaling-invaders.png").exists()
 
 
 def test_invaders_tables_count_what_they_hold() -> None:
