@@ -32,7 +32,7 @@ import random
 import struct
 import zipfile
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -427,7 +427,7 @@ def _npz_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
                         f"{size_text(info.file_size - member.tell())}",
                     )
                 array = np.frombuffer(member.read(), dtype=dtype).copy()
-            order = "F" if fortran else "C"
+            order: Literal["F", "C"] = "F" if fortran else "C"
             arrays[info.filename[: -len(".npy")]] = array.reshape(shape, order=order)
     return arrays
 

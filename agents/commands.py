@@ -629,7 +629,7 @@ def _resumed_run(args: argparse.Namespace) -> _Run:
         else (trainer.steps, trainer.total_steps)
     )
     unit = "episodes" if by_episodes else "steps"
-    if done >= total:
+    if total is not None and done >= total:
         raise OptionError(
             f"{args.resume}: already trained {done} of {total} {unit}; give a larger "
             f"--{unit} (the total to reach) to train on"

@@ -29,7 +29,7 @@ import os
 import random
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 import numpy as np
 import tomllib
@@ -912,7 +912,7 @@ def _finite_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
-def _size(value: Any) -> bool:
+def _size(value: Any) -> TypeGuard[int]:
     """Whether ``value`` is an int usable as a size (1 to 2**31)."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1 << 31
 

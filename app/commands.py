@@ -293,7 +293,7 @@ def _run_game(args: argparse.Namespace, mode: str, agent: str | None) -> int:
         human_seat=seat,
         options=options,
         seed=args.seed,
-        speed=getattr(args, "speed", None) or getattr(args, "pace", "normal"),
+        speed=str(getattr(args, "speed", None) or getattr(args, "pace", "normal")),
     )
     return _run_over_menu(app, args, game_scene(app, config))
 

@@ -130,7 +130,7 @@ class Button:
         active: drawn highlighted (a toggle that is on, the speed in use).
     """
 
-    def __init__(self, label: str, on_click: Callable[[], None]) -> None:
+    def __init__(self, label: str, on_click: Callable[[], object]) -> None:
         self.label = label
         self.on_click = on_click
         self.rect = pygame.Rect(0, 0, 0, 0)

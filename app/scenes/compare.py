@@ -302,7 +302,7 @@ class CompareScene(TrainingScene):
         q = None if env.done else agent.q_values(env.observe(), env.action_mask())
         overlay = Overlay(
             q_values=q,
-            q_for_obs=lambda obs, agent=agent: agent.q_values(obs),
+            q_for_obs=agent.q_values,
             label=side.kind,
             cache=self._q_caches[index],
         )

@@ -307,6 +307,8 @@ class MenuScene(Scene):
         """Say "loading" on screen before reading a checkpoint (the first DQN also imports
         PyTorch, a second or two), so the window does not look hung."""
         surface = pygame.display.get_surface()
+        if surface is None:  # no window to say it in
+            return
         area = surface.get_rect()
         box = pygame.Rect(0, 0, area.width // 2, area.height // 8)
         box.center = area.center
