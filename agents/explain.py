@@ -9,8 +9,17 @@ result). Off by default: the fast training paths pay one attribute test.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+
+@runtime_checkable
+class Explainer(Protocol):
+    """A learner that can keep its latest update (tabular Q, DQN)."""
+
+    explain: bool
+    last_update: TableUpdate | NetworkUpdate | None
 
 
 @dataclass(frozen=True)

@@ -307,19 +307,20 @@ class LearnSession:
     def set_epsilon(self, value: float) -> None:
         """Set the learner's epsilon by hand; the trainer stops scheduling it."""
         self.trainer.schedule = None
-        self.agent.epsilon = float(min(1.0, max(0.0, value)))  # type: ignore[attr-defined]
+        self.trainer.learner.epsilon = float(min(1.0, max(0.0, value)))
 
     def resume_schedule(self) -> None:
         """Hand epsilon back to the schedule (from the next episode or step)."""
         from qarcade.agents.schedules import EpsilonSchedule
 
-        schedule = EpsilonSchedule.from_config(self.agent.config)  # type: ignore[attr-defined]
+        learner = self.trainer.learner
+        schedule = EpsilonSchedule.from_config(learner.config)
         self.trainer.schedule = schedule
-        self.agent.epsilon = schedule(self.trainer.schedule_progress())  # type: ignore[attr-defined]
+        learner.epsilon = schedule(self.trainer.schedule_progress())
 
     def set_learning_rate(self, value: float) -> None:
         """Set the learner's learning rate (the next update uses it)."""
-        self.agent.learning_rate = float(value)  # type: ignore[attr-defined]
+        self.trainer.learner.learning_rate = float(value)
 
     # ----------------------------------------------------------------- files
     @property

@@ -28,6 +28,7 @@ import pygame
 from qarcade import games
 from qarcade.agents import kinds
 from qarcade.agents.evaluation import optimality_check
+from qarcade.agents.explain import Explainer
 from qarcade.agents.training import EpisodeStats, Trainer
 from qarcade.app import hud as colours
 from qarcade.app.hud import bars
@@ -190,14 +191,16 @@ class CompareScene(TrainingScene):
         self.paused = not self.paused
         if not self.paused:
             for side in self.sides:
-                side.agent.explain, side.agent.last_update = False, None  # type: ignore[attr-defined]
+                if isinstance(side.agent, Explainer):
+                    side.agent.explain, side.agent.last_update = False, None
 
     def single_step(self) -> None:
         """Pause, and train each learner exactly one env step; each update is explained
         on its board."""
         self.paused = True
         for side in self.sides:
-            side.agent.explain = True  # type: ignore[attr-defined]
+            if isinstance(side.agent, Explainer):
+                side.agent.explain = True
             side.advance(1, STEP_BUDGET_SECONDS)
         self._q_time = 0.0
 

@@ -25,6 +25,7 @@ import pygame
 from qarcade import games
 from qarcade.agents import kinds
 from qarcade.agents.base import Agent
+from qarcade.agents.explain import Explainer
 from qarcade.app import hud as colours
 from qarcade.app.hud import bars
 from qarcade.app.keymap import Binding, Ctrl, Keymap
@@ -313,14 +314,16 @@ class LearnScene(TrainingScene):
         self.paused = not self.paused
         if not self.paused:
             agent = self.session.agent
-            agent.explain, agent.last_update = False, None  # type: ignore[attr-defined]
+            if isinstance(agent, Explainer):
+                agent.explain, agent.last_update = False, None
         self._must_redraw = True
 
     def single_step(self) -> None:
         """Pause, and train exactly one env step; its update is explained on the board."""
         self.paused = True
         agent = self.session.agent
-        agent.explain = True  # type: ignore[attr-defined]
+        if isinstance(agent, Explainer):
+            agent.explain = True
         self.session.advance(1, STEP_BUDGET_SECONDS)
         self._must_redraw = self._q_cache_stale = True
 
@@ -427,14 +430,16 @@ class LearnScene(TrainingScene):
     def draw(self, surface: pygame.Surface) -> None:
         self._frames_since_draw += 1
         turbo = dict(SPEEDS)[self.speed] is None and not self.paused
-        size_changed = self._canvas is None or self._canvas.get_size() != surface.get_size()
+        canvas = self._canvas
+        size_changed = canvas is None or canvas.get_size() != surface.get_size()
         if (
             turbo
+            and canvas is not None
             and not self._must_redraw
             and not size_changed
             and self._frames_since_draw < TURBO_REDRAW_FRAMES
         ):
-            surface.blit(self._canvas, (0, 0))  # type: ignore[arg-type]
+            surface.blit(canvas, (0, 0))
             return
         start = time.perf_counter()
         self._draw_scene(surface)
@@ -443,9 +448,9 @@ class LearnScene(TrainingScene):
         self._frames_since_draw = 0
         self._must_redraw = False
         if turbo:
-            if size_changed:
-                self._canvas = pygame.Surface(surface.get_size())
-            self._canvas.blit(surface, (0, 0))  # type: ignore[union-attr]
+            if canvas is None or size_changed:
+                canvas = self._canvas = pygame.Surface(surface.get_size())
+            canvas.blit(surface, (0, 0))
         else:
             self._canvas = None
 
