@@ -12,9 +12,9 @@ The metadata always holds ``format`` (:data:`FORMAT`), ``format_version``, ``age
 agent kind, e.g. ``"tabular"``), ``game``, ``game_options``, ``config``, ``steps``,
 ``episodes``, ``package_version`` and ``created`` (UTC, ISO 8601), plus whatever the agent
 and trainer add (``training``: the trainer's state to resume from, see
-:meth:`agents.training.Trainer.state_dict`). Since format version 2 it also holds
-``checksum``: the SHA-256 of the rest of the metadata and of every array's name, dtype,
-shape and bytes, so a flipped bit anywhere that still parses is caught on load.
+:meth:`agents.training.Trainer.state_dict`), and ``checksum``: the SHA-256 of the rest of
+the metadata and of every array's name, dtype, shape and bytes, so a flipped bit anywhere
+that still parses is caught on load.
 
 Every way a file can be wrong — missing, truncated, corrupt, not a checkpoint, a newer
 format, made for another game or another agent — raises :class:`CheckpointError` with a
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 
 #: The value of ``meta["format"]`` in every qarcade checkpoint.
 FORMAT = "qarcade-checkpoint"
-#: The newest metadata layout this code writes and reads; older ones stay readable.
-#: 2: ``checksum`` in the metadata (required from this version on).
+#: The metadata layout this code writes and reads (2: the first that shipped, with
+#: ``checksum``).
 FORMAT_VERSION = 2
 #: The metadata entry holding the checksum (see the module docs).
 CHECKSUM_KEY = "checksum"
@@ -481,7 +481,7 @@ def _check_meta(path: Path, meta_json: str) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a qarcade checkpoint (no {FORMAT!r} marker)")
     version = meta.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < FORMAT_VERSION:
         raise _damaged(path, f"bad format_version {version!r}")
     if version > FORMAT_VERSION:
         raise CheckpointError(
@@ -506,11 +506,8 @@ def _checksum(arrays: dict[str, np.ndarray], meta_json: str) -> str:
 
 
 def _checksum_problem(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> str | None:
-    """What is wrong with the checksum (None if nothing), removing it from ``meta``; it
-    is required from format version 2."""
+    """What is wrong with the checksum (None if nothing), removing it from ``meta``."""
     stored = meta.pop(CHECKSUM_KEY, None)
-    if stored is None and meta["format_version"] < 2:
-        return None
     if not isinstance(stored, str):
         return "its checksum is missing"
     if stored != _checksum(arrays, json.dumps(meta, sort_keys=True, allow_nan=False)):

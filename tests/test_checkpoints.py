@@ -196,6 +196,15 @@ def test_newer_format_version(tmp_path: Path) -> None:
         read_metadata(path)
 
 
+def test_a_format_version_before_the_first_that_shipped_is_refused(tmp_path: Path) -> None:
+    """Version 1 (no checksum) never shipped: such a file is damaged or crafted, and
+    does not skip the checksum."""
+    path = tmp_path / "old.npz"
+    save_arrays(path, {}, minimal_meta(format_version=1))
+    with pytest.raises(CheckpointError, match="bad format_version 1"):
+        read_metadata(path)
+
+
 def test_unknown_agent_kind_and_bad_tables(tmp_path: Path, good: Path) -> None:
     arrays, meta = load_arrays(good)
     save_arrays(tmp_path / "kind.npz", arrays, {**meta, "agent": "alien"})
