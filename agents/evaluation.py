@@ -189,7 +189,7 @@ def progress_score(env: Env) -> tuple[str, Callable[[Agent], float]] | None:
     spec = games_module.spec_of(env)
     if spec is not None and spec.exact is not None:
         exact = spec
-        return exact.exact.label, lambda agent: exact.exact_score(env, agent)  # type: ignore[union-attr]
+        return spec.exact.label, lambda agent: exact.exact_score(env, agent)
     if env.num_players == 1 and not (spec is not None and spec.keeps_score):
         # A copy, so scoring never moves the training env's episode or generator.
         scoring_env = type(env)(**env.options)
