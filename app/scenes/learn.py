@@ -48,8 +48,8 @@ SPEED_NAMES: tuple[str, ...] = tuple(name for name, _ in SPEEDS)
 #: The most wall-clock time one frame spends training at the counted speeds: 60 FPS
 #: leaves 16.7 ms a frame, and the rest is for events, drawing and the flip.
 STEP_BUDGET_SECONDS = 0.012
-#: What one turbo frame spends training: a frame longer than 60 FPS allows (turbo holds
-#: about 50), since turbo frames only blit the last picture and throughput is the point.
+#: What one turbo frame spends training: more than a 60 FPS frame allows, since turbo
+#: frames only blit the last picture and throughput is the point.
 TURBO_SECONDS = 0.016
 #: At turbo the scene is redrawn every this many frames (between them the last picture
 #: is shown again, which costs one blit).
