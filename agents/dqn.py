@@ -56,8 +56,10 @@ from qarcade.agents.kinds import check_settings, learner_settings
 from qarcade.agents.networks import (
     MLP,
     FastMLP,
+    MapNetwork,
     QNetwork,
     build_network,
+    is_map_observation,
     is_pixel_observation,
     numpy_q,
     tensor_shapes,
@@ -247,6 +249,8 @@ class DQNConfig:
 
         - A game that tunes settings for the DQN
           (:meth:`~games.spec.GameSpec.settings_for`, from its ``game.toml``) gets those.
+        - Map observations (planes over a grid, the gridworld's ``obs_mode="map"``) get
+          the map-reading network's settings (:data:`MAP_SETTINGS`), whatever the game.
         - Pixel observations (stacked uint8 frames) get the CNN's settings
           (:data:`PIXEL_SETTINGS`).
         - Any other env (Gymnasium envs through the adapter, a person's own) gets the
@@ -256,6 +260,8 @@ class DQNConfig:
 
         Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
         """
+        if is_map_observation(env.observation_shape, env.observation_dtype):
+            return cls._with(MAP_SETTINGS, overrides)
         tuned = learner_settings(env, "dqn")
         if tuned is not None:
             return cls._with(tuned, overrides)
@@ -289,6 +295,11 @@ class DQNConfig:
 #: (:meth:`DQNConfig.for_env`), kept as data beside this module.
 PIXEL_SETTINGS: dict[str, Any] = tomllib.loads(
     (resources.files(__package__) / "pixel_settings.toml").read_text(encoding="utf-8")
+)
+#: The map-reading network's settings, for any env whose observations are planes over a
+#: grid (:meth:`DQNConfig.for_env`), kept as data beside this module.
+MAP_SETTINGS: dict[str, Any] = tomllib.loads(
+    (resources.files(__package__) / "map_settings.toml").read_text(encoding="utf-8")
 )
 
 
@@ -906,6 +917,46 @@ class DQNAgent(Agent):
         if "replay_rng_state" in meta:
             set_numpy_state(agent.buffer.rng, meta["replay_rng_state"], "replay buffer")
         return agent
+
+
+def map_reader_for(env: Env, source: DQNAgent) -> DQNAgent:
+    """``source``, a map-reading agent (:class:`~agents.networks.MapNetwork`), made
+    ready to play and keep learning on ``env``'s map, whatever its size: the network's
+    weights are the same for maps of every size, so only the buffers around them are
+    new (an empty replay buffer, a fresh optimizer). It explores at the config's
+    ``end_e``: it has learnt already.
+
+    Raises :class:`~games.core.OptionError` if ``source`` does not read maps or ``env``
+    observes something else.
+    """
+    if not isinstance(source.online, MapNetwork):
+        raise OptionError(f"the {source.game or 'given'} DQN does not read maps")
+    shape = tuple(env.observation_shape)
+    if (
+        not is_map_observation(shape, env.observation_dtype)
+        or shape[0] != (source.observation_shape[0])
+    ):
+        raise OptionError(
+            f"a map-reading DQN plays map observations of {source.observation_shape[0]} "
+            f"planes; {env.name} observes {shape} (use obs_mode='map')"
+        )
+    agent = DQNAgent(
+        shape,
+        env.observation_dtype,
+        env.num_actions,
+        dataclasses.replace(source.config),
+        game=env.name,
+        game_options=env.options,
+    )
+    with torch.no_grad():
+        for network in (agent.online, agent.target):
+            for (_, mine), (_, learnt) in zip(
+                network.named_tensors(), source.online.named_tensors(), strict=True
+            ):
+                mine.copy_(learnt)
+    agent.reward_scale, agent.reward_peaks = source.reward_scale, list(source.reward_peaks)
+    agent.epsilon = agent.config.end_e
+    return agent
 
 
 def _finite_number(value: Any) -> bool:

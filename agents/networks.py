@@ -1,4 +1,5 @@
-"""Q-networks for DQN: an MLP for vector observations, a small CNN for pixel frames.
+"""Q-networks for DQN: an MLP for vector observations, a small CNN for pixel frames, a
+value-iteration network for maps.
 
 Each maps a batch of observations to one Q-value per action, ``(batch, num_actions)``.
 :class:`MLP` and :class:`CNN` are plain ``nn.Module`` s trained by autograd, as in
@@ -293,9 +294,155 @@ class CNN(QNetwork):
         return dueling_q(q) if self.dueling else q
 
 
+class MapNetwork(QNetwork):
+    """A value-iteration network (Tamar et al. 2016) for observations that are planes
+    over a grid map, the last plane marking the agent: it reads the map, so it can play
+    maps it never saw.
+
+    The gridworld's ``obs_mode="map"`` is such an observation (walls, pits, goals,
+    agent). From the tile planes alone the network learns, cell by cell, a value ``r``
+    for landing there and a gate ``g`` (how much of what lies beyond counts: the
+    discount where the walk goes on, nothing where it ends), then propagates values
+    across the map ``iterations`` times::
+
+        L <- r + g * max(L of the cell and of its four neighbours)
+
+    value iteration with the grid's moves (a step to a neighbour, or staying put against
+    a wall) as its transition model, gated as in gated path planning networks (Lee et
+    al. 2018); outside the map is never the maximum. The Q-values are read out at the
+    agent's cell (the largest entry of the last plane), linearly, from the values of its
+    3x3 neighbourhood and where the map's edge is: whatever the network knows of a
+    move's worth must be in the values it propagated, so every TD error teaches the
+    propagation. Every weight is shared by all cells, so what is learnt in one corner of
+    a map holds in every other, and on maps of every size.
+
+    Args:
+        observation_shape: ``(planes, rows, cols)``; the last plane is the agent's cell.
+        hidden_size: units of the per-cell tile embedding.
+        num_actions: one output per action.
+        iterations: propagation steps, at least the longest route the network should
+            find. Default: twice the map's rows plus columns.
+        dueling: see :class:`QNetwork`.
+    """
+
+    #: The last propagation steps that gradients flow through. Propagation heads for a
+    #: fixed point, so the steps before run without a graph (a truncated, "phantom"
+    #: gradient, Geng et al. 2021), where back-propagating through them all would cost
+    #: most of a training step.
+    GRADIENT_ITERATIONS = 8
+    #: The gate's initial logit (:meth:`reset_parameters`).
+    OPEN_GATE = 3.0
+
+    def __init__(
+        self,
+        observation_shape: Sequence[int],
+        hidden_size: int,
+        num_actions: int,
+        *,
+        iterations: int | None = None,
+        dueling: bool = False,
+    ) -> None:
+        super().__init__()
+        planes, rows, cols = observation_shape
+        shapes = self.shapes(observation_shape, hidden_size, num_actions + dueling)
+        # skip_init: the weights are drawn by reset_parameters, from a seeded generator.
+        self.embed = nn.utils.skip_init(nn.Linear, planes - 1, hidden_size)
+        self.reward_gate = nn.utils.skip_init(nn.Linear, hidden_size, 2)
+        self.head = nn.utils.skip_init(nn.Linear, shapes["head.weight"][1], num_actions + dueling)
+        self.rows, self.cols = rows, cols
+        self.iterations = 2 * (rows + cols) if iterations is None else iterations
+        self.dueling = dueling
+        # Cells are numbered row * cols + col; number rows * cols stands for "outside".
+        cell = torch.arange(rows * cols)
+        row, col = cell // cols, cell % cols
+        moves = [cell]
+        for d_row, d_col in ((0, -1), (1, 0), (0, 1), (-1, 0)):
+            r, c = row + d_row, col + d_col
+            inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
+            moves.append(torch.where(inside, r * cols + c, rows * cols))
+        #: (cells * 5,) the cell itself and its four neighbours, for each cell in turn.
+        self.register_buffer("moves", torch.stack(moves, 1).flatten(), persistent=False)
+        # On a canvas one cell wider on each side: the 3x3 cells around each cell.
+        width = cols + 2
+        around = [(row + i) * width + col + j for i in range(3) for j in range(3)]
+        #: (cells, 9) the canvas cells of each cell's 3x3 neighbourhood.
+        self.register_buffer("around", torch.stack(around, 1), persistent=False)
+
+    @staticmethod
+    def shapes(
+        observation_shape: Sequence[int], hidden_size: int, outputs: int
+    ) -> dict[str, tuple[int, ...]]:
+        """The name and shape of every tensor; none depends on the map's size."""
+        planes = observation_shape[0]
+        if len(observation_shape) != 3 or planes < 2:
+            raise ValueError(
+                f"map observations {tuple(observation_shape)} need tile planes and an agent plane"
+            )
+        return {
+            "embed.weight": (hidden_size, planes - 1),
+            "embed.bias": (hidden_size,),
+            "reward_gate.weight": (2, hidden_size),
+            "reward_gate.bias": (2,),
+            # The read-out sees, in each of the 9 cells, the value and a plane that is 1
+            # inside the map (0 beyond the edge, like everything there).
+            "head.weight": (outputs, 9 * 2),
+            "head.bias": (outputs,),
+        }
+
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """PyTorch's default initialisation, but every cell starts with reward 0 and an
+        open gate (about 0.95), so values travel across the map from the first update
+        and none is drawn into a cell's own loop by a reward that says nothing yet; and
+        the read-out starts increasing in the values around the agent, the sense value
+        iteration gives them (more value nearby is better), without saying which
+        action leads where."""
+        super().reset_parameters(generator)
+        with torch.no_grad():
+            self.reward_gate.weight.zero_()
+            self.reward_gate.bias.copy_(torch.tensor([0.0, self.OPEN_GATE]))
+            self.head.weight[:, :9].abs_()
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """``obs`` (batch, planes, rows, cols) -> Q (batch, num_actions)."""
+        x = obs.float()
+        batch = x.shape[0]
+        tiles = x[:, :-1].flatten(2).transpose(1, 2)  # (batch, cells, tile planes)
+        # Per cell, from its tiles alone (a 1x1 convolution, as linear layers): the
+        # reward and the gate.
+        reward, gate = self.reward_gate(F.relu(self.embed(tiles))).unbind(2)
+        gate = torch.sigmoid(gate)
+        value = reward
+        with torch.no_grad():
+            for _ in range(self.iterations - self.GRADIENT_ITERATIONS):
+                value = self._propagate(value, reward, gate)
+        for _ in range(min(self.iterations, self.GRADIENT_ITERATIONS)):
+            value = self._propagate(value, reward, gate)
+        planes = torch.stack((value, torch.ones_like(value)), 1)
+        canvas = F.pad(planes.view(batch, 2, self.rows, self.cols), (1, 1, 1, 1)).flatten(2)
+        agent = x[:, -1].flatten(1).argmax(1)
+        index = self.around[agent].unsqueeze(1).expand(-1, 2, -1)
+        out = self.head(canvas.gather(2, index).flatten(1))
+        return dueling_q(out) if self.dueling else out
+
+    def _propagate(
+        self, value: torch.Tensor, reward: torch.Tensor, gate: torch.Tensor
+    ) -> torch.Tensor:
+        """One step on ``(batch, cells)`` values: ``r + g * max(the cell, its neighbours)``,
+        outside the map -inf."""
+        padded = F.pad(value, (0, 1), value=-torch.inf)
+        best = padded.index_select(1, self.moves).view(value.shape[0], -1, 5).amax(2)
+        return torch.addcmul(reward, gate, best)
+
+
 def is_pixel_observation(observation_shape: Sequence[int], observation_dtype: np.dtype) -> bool:
     """True for stacked uint8 frames ``(frames, height, width)``, which get the CNN."""
     return len(observation_shape) == 3 and np.dtype(observation_dtype) == np.uint8
+
+
+def is_map_observation(observation_shape: Sequence[int], observation_dtype: np.dtype) -> bool:
+    """True for planes over a grid ``(planes, rows, cols)`` that are not uint8 frames
+    (the gridworld's ``obs_mode="map"``), which get the :class:`MapNetwork`."""
+    return len(observation_shape) == 3 and np.dtype(observation_dtype) != np.uint8
 
 
 def tensor_shapes(
@@ -322,6 +469,8 @@ def tensor_shapes(
         shapes["head.1.weight"] = (outputs, hidden)
         shapes["head.1.bias"] = (outputs,)
         return shapes
+    if is_map_observation(observation_shape, observation_dtype):
+        return MapNetwork.shapes(observation_shape, hidden_sizes[-1], outputs)
     sizes = _mlp_sizes(math.prod(observation_shape), hidden_sizes, num_actions, dueling)
     shapes = {}
     for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
@@ -343,12 +492,16 @@ def build_network(
     """The Q-network for an env's observations, initialised from ``generator``.
 
     uint8 frames ``(frames, height, width)`` get the :class:`CNN` (with a fully connected
-    layer of ``hidden_sizes[-1]`` units); anything else is flattened into the :class:`MLP`,
-    or the :class:`FastMLP` if ``fast``. ``dueling`` gives either a dueling head.
+    layer of ``hidden_sizes[-1]`` units); other planes over a grid ``(planes, rows,
+    cols)`` the :class:`MapNetwork` (a tile embedding of ``hidden_sizes[-1]`` units);
+    anything else is flattened into the :class:`MLP`, or the :class:`FastMLP` if
+    ``fast``. ``dueling`` gives any of them a dueling head.
     """
     network: QNetwork
     if is_pixel_observation(observation_shape, observation_dtype):
         network = CNN(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
+    elif is_map_observation(observation_shape, observation_dtype):
+        network = MapNetwork(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
     elif fast:
         shapes = tensor_shapes(
             observation_shape, observation_dtype, num_actions, hidden_sizes, dueling=dueling

@@ -38,3 +38,15 @@ def app() -> Iterator[Any]:
     window = App((960, 720), fps=0, audio=False)
     yield window
     window.run(frames=window.frame_count)
+
+
+@pytest.fixture
+def one_torch_thread() -> Iterator[None]:
+    """Torch on one thread for the test, as the command line trains networks this small
+    (two threads spin-wait on each other on a busy machine); the count is put back."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

@@ -13,6 +13,7 @@ from qarcade.games.gridworld.maps import (
     FLOOR,
     GOAL,
     MAX_RANDOM_SIDE,
+    MIN_RANDOM_SIDE,
     PIT,
     WALL,
     GridMap,
@@ -131,6 +132,13 @@ class GridWorldEnv(Env):
             of the same size from the env's generator (a stream of maps to train a
             map-reading learner on). Its map seeds start at :data:`RESAMPLE_SEED_BASE`,
             so maps made with a smaller ``map_seed`` are never among them.
+        min_size: only with ``resample_map``: the stream mixes smaller maps in, a
+            curriculum by size within one observation shape. Each reset draws the rows
+            from ``min_size`` to ``rows`` and the columns from ``min_size`` to ``cols``
+            (uniformly), makes a random map that size and walls in the rest of the grid;
+            the start stays in the top-left corner. On small maps a walk that knows
+            nothing still finds the goal now and then, which on large ones it almost
+            never does.
 
     State for views: :attr:`grid` (read-only tile codes, edit with :meth:`set_tile`),
     :attr:`position`, :attr:`start`, :attr:`map_name`, :attr:`rows`, :attr:`cols`,
@@ -161,6 +169,7 @@ class GridWorldEnv(Env):
         layout: str | None = None,
         obs_mode: str = "onehot",
         resample_map: bool = False,
+        min_size: int | None = None,
     ) -> None:
         super().__init__(
             map=map,
@@ -174,6 +183,7 @@ class GridWorldEnv(Env):
             layout=layout,
             obs_mode=obs_mode,
             resample_map=resample_map,
+            min_size=min_size,
         )
         if obs_mode not in OBS_MODES:
             raise OptionError(f"obs_mode must be one of {', '.join(OBS_MODES)}, got {obs_mode!r}")
@@ -185,6 +195,7 @@ class GridWorldEnv(Env):
         self.obs_mode = obs_mode
         self.resample_map = resample_map
         grid_map = _make_map(map, size, map_seed, layout)
+        self.min_size = _check_min_size(min_size, resample_map, grid_map.grid.shape)
         if layout is None and is_map_path(map):
             self.options["layout"] = format_map(grid_map.grid)
         if self.options["layout"] is None:
@@ -352,8 +363,14 @@ class GridWorldEnv(Env):
     def _reset(self) -> None:
         if self.resample_map:
             seed = int(self.rng.integers(RESAMPLE_SEED_BASE, 2**62))
-            grid_map = random_map(self.rows, self.cols, seed)
-            self.grid, self.map_name = grid_map.grid, grid_map.name
+            rows, cols = self.rows, self.cols
+            if self.min_size is not None:
+                rows = int(self.rng.integers(self.min_size, rows + 1))
+                cols = int(self.rng.integers(self.min_size, cols + 1))
+            grid_map = random_map(rows, cols, seed)
+            grid = np.full((self.rows, self.cols), WALL, dtype=np.int8)
+            grid[:rows, :cols] = grid_map.grid
+            self.grid, self.map_name = grid, grid_map.name
             self._build_tables()
         self.cell = self.cell_index(*self.start)
         self.steps = 0
@@ -514,6 +531,26 @@ def _check_size(size: Any) -> tuple[int, int]:
     if not (4 <= rows <= MAX_RANDOM_SIDE and 4 <= cols <= MAX_RANDOM_SIDE):
         raise OptionError(f"size {rows}x{cols}: each side must be between 4 and {MAX_RANDOM_SIDE}")
     return rows, cols
+
+
+def _check_min_size(min_size: Any, resample_map: bool, shape: tuple[int, ...]) -> int | None:
+    if min_size is None:
+        return None
+    if not resample_map:
+        raise OptionError(
+            "min_size mixes smaller maps into a stream of maps: it needs resample_map"
+        )
+    largest = min(shape)
+    if (
+        isinstance(min_size, bool)
+        or not isinstance(min_size, int)
+        or not MIN_RANDOM_SIDE <= min_size <= largest
+    ):
+        raise OptionError(
+            f"min_size must be an integer from {MIN_RANDOM_SIDE} to the map's smaller side "
+            f"({largest}), got {min_size!r}"
+        )
+    return min_size
 
 
 def _check_slippery(slippery: Any) -> float:
