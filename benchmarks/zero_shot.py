@@ -33,6 +33,7 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import qarcade
 from qarcade import games
 from qarcade.agents.base import Agent
 from qarcade.agents.checkpoints import load_agent
@@ -82,7 +83,10 @@ def train(seed: int, out: Path, extra: list[str]) -> tuple[Path, float, float]:
     command += ["--seed", str(seed), "--out", str(out), "--quiet", *extra]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
+    # The checkout this script imports qarcade from trains too, so the agent is graded by
+    # the code that made it.
+    checkout = Path(qarcade.__file__).resolve().parent.parent
+    subprocess.run(command, check=True, cwd=checkout)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
