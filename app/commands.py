@@ -186,6 +186,13 @@ def add_subcommands(subparsers: Any) -> None:
         help="training steps per frame for each learner, or turbo (default 100)",
     )
     compare.add_argument("--map", help="gridworld: a shipped map name or a .txt map file")
+    compare.add_argument(
+        "--network",
+        choices=("dqn", "maps"),
+        default="dqn",
+        help="the right side: a DQN that learns from nothing (default), or the map-reading "
+        "DQN trained on random maps (gridworld), which plays a map it never saw at once",
+    )
     compare.add_argument("--seed", type=int, default=0, help="seed of both envs and agents")
     add_window_args(compare, defaults=False)
     compare.set_defaults(handler=run_compare)
@@ -260,7 +267,7 @@ def run_learn(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """``python main.py compare GAME [--map MAP]``."""
+    """``python main.py compare GAME [--map MAP] [--network dqn|maps]``."""
     options = _map_options(args)  # before the window opens: a bad --map is one line
     app = _open_app(args)
     from qarcade.app.scenes.compare import CompareConfig, CompareScene
@@ -270,6 +277,7 @@ def run_compare(args: argparse.Namespace) -> int:
         options=options,
         seed=args.seed,
         speed=args.speed,
+        network=args.network,
     )
     return _run_over_menu(app, args, CompareScene(app, config))
 

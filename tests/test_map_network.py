@@ -4,6 +4,9 @@ tiny map learnt."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -11,10 +14,10 @@ import torch
 from qarcade import games
 from qarcade.agents.checkpoints import load_agent, save_agent
 from qarcade.agents.dqn import MAP_SETTINGS, DQNAgent, DQNConfig, map_reader_for
-from qarcade.agents.evaluation import play_episode
+from qarcade.agents.evaluation import optimality_check, play_episode
 from qarcade.agents.networks import MLP, MapNetwork, build_network
 from qarcade.agents.training import Trainer
-from qarcade.games.core import OptionError
+from qarcade.games.core import GameError, OptionError
 from qarcade.games.gridworld import GOAL, WALL, solver
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -152,3 +155,83 @@ def test_with_weights_set_by_hand_the_network_is_value_iteration() -> None:
     for map_seed in range(20):
         env = games.make("gridworld", map="random", size=8, map_seed=map_seed, obs_mode="map")
         assert _optimal(env, agent), map_seed
+
+
+@pytest.fixture
+def map_reader_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A map-reading DQN briefly trained on random 5x5 maps, where Compare looks for the
+    shipped one."""
+    from qarcade.app import players
+    from qarcade.app.scenes.compare import MAP_READER
+
+    env = games.make("gridworld", map="random", size=5, obs_mode="map", resample_map=True)
+    agent = DQNAgent.for_env(env, DQNConfig.for_env(env, learning_starts=50, buffer_size=500))
+    Trainer(env, agent, seed=0, steps=200).run_steps(200)
+    monkeypatch.setattr(players, "AGENTS_DIR", tmp_path)
+    return Path(save_agent(tmp_path / MAP_READER, agent))
+
+
+def test_compare_puts_the_map_reader_beside_the_table_and_a_click_edits_both(
+    app: Any, map_reader_file: Path
+) -> None:
+    """Compare with ``network="maps"``, driven by posted events: the right side is the
+    map reader (the file's weights on this map's size, reading the map), a click walls a
+    cell on both maps, both boards show it, and both sides are graded on the new map."""
+    import pygame
+
+    from qarcade.app.scenes.compare import CompareConfig, CompareScene, MapReaderSide
+    from qarcade.app.scenes.menu import MenuScene
+
+    app.scenes.clear()
+    app.push(MenuScene(app))
+    config = CompareConfig("gridworld", options={"map": "lake8"}, speed="10", network="maps")
+    scene = CompareScene(app, config)
+    app.push(scene)
+    app.frame()
+    table, reader = scene.sides
+    assert isinstance(reader, MapReaderSide) and reader.title == "Map-reading DQN"
+    assert reader.env.observation_shape == (4, 8, 8) and table.env.observation_shape == (64,)
+    saved = load_agent(map_reader_file)
+    assert reader.agent.epsilon == reader.agent.config.end_e  # type: ignore[attr-defined]
+    for (_, mine), (_, theirs) in zip(
+        reader.agent.online.named_tensors(),  # type: ignore[attr-defined]
+        saved.online.named_tensors(),  # type: ignore[attr-defined]
+        strict=True,
+    ):
+        assert mine.shape == theirs.shape
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0, unicode=""))
+    app.frame()
+    row, col = 3, 3
+    surface = pygame.display.get_surface()
+    corners, before = [], []
+    for rect in scene.board_rects:
+        cell_w = rect.width // 8
+        corner = pygame.Rect(rect.left + col * cell_w + 4, rect.top + row * cell_w + 4, 6, 6)
+        corners.append(corner)
+        before.append(pygame.image.tobytes(surface.subsurface(corner), "RGB"))
+    rect = scene.board_rects[1]
+    cell_w = rect.width // 8
+    pos = (rect.left + col * cell_w + cell_w // 2, rect.top + row * cell_w + cell_w // 2)
+    assert scene.views[1].cell_at(rect, pos) == (row, col)  # type: ignore[attr-defined]
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos))
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos))
+    app.frame()
+    for side in scene.sides:
+        assert side.env.grid[row, col] == WALL  # type: ignore[attr-defined]
+        check = optimality_check(side.env)
+        assert check is not None and side.optimal == check(side.agent)
+    for corner, old in zip(corners, before, strict=True):
+        assert pygame.image.tobytes(surface.subsurface(corner), "RGB") != old
+    # The reader's own observation shows the wall: it reads the map it is shown.
+    assert reader.env.observe()[0, row, col] == 1.0
+
+
+def test_compare_without_the_map_reader_file_says_how_to_make_it(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qarcade.app import players
+    from qarcade.app.scenes.compare import CompareConfig, CompareScene
+
+    monkeypatch.setattr(players, "AGENTS_DIR", tmp_path)
+    with pytest.raises(GameError, match=r"assets/agents/README\.md"):
+        CompareScene(app, CompareConfig("gridworld", options={"map": "lake4"}, network="maps"))

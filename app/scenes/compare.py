@@ -11,7 +11,10 @@ exists (:func:`agents.evaluation.optimality_check`) the moment each first plays
 optimally is marked on both plots.
 
 In the gridworld a click edits the cell on both maps, and both learners must relearn
-around it.
+around it. With ``network="maps"`` the right side is instead the map-reading DQN
+(:data:`MAP_READER`, trained on a stream of random maps): it reads the map it is shown,
+so it plays well at once and plays on after an edit while the table relearns; it keeps
+learning, from where it was.
 
 Both sides get the same speed (steps per frame) and half of each frame's training time;
 pause and single step act on both.
@@ -32,7 +35,7 @@ from qarcade.agents.explain import Explainer
 from qarcade.agents.training import EpisodeStats, Trainer
 from qarcade.app import hud as colours
 from qarcade.app.hud import bars
-from qarcade.app.learn_session import LearnConfig, LearnSession
+from qarcade.app.learn_session import CURVE_WINDOW, LearnConfig, LearnSession
 from qarcade.app.plot import draw_plot
 from qarcade.app.scenes.learn import (
     OVERLAY_SECONDS,
@@ -54,6 +57,11 @@ SIDES: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("tabular", (96, 200, 255)),
     ("dqn", (255, 196, 64)),
 )
+#: The network sides Compare can show: a DQN that learns from nothing, or the
+#: map-reading DQN that learnt on random maps (games with a map observation).
+NETWORKS = ("dqn", "maps")
+#: The map-reading DQN's file (made by the command in assets/agents/README.md).
+MAP_READER = "gridworld-maps-dqn.safetensors"
 #: Seconds between two exact checks of one side's greedy policy, and at least this many
 #: times what the last check took: a check sweeps every state, and its time is not
 #: counted as learning.
@@ -74,12 +82,14 @@ class CompareConfig:
         options: env options the person chose (e.g. ``{"map": "maze"}``).
         seed: seeds both envs and both agents.
         speed: one of :data:`app.scenes.learn.SPEED_NAMES`.
+        network: the right side, one of :data:`NETWORKS`.
     """
 
     game: str
     options: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     speed: str = "100"
+    network: str = "dqn"
 
 
 class CompareSide(LearnSession):
@@ -95,11 +105,15 @@ class CompareSide(LearnSession):
         optimal_marks: ``(steps, seconds)`` of every moment it became optimal.
     """
 
+    #: The side's name on its board and plots (default: its learner kind's title).
+    title = ""
+
     def __init__(self, config: LearnConfig, colour: tuple[int, int, int]) -> None:
         self.colour = colour
         self.seconds = 0.0
-        self.by_steps = Series(kinds.kind(config.agent).title, colour, window=1)
-        self.by_seconds = Series(kinds.kind(config.agent).title, colour, window=1)
+        self.title = self.title or kinds.kind(config.agent).title
+        self.by_steps = Series(self.title, colour, window=1)
+        self.by_seconds = Series(self.title, colour, window=1)
         self.optimal: bool | None = None
         self.optimal_marks: list[tuple[float, float]] = []
         self._next_check = 0.0
@@ -156,6 +170,40 @@ class CompareSide(LearnSession):
             self.check_optimal(now=True)
 
 
+class MapReaderSide(CompareSide):
+    """The map-reading DQN as Compare's network side: the shipped agent
+    (:data:`MAP_READER`) on this map, learning on from what it knows; a reset starts
+    from the shipped agent again."""
+
+    title = "Map-reading DQN"
+
+    def reset(self) -> None:
+        from qarcade.agents.checkpoints import load_agent
+        from qarcade.agents.dqn import DQNAgent, map_reader_for
+        from qarcade.app.players import AGENTS_DIR
+
+        path = AGENTS_DIR / MAP_READER
+        if not path.is_file():
+            raise GameError(
+                f"the map-reading DQN {path} is missing; make it with the command in "
+                "assets/agents/README.md"
+            )
+        source = load_agent(path, kind="dqn")
+        assert isinstance(source, DQNAgent)
+        self.run = None
+        self.saved = None
+        self.agent = map_reader_for(self.env, source)
+        trainer = Trainer(
+            self.env,
+            self.agent,
+            seed=self.config.seed,
+            steps=self.agent.config.total_timesteps,
+            window=CURVE_WINDOW,
+        )
+        trainer.schedule = None  # it explores at its config's end_e: it has learnt
+        self._attach(trainer)
+
+
 class CompareScene(TrainingScene):
     """Compare mode in the window (see the module docstring)."""
 
@@ -164,12 +212,19 @@ class CompareScene(TrainingScene):
 
     def __init__(self, app: App, config: CompareConfig) -> None:
         super().__init__(app, config.game, config.speed)
+        if config.network not in NETWORKS:
+            raise GameError(
+                f"unknown network {config.network!r}; choose one of {', '.join(NETWORKS)}"
+            )
         self.config = config
         self.sides: list[CompareSide] = []
         try:
             for kind, colour in SIDES:
-                learn = LearnConfig(config.game, kind, options=config.options, seed=config.seed)
-                self.sides.append(CompareSide(learn, colour))
+                options, side = config.options, CompareSide
+                if kind == "dqn" and config.network == "maps":
+                    options, side = {**options, "obs_mode": "map"}, MapReaderSide
+                learn = LearnConfig(config.game, kind, options=options, seed=config.seed)
+                self.sides.append(side(learn, colour))
         except BaseException:
             for side in self.sides:
                 side.close()
@@ -317,7 +372,7 @@ class CompareScene(TrainingScene):
         x, y = column.left + pad, board.bottom
         width = column.width - 2 * pad
         trainer = side.trainer
-        name = kinds.kind(side.kind).title
+        name = side.title
         head = (
             f"{name}: {trainer.steps:,} steps · {side.seconds:.1f} s learning · "
             f"game {trainer.episodes + 1:,}"
