@@ -29,4 +29,7 @@ if [[ $which == dqn || $which == all ]]; then
     make "gridworld-$map-dqn" gridworld --map "$map" --agent dqn --device cpu
   done
   make invaders-dqn invaders --agent dqn --device cpu
+  # The map reader: one network for every map, trained on a stream of random maps.
+  make gridworld-maps-dqn gridworld --agent dqn --device cpu --map random \
+    --option size=8 --option obs_mode=map --option resample_map=true --option min_size=4
 fi
