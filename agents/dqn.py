@@ -55,11 +55,11 @@ from qarcade.agents.exploration import VisitCounts
 from qarcade.agents.kinds import check_settings, learner_settings
 from qarcade.agents.networks import (
     MLP,
+    NETWORKS,
     FastMLP,
     MapNetwork,
     QNetwork,
     build_network,
-    is_map_observation,
     is_pixel_observation,
     numpy_q,
     tensor_shapes,
@@ -140,6 +140,9 @@ class DQNConfig:
             ``torch.optim.Adam``). The two make the same steps to float precision. The
             CNN always takes the reference path (its arithmetic dominates; a flat layout
             gains nothing there). Checkpoints load into either.
+        network: ``"auto"`` (the CNN for frames, an MLP otherwise) or ``"map"``, the
+            value-iteration :class:`~agents.networks.MapNetwork` for planes over a grid
+            (:data:`~agents.networks.NETWORKS`; :data:`MAP_SETTINGS` choose it).
         seed: seeds the weights, the replay sampling and the exploration.
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         save_replay_buffer: checkpoints also hold the replay buffer, so a resumed run
@@ -169,6 +172,7 @@ class DQNConfig:
     hidden_sizes: tuple[int, ...] = (64, 64)
     dueling: bool = False
     fast_path: bool = True
+    network: str = "auto"
     seed: int = 0
     device: str = "auto"
     save_replay_buffer: bool = False
@@ -238,6 +242,10 @@ class DQNConfig:
             raise OptionError(
                 f"DQN hidden_sizes must be one or more positive integers, got {self.hidden_sizes!r}"
             )
+        if self.network not in NETWORKS:
+            raise OptionError(
+                f"DQN network must be one of {', '.join(NETWORKS)}, got {self.network!r}"
+            )
         if self.device not in DEVICES:
             raise OptionError(
                 f"DQN device must be one of {', '.join(DEVICES)}, got {self.device!r}"
@@ -249,8 +257,9 @@ class DQNConfig:
 
         - A game that tunes settings for the DQN
           (:meth:`~games.spec.GameSpec.settings_for`, from its ``game.toml``) gets those.
-        - Map observations (planes over a grid, the gridworld's ``obs_mode="map"``) get
-          the map-reading network's settings (:data:`MAP_SETTINGS`), whatever the game.
+        - An env whose ``map_observation`` is true (planes over a grid, the last the
+          agent's: the gridworld's ``obs_mode="map"``) gets the map-reading network's
+          settings (:data:`MAP_SETTINGS`), whatever the game.
         - Pixel observations (stacked uint8 frames) get the CNN's settings
           (:data:`PIXEL_SETTINGS`).
         - Any other env (Gymnasium envs through the adapter, a person's own) gets the
@@ -260,7 +269,7 @@ class DQNConfig:
 
         Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
         """
-        if is_map_observation(env.observation_shape, env.observation_dtype):
+        if getattr(env, "map_observation", False):
             return cls._with(MAP_SETTINGS, overrides)
         tuned = learner_settings(env, "dqn")
         if tuned is not None:
@@ -505,6 +514,7 @@ class DQNAgent(Agent):
             self.config.hidden_sizes,
             generator,
             dueling=self.config.dueling,
+            network=self.config.network,
             fast=self.config.fast_path,
         )
         with torch.no_grad():
@@ -860,7 +870,12 @@ class DQNAgent(Agent):
         check_memory(config, tuple(shape), np.dtype(dtype), num_actions)
         try:
             shapes = tensor_shapes(
-                shape, np.dtype(dtype), num_actions, config.hidden_sizes, dueling=config.dueling
+                shape,
+                np.dtype(dtype),
+                num_actions,
+                config.hidden_sizes,
+                dueling=config.dueling,
+                network=config.network,
             )
         except ValueError as error:
             raise CheckpointError(str(error)) from None
@@ -932,10 +947,7 @@ def map_reader_for(env: Env, source: DQNAgent) -> DQNAgent:
     if not isinstance(source.online, MapNetwork):
         raise OptionError(f"the {source.game or 'given'} DQN does not read maps")
     shape = tuple(env.observation_shape)
-    if (
-        not is_map_observation(shape, env.observation_dtype)
-        or shape[0] != (source.observation_shape[0])
-    ):
+    if not getattr(env, "map_observation", False) or shape[0] != source.observation_shape[0]:
         raise OptionError(
             f"a map-reading DQN plays map observations of {source.observation_shape[0]} "
             f"planes; {env.name} observes {shape} (use obs_mode='map')"

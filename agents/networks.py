@@ -439,10 +439,11 @@ def is_pixel_observation(observation_shape: Sequence[int], observation_dtype: np
     return len(observation_shape) == 3 and np.dtype(observation_dtype) == np.uint8
 
 
-def is_map_observation(observation_shape: Sequence[int], observation_dtype: np.dtype) -> bool:
-    """True for planes over a grid ``(planes, rows, cols)`` that are not uint8 frames
-    (the gridworld's ``obs_mode="map"``), which get the :class:`MapNetwork`."""
-    return len(observation_shape) == 3 and np.dtype(observation_dtype) != np.uint8
+#: The network kinds :func:`build_network` makes: ``"auto"`` chooses by the observation
+#: (the CNN for frames, the MLP otherwise); ``"map"`` is the :class:`MapNetwork`, for
+#: planes over a grid whose last plane marks the agent (an env says so with
+#: ``map_observation``: its shape alone cannot, tic-tac-toe's planes are not a map).
+NETWORKS = ("auto", "map")
 
 
 def tensor_shapes(
@@ -452,10 +453,13 @@ def tensor_shapes(
     hidden_sizes: Sequence[int],
     *,
     dueling: bool = False,
+    network: str = "auto",
 ) -> dict[str, tuple[int, ...]]:
     """The name and shape of every tensor of the network :func:`build_network` makes,
     worked out without making it (to check a file before allocating anything)."""
     outputs = num_actions + dueling
+    if network == "map":
+        return MapNetwork.shapes(observation_shape, hidden_sizes[-1], outputs)
     if is_pixel_observation(observation_shape, observation_dtype):
         shapes: dict[str, tuple[int, ...]] = {}
         channels = observation_shape[0]
@@ -469,8 +473,6 @@ def tensor_shapes(
         shapes["head.1.weight"] = (outputs, hidden)
         shapes["head.1.bias"] = (outputs,)
         return shapes
-    if is_map_observation(observation_shape, observation_dtype):
-        return MapNetwork.shapes(observation_shape, hidden_sizes[-1], outputs)
     sizes = _mlp_sizes(math.prod(observation_shape), hidden_sizes, num_actions, dueling)
     shapes = {}
     for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
@@ -488,26 +490,27 @@ def build_network(
     *,
     dueling: bool = False,
     fast: bool = False,
+    network: str = "auto",
 ) -> QNetwork:
     """The Q-network for an env's observations, initialised from ``generator``.
 
-    uint8 frames ``(frames, height, width)`` get the :class:`CNN` (with a fully connected
-    layer of ``hidden_sizes[-1]`` units); other planes over a grid ``(planes, rows,
-    cols)`` the :class:`MapNetwork` (a tile embedding of ``hidden_sizes[-1]`` units);
-    anything else is flattened into the :class:`MLP`, or the :class:`FastMLP` if
-    ``fast``. ``dueling`` gives any of them a dueling head.
+    ``network="map"`` gives the :class:`MapNetwork` (a tile embedding of
+    ``hidden_sizes[-1]`` units; see :data:`NETWORKS`). Otherwise uint8 frames ``(frames,
+    height, width)`` get the :class:`CNN` (with a fully connected layer of
+    ``hidden_sizes[-1]`` units); anything else is flattened into the :class:`MLP`, or the
+    :class:`FastMLP` if ``fast``. ``dueling`` gives any of them a dueling head.
     """
-    network: QNetwork
-    if is_pixel_observation(observation_shape, observation_dtype):
-        network = CNN(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
-    elif is_map_observation(observation_shape, observation_dtype):
-        network = MapNetwork(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
+    q_network: QNetwork
+    if network == "map":
+        q_network = MapNetwork(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
+    elif is_pixel_observation(observation_shape, observation_dtype):
+        q_network = CNN(observation_shape, hidden_sizes[-1], num_actions, dueling=dueling)
     elif fast:
         shapes = tensor_shapes(
             observation_shape, observation_dtype, num_actions, hidden_sizes, dueling=dueling
         )
-        network = FastMLP(shapes, dueling=dueling)
+        q_network = FastMLP(shapes, dueling=dueling)
     else:
-        network = MLP(math.prod(observation_shape), hidden_sizes, num_actions, dueling=dueling)
-    network.reset_parameters(generator)
-    return network
+        q_network = MLP(math.prod(observation_shape), hidden_sizes, num_actions, dueling=dueling)
+    q_network.reset_parameters(generator)
+    return q_network

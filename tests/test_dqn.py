@@ -20,7 +20,7 @@ from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import CheckpointError, load_agent
 from qarcade.agents.dqn import DQNAgent, DQNConfig
 from qarcade.agents.dqn_update import TensorBatch, double_dqn_targets
-from qarcade.agents.networks import CNN, MLP, FastMLP, MapNetwork, build_network, tensor_shapes
+from qarcade.agents.networks import CNN, MLP, FastMLP, build_network, tensor_shapes
 from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.agents.training import Trainer
 from qarcade.games.core import OptionError
@@ -278,10 +278,10 @@ def test_dueling_head_is_value_plus_centred_advantages() -> None:
 
 def test_networks_for_each_observation_kind() -> None:
     generator = torch.Generator().manual_seed(0)
-    mlp = build_network((2, 9), np.float32, 9, (32, 16), generator)
+    mlp = build_network((2, 3, 3), np.float32, 9, (32, 16), generator)
     assert isinstance(mlp, MLP)
-    assert mlp(torch.zeros(5, 2, 9)).shape == (5, 9)
-    fast = build_network((2, 9), np.float32, 9, (32, 16), generator, fast=True)
+    assert mlp(torch.zeros(5, 2, 3, 3)).shape == (5, 9)
+    fast = build_network((2, 3, 3), np.float32, 9, (32, 16), generator, fast=True)
     assert isinstance(fast, FastMLP)
     assert [name for name, _ in fast.named_tensors()] == [name for name, _ in mlp.named_tensors()]
     cnn = build_network((4, 64, 56), np.uint8, 6, (64,), generator)
@@ -291,25 +291,18 @@ def test_networks_for_each_observation_kind() -> None:
     # Scaled inside the network: bytes in, the same as the floats / 255 through the layers.
     names = [name for name, _ in cnn.named_tensors()]
     assert names[0] == "convs.0.weight" and names[-1] == "head.1.bias"
-    # Planes over a grid that are not frames (the gridworld's map) read the map.
-    planes = build_network((4, 5, 6), np.float32, 4, (8,), generator)
-    assert isinstance(planes, MapNetwork)
     # tensor_shapes tells every network's tensors without building it.
     for network, shape, dtype, dueling in (
-        (mlp, (2, 9), np.float32, False),
-        (fast, (2, 9), np.float32, False),
+        (mlp, (2, 3, 3), np.float32, False),
+        (fast, (2, 3, 3), np.float32, False),
         (cnn, (4, 64, 56), np.uint8, False),
         (build_network((4, 64, 56), np.uint8, 6, (64,), generator, dueling=True), (4, 64, 56),
          np.uint8, True),
         (build_network((7,), np.float32, 9, (5,), generator, dueling=True, fast=True), (7,),
          np.float32, True),
-        (planes, (4, 5, 6), np.float32, False),
     ):  # fmt: skip
-        actions = 6 if dtype == np.uint8 else 4 if network is planes else 9
-        hidden = (
-            (64,) if dtype == np.uint8 else (8,) if network is planes else (32, 16)
-            if len(shape) == 2 else (5,)
-        )  # fmt: skip
+        actions = 6 if dtype == np.uint8 else 9
+        hidden = (64,) if dtype == np.uint8 else (32, 16) if len(shape) == 3 else (5,)
         assert tensor_shapes(shape, np.dtype(dtype), actions, hidden, dueling=dueling) == {
             name: tuple(t.shape) for name, t in network.named_tensors()
         }

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 def _network(shape: tuple[int, ...], seed: int = 0) -> MapNetwork:
     network = build_network(
-        shape, np.dtype(np.float32), 4, (16,), torch.Generator().manual_seed(seed)
+        shape, np.dtype(np.float32), 4, (16,), torch.Generator().manual_seed(seed), network="map"
     )
     assert isinstance(network, MapNetwork)
     return network
@@ -65,6 +65,10 @@ def test_map_observations_get_the_map_defaults_and_a_one_hot_map_keeps_its_own()
     assert config == DQNConfig(**MAP_SETTINGS)
     one_hot = DQNConfig.for_env(games.make("gridworld", map="lake4"))
     assert one_hot != config and one_hot.hidden_sizes == (64, 64)
+    # Tic-tac-toe's planes (2, 3, 3) are no map: its shape alone would not tell.
+    tictactoe = games.make("tictactoe")
+    assert DQNConfig.for_env(tictactoe).network == "auto"
+    assert not isinstance(DQNAgent.for_env(tictactoe).online, MapNetwork)
     assert isinstance(DQNAgent.for_env(env, config).online, MapNetwork)
 
 

@@ -193,6 +193,9 @@ class GridWorldEnv(Env):
                 f"with map={map!r}"
             )
         self.obs_mode = obs_mode
+        #: The observation is planes over the map, the last the agent's (a map-reading
+        #: learner reads it: agents.dqn.DQNConfig.for_env).
+        self.map_observation = obs_mode == "map"
         self.resample_map = resample_map
         grid_map = _make_map(map, size, map_seed, layout)
         self.min_size = _check_min_size(min_size, resample_map, grid_map.grid.shape)
