@@ -361,11 +361,13 @@ class MapNetwork(QNetwork):
             inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
             moves.append(torch.where(inside, r * cols + c, rows * cols))
         #: (cells * 5,) the cell itself and its four neighbours, for each cell in turn.
+        self.moves: torch.Tensor
         self.register_buffer("moves", torch.stack(moves, 1).flatten(), persistent=False)
         # On a canvas one cell wider on each side: the 3x3 cells around each cell.
         width = cols + 2
         around = [(row + i) * width + col + j for i in range(3) for j in range(3)]
         #: (cells, 9) the canvas cells of each cell's 3x3 neighbourhood.
+        self.around: torch.Tensor
         self.register_buffer("around", torch.stack(around, 1), persistent=False)
 
     @staticmethod

@@ -220,11 +220,11 @@ class CompareScene(TrainingScene):
         self.sides: list[CompareSide] = []
         try:
             for kind, colour in SIDES:
-                options, side = config.options, CompareSide
+                options, side_class = config.options, CompareSide
                 if kind == "dqn" and config.network == "maps":
-                    options, side = {**options, "obs_mode": "map"}, MapReaderSide
+                    options, side_class = {**options, "obs_mode": "map"}, MapReaderSide
                 learn = LearnConfig(config.game, kind, options=options, seed=config.seed)
-                self.sides.append(side(learn, colour))
+                self.sides.append(side_class(learn, colour))
         except BaseException:
             for side in self.sides:
                 side.close()
