@@ -102,7 +102,11 @@ class Learner(Protocol):
     beyond :class:`~agents.base.Agent` (the sliders set ``epsilon`` and
     ``learning_rate`` while it learns)."""
 
-    config: Any
+    @property
+    def config(self) -> LearnerConfig:
+        """Its settings."""
+        ...
+
     epsilon: float
 
     @property

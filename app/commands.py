@@ -15,6 +15,7 @@ from typing import Any
 
 from qarcade import games
 from qarcade.agents import kinds
+from qarcade.app.learn_session import SPEED_NAMES
 from qarcade.app.players import RACE_PACES
 from qarcade.games.core import OptionError
 
@@ -124,7 +125,7 @@ def add_subcommands(subparsers: Any) -> None:
     )
     watch.add_argument(
         "--speed",
-        choices=("slow", "normal", "fast", "max"),
+        choices=tuple(RACE_PACES),
         default="normal",
         help="how fast the agent plays (default normal; keys 1-4 change it)",
     )
@@ -141,13 +142,13 @@ def add_subcommands(subparsers: Any) -> None:
     learn.add_argument("game", choices=games.names())
     learn.add_argument(
         "--agent",
-        choices=("tabular", "dqn"),
-        default="tabular",
+        choices=kinds.LEARNERS,
+        default=kinds.LEARNERS[0],
         help="the learner (default tabular)",
     )
     learn.add_argument(
         "--speed",
-        choices=("1", "10", "100", "1k", "turbo"),
+        choices=SPEED_NAMES,
         default="100",
         help="training steps per frame, or turbo (default 100; keys 1-5 change it)",
     )
@@ -181,7 +182,7 @@ def add_subcommands(subparsers: Any) -> None:
     compare.add_argument("game", choices=games.names())
     compare.add_argument(
         "--speed",
-        choices=("1", "10", "100", "1k", "turbo"),
+        choices=SPEED_NAMES,
         default="100",
         help="training steps per frame for each learner, or turbo (default 100)",
     )

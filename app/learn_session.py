@@ -43,6 +43,18 @@ AUTOSAVE_SECONDS = 30.0
 CURVE_COLOURS = ((96, 200, 255), (255, 196, 64), (120, 220, 120))
 
 
+#: Learn's and Compare's speeds as (name, env steps per frame); None is turbo: as many as
+#: fit the frame's budget.
+SPEEDS: tuple[tuple[str, int | None], ...] = (
+    ("1", 1),
+    ("10", 10),
+    ("100", 100),
+    ("1k", 1000),
+    ("turbo", None),
+)
+SPEED_NAMES: tuple[str, ...] = tuple(name for name, _ in SPEEDS)
+
+
 @dataclass
 class LearnConfig:
     """What to learn.
@@ -52,7 +64,7 @@ class LearnConfig:
         agent: ``"tabular"`` or ``"dqn"``.
         options: env options the person chose (e.g. ``{"map": "maze"}``).
         seed: seeds the env and the agent.
-        speed: the scene's speed, one of :data:`app.scenes.learn.SPEED_NAMES` (the
+        speed: the scene's speed, one of :data:`SPEED_NAMES` (the
             session itself runs as many steps as it is asked to).
         resume: continue a saved run (:attr:`run`) instead of starting from nothing.
         run: the name of the run to continue (:mod:`app.learn_runs`); None: the newest.

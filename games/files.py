@@ -56,12 +56,13 @@ class WriteError(FileProblem, OSError):
     so code that handles the system's errors handles it."""
 
 
-def size_text(n: int) -> str:
-    """``n`` bytes for a message: ``"3.0 GiB"``, ``"512 KiB"``, ``"17 bytes"``."""
+def size_text(n: float) -> str:
+    """``n`` bytes as people read them, in messages and on screen: ``"3.0 GiB"``,
+    ``"25.1 KiB"``, ``"17 bytes"``."""
     for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if n >= 1 << shift:
-            return f"{n / (1 << shift):.1f} {unit}"
-    return f"{n} bytes"
+            return f"{n / (1 << shift):,.1f} {unit}"
+    return f"{n:.0f} bytes"
 
 
 def read_file(

@@ -35,21 +35,20 @@ from qarcade.agents.explain import Explainer
 from qarcade.agents.training import EpisodeStats, Trainer
 from qarcade.app import hud as colours
 from qarcade.app.hud import bars
-from qarcade.app.learn_session import CURVE_WINDOW, LearnConfig, LearnSession
+from qarcade.app.learn_session import CURVE_WINDOW, SPEEDS, LearnConfig, LearnSession
 from qarcade.app.plot import draw_plot
 from qarcade.app.scenes.learn import (
     OVERLAY_SECONDS,
     READING_SECONDS,
-    SPEEDS,
     STEP_BUDGET_SECONDS,
     TURBO_SECONDS,
     TrainingScene,
     draw_update,
-    size_text,
 )
 from qarcade.app.series import Series
 from qarcade.app.window import App
 from qarcade.games.core import GameError
+from qarcade.games.files import size_text
 from qarcade.games.view import Overlay, View, fit_rect
 
 #: The learners compared, left to right, and their colours on the plots.
@@ -81,7 +80,7 @@ class CompareConfig:
         game: registry name.
         options: env options the person chose (e.g. ``{"map": "maze"}``).
         seed: seeds both envs and both agents.
-        speed: one of :data:`app.scenes.learn.SPEED_NAMES`.
+        speed: one of :data:`app.learn_session.SPEED_NAMES`.
         network: the right side, one of :data:`NETWORKS`.
     """
 

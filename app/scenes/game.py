@@ -45,7 +45,9 @@ from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError, StepResult
 from qarcade.games.view import Overlay, View, fit_rect
 
-SPEEDS: tuple[str, ...] = ("slow", "normal", "fast", "max")
+#: Watch's speeds, the same names as a race's agent paces (the menu offers one row
+#: for either).
+SPEEDS: tuple[str, ...] = tuple(RACE_PACES)
 #: Steps per frame at each Watch speed (None: as many as fit :data:`MAX_SPEED_SECONDS`).
 TURN_STEPS_PER_FRAME: dict[str, float | None] = {
     "slow": 1 / 40,

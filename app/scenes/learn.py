@@ -29,22 +29,14 @@ from qarcade.agents.explain import Explainer
 from qarcade.app import hud as colours
 from qarcade.app.hud import bars
 from qarcade.app.keymap import Binding, Ctrl, Keymap
-from qarcade.app.learn_session import LearnConfig, LearnSession
+from qarcade.app.learn_session import SPEED_NAMES, SPEEDS, LearnConfig, LearnSession
 from qarcade.app.plot import draw_plot
 from qarcade.app.widgets import Button, Slider
 from qarcade.app.window import App, Scene
 from qarcade.games.core import Env, GameError
+from qarcade.games.files import size_text
 from qarcade.games.view import Overlay, View, fit_rect
 
-#: (name, env steps per frame); None is turbo: as many as fit the budget.
-SPEEDS: tuple[tuple[str, int | None], ...] = (
-    ("1", 1),
-    ("10", 10),
-    ("100", 100),
-    ("1k", 1000),
-    ("turbo", None),
-)
-SPEED_NAMES: tuple[str, ...] = tuple(name for name, _ in SPEEDS)
 #: The most wall-clock time one frame spends training at the counted speeds: 60 FPS
 #: leaves 16.7 ms a frame, and the rest is for events, drawing and the flip.
 STEP_BUDGET_SECONDS = 0.012
@@ -155,15 +147,6 @@ def _no_update_yet(agent: Agent) -> str:
         return f"learning starts after {starts:,} transitions in the replay buffer"
     every = getattr(config, "train_frequency", 1)
     return f"a gradient step every {every} env steps: step on"
-
-
-def size_text(n_bytes: float) -> str:
-    """A byte count as people read it: ``512 B``, ``25.1 KB``, ``16.9 MB``."""
-    if n_bytes < 1024:
-        return f"{n_bytes:.0f} B"
-    if n_bytes < 1024 * 1024:
-        return f"{n_bytes / 1024:,.1f} KB"
-    return f"{n_bytes / 1024 / 1024:,.1f} MB"
 
 
 def shown_path(path: Path) -> str:
