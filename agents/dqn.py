@@ -52,7 +52,7 @@ from qarcade.agents.dqn_update import (
 )
 from qarcade.agents.explain import NetworkUpdate
 from qarcade.agents.exploration import VisitCounts
-from qarcade.agents.kinds import check_settings, learner_settings
+from qarcade.agents.kinds import check_settings, horizon_discount, learner_settings
 from qarcade.agents.networks import (
     MLP,
     NETWORKS,
@@ -99,6 +99,11 @@ class DQNConfig:
         exploration_fraction: fraction of ``total_timesteps`` over which epsilon decays.
         total_timesteps: the training budget in transitions (env steps of every seat).
         max_grad_norm: gradients are scaled down to at most this global L2 norm.
+        anneal_lr: the learning rate falls linearly from ``learning_rate`` to 0 over
+            ``total_timesteps`` (CleanRL's ``anneal_lr``, SB3's linear schedule), so the
+            late steps average the noise of the targets (a slippery floor, an unlucky
+            batch) instead of following it; the greedy policy at the end is then the
+            average's. It stays at 0 past ``total_timesteps``.
         n_step: learn from n-step returns (Sutton & Barto 7.1; Rainbow's multi-step):
             each stored transition sums the next ``n_step`` rewards and bootstraps from
             the state after them with ``gamma ** n_step``, so a penalty reaches the
@@ -162,6 +167,7 @@ class DQNConfig:
     exploration_fraction: float = 0.5
     total_timesteps: int = 100_000
     max_grad_norm: float = 10.0
+    anneal_lr: bool = False
     n_step: int = 1
     prioritized_replay: bool = False
     priority_alpha: float = 0.6
@@ -182,7 +188,13 @@ class DQNConfig:
         if not isinstance(sizes, (int, list, tuple)):
             raise OptionError(f"DQN hidden_sizes must be a list of integers, got {sizes!r}")
         self.hidden_sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
-        for name in ("prioritized_replay", "dueling", "fast_path", "save_replay_buffer"):
+        for name in (
+            "anneal_lr",
+            "prioritized_replay",
+            "dueling",
+            "fast_path",
+            "save_replay_buffer",
+        ):
             if not isinstance(getattr(self, name), bool):
                 raise OptionError(f"DQN {name} must be true or false, got {getattr(self, name)!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -263,9 +275,10 @@ class DQNConfig:
         - Pixel observations (stacked uint8 frames) get the CNN's settings
           (:data:`PIXEL_SETTINGS`).
         - Any other env (Gymnasium envs through the adapter, a person's own) gets the
-          class defaults, which adapt to it as it is met: the value scale follows the
-          rewards seen (``reward_scale="auto"``) unless the settings fix one. Nothing
-          depends on a map's or an env's name.
+          class defaults with what :func:`untuned_settings` derives from the env's
+          properties on top, and adapts to it as it is met: the value scale follows the
+          rewards seen (``reward_scale="auto"``). Nothing depends on a map's or an env's
+          name.
 
         Unknown override names raise :class:`~games.core.OptionError` listing the valid ones.
         """
@@ -276,7 +289,7 @@ class DQNConfig:
             return cls._with(tuned, overrides)
         if is_pixel_observation(env.observation_shape, env.observation_dtype):
             return cls._with(PIXEL_SETTINGS, overrides)
-        return cls._with({}, overrides)
+        return cls._with(untuned_settings(env), overrides)
 
     def budget(self) -> tuple[int | None, int | None]:
         """The training budget: :attr:`total_timesteps` env steps."""
@@ -310,6 +323,31 @@ PIXEL_SETTINGS: dict[str, Any] = tomllib.loads(
 MAP_SETTINGS: dict[str, Any] = tomllib.loads(
     (resources.files(__package__) / "map_settings.toml").read_text(encoding="utf-8")
 )
+
+#: What every env without settings of its own gets over the class defaults
+#: (:func:`untuned_settings`): a Polyak-averaged target network updated every step
+#: (``tau`` as in SB3's and CleanRL's continuous-control agents), which moves the targets
+#: smoothly instead of jumping every few hundred steps, and a learning rate annealed to 0
+#: so the last steps average the targets' noise.
+UNTUNED_SETTINGS: dict[str, Any] = {"tau": 0.005, "target_network_frequency": 1, "anneal_lr": True}
+#: Epsilon's decay, as a fraction of the budget, on feature observations (the RL Zoo's
+#: CartPole and Acrobot settings decay over about a tenth): a network that generalises
+#: between nearby states learns from its own greedy play sooner than from a long random
+#: walk. One-hot observations keep the class default's longer decay: every state must
+#: be met to be learnt.
+FEATURE_EXPLORATION_FRACTION = 0.1
+
+
+def untuned_settings(env: Env) -> dict[str, Any]:
+    """The settings :meth:`DQNConfig.for_env` puts over the class defaults for an env
+    with none of its own, chosen from what the env is, never from its name: the
+    discount from its time limit (:func:`~agents.kinds.horizon_discount`), epsilon's
+    decay from its observation kind (:data:`FEATURE_EXPLORATION_FRACTION`), and
+    :data:`UNTUNED_SETTINGS`."""
+    settings = {**UNTUNED_SETTINGS, "gamma": horizon_discount(env, DQNConfig.gamma)}
+    if not env.one_hot_observation:
+        settings["exploration_fraction"] = FEATURE_EXPLORATION_FRACTION
+    return settings
 
 
 def memory_budget() -> int:
@@ -607,6 +645,9 @@ class DQNAgent(Agent):
             return {}
         metrics: dict[str, float] = {}
         if self.steps % config.train_frequency == 0:
+            if config.anneal_lr:
+                left = max(0.0, 1.0 - self.steps / config.total_timesteps)
+                self.update_path.learning_rate = config.learning_rate * left
             metrics = self._train_step()
         if self.steps % config.target_network_frequency == 0:
             self._update_target()

@@ -130,6 +130,26 @@ def check_settings(config_class: type, values: Mapping[str, Any], what: str) -> 
     return dict(values)
 
 
+#: The discount :func:`horizon_discount` never goes above: it looks at most this many
+#: moves ahead.
+LONGEST_HORIZON = 1_000
+
+
+def horizon_discount(env: Env, default: float) -> float:
+    """The discount of a learner with no settings for ``env``: ``1 - 1 / H`` for an env
+    whose episodes are cut at ``H`` moves (:attr:`~games.core.Env.max_episode_steps`),
+    so that it weighs what a whole episode earns; never below ``default`` (the
+    learner's class default, used where there is no limit) nor above ``1 - 1 /``
+    :data:`LONGEST_HORIZON`. A shorter look ahead than the episode can change which
+    policy is best: on FrozenLake 8x8 (slippery, 200 moves) the best policy for a
+    discount of 0.99 reaches the goal measurably less often than the best one for 0.995
+    (docs/learners.md)."""
+    limit = env.max_episode_steps
+    if limit is None:
+        return default
+    return min(max(default, 1.0 - 1.0 / limit), 1.0 - 1.0 / LONGEST_HORIZON)
+
+
 def learner_settings(env: Env, name: str) -> dict[str, Any] | None:
     """The settings ``env``'s game tunes for the learner ``name``
     (:meth:`~games.spec.GameSpec.settings_for`); None for an env no game registered, or

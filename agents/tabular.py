@@ -26,7 +26,7 @@ from qarcade.agents.base import Agent, Transition
 from qarcade.agents.checkpoints import CheckpointError, meta_fraction, python_rng_state
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser, discretiser_class
 from qarcade.agents.explain import TableUpdate
-from qarcade.agents.kinds import check_settings, learner_settings
+from qarcade.agents.kinds import check_settings, horizon_discount, learner_settings
 from qarcade.games.core import Env, OptionError
 
 
@@ -46,6 +46,12 @@ class TabularConfig:
             that state (ties at random) instead of a uniformly random one: count-based
             exploration, which meets every state-action pair many times sooner.
         initial_q: the value every new table entry starts at.
+        step_size_power: the step size of an entry's ``n``-th update is
+            ``learning_rate / n ** step_size_power``: each entry averages its own targets,
+            fast where it has been updated little and ever more finely where it has been
+            updated often (Even-Dar & Mansour 2003 use powers in (0.5, 1)), which a
+            stochastic world needs (a slip makes one target one sample of an
+            expectation). 0 keeps the step size at ``learning_rate``.
         episodes: default number of training episodes for ``python main.py train``.
     """
 
@@ -57,6 +63,7 @@ class TabularConfig:
     backward_replay: bool = False
     explore_least_tried: bool = False
     initial_q: float = 0.0
+    step_size_power: float = 0.0
     episodes: int = 10_000
 
     def __post_init__(self) -> None:
@@ -69,6 +76,7 @@ class TabularConfig:
             ("start_e", 0.0, 1.0),
             ("end_e", 0.0, 1.0),
             ("exploration_fraction", 0.0, 1.0),
+            ("step_size_power", 0.0, 1.0),
         ):
             value = getattr(self, name)
             if _not_number(value) or not low <= value <= high:
@@ -95,9 +103,12 @@ class TabularConfig:
     def for_env(cls, env: Env, **overrides: Any) -> TabularConfig:
         """Settings that learn ``env`` well: the game's own
         (:meth:`~games.spec.GameSpec.settings_for`) where it has them, else the class
-        defaults; ``overrides`` on top (unknown names raise :class:`OptionError` listing
-        the valid ones)."""
-        tuned = learner_settings(env, "tabular") or {}
+        defaults with :data:`UNTUNED_SETTINGS` and a discount from the env's time limit
+        (:func:`~agents.kinds.horizon_discount`) on top; ``overrides`` on top of either
+        (unknown names raise :class:`OptionError` listing the valid ones)."""
+        tuned = learner_settings(env, "tabular")
+        if tuned is None:
+            tuned = {**UNTUNED_SETTINGS, "gamma": horizon_discount(env, cls.gamma)}
         return cls(**{**tuned, **check_settings(cls, overrides, "tabular")})
 
     def budget(self) -> tuple[int | None, int | None]:
@@ -113,6 +124,14 @@ class TabularConfig:
         """The inverse of :meth:`to_dict`; unknown names and bad values raise
         :class:`~games.core.OptionError`."""
         return cls(**check_settings(cls, values, "tabular"))
+
+
+#: What a table for an env without settings of its own gets over the class defaults:
+#: every entry averages its own targets (``step_size_power``), its first update taken
+#: whole. That learns a deterministic world as fast as a step size of 1 and averages
+#: the samples of a stochastic one, where a constant step size keeps following the last
+#: few; powers above 1/2 forget early, wrong targets too slowly over a long horizon.
+UNTUNED_SETTINGS: dict[str, Any] = {"learning_rate": 1.0, "step_size_power": 0.5}
 
 
 def _not_number(value: Any) -> bool:
@@ -178,6 +197,8 @@ class TabularQAgent(Agent):
         )
         #: Tries of each (row, action) while exploring, for ``explore_least_tried``.
         self._counts = np.zeros(self._table.shape, dtype=np.int64)
+        #: Updates of each (row, action), for ``step_size_power``.
+        self._updates = np.zeros(self._table.shape, dtype=np.int64)
         self._episode: list[Transition] = []
         # Legal-action lists by mask bytes: masks repeat, and turning one into a list with
         # numpy costs more than the rest of an update.
@@ -307,7 +328,11 @@ class TabularQAgent(Agent):
         table = self._table
         old = float(table[row, t.action])
         error = target - old
-        table[row, t.action] = old + self.config.learning_rate * error
+        step = self.config.learning_rate
+        if self.config.step_size_power:
+            self._updates[row, t.action] += 1
+            step /= float(self._updates[row, t.action]) ** self.config.step_size_power
+        table[row, t.action] = old + step * error
         if self.explain:
             self.last_update = TableUpdate(
                 obs=np.array(t.obs),
@@ -319,7 +344,7 @@ class TabularQAgent(Agent):
                 flip=t.flip,
                 old_q=old,
                 target=target,
-                learning_rate=self.config.learning_rate,
+                learning_rate=step,
                 new_q=float(table[row, t.action]),
             )
         return abs(error)
@@ -328,9 +353,10 @@ class TabularQAgent(Agent):
         rows = max(2 * len(self._table), self.discretiser.num_rows)
         grown = np.full((rows, self.num_actions), self.config.initial_q)
         grown[: len(self._table)] = self._table
-        counts = np.zeros(grown.shape, dtype=np.int64)
+        counts, updates = np.zeros(grown.shape, np.int64), np.zeros(grown.shape, np.int64)
         counts[: len(self._counts)] = self._counts
-        self._table, self._counts = grown, counts
+        updates[: len(self._updates)] = self._updates
+        self._table, self._counts, self._updates = grown, counts, updates
 
     # ----------------------------------------------------------------- best policy
     def policy_state(self) -> np.ndarray:
@@ -345,8 +371,8 @@ class TabularQAgent(Agent):
         rows = self.discretiser.num_rows
         size = rows * self.num_actions * self._table.itemsize
         size += sum(a.nbytes for a in self.discretiser.to_arrays().values())
-        if self.config.explore_least_tried:
-            size += rows * self.num_actions * self._counts.itemsize
+        counters = (self.config.explore_least_tried, self.config.step_size_power > 0)
+        size += sum(counters) * rows * self.num_actions * self._counts.itemsize
         return {"kind": "table", "states": rows, "entries": rows * self.num_actions, "bytes": size}
 
     def config_dict(self) -> dict[str, Any]:
@@ -354,7 +380,12 @@ class TabularQAgent(Agent):
 
     # ----------------------------------------------------------------- checkpoints
     def to_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        arrays = {"q": self.table.copy(), "counts": self._counts[: len(self.table)].copy()}
+        rows = len(self.table)
+        arrays = {
+            "q": self.table.copy(),
+            "counts": self._counts[:rows].copy(),
+            "updates": self._updates[:rows].copy(),
+        }
         arrays.update({f"discretiser.{k}": v for k, v in self.discretiser.to_arrays().items()})
         version, state, gauss = self.rng.getstate()
         meta: dict[str, Any] = {
@@ -403,13 +434,16 @@ class TabularQAgent(Agent):
         agent._table = np.full((max(len(q), 64), num_actions), agent.config.initial_q)
         agent._table[: len(q)] = q
         agent._counts = np.zeros(agent._table.shape, dtype=np.int64)
-        counts = arrays.get("counts")
-        if counts is not None:
+        agent._updates = np.zeros(agent._table.shape, dtype=np.int64)
+        for key, counter in (("counts", agent._counts), ("updates", agent._updates)):
+            counts = arrays.get(key)
+            if counts is None:
+                continue
             if counts.shape != q.shape or counts.dtype.kind not in "iu" or (counts < 0).any():
                 raise CheckpointError(
-                    f"visit counts of shape {counts.shape} do not match the table"
+                    f"{key} array of shape {counts.shape} does not match the table"
                 )
-            agent._counts[: len(q)] = counts
+            counter[: len(q)] = counts
         if epsilon is not None:
             agent.epsilon = float(epsilon)
         if "rng_state" in meta:

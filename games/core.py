@@ -112,6 +112,13 @@ class Env(abc.ABC):
     #: goal (:meth:`reached_goal`), at once; otherwise by the better return once both
     #: games are over.
     race_to_goal: ClassVar[bool] = False
+    #: The most moves an episode lasts before it is cut short (truncated), where the env
+    #: has such a limit; None where it has none or does not say. Learners without settings
+    #: for the env look this far ahead (:func:`agents.kinds.horizon_discount`).
+    max_episode_steps: int | None = None
+    #: Whether every observation is the one-hot code of one of finitely many states, so
+    #: nothing learnt about one state says anything about another.
+    one_hot_observation: bool = False
     training_options: ClassVar[frozenset[str]] = frozenset()
     training_defaults: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 

@@ -1,6 +1,7 @@
 """The mechanisms that let the learners' defaults meet worlds nobody tuned them for:
-the automatic value scale, count-based optimism, the best greedy policy kept during
-training, and defaults chosen from what an env is (``DQNConfig.for_env``)."""
+the automatic value scale, count-based optimism, the annealed learning rate, the
+table's averaging step size, the best greedy policy kept during training, and defaults
+chosen from what an env is (``DQNConfig.for_env``, ``TabularConfig.for_env``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import torch
 from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import CheckpointError
-from qarcade.agents.dqn import PIXEL_SETTINGS, DQNAgent, DQNConfig
+from qarcade.agents.dqn import PIXEL_SETTINGS, DQNAgent, DQNConfig, untuned_settings
 from qarcade.agents.dqn_update import double_dqn_targets
 from qarcade.agents.evaluation import BestPolicy
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
@@ -99,6 +100,73 @@ def test_reward_scale_setting_is_checked() -> None:
     for bad in ("sometimes", 0.0, -1.0, True):
         with pytest.raises(games.OptionError, match="reward_scale"):
             DQNConfig(reward_scale=bad)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- averaging
+def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean() -> None:
+    """With ``anneal_lr`` the step size falls linearly to 0 over the budget (the setting
+    itself unchanged), so the last updates average the noisy targets of
+    :class:`SurviveEnv` (its episodes end at random) and Q stops moving near the true
+    value; at a constant learning rate it keeps following the latest batches."""
+    true_q = 1.0 / (1.0 - 0.9 * 0.8)
+    one = np.ones(1, np.float32)
+
+    def late_q(anneal: bool) -> np.ndarray:
+        env = SurviveEnv(end_probability=0.2)
+        config = small_config(
+            anneal_lr=anneal,
+            learning_rate=1e-2,
+            gamma=0.9,
+            total_timesteps=2_000,
+            hidden_sizes=(16,),
+            reward_scale=0.1,
+        )
+        agent = DQNAgent.for_env(env, config)
+        trainer = Trainer(env, agent, seed=0, steps=2_000)
+        trainer.run_steps(1_000)
+        halfway = 1e-2 * (1 - 1_000 / 2_000) if anneal else 1e-2
+        assert agent.update_path.learning_rate == pytest.approx(halfway)
+        qs = []
+        for _ in range(10):
+            trainer.run_steps(100)
+            qs.append(agent.q_values(one).mean())
+        assert agent.config.learning_rate == 1e-2
+        return np.array(qs[-4:])  # the last 300 steps
+
+    annealed, constant = late_q(True), late_q(False)
+    assert np.abs(annealed - true_q).max() < 0.15 * true_q
+    moved = [np.abs(np.diff(q)).sum() for q in (annealed, constant)]
+    assert moved[0] < 0.4 * moved[1]
+
+
+def test_table_step_size_averages_each_entrys_own_targets(tmp_path: Path) -> None:
+    """``step_size_power`` 1/2: the first update of an entry is taken whole, the n-th
+    is ``learning_rate / sqrt(n)`` of the error, counted per entry; so a noisy payoff
+    (+-1 around a mean of 0.2) is averaged, where a step size of 1 keeps only the last
+    sample. The counts survive a checkpoint, so a resumed run steps on as it was."""
+    obs, mask = np.ones(1, np.float32), np.ones(2, bool)
+    rewards = np.random.default_rng(0).choice([1.2, -0.8], size=2_000)
+
+    def agent_after(power: float) -> TabularQAgent:
+        agent = TabularQAgent(2, config=TabularConfig(learning_rate=1.0, step_size_power=power))
+        for r in rewards:
+            agent.learn(Transition(obs, 0, float(r), obs, mask, True))
+        return agent
+
+    averaging = agent_after(0.5)
+    assert averaging.q_values(obs)[0] == pytest.approx(0.2, abs=0.08)
+    assert agent_after(0.0).q_values(obs)[0] == pytest.approx(rewards[-1])
+
+    agent = TabularQAgent(2, config=TabularConfig(learning_rate=1.0, step_size_power=0.5))
+    agent.learn(Transition(obs, 1, 3.0, obs, mask, True))
+    assert agent.q_values(obs)[1] == 3.0
+    agent.learn(Transition(obs, 1, 1.0, obs, mask, True))
+    assert agent.q_values(obs)[1] == pytest.approx(3.0 - 2.0 / np.sqrt(2))
+    loaded = TabularQAgent.load(agent.save(str(tmp_path / "table.npz")))
+    for learner in (agent, loaded):
+        learner.learn(Transition(obs, 1, 0.0, obs, mask, True))
+    assert loaded.q_values(obs)[1] == agent.q_values(obs)[1]
+    assert agent.q_values(obs)[1] == pytest.approx((3.0 - 2.0 / np.sqrt(2)) * (1 - 1 / np.sqrt(3)))
 
 
 # --------------------------------------------------------------------------- optimism
@@ -196,9 +264,29 @@ def test_best_policy_keeps_the_best_and_puts_it_back(kind: str) -> None:
 def test_for_env_chooses_by_what_the_env_is() -> None:
     from qarcade.games.adapters.from_gymnasium import GymnasiumEnv
 
-    cartpole = DQNConfig.for_env(GymnasiumEnv("CartPole-v1"))
-    assert cartpole == DQNConfig()
-    assert cartpole.reward_scale == "auto"
+    # An env nobody tuned: settings from its properties, never its name.
+    cartpole_env = GymnasiumEnv("CartPole-v1")  # features, episodes cut at 500 moves
+    assert cartpole_env.max_episode_steps == 500 and not cartpole_env.one_hot_observation
+    cartpole = DQNConfig.for_env(cartpole_env)
+    assert cartpole == DQNConfig(**untuned_settings(cartpole_env))
+    assert cartpole.reward_scale == "auto" and cartpole.anneal_lr and cartpole.tau < 1
+    assert cartpole.gamma == pytest.approx(1 - 1 / 500)
+    assert cartpole.exploration_fraction < DQNConfig.exploration_fraction
+    lake_env = GymnasiumEnv("FrozenLake8x8-v1")  # one-hot, cut at 200 moves
+    assert lake_env.one_hot_observation and lake_env.max_episode_steps == 200
+    lake = DQNConfig.for_env(lake_env)
+    assert lake.gamma == pytest.approx(1 - 1 / 200)
+    assert lake.exploration_fraction == DQNConfig.exploration_fraction
+    lake_table = TabularConfig.for_env(lake_env)
+    assert lake_table.gamma == lake.gamma and lake_table.step_size_power == 0.5
+    unlimited = GymnasiumEnv("CliffWalking-v1")  # no time limit: the class default
+    assert unlimited.max_episode_steps is None
+    assert DQNConfig.for_env(unlimited).gamma == TabularConfig.for_env(unlimited).gamma == 0.99
+    long = GymnasiumEnv("CartPole-v1", max_episode_steps=100_000)
+    assert DQNConfig.for_env(long).gamma == pytest.approx(0.999)
+    # Games with settings of their own keep them whole.
+    grid_table = games.spec("gridworld").settings_for("tabular", {})
+    assert TabularConfig.for_env(games.make("gridworld")) == TabularConfig(**grid_table)
     tuned = games.spec("tictactoe").settings_for("dqn", {})
     assert DQNConfig.for_env(games.make("tictactoe")) == DQNConfig(**tuned)
     invaders = DQNConfig.for_env(games.make("invaders"))

@@ -37,7 +37,7 @@ class GymnasiumEnv(Env):
 
     Rewards and episode end:
         The wrapped env's, unchanged (including ``gymnasium.make``'s time limit, which
-        shows up as ``truncated``).
+        shows up as ``truncated`` and is :attr:`max_episode_steps`).
 
     Randomness:
         Every ``reset`` seeds the wrapped env with a number drawn from :attr:`rng`, so
@@ -88,6 +88,7 @@ class GymnasiumEnv(Env):
             self._obs_start = int(obs_space.start)
             self.observation_shape = (int(obs_space.n),)
             self.observation_dtype = np.dtype(np.float32)
+            self.one_hot_observation = True
         elif isinstance(obs_space, spaces.Box):
             self._one_hot = None
             self._obs_start = 0
@@ -98,6 +99,8 @@ class GymnasiumEnv(Env):
                 f"{self.name}: only Discrete or Box observation spaces can be wrapped, "
                 f"got {obs_space}"
             )
+        spec = self.gym_env.spec
+        self.max_episode_steps = spec.max_episode_steps if spec is not None else None
         self._all_legal = np.ones(self.num_actions, dtype=bool)
         self._all_legal.flags.writeable = False
         self._obs: Obs = np.zeros(self.observation_shape, self.observation_dtype)
