@@ -301,20 +301,26 @@ class MapNetwork(QNetwork):
 
     The gridworld's ``obs_mode="map"`` is such an observation (walls, pits, goals,
     agent). From the tile planes alone the network learns, cell by cell, a value ``r``
-    for landing there and a gate ``g`` (how much of what lies beyond counts: the
-    discount where the walk goes on, nothing where it ends), then propagates values
-    across the map ``iterations`` times::
+    for landing there, a gate ``g`` (how much of what lies beyond counts: the discount
+    where the walk goes on, nothing where it ends) and a passability ``p`` (whether a
+    move into the cell lands there, or stays where it was, as a move into a wall does),
+    then propagates values across the map ``iterations`` times::
 
-        L <- r + g * max(L of the cell and of its four neighbours)
+        L(c) <- r(c) + g(c) * max over c and its four neighbours n of
+                    L(c) + p(n) * (L(n) - L(c))
 
     value iteration with the grid's moves (a step to a neighbour, or staying put against
-    a wall) as its transition model, gated as in gated path planning networks (Lee et
-    al. 2018); outside the map is never the maximum. The Q-values are read out at the
-    agent's cell (the largest entry of the last plane), linearly, from the values of its
-    3x3 neighbourhood and where the map's edge is: whatever the network knows of a
-    move's worth must be in the values it propagated, so every TD error teaches the
+    a wall or the map's edge) as its transition model, gated as in gated path planning
+    networks (Lee et al. 2018). The Q-values are read out at the agent's cell (the
+    largest entry of the last plane), linearly, from those same move values of its 3x3
+    neighbourhood and where the map's edge is: whatever the network knows of a move's
+    worth must be in the values it propagated, so every TD error teaches the
     propagation. Every weight is shared by all cells, so what is learnt in one corner of
     a map holds in every other, and on maps of every size.
+
+    Passability is what lets a wall be learnt: a move into a wall is worth the agent's
+    own cell, so without ``p`` the read-out would pull a wall's value up to its
+    neighbours' and the propagation would carry values through walls.
 
     Args:
         observation_shape: ``(planes, rows, cols)``; the last plane is the agent's cell.
@@ -332,6 +338,10 @@ class MapNetwork(QNetwork):
     GRADIENT_ITERATIONS = 8
     #: The gate's initial logit (:meth:`reset_parameters`).
     OPEN_GATE = 3.0
+    #: Outputs per cell, from its tiles: reward, gate and passability logits.
+    CELL_OUTPUTS = 3
+    #: Passability's initial logit (:meth:`reset_parameters`).
+    OPEN_PASSAGE = 0.0
 
     def __init__(
         self,
@@ -347,7 +357,7 @@ class MapNetwork(QNetwork):
         shapes = self.shapes(observation_shape, hidden_size, num_actions + dueling)
         # skip_init: the weights are drawn by reset_parameters, from a seeded generator.
         self.embed = nn.utils.skip_init(nn.Linear, planes - 1, hidden_size)
-        self.reward_gate = nn.utils.skip_init(nn.Linear, hidden_size, 2)
+        self.reward_gate = nn.utils.skip_init(nn.Linear, hidden_size, self.CELL_OUTPUTS)
         self.head = nn.utils.skip_init(nn.Linear, shapes["head.weight"][1], num_actions + dueling)
         self.rows, self.cols = rows, cols
         self.iterations = 2 * (rows + cols) if iterations is None else iterations
@@ -383,25 +393,26 @@ class MapNetwork(QNetwork):
         return {
             "embed.weight": (hidden_size, planes - 1),
             "embed.bias": (hidden_size,),
-            "reward_gate.weight": (2, hidden_size),
-            "reward_gate.bias": (2,),
-            # The read-out sees, in each of the 9 cells, the value and a plane that is 1
-            # inside the map (0 beyond the edge, like everything there).
+            "reward_gate.weight": (MapNetwork.CELL_OUTPUTS, hidden_size),
+            "reward_gate.bias": (MapNetwork.CELL_OUTPUTS,),
+            # The read-out sees, in each of the 9 cells, the value of a move there and a
+            # plane that is 1 inside the map (0 beyond the edge).
             "head.weight": (outputs, 9 * 2),
             "head.bias": (outputs,),
         }
 
     def reset_parameters(self, generator: torch.Generator) -> None:
-        """PyTorch's default initialisation, but every cell starts with reward 0 and an
-        open gate (about 0.95), so values travel across the map from the first update
-        and none is drawn into a cell's own loop by a reward that says nothing yet; and
-        the read-out starts increasing in the values around the agent, the sense value
-        iteration gives them (more value nearby is better), without saying which
+        """PyTorch's default initialisation, but every cell starts with reward 0, an open
+        gate (about 0.95) and even odds of being passable, so values travel across the
+        map from the first update, none is drawn into a cell's own loop by a reward that
+        says nothing yet, and passability is learnt where its gradient is largest; and
+        the read-out starts increasing in the move values around the agent, the sense
+        value iteration gives them (more value nearby is better), without saying which
         action leads where."""
         super().reset_parameters(generator)
         with torch.no_grad():
             self.reward_gate.weight.zero_()
-            self.reward_gate.bias.copy_(torch.tensor([0.0, self.OPEN_GATE]))
+            self.reward_gate.bias.copy_(torch.tensor([0.0, self.OPEN_GATE, self.OPEN_PASSAGE]))
             self.head.weight[:, :9].abs_()
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
@@ -410,29 +421,41 @@ class MapNetwork(QNetwork):
         batch = x.shape[0]
         tiles = x[:, :-1].flatten(2).transpose(1, 2)  # (batch, cells, tile planes)
         # Per cell, from its tiles alone (a 1x1 convolution, as linear layers): the
-        # reward and the gate.
-        reward, gate = self.reward_gate(F.relu(self.embed(tiles))).unbind(2)
-        gate = torch.sigmoid(gate)
+        # reward, the gate and the passability.
+        reward, gate, passable = self.reward_gate(F.relu(self.embed(tiles))).unbind(2)
+        gate, passable = torch.sigmoid(gate), torch.sigmoid(passable)
+        # Beyond the edge nothing is passable: a move there stays put.
+        passable_around = F.pad(passable, (0, 1)).index_select(1, self.moves).view(batch, -1, 5)
         value = reward
         with torch.no_grad():
             for _ in range(self.iterations - self.GRADIENT_ITERATIONS):
-                value = self._propagate(value, reward, gate)
+                value = self._propagate(value, reward, gate, passable_around)
         for _ in range(min(self.iterations, self.GRADIENT_ITERATIONS)):
-            value = self._propagate(value, reward, gate)
-        planes = torch.stack((value, torch.ones_like(value)), 1)
-        canvas = F.pad(planes.view(batch, 2, self.rows, self.cols), (1, 1, 1, 1)).flatten(2)
+            value = self._propagate(value, reward, gate, passable_around)
+        planes = torch.stack((value, passable, torch.ones_like(value)), 1)
+        canvas = F.pad(planes.view(batch, 3, self.rows, self.cols), (1, 1, 1, 1)).flatten(2)
         agent = x[:, -1].flatten(1).argmax(1)
-        index = self.around[agent].unsqueeze(1).expand(-1, 2, -1)
-        out = self.head(canvas.gather(2, index).flatten(1))
+        index = self.around[agent].unsqueeze(1).expand(-1, 3, -1)
+        around, passable_near, inside = canvas.gather(2, index).unbind(1)  # (batch, 9) each
+        here = around[:, 4:5]
+        moves = here + passable_near * (around - here)
+        out = self.head(torch.cat((moves, inside), 1))
         return dueling_q(out) if self.dueling else out
 
     def _propagate(
-        self, value: torch.Tensor, reward: torch.Tensor, gate: torch.Tensor
+        self,
+        value: torch.Tensor,
+        reward: torch.Tensor,
+        gate: torch.Tensor,
+        passable_around: torch.Tensor,
     ) -> torch.Tensor:
-        """One step on ``(batch, cells)`` values: ``r + g * max(the cell, its neighbours)``,
-        outside the map -inf."""
-        padded = F.pad(value, (0, 1), value=-torch.inf)
-        best = padded.index_select(1, self.moves).view(value.shape[0], -1, 5).amax(2)
+        """One step on ``(batch, cells)`` values: ``r + g * max(value of each move)``, a
+        move to a neighbour worth its value as far as it is passable, the cell's own
+        otherwise (``passable_around``: (batch, cells, 5), the cell and its neighbours,
+        0 beyond the edge)."""
+        around = F.pad(value, (0, 1)).index_select(1, self.moves).view(value.shape[0], -1, 5)
+        here = value.unsqueeze(2)
+        best = torch.addcmul(here, passable_around, around - here).amax(2)
         return torch.addcmul(reward, gate, best)
 
 

@@ -88,14 +88,16 @@ def _optimal(env, agent: DQNAgent) -> bool:
     return abs(result.ret - solver.optimal_return(env)) < 1e-9
 
 
-def test_a_tiny_map_is_learnt_by_the_map_reading_dqn() -> None:
-    """A 4x4 map whose route goes round a pit and a wall; the untrained network does not
-    play it optimally, the trained one does. A learner that does not learn fails."""
-    env = games.make("gridworld", map="random", size=4, map_seed=0, obs_mode="map")
-    config = DQNConfig.for_env(env, total_timesteps=3_000, learning_starts=200, seed=0)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_tiny_map_is_learnt_by_the_map_reading_dqn(seed: int) -> None:
+    """A 4x4 map with a pit on the top row, so the route must leave the row first; the
+    untrained network does not play it optimally, the trained one does, on each seed.
+    A learner that does not learn fails."""
+    env = games.make("gridworld", map="random", size=4, map_seed=2, obs_mode="map")
+    config = DQNConfig.for_env(env, total_timesteps=3_000, learning_starts=200, seed=seed)
     agent = DQNAgent.for_env(env, config)
     assert not _optimal(env, agent)
-    Trainer(env, agent, seed=0, steps=config.total_timesteps).run_steps(config.total_timesteps)
+    Trainer(env, agent, seed=seed, steps=config.total_timesteps).run_steps(config.total_timesteps)
     assert _optimal(env, agent)
 
 
@@ -136,8 +138,8 @@ def test_a_map_reader_plays_a_map_of_another_size_with_the_same_weights() -> Non
 def test_with_weights_set_by_hand_the_network_is_value_iteration() -> None:
     """What the network can express: tiles to rewards and gates that are the gridworld's
     own (landing on a goal pays 1 and ends, a pit -1 and ends, floor -0.01 and goes on,
-    discounted by 0.99; a wall is never where a move lands), and each Q-value the value
-    of the cell its move lands on. Then its propagation is value iteration, and it plays
+    discounted by 0.99; a move into a wall stays put), and each Q-value the value of
+    its move. Then its propagation is value iteration, and it plays
     every random map optimally. Broken propagation or read-out fails this."""
     env = games.make("gridworld", map="random", size=8, obs_mode="map")
     agent = DQNAgent.for_env(env, DQNConfig.for_env(env, hidden_sizes=(4,)))
@@ -153,6 +155,7 @@ def test_with_weights_set_by_hand_the_network_is_value_iteration() -> None:
         embed_w[3], embed_b[3] = -1.0, 1.0
         gate_w[0] = torch.tensor([-10.0, -1.0, 1.0, -0.01])
         gate_w[1], gate_b[1] = torch.tensor([-30.0, -30.0, -30.0, 30.0 + np.log(99.0)]), -30.0
+        gate_w[2] = torch.tensor([-30.0, 30.0, 30.0, 30.0])  # only walls are not passable
         # The 3x3 patch of values is read row by row: left is 3, down 7, right 5, up 1.
         for action, cell in enumerate((3, 7, 5, 1)):
             head_w[action, cell] = 1.0
