@@ -33,6 +33,7 @@ from qarcade.games.gridworld.solver import (
     optimal_return,
     policy_of,
     policy_return,
+    return_of,
     success_probability,
     value_iteration,
 )
@@ -482,3 +483,58 @@ def test_policy_return_on_a_deterministic_map_walks_the_path_the_sweeps_would_su
         for horizon in (env.max_steps, side, 0):
             swept = solver._finite_horizon(model, model.reward, actions, horizon)[model.start]
             assert policy_return(env, policy, horizon=horizon) == float(swept)
+
+
+@pytest.mark.parametrize("slippery", [0.0, 0.2])
+def test_return_of_asks_a_player_only_where_its_path_goes_and_agrees_with_the_sweeps(
+    slippery: float,
+) -> None:
+    """return_of grades a player as policy_return grades its whole policy; on a
+    deterministic map it asks only the cells along the path (each once, loops too), on
+    a slippery one every cell."""
+    for map_seed in range(6):
+        env = GridWorldEnv(map="random", size=7, map_seed=map_seed, slippery=slippery)
+        policy = np.random.default_rng(map_seed).integers(0, 4, size=(7, 7))
+        asked: list[tuple[int, int]] = []
+
+        def act(
+            obs: np.ndarray,
+            env: GridWorldEnv = env,
+            policy: np.ndarray = policy,
+            asked: list[tuple[int, int]] = asked,
+        ) -> int:
+            asked.append(env.cell_of(obs))
+            return int(policy[env.cell_of(obs)])
+
+        assert return_of(env, act) == policy_return(env, policy)
+        assert len(asked) == len(set(asked))
+        absorbing = env.transition_model().absorbing.sum()
+        assert (len(asked) == 49 - absorbing) == (slippery > 0)
+
+
+def test_a_stream_of_maps_is_graded_on_fixed_validation_maps_not_its_last_draw() -> None:
+    """Grading an env that draws a new map every episode takes the mean over validation
+    maps of its size, the same whichever map it holds; none is a held-out map (map_seed
+    0, 1, ...) or the map it holds."""
+    from qarcade.games.gridworld import grading
+
+    stream = GridWorldEnv(map="random", size=6, resample_map=True, min_size=4)
+    maps = grading.graded_maps(stream)
+    assert len(maps) == grading.VALIDATION_MAPS
+    assert all(m.grid.shape == (6, 6) and not m.resample_map for m in maps)
+    held_out = {format_map(GridWorldEnv(map="random", size=6, map_seed=s).grid) for s in range(50)}
+    texts = {format_map(m.grid) for m in maps}
+    assert len(texts) == len(maps) and not texts & held_out
+
+    def right(obs: np.ndarray, mask: np.ndarray, explore: bool = True) -> int:
+        return 2
+
+    player = type("Right", (), {"act": staticmethod(right)})()
+    scores = set()
+    for seed in range(3):
+        stream.reset(seed=seed)
+        assert format_map(stream.grid) not in texts
+        scores.add(grading.exact_score(stream, player))
+    expected = np.mean([policy_return(m, np.full((6, 6), 2)) for m in maps])
+    assert len(scores) == 1 and scores.pop() == pytest.approx(expected)
+    assert grading.best_score(stream) == pytest.approx(np.mean([optimal_return(m) for m in maps]))

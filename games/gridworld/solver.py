@@ -17,6 +17,7 @@ Policies are int arrays of one action per cell, shaped ``(rows, cols)`` or ``(ro
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -101,9 +102,35 @@ def policy_return(env: GridWorldEnv, policy: np.ndarray, *, horizon: int | None 
     per cell) for at most ``horizon`` steps (default: the env's ``max_steps``)."""
     model = env.transition_model()
     actions = _check_policy(env, policy, model)
-    if (model.prob == 1.0).any(axis=2).all():
-        return _walk(model, actions, _horizon(env, horizon))
+    if _deterministic(model):
+        return _walk(model, actions.__getitem__, _horizon(env, horizon))
     return float(_finite_horizon(model, model.reward, actions, _horizon(env, horizon))[model.start])
+
+
+def return_of(
+    env: GridWorldEnv, act: Callable[[np.ndarray], int], *, horizon: int | None = None
+) -> float:
+    """:func:`policy_return` of the policy ``act(obs)`` plays (as :func:`policy_of`), asking
+    it only in the cells its path from the start goes through where every move has one
+    outcome, so grading a network costs a walk, not a question per cell."""
+    model = env.transition_model()
+    if not _deterministic(model):
+        return policy_return(env, policy_of(env, act), horizon=horizon)
+    cols = env.cols
+
+    # A policy that loops comes back to the same cells: each is asked once.
+    @functools.cache
+    def action_at(cell: int) -> int:
+        action = int(act(env.obs_for_cell(cell // cols, cell % cols)))
+        if not 0 <= action < env.num_actions:
+            raise OptionError(f"actions are 0..{env.num_actions - 1}, got {action}")
+        return action
+
+    return _walk(model, action_at, _horizon(env, horizon))
+
+
+def _deterministic(model: TransitionModel) -> bool:
+    return bool((model.prob == 1.0).any(axis=2).all())
 
 
 def success_probability(
@@ -155,7 +182,7 @@ def _finite_horizon(
     return v
 
 
-def _walk(model: TransitionModel, actions: np.ndarray, horizon: int) -> float:
+def _walk(model: TransitionModel, action_at: Callable[[int], int], horizon: int) -> float:
     """:func:`policy_return` where every move has one outcome: the rewards along the one
     path the policy takes from the start, summed last first as :func:`_finite_horizon`
     sums them, so both give the same number to the last bit, in steps along the path
@@ -163,7 +190,7 @@ def _walk(model: TransitionModel, actions: np.ndarray, horizon: int) -> float:
     rewards = []
     cell = model.start
     for _ in range(horizon):
-        action = actions[cell]
+        action = action_at(cell)
         outcome = int(model.prob[cell, action].argmax())
         rewards.append(float(model.reward[cell, action, outcome]))
         if model.terminated[cell, action, outcome]:
