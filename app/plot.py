@@ -21,9 +21,11 @@ GRID = (48, 54, 76)
 
 def nice_range(low: float, high: float) -> tuple[float, float]:
     """A y range around [low, high] that does not jump on every new point: padded, and
-    widened to at least 1e-6 when flat."""
+    when flat widened by a tenth of the value (at least 0.5), so labels written to a few
+    digits (a score of 370) still tell the ticks apart."""
     if high - low < 1e-6:
-        return low - 0.5, high + 0.5
+        half = max(0.5, abs(high) * 0.1)
+        return low - half, high + half
     pad = (high - low) * 0.08
     return low - pad, high + pad
 

@@ -169,3 +169,15 @@ def test_steps_plot_turns_logarithmic_when_one_curve_ran_ten_times_further(app: 
 
     linear, logarithmic = reach(False), reach(True)
     assert linear < 0.1 * 400 and logarithmic > 0.5 * 400
+
+
+def test_a_flat_curve_of_large_values_gets_ticks_its_labels_tell_apart() -> None:
+    """Invaders' first game scores, say, 370 on both sides: the y axis around one value
+    must not label all three ticks "370"."""
+    from qarcade.app.plot import nice_range
+
+    for value in (370.0, -1.25, 0.0, 5_000.0):
+        low, high = nice_range(value, value)
+        assert low < value < high
+        ticks = {f"{low + (high - low) * i / 2:.0f}" for i in range(3)}
+        assert len(ticks) == 3 or abs(value) < 5, (value, ticks)
