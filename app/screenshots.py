@@ -8,8 +8,9 @@ Each picture is the real app driven by scripted input: the scenes are built as t
 builds them, keys and clicks are posted as pygame events, and the frame is saved after
 the app has drawn it. Agents come from ``assets/agents/`` like in the window; where a
 learner's file is missing, a small one is trained here first (a few seconds), so the
-Q-value overlays show real learnt values rather than nothing. Learn mode is shown early
-and late in training for each game (the late ones train for a few seconds to a minute).
+Q-value overlays show real learnt values rather than nothing. Learn mode and Compare are
+shown early and late in training for each game (the late ones train for a few seconds to
+two minutes each), and Compare's map reader before and after a map edit.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
@@ -34,6 +37,7 @@ import pygame
 from qarcade.agents.scripted import ScriptedInvadersAgent
 from qarcade.app import players
 from qarcade.app.learn_session import LearnConfig
+from qarcade.app.scenes.compare import CompareConfig, CompareScene
 from qarcade.app.scenes.game import GameScene, SceneConfig, game_scene
 from qarcade.app.scenes.learn import LearnScene
 from qarcade.app.scenes.menu import MenuScene
@@ -115,6 +119,21 @@ def learn_until(
     scene.speed = speed
     run(app, 8)
     app._messages.clear()  # the ladder's "snapshot saved" notes would cover the board
+    app.frame()
+    return scene
+
+
+def compare_until(app: App, config: CompareConfig, steps: int, seconds: float) -> CompareScene:
+    """Start Compare (on the menu, as the menu does) at turbo until the network has made
+    ``steps`` env steps or ``seconds`` have passed, then draw a frame."""
+    app.scenes.clear()
+    app.push(MenuScene(app))
+    scene = CompareScene(app, replace(config, speed="turbo"))
+    app.push(scene)
+    network = scene.sides[1].trainer
+    start = time.perf_counter()
+    while network.steps < steps and time.perf_counter() - start < seconds:
+        app.frame()
     app.frame()
     return scene
 
@@ -255,6 +274,27 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
     save("learn-invaders-early")
     learn_until(app, LearnConfig("invaders", "tabular"), "1", games=150)
     save("learn-invaders-late")
+
+    # Compare, the table beside the network, early and late, for each game; and the
+    # shipped map reader beside the table on lake8, before and after a wall is raised
+    # on both maps.
+    for name, options in (("gridworld", {"map": "lake8"}), ("tictactoe", {}), ("invaders", {})):
+        compare_until(app, CompareConfig(name, options=options), 500, 60)
+        save(f"compare-{name}-early")
+        compare_until(app, CompareConfig(name, options=options), 40_000, 120)
+        save(f"compare-{name}-late")
+    lake8 = CompareConfig("gridworld", options={"map": "lake8"}, speed="100", network="maps")
+    app.scenes.clear()
+    app.push(MenuScene(app))
+    scene = CompareScene(app, lake8)
+    app.push(scene)
+    while scene.sides[0].trainer.steps < 3_000:
+        app.frame()
+    app.frame()
+    save("compare-maps-before-edit")
+    scene.edit_cell(3, 3)
+    run(app, 3)
+    save("compare-maps-after-edit")
     app.scenes.clear()
 
     # The help overlay over a game.
