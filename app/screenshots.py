@@ -286,13 +286,13 @@ def shots(app: App, out: Path, scratch: Path) -> list[Path]:
     lake8 = CompareConfig("gridworld", options={"map": "lake8"}, speed="100", network="maps")
     app.scenes.clear()
     app.push(MenuScene(app))
-    scene = CompareScene(app, lake8)
-    app.push(scene)
-    while scene.sides[0].trainer.steps < 3_000:
+    reader = CompareScene(app, lake8)
+    app.push(reader)
+    while reader.sides[0].trainer.steps < 3_000:
         app.frame()
     app.frame()
     save("compare-maps-before-edit")
-    scene.edit_cell(3, 3)
+    reader.edit_cell(3, 3)
     run(app, 3)
     save("compare-maps-after-edit")
     app.scenes.clear()
