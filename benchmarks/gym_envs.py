@@ -46,7 +46,7 @@ import numpy as np
 import torch
 
 from qarcade.agents.base import Agent
-from qarcade.agents.dqn import DQNAgent
+from qarcade.agents.dqn import DQNAgent, DQNConfig
 from qarcade.agents.evaluation import BestPolicy, progress_score
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer
@@ -112,6 +112,12 @@ def result(row: dict[str, Any]) -> None:
     print("RESULT " + json.dumps(row), flush=True)
 
 
+def budget_config(env: GymnasiumEnv, steps: int) -> DQNConfig:
+    """``for_env``'s settings with ``steps`` as the budget the learning rate anneals over
+    (the trainer's epsilon schedule runs over the same ``steps``)."""
+    return DQNConfig.for_env(env, total_timesteps=steps)
+
+
 # ----------------------------------------------------------------- control envs
 def mean_return(env_id: str, act: Callable[[np.ndarray], int], episodes: int, seed: int) -> float:
     """The mean return of ``act`` over ``episodes`` episodes seeded from ``seed``."""
@@ -131,7 +137,7 @@ def dqn_control(env_id: str, seed: int, steps: int) -> Run:
     """Our DQN with ``for_env`` settings; the kept policy's return on fresh episodes."""
     tic = time.perf_counter()
     env = GymnasiumEnv(env_id)
-    agent = DQNAgent.for_env(env, seed=seed)
+    agent = DQNAgent.for_env(env, budget_config(env, steps), seed=seed)
     trainer = Trainer(env, agent, seed=seed, steps=steps)
     scoring = progress_score(env)
     assert scoring is not None  # a one-player env always has one
@@ -231,7 +237,7 @@ def ours_toy_text(env_id: str, learner: str, seed: int, steps: int) -> tuple[Run
         Trainer(env, table, seed=seed, episodes=table.config.episodes).run()
         agent = table
     else:
-        agent = DQNAgent.for_env(env, seed=seed)
+        agent = DQNAgent.for_env(env, budget_config(env, steps), seed=seed)
         Trainer(env, agent, seed=seed, steps=steps).run_steps(steps)
     seconds = time.perf_counter() - tic
     mask = np.ones(env.num_actions, bool)
