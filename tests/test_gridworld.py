@@ -429,6 +429,33 @@ def test_value_iteration_satisfies_the_bellman_optimality_equation() -> None:
         value_iteration(env, gamma=1.0)
 
 
+@pytest.mark.parametrize("slippery", [0.0, 0.2, 2 / 3])
+def test_policy_value_is_the_discounted_value_value_iteration_maximises(slippery: float) -> None:
+    """A policy's value solves its own Bellman equation (checked by a linear solve); the
+    optimal policy's is value iteration's V at the start, and every other is below."""
+    from qarcade.games.gridworld.solver import policy_value
+
+    env = GridWorldEnv(map="lake8", slippery=slippery)
+    model = env.transition_model()
+    cells = np.arange(model.absorbing.size)
+    solution = value_iteration(env, gamma=0.95)
+    start_value = solution.v.ravel()[model.start]
+    assert policy_value(env, solution.policy, gamma=0.95) == pytest.approx(start_value)
+    for policy in np.random.default_rng(1).integers(0, 4, size=(5, cells.size)):
+        # V = R + 0.95 P V over the cells the episode goes on from.
+        live = ~model.terminated[cells, policy] * model.prob[cells, policy]
+        transitions = np.zeros((cells.size, cells.size))
+        np.add.at(transitions, (cells[:, None], model.next_cell[cells, policy]), live)
+        transitions[model.absorbing] = 0.0
+        rewards = (model.prob * model.reward)[cells, policy].sum(1) * ~model.absorbing
+        exact = np.linalg.solve(np.eye(cells.size) - 0.95 * transitions, rewards)
+        value = policy_value(env, policy, gamma=0.95)
+        assert value == pytest.approx(exact[model.start], abs=1e-8)
+        assert value < start_value
+    with pytest.raises(OptionError, match="gamma"):
+        policy_value(env, solution.policy, gamma=1.0)
+
+
 def test_slippery_lake4_optimum_matches_frozenlake() -> None:
     env = GridWorldEnv(map="lake4", slippery=True)
     policy = value_iteration(env, gamma=0.99).policy

@@ -3,7 +3,8 @@
 Two questions, two tools, both exact up to floating point:
 
 - :func:`value_iteration` answers "what should a Q-learner with discount ``gamma``
-  converge to?": the optimal discounted ``V``, ``Q`` and greedy policy of every cell.
+  converge to?": the optimal discounted ``V``, ``Q`` and greedy policy of every cell;
+  :func:`policy_value` is one policy's discounted value, to set beside it.
 - :func:`optimal_return`, :func:`policy_return` and :func:`success_probability` answer
   "how well can an episode go?": the expected *undiscounted* return (or the probability of
   reaching a goal) from the start within the env's time limit, by dynamic programming over
@@ -62,21 +63,9 @@ def value_iteration(
         tol: stop when no value changes by more than this in a sweep.
         max_iterations: a safety bound on sweeps.
     """
-    if not 0.0 <= gamma < 1.0:
-        raise OptionError(
-            f"gamma must be in [0, 1) for value iteration, got {gamma}; use optimal_return "
-            "for undiscounted returns within the time limit"
-        )
+    _check_gamma(gamma)
     model = env.transition_model()
-    v = np.zeros(model.absorbing.shape)
-    iterations = 0
-    while iterations < max_iterations:
-        iterations += 1
-        new_v = np.where(model.absorbing, 0.0, _backup(model, v, gamma).max(axis=1))
-        delta = float(np.abs(new_v - v).max())
-        v = new_v
-        if delta < tol:
-            break
+    v, iterations = _sweep(model, None, gamma, tol, max_iterations)
     q = _backup(model, v, gamma)
     q[model.absorbing] = 0.0
     policy = np.where(model.absorbing, -1, q.argmax(axis=1))
@@ -88,6 +77,24 @@ def value_iteration(
         gamma=gamma,
         iterations=iterations,
     )
+
+
+def policy_value(
+    env: GridWorldEnv,
+    policy: np.ndarray,
+    *,
+    gamma: float = 0.99,
+    tol: float = 1e-10,
+    max_iterations: int = 100_000,
+) -> float:
+    """The discounted value of the start when following ``policy`` (one action per cell)
+    forever: what a Q-learner with discount ``gamma`` maximises, to set beside
+    :func:`value_iteration`'s ``v`` at the start. Time limits play no part, as in
+    :func:`value_iteration`."""
+    _check_gamma(gamma)
+    model = env.transition_model()
+    v, _ = _sweep(model, _check_policy(env, policy, model), gamma, tol, max_iterations)
+    return float(v[model.start])
 
 
 def optimal_return(env: GridWorldEnv, *, horizon: int | None = None) -> float:
@@ -156,6 +163,40 @@ def policy_of(env: GridWorldEnv, act: Callable[[np.ndarray], int]) -> np.ndarray
             if not absorbing[row, col]:
                 policy[row, col] = int(act(env.obs_for_cell(row, col)))
     return policy
+
+
+def _check_gamma(gamma: float) -> None:
+    if not 0.0 <= gamma < 1.0:
+        raise OptionError(
+            f"gamma must be in [0, 1) for discounted values, got {gamma}; use "
+            "optimal_return or policy_return for undiscounted returns within the time limit"
+        )
+
+
+def _sweep(
+    model: TransitionModel,
+    actions: np.ndarray | None,
+    gamma: float,
+    tol: float,
+    max_iterations: int,
+) -> tuple[np.ndarray, int]:
+    """Discounted values of every cell, maximising over actions (``actions is None``) or
+    following ``actions``, by sweeps until no value changes by more than ``tol``; and the
+    number of sweeps."""
+    v = np.zeros(model.absorbing.shape)
+    cells = np.arange(v.size)
+    iterations = 0
+    while iterations < max_iterations:
+        iterations += 1
+        q = _backup(model, v, gamma)
+        new_v = np.where(
+            model.absorbing, 0.0, q.max(axis=1) if actions is None else q[cells, actions]
+        )
+        delta = float(np.abs(new_v - v).max())
+        v = new_v
+        if delta < tol:
+            break
+    return v, iterations
 
 
 def _backup(model: TransitionModel, v: np.ndarray, gamma: float) -> np.ndarray:
