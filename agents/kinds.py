@@ -152,10 +152,14 @@ def horizon_discount(env: Env, default: float) -> float:
 
 def learner_settings(env: Env, name: str) -> dict[str, Any] | None:
     """The settings ``env``'s game tunes for the learner ``name``
-    (:meth:`~games.spec.GameSpec.settings_for`); None for an env no game registered, or
+    (:meth:`~games.spec.GameSpec.settings_for`), fitted to the env by the game's
+    :attr:`~games.spec.GameSpec.settings_scale`; None for an env no game registered, or
     whose game leaves them to the learner."""
     spec = games.spec_of(env)
-    return spec.settings_for(name, env.options) if spec is not None else None
+    settings = spec.settings_for(name, env.options) if spec is not None else None
+    if settings is None or spec is None or spec.settings_scale is None:
+        return settings
+    return load(spec.settings_scale)(name, env, settings)
 
 
 def kind(name: str) -> Kind:

@@ -89,6 +89,9 @@ class GameSpec:
             :attr:`settings` fits the learner ``kind`` on the game made with ``options``
             (None: let the learner choose from the env's properties); without it, the
             table named ``kind`` where there is one.
+        settings_scale: ``(kind, env, settings) -> settings``: the chosen table fitted
+            to the env as made: its size, its time limit (a budget that grows with the
+            map); None: the table as it is.
         discretiser: the discretiser kind a Q-table for this game uses (a name the
             tabular learner knows); None: every observation its own row.
         exact: the game's exact answer (:class:`Exact`), or None.
@@ -114,6 +117,7 @@ class GameSpec:
     baseline_options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     settings_choice: Ref | None = None
+    settings_scale: Ref | None = None
     discretiser: str | None = None
     exact: Exact | None = None
     maps: Ref | None = None

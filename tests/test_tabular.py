@@ -3,6 +3,8 @@ the discretisers, and learning tests on every game with exact answers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from toy_envs import ChainEnv
@@ -150,6 +152,50 @@ def test_gridworld_greedy_return_is_optimal(name: str) -> None:
         ret += reward
         done = terminated or truncated
     assert ret == pytest.approx(optimum)
+
+
+#: A map nobody tuned the table on (benchmarks/generalization.py's pool, map 15): the
+#: route snakes through one gap in each of eight rows of pits.
+PIT_ROWS = """\
+S.....#.......
+HHHHH.HHHHHHHH
+...........#..
+HHHHHHHHHH.HHH
+..............
+HHHH.HHHHHHHHH
+..#...........
+HHHHHHH.HHHHHH
+............#.
+HHHHHHHH.HHHHH
+..............
+HHHHHHHHHHHH.H
+..............
+HHHHH.HHHHHHHH
+.#...........#
+HHHHHHHHHHH.HH
+##............
+.......G......
+"""
+
+
+@pytest.mark.slow
+def test_default_table_finds_the_route_between_rows_of_pits(tmp_path: Path) -> None:
+    """The defaults for the map's size (a budget that grows with its cells) and an
+    exploration the optimism of untried actions leads: the shortest route on the first
+    try. With the former defaults (2,000 episodes, epsilon from 1) every random step
+    near a row of pits ended the episode and the goal was never met."""
+    path = tmp_path / "pits.txt"
+    path.write_text(PIT_ROWS)
+    env = games.make("gridworld", map=str(path))
+    config = TabularConfig.for_env(env)
+    assert config.episodes == 40 * 18 * 14 and config.start_e == 0.2
+    small = games.make("gridworld", map="lake4")
+    assert TabularConfig.for_env(small).episodes == 2_000  # the floor for small maps
+    agent = TabularQAgent.for_env(env, config, seed=0)
+    Trainer(env, agent, seed=0, episodes=config.episodes).run()
+    all_legal = np.ones(env.num_actions, bool)
+    policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))
+    assert solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env))
 
 
 def test_slippery_lake_success_rate() -> None:
