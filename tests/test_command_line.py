@@ -184,7 +184,8 @@ def test_a_run_extended_mid_decay_goes_on_from_its_epsilon(tmp_path: Path) -> No
     note = schedule_note(resumed)
     assert note is not None and "down to 0.1 at 200 episodes" in note
     resumed.run(1)
-    slope = (0.1 - 1.0) / 200
+    config = resumed.agent.config  # type: ignore[attr-defined]
+    slope = (config.end_e - config.start_e) / 200
     assert resumed.agent.epsilon == pytest.approx(before + slope)  # type: ignore[attr-defined]
 
 
