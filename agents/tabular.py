@@ -131,7 +131,13 @@ class TabularConfig:
 #: whole. That learns a deterministic world as fast as a step size of 1 and averages
 #: the samples of a stochastic one, where a constant step size keeps following the last
 #: few; powers above 1/2 forget early, wrong targets too slowly over a long horizon.
-UNTUNED_SETTINGS: dict[str, Any] = {"learning_rate": 1.0, "step_size_power": 0.5}
+#: Averaging needs samples: twice the class default's episodes, so an entry the best
+#: policy rarely reaches on a slippery floor is still averaged well.
+UNTUNED_SETTINGS: dict[str, Any] = {
+    "learning_rate": 1.0,
+    "step_size_power": 0.5,
+    "episodes": 20_000,
+}
 
 
 def _not_number(value: Any) -> bool:

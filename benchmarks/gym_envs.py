@@ -8,7 +8,7 @@ with its defaults and with the RL Zoo's settings, same step budget, same seeds, 
   policy is then played for 20 *fresh* episodes (other seeds than it was scored on), and
   that is the number reported. The last policy's is printed beside it.
 - FrozenLake8x8-v1 (slippery), CliffWalking-v1, Taxi-v4 (Discrete observations, one-hot
-  through the adapter): the table (10,000 episodes) and the DQN (``--steps``) graded
+  through the adapter): the table (its ``for_env`` budget) and the DQN (``--steps``) graded
   *exactly* from the env's transition table ``P``: the last greedy policy's success
   probability (FrozenLake) or expected return from the start distribution (CliffWalking,
   Taxi) within the time limit, against the best policy's, both by dynamic programming
@@ -48,9 +48,13 @@ import torch
 from qarcade.agents.base import Agent
 from qarcade.agents.dqn import DQNAgent, DQNConfig
 from qarcade.agents.evaluation import BestPolicy, progress_score
+from qarcade.agents.tabular import UNTUNED_SETTINGS as TABLE_SETTINGS
 from qarcade.agents.tabular import TabularQAgent
 from qarcade.agents.training import Trainer
 from qarcade.games.adapters.from_gymnasium import GymnasiumEnv
+
+#: The table's budget on these envs (``for_env``'s for an env with no settings table).
+TABLE_EPISODES: int = TABLE_SETTINGS["episodes"]
 
 CONTROL = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0}
 #: Toy-text envs: how far below the optimum the greedy policy may be to meet the target.
@@ -331,7 +335,7 @@ def run_env(env_id: str, learners: list[str], seeds: list[int], steps: int) -> N
             {
                 "what": f"{env_id}, {NAMES[learner]}: {what}, {steps:,} steps"
                 if learner == "dqn"
-                else f"{env_id}, {NAMES[learner]}: {what}, 10,000 episodes",
+                else f"{env_id}, {NAMES[learner]}: {what}, {TABLE_EPISODES:,} episodes",
                 "ours": round(statistics.mean(scores), 4),
                 "unit": unit,
                 "anchor": round(statistics.mean(r.score for r in anchor), 4) if anchor else None,
