@@ -780,19 +780,20 @@ def eval_command(args: argparse.Namespace) -> int:
 
 
 def options_text(game: str, options: dict[str, Any]) -> str:
-    """Game options as a person reads them, `` (map lake4, slippery 0.2)``: the named
-    ones (a map, an observation mode, a preset) and the others that differ from the
+    """Game options as a person reads them, `` (map lake4, slippery 0.2)``: the map,
+    for a game a person picks maps in (``--map``), and the options that differ from the
     game's defaults; empty for none."""
     import inspect
 
     params = inspect.signature(games.env_class(game).__init__).parameters
+    has_maps = games.spec(game).maps is not None
     shown = [
         f"{key} {value}"
         for key, value in options.items()
         # A map kept in the options (the gridworld's layout) is a screenful, not a name.
         if not (isinstance(value, str) and "\n" in value)
         and (
-            isinstance(value, str)
+            (key == "map" and has_maps)
             or key not in params
             or params[key].default is inspect.Parameter.empty
             or params[key].default != value
