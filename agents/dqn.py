@@ -126,14 +126,19 @@ class DQNConfig:
             (:meth:`DQNAgent._observe_reward`): no learnt value exceeds
             :data:`VALUE_BOUND`, so the Huber loss stays about in its quadratic part and
             regresses to the mean target, not the median (docs/learners.md).
-        count_bonus: ``beta`` of count-based optimism (MBIE-EB, Strehl & Littman
-            2008): while exploring, every action looks ``beta / sqrt(n(s, a) + 1)``
-            better than its Q-value (in learnt units, after ``reward_scale``), ``n`` the
-            tries of that observation and action so far (:mod:`agents.exploration`), both
-            when acting and in the target's next state, so the greedy policy is drawn
-            along paths toward what was rarely tried. It fades with epsilon to nothing at
-            ``end_e``, so the last greedy policy is the reward's. 0 (the default) turns
-            it off.
+        count_bonus: ``C`` of count-based optimism: every action looks
+            ``C / (n(s, a) + 1) ** count_power`` better than its Q-value (in learnt
+            units, after ``reward_scale``), ``n`` the tries of that observation and
+            action so far (:mod:`agents.exploration`), both when the agent acts to
+            explore and in the target's next state, so the greedy policy is drawn along
+            paths toward what was rarely tried, and an untried action looks ``C``
+            better wherever it is (OPIQ, Rashid et al. 2020: optimistic initial values
+            that hold under function approximation). The optimism fades as a pair is
+            tried, never with time; the greedy policy (playing, grading, the kept
+            policy) never sees it. 0 (the default) turns it off.
+        count_power: ``M`` above: 0.5 is MBIE-EB's ``1 / sqrt(n + 1)`` (Strehl &
+            Littman 2008), which lingers; OPIQ's 2 is gone after a few tries, so the
+            values it leaves in the targets are soon the reward's.
         hidden_sizes: widths of the MLP's hidden layers (the CNN uses the last one).
         dueling: the network's last layer puts out a state value and per-action
             advantages, ``Q = V + A - mean(A)`` (Wang et al. 2016): where most actions
@@ -175,6 +180,7 @@ class DQNConfig:
     initial_q: float = 0.0
     reward_scale: float | str = "auto"
     count_bonus: float = 0.0
+    count_power: float = 0.5
     hidden_sizes: tuple[int, ...] = (64, 64)
     dueling: bool = False
     fast_path: bool = True
@@ -240,12 +246,15 @@ class DQNConfig:
             ):
                 auto = " or 'auto'" if name == "reward_scale" else ""
                 raise OptionError(f"DQN {name} must be a positive number{auto}, got {value!r}")
-        if (
-            isinstance(self.count_bonus, bool)
-            or not isinstance(self.count_bonus, (int, float))
-            or not 0 <= self.count_bonus < math.inf
-        ):
-            raise OptionError(f"DQN count_bonus must be a number >= 0, got {self.count_bonus!r}")
+        for name, least in (("count_bonus", ">="), ("count_power", ">")):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (value >= 0 if least == ">=" else value > 0)
+                or not math.isfinite(value)
+            ):
+                raise OptionError(f"DQN {name} must be a number {least} 0, got {value!r}")
         if not _finite_number(self.initial_q):
             raise OptionError(f"DQN initial_q must be a finite number, got {self.initial_q!r}")
         if not self.hidden_sizes or any(
@@ -471,6 +480,7 @@ class DQNAgent(Agent):
                 math.prod(self.observation_shape),
                 num_actions,
                 bits=COUNT_BITS,
+                power=self.config.count_power,
                 seed=self.config.seed,
             )
             if self.config.count_bonus > 0
@@ -600,7 +610,7 @@ class DQNAgent(Agent):
             return int(legal[int(self.rng.random() * len(legal))])
         q = self._q(obs)
         if explore and self.visits is not None:
-            q = q + self.bonus_weight() * self.visits.optimism(obs[None])[0]
+            q = q + self.config.count_bonus * self.visits.optimism(obs[None])[0]
         if not mask.all():
             if not mask.any():
                 raise ValueError("act() needs at least one legal action in mask")
@@ -774,10 +784,10 @@ class DQNAgent(Agent):
     def _bonus(self, next_obs: np.ndarray) -> torch.Tensor | None:
         """The count bonus of every action of ``next_obs`` (n, A) as the targets add it,
         or None when there is none."""
-        weight = self.bonus_weight()
-        if self.visits is None or weight == 0:
+        if self.visits is None:
             return None
-        return torch.from_numpy(self.visits.optimism(next_obs)).to(self.device).mul_(weight)
+        optimism = torch.from_numpy(self.visits.optimism(next_obs))
+        return optimism.to(self.device).mul_(self.config.count_bonus)
 
     def _first_target(self) -> tuple[int, float, float]:
         """The batch's first transition's next action ``a*``, ``Q_target(s', a*)`` and
@@ -823,16 +833,6 @@ class DQNAgent(Agent):
             loss=weight * huber,
             batch_size=self.config.batch_size,
         )
-
-    def bonus_weight(self) -> float:
-        """``count_bonus`` times how far epsilon still is above its end value (1 at
-        ``start_e``, 0 at ``end_e``): the optimism fades as exploring does."""
-        config = self.config
-        if not config.count_bonus or self.epsilon <= config.end_e:
-            return 0.0
-        span = config.start_e - config.end_e
-        fraction = min(1.0, (self.epsilon - config.end_e) / span) if span > 0 else 1.0
-        return config.count_bonus * fraction
 
     def _update_target(self) -> None:
         self.update_path.update_target(self.config.tau)

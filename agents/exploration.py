@@ -7,10 +7,10 @@ gridworld cell, a FrozenLake state) get independent random codes, so they are co
 apart unless two of them collide (about ``n**2 / 2**(k+1)`` pairs among ``n`` states);
 continuous observations that point the same way share a code.
 
-The DQN's ``count_bonus`` adds ``beta / sqrt(n(s, a) + 1)`` to the Q-values it acts on
-while exploring and to those of the target's next state (MBIE-EB, Strehl & Littman
-2008), with the counts as they are at that moment, so the optimism about a pair fades as
-it is tried (see :mod:`agents.dqn`).
+The DQN's ``count_bonus`` ``C`` adds ``C / (n(s, a) + 1) ** M`` to the Q-values it acts
+on while exploring and to those of the target's next state (``M = 0.5``: MBIE-EB, Strehl
+& Littman 2008; ``M = 2``: OPIQ, Rashid et al. 2020), with the counts as they are at
+that moment, so the optimism about a pair fades as it is tried (see :mod:`agents.dqn`).
 
 Memory is fixed: one int32 count per code and action, whatever the env.
 """
@@ -29,17 +29,21 @@ class VisitCounts:
         observation_size: the length of a flattened observation.
         num_actions: the size of the action space.
         bits: ``k``, the code length; the table holds ``2**bits * num_actions`` counts.
+        power: ``M``, how fast the optimism falls with the tries (:meth:`optimism`).
         seed: seeds the projection.
 
     Attributes:
         counts: ``(2**bits, num_actions)`` int32, tries of each (code, action).
     """
 
-    def __init__(self, observation_size: int, num_actions: int, *, bits: int, seed: int) -> None:
+    def __init__(
+        self, observation_size: int, num_actions: int, *, bits: int, power: float, seed: int
+    ) -> None:
         rng = np.random.default_rng(seed)
         self.projection = rng.standard_normal((observation_size, bits)).astype(np.float32)
         self._powers = (1 << np.arange(bits, dtype=np.int64)).astype(np.int64)
         self.counts = np.zeros((1 << bits, num_actions), dtype=np.int32)
+        self.power = power
 
     def codes(self, obs: np.ndarray) -> np.ndarray:
         """The codes of a batch of observations ``(n, ...)`` -> ``(n,)`` int64."""
@@ -56,10 +60,10 @@ class VisitCounts:
         self.counts[self.code(obs), action] += 1
 
     def optimism(self, obs: np.ndarray) -> np.ndarray:
-        """``1 / sqrt(n(s, a) + 1)`` of every action, for a batch ``(n, ...)`` ->
+        """``1 / (n(s, a) + 1) ** power`` of every action, for a batch ``(n, ...)`` ->
         ``(n, num_actions)`` float32: 1 for an untried pair, falling as it is tried."""
-        n = self.counts[self.codes(obs)]
-        return 1.0 / np.sqrt(n.astype(np.float32) + 1.0)
+        n = self.counts[self.codes(obs)].astype(np.float32)
+        return np.power(n + 1.0, -self.power, dtype=np.float32)
 
     # ----------------------------------------------------------------- checkpoints
     def state_arrays(self, prefix: str) -> dict[str, np.ndarray]:

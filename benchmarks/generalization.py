@@ -8,7 +8,8 @@ several seeds, and Stable-Baselines3's DQN with its defaults (one seed) on a sub
 the DQN's step budget. Each run is graded exactly (:mod:`games.gridworld.solver`) every
 so often: it is *solved* once the greedy policy's expected return is the optimum's
 (deterministic maps: the undiscounted return within 1e-9; slippery: the discounted
-value of the start within ``--slip-tolerance``, :class:`Grader` says why); a solved run
+value of the start within ``--slip-tolerance``, and nearer the optimum than the best
+policy that never reaches the goal, :class:`Grader` says why); a solved run
 stops there (the best greedy policy is kept, :class:`agents.evaluation.BestPolicy`, so
 what it ends with is at least as good). The clock stops while grading.
 
@@ -48,6 +49,9 @@ PIT_ROWS_EVERY = 3
 #: Slippery maps are graded by discounted values with this discount, whatever the
 #: learner's (the gridworld's rewards are set so a pit is worth wandering forever at it).
 GRADE_GAMMA = 0.99
+#: The goal's reward in the model :class:`Grader` values "never reach the goal" by: low
+#: enough that no policy that can avoid the goal reaches it.
+NO_GOAL_REWARD = -1e6
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,9 @@ class Run:
     best_return: float
     optimum: float
     total_seconds: float
+    #: Whether never reaching the goal is within the tolerance of the optimum here
+    #: (:attr:`Grader.degenerate`).
+    degenerate: bool = False
 
 
 class Grader:
@@ -131,7 +138,12 @@ class Grader:
     with :data:`GRADE_GAMMA` against the optimum's (:func:`solver.value_iteration`):
     the undiscounted optimum within a time limit is a time-dependent policy no
     stationary learner can follow, and where the goal is nearly out of reach it is to
-    jump into a pit before the step costs add up to more than the pit's."""
+    jump into a pit before the step costs add up to more than the pit's.
+
+    Within ``tolerance`` of the optimum is not enough where the best policy that never
+    reaches the goal is itself that close (a slippery map whose route runs between rows
+    of pits: the optimum is near -1, and so is jumping into the first pit): a solved
+    policy must also be nearer the optimum than that policy (:attr:`no_goal`)."""
 
     def __init__(self, env: GridWorldEnv, tolerance: float) -> None:
         from qarcade.games.gridworld import solver
@@ -139,14 +151,25 @@ class Grader:
         self.env, self.solver = env, solver
         self.discounted = bool(env.options["slippery"])
         if self.discounted:
-            start = env.transition_model().start
-            self.optimum = float(
-                solver.value_iteration(env, gamma=GRADE_GAMMA).v.reshape(-1)[start]
+            self.optimum = self._optimal_value(env)
+            #: The best value of the start for a policy that never reaches the goal.
+            self.no_goal = self._optimal_value(
+                GridWorldEnv(**{**env.options, "goal_reward": NO_GOAL_REWARD})
             )
         else:
             self.optimum = solver.optimal_return(env)
+            self.no_goal = -np.inf
         self.tolerance = tolerance
         self.best = -np.inf
+
+    def _optimal_value(self, env: GridWorldEnv) -> float:
+        start = env.transition_model().start
+        return float(self.solver.value_iteration(env, gamma=GRADE_GAMMA).v.reshape(-1)[start])
+
+    @property
+    def degenerate(self) -> bool:
+        """Whether never reaching the goal is within the tolerance of the optimum."""
+        return self.no_goal >= self.optimum - self.tolerance
 
     def solved(self, act: Callable[[np.ndarray], int]) -> bool:
         policy = self.solver.policy_of(self.env, act)
@@ -155,7 +178,8 @@ class Grader:
         else:
             value = self.solver.policy_return(self.env, policy)
         self.best = max(self.best, value)
-        return value >= self.optimum - self.tolerance
+        midway = (self.optimum + self.no_goal) / 2.0
+        return value >= self.optimum - self.tolerance and value > midway
 
 
 def make_env(spec: MapSpec, slippery: float) -> GridWorldEnv:
@@ -202,6 +226,7 @@ def run_one(task: tuple[str, MapSpec, float, int, int, float]) -> Run:
         round(float(grader.best), 6),
         round(grader.optimum, 6),
         round(time.perf_counter() - started, 2),
+        grader.degenerate,
     )
 
 
@@ -392,9 +417,11 @@ def report(runs: list[Run], learners: list[str], quick: bool) -> None:
         by_kind = {k: solved_of(mine, lambda r, k=k: r.kind == k) for k in ("random", "pit rows")}
         slips = sorted({r.slippery for r in mine})
         by_slip = {s: solved_of(mine, lambda r, s=s: r.slippery == s) for s in slips}
+        degenerate = solved_of(mine, lambda r: r.degenerate)
         print(
             f"{learner}: solved {share:.1f}% of {len(mine)} runs; "
-            f"by kind {by_kind}; by slip {by_slip}"
+            f"by kind {by_kind}; by slip {by_slip}; "
+            f"where dying at once is within the tolerance {degenerate}"
         )
         name = "table" if learner == "table" else "DQN"
         row = {

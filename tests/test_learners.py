@@ -170,25 +170,31 @@ def test_table_step_size_averages_each_entrys_own_targets(tmp_path: Path) -> Non
 
 
 # --------------------------------------------------------------------------- optimism
-def test_count_optimism_prefers_untried_actions_and_fades_with_epsilon() -> None:
+@pytest.mark.parametrize("power", [0.5, 2.0])
+def test_count_optimism_prefers_untried_actions_and_fades_with_tries(power: float) -> None:
     """With every Q-value equal, the exploring greedy move is an action not tried yet in
-    that state; at ``end_e`` the optimism is gone and the plain greedy action is back."""
-    config = small_config(count_bonus=0.5, start_e=1.0, end_e=0.0)
+    that state, whatever epsilon (the optimism is the counts', not the schedule's); tried
+    as often as the others, it is one of equals again; the plain greedy move never sees
+    the optimism."""
+    config = small_config(count_bonus=0.5, count_power=power, start_e=1.0, end_e=0.0)
     agent = DQNAgent((2,), np.float32, 3, config)
     with torch.no_grad():
         for _, tensor in agent.online.named_tensors()[-2:]:
             tensor.zero_()  # every Q-value is 0
-    agent.epsilon = 0.5  # optimism weight 0.25; no random move: rng pinned below
-    agent.rng.random = lambda: 0.99  # type: ignore[method-assign]
+    agent.rng.random = lambda: 0.99  # type: ignore[method-assign]  # no random move
     obs, other = np.array([1, 0], np.float32), np.array([0, 1], np.float32)
     mask = np.ones(3, bool)
     for action in (0, 2):
         agent.learn(Transition(obs, action, 0.0, other, mask, False))
-    assert agent.act(obs, mask, explore=True) == 1
-    assert agent.bonus_weight() == pytest.approx(0.25)
-    agent.epsilon = 0.0
-    assert agent.bonus_weight() == 0.0
-    assert agent.act(obs, mask, explore=True) == 0  # argmax of equal values
+    for epsilon in (0.5, 0.0):
+        agent.epsilon = epsilon
+        assert agent.act(obs, mask, explore=True) == 1
+    assert agent.act(obs, mask) == 0  # argmax of equal values
+    np.testing.assert_allclose(
+        agent.visits.optimism(obs[None])[0], [2.0**-power, 1.0, 2.0**-power], rtol=1e-6
+    )
+    agent.learn(Transition(obs, 1, 0.0, other, mask, False))
+    assert agent.act(obs, mask, explore=True) == 0
 
 
 def test_count_optimism_raises_the_targets_of_rarely_tried_next_states() -> None:
@@ -213,7 +219,8 @@ def test_count_optimism_raises_the_targets_of_rarely_tried_next_states() -> None
         agent.visits.add(nxt, 0)
         agent.visits.add(nxt, 1)
     tried = target()
-    # Optimism 1 / sqrt(0 + 1) before, 1 / sqrt(99 + 1) after, times gamma.
+    # Optimism 1 / sqrt(0 + 1) before, 1 / sqrt(99 + 1) after (MBIE-EB's power, the
+    # default), times gamma.
     assert untried - tried == pytest.approx(0.5 * (1.0 - 0.1), abs=1e-5)
 
 

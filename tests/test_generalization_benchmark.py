@@ -1,0 +1,37 @@
+"""How benchmarks/generalization.py grades a slippery map: within the tolerance of the
+optimum, and nearer it than the best policy that never reaches the goal (jumping into a
+pit), which on maps between rows of pits is within the tolerance too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.generalization import Grader, MapSpec, make_env, map_pool
+from qarcade.games.gridworld import solver
+
+LEFT, DOWN, RIGHT, UP = range(4)
+
+# A corridor between two rows of pits: at slip 0.2 every step along it is a tenth of a
+# chance of a pit, so the best policy mostly falls in too.
+CORRIDOR = MapSpec(0, "pit rows", 3, 30, f"{'H' * 30}\nS{'.' * 28}G\n{'H' * 30}\n")
+
+
+def test_jumping_into_a_pit_is_not_solving_a_map_where_it_is_nearly_optimal() -> None:
+    env = make_env(CORRIDOR, 0.2)
+    grader = Grader(make_env(CORRIDOR, 0.2), tolerance=0.02)
+    assert grader.degenerate  # the pit at once is within 0.02 of the optimum here
+    assert grader.no_goal == pytest.approx(-1.0)
+    jump = np.full((env.rows, env.cols), UP)
+    assert solver.policy_value(env, jump, gamma=0.99) >= grader.optimum - 0.02
+    assert not grader.solved(lambda obs: UP)
+    best = solver.value_iteration(env, gamma=0.99).policy
+    assert grader.solved(lambda obs: int(best.reshape(-1)[int(np.argmax(obs))]))
+
+
+def test_a_map_whose_goal_is_worth_going_for_is_graded_by_the_tolerance_alone() -> None:
+    pool = map_pool(6)
+    graders = [Grader(make_env(spec, 0.2), tolerance=0.02) for spec in pool]
+    random_maps = [g for g, spec in zip(graders, pool, strict=True) if spec.kind == "random"]
+    assert random_maps and not any(g.degenerate for g in random_maps)
+    assert all(g.no_goal == pytest.approx(-1.0) for g in random_maps)
