@@ -38,7 +38,6 @@ from dataclasses import asdict, dataclass
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
-from qarcade import games
 from qarcade.games.gridworld.env import GridWorldEnv
 from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, format_map, goal_reachable
 
@@ -199,13 +198,17 @@ def map_file(spec: MapSpec) -> str:
     return path
 
 
-def run_one(task: tuple[str, MapSpec, float, int, int, float]) -> Run:
+def run_one(task: tuple[str, MapSpec, float, int, int | None, float]) -> Run:
     """Train one learner on one map variant with one seed, grading as it goes."""
     import torch
 
     torch.set_num_threads(1)
-    learner, spec, slippery, seed, dqn_steps, tolerance = task
+    from qarcade.agents.dqn import DQNConfig
+
+    learner, spec, slippery, seed, steps, tolerance = task
     env = make_env(spec, slippery)
+    # The DQN's default budget grows with the map; SB3 gets the same.
+    dqn_steps = steps or DQNConfig.for_env(env).total_timesteps
     grader = Grader(make_env(spec, slippery), tolerance if slippery else 1e-9)
     all_legal = np.ones(env.num_actions, bool)
     started = time.perf_counter()
@@ -321,7 +324,7 @@ def main() -> None:
     parser.add_argument(
         "--steps",
         type=int,
-        help="the DQN's (and SB3's) step budget (default: the DQN's default total_timesteps)",
+        help="the DQN's (and SB3's) step budget (default: the DQN's default for the map)",
     )
     parser.add_argument(
         "--slippery",
@@ -343,8 +346,6 @@ def main() -> None:
     parser.add_argument("--json", help="also write every run to this JSON file")
     args = parser.parse_args()
 
-    from qarcade.agents.dqn import DQNConfig
-
     pool = map_pool(args.maps)
     seeds, sb3_maps = args.seeds, args.sb3_maps
     if args.quick:
@@ -353,14 +354,14 @@ def main() -> None:
             s for s in small if s.kind == "random"
         ][:3]
         seeds, sb3_maps = 1, 2
-    steps = args.steps or DQNConfig.for_env(games.make("gridworld")).total_timesteps
+    steps = args.steps
     learners = args.learners.split(",")
     if "sb3" in learners and not sb3_available():
         print("stable-baselines3 is not installed: no SB3 runs")
         learners.remove("sb3")
     variants = [0.0] + ([args.slippery] if args.slippery else [])
     tasks = []
-    for spec in pool:
+    for index, spec in enumerate(pool):
         for slip in variants:
             for learner in ("table", "dqn"):
                 if learner in learners:
@@ -368,12 +369,13 @@ def main() -> None:
                         (learner, spec, slip, seed, steps, args.slip_tolerance)
                         for seed in range(seeds)
                     ]
-    for spec in pool[:sb3_maps]:
-        if "sb3" in learners:
+        # SB3 beside the DQN map by map, so a run stopped early still pairs them.
+        if "sb3" in learners and index < sb3_maps:
             tasks += [("sb3", spec, 0.0, 0, steps, args.slip_tolerance)]
     print(
         f"{len(pool)} maps ({sum(s.kind == 'pit rows' for s in pool)} with pit rows), "
-        f"variants {variants}, {seeds} seed(s), DQN/SB3 budget {steps:,} steps, "
+        f"variants {variants}, {seeds} seed(s), DQN/SB3 budget "
+        f"{f'{steps:,} steps' if steps else 'the DQN default for the map'}, "
         f"{len(tasks)} runs on {args.jobs} process(es)",
         flush=True,
     )
@@ -392,12 +394,18 @@ def main() -> None:
                 f"slip {run.slippery:.2f} seed {run.seed}: {status}",
                 flush=True,
             )
+            if args.json:  # as it goes: a run stopped early keeps what it did
+                write_json(args.json, runs)
     wall = time.perf_counter() - started
     print(f"all runs: {wall:.0f} s wall")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump([asdict(r) for r in runs], f, indent=1)
     report(runs, learners, args.quick)
+
+
+def write_json(path: str, runs: list[Run]) -> None:
+    """Every run so far, to ``path`` (replaced whole, never left half-written)."""
+    with open(path + ".part", "w") as f:
+        json.dump([asdict(r) for r in runs], f, indent=1)
+    os.replace(path + ".part", path)
 
 
 def solved_of(runs: list[Run], keep: Callable[[Run], bool]) -> str:
@@ -408,7 +416,8 @@ def solved_of(runs: list[Run], keep: Callable[[Run], bool]) -> str:
 
 def report(runs: list[Run], learners: list[str], quick: bool) -> None:
     """Print the summary and the RESULT rows."""
-    note = "quick subset" if quick else "full pool"
+    maps = len({r.map_index for r in runs})
+    note = "quick subset" if quick else f"{maps} maps of the pool"
     for learner, target in (("table", 100.0), ("dqn", 98.0)):
         mine = [r for r in runs if r.learner == learner]
         if not mine:

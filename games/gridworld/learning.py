@@ -13,6 +13,9 @@ from qarcade.games.gridworld.env import GridWorldEnv
 #: The table's episodes per cell of the map, at least: every cell's actions must be met,
 #: and on a map with more cells the goal is further and rarer.
 EPISODES_PER_CELL = {"tabular": 40, "tabular_slippery": 100}
+#: The DQN's env steps per cell of the map, at least: its optimism walks the frontier
+#: cell by cell, and the way back to it grows with the map.
+STEPS_PER_CELL = 500
 
 
 def settings_choice(kind: str, options: dict[str, Any]) -> str | None:
@@ -25,11 +28,13 @@ def settings_choice(kind: str, options: dict[str, Any]) -> str | None:
 
 def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` with a training budget that grows with ``env``'s map: the table's
-    :data:`EPISODES_PER_CELL` times its cells, where that is more than the table's own.
-    (The DQN's is left as it is: a longer one did not make it find what it missed.)"""
+    :data:`EPISODES_PER_CELL` or the DQN's :data:`STEPS_PER_CELL` times its cells, where
+    that is more than the learner's own."""
     assert isinstance(env, GridWorldEnv), f"gridworld settings for {env.name}"
     cells = env.rows * env.cols
     if "episodes" in settings:
         table = settings_choice(kind, env.options) or kind
         settings["episodes"] = max(settings["episodes"], EPISODES_PER_CELL[table] * cells)
+    if "total_timesteps" in settings:
+        settings["total_timesteps"] = max(settings["total_timesteps"], STEPS_PER_CELL * cells)
     return settings
