@@ -303,3 +303,45 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     assert pixels == DQNConfig(**PIXEL_SETTINGS, seed=3)
     with pytest.raises(games.OptionError, match="unknown DQN setting"):
         DQNConfig.for_env(games.make("tictactoe"), bogus=1)
+
+
+# Issue 18's kind of map, small: every other row is pits but for one gap.
+GAPS = """\
+S.....#
+HHHH.HH
+......#
+.HHHHHH
+...#...
+HH.HHHH
+.#..G..
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("count_bonus", [None, 0.0])
+def test_gridworld_dqn_defaults_find_the_gaps_in_rows_of_pits(
+    tmp_path: Path, count_bonus: float | None
+) -> None:
+    """The gridworld DQN's defaults explore by count optimism: the greedy policy walks to
+    the actions not yet tried, so it finds each row's gap and takes the shortest route,
+    on every seed. Without the optimism (``count_bonus`` 0, all else the defaults) a
+    random step near a row of pits ends the game and the goal is never met."""
+    from qarcade.games.gridworld import solver
+
+    path = tmp_path / "gaps.txt"
+    path.write_text(GAPS)
+    env = games.make("gridworld", map=str(path))
+    overrides = {} if count_bonus is None else {"count_bonus": count_bonus}
+    config = DQNConfig.for_env(env, total_timesteps=20_000, **overrides)
+    all_legal = np.ones(env.num_actions, bool)
+    for seed in (0, 1) if count_bonus is None else (0,):
+        agent = DQNAgent.for_env(env, config, seed=seed)
+        trainer = Trainer(env, agent, seed=seed, steps=config.total_timesteps)
+        solved = False
+        while not solved and trainer.steps < config.total_timesteps:
+            trainer.run_steps(2_000)
+            policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))
+            solved = solver.policy_return(env, policy) == pytest.approx(
+                solver.optimal_return(env)
+            )
+        assert solved == (count_bonus is None), (seed, trainer.steps)
