@@ -340,8 +340,6 @@ def test_gridworld_dqn_defaults_find_the_gaps_in_rows_of_pits(
         solved = False
         while not solved and trainer.steps < config.total_timesteps:
             trainer.run_steps(2_000)
-            policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))
-            solved = solver.policy_return(env, policy) == pytest.approx(
-                solver.optimal_return(env)
-            )
+            policy = solver.policy_of(env, lambda obs, agent=agent: agent.act(obs, all_legal))
+            solved = solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env))
         assert solved == (count_bonus is None), (seed, trainer.steps)
