@@ -7,7 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.generalization import Grader, MapSpec, Run, make_env, map_pool, report
+from benchmarks.generalization import (
+    Grader,
+    MapSpec,
+    Run,
+    censored_median,
+    make_env,
+    map_pool,
+    report,
+)
 from qarcade.games.gridworld import solver
 
 LEFT, DOWN, RIGHT, UP = range(4)
@@ -41,3 +49,13 @@ def test_a_map_whose_goal_is_worth_going_for_is_graded_by_the_tolerance_alone() 
     random_maps = [g for g, spec in zip(graders, pool, strict=True) if spec.kind == "random"]
     assert random_maps and not any(g.degenerate for g in random_maps)
     assert all(g.no_goal == pytest.approx(-1.0) for g in random_maps)
+
+
+def test_median_time_counts_a_run_not_solved_as_slower_than_any_solved() -> None:
+    def run(seconds: float | None) -> Run:
+        solved = seconds is not None
+        return Run("sb3", 0, "random", "6x6", 0.0, 0, solved, 1 if solved else None,
+                   seconds, 0.0, 0.0, 1.0)  # fmt: skip
+
+    assert censored_median([run(3.0), run(None), run(1.0)]) == 3.0
+    assert censored_median([run(1.0), run(None), run(None)]) is None
