@@ -126,13 +126,13 @@ def python_rng_state(value: Any) -> tuple[Any, ...]:
 
 def set_numpy_state(generator: np.random.Generator, value: Any, what: str) -> None:
     """Give ``generator`` the bit-generator state ``value`` (a dict from JSON); numpy
-    checks it and says ValueError or TypeError, turned here into a
-    :class:`CheckpointError` naming ``what``."""
+    checks it and says ValueError, TypeError or OverflowError (a negative or too large
+    integer), turned here into a :class:`CheckpointError` naming ``what``."""
     if not isinstance(value, dict):
         raise CheckpointError(f"{what}: the saved random state is not a JSON object")
     try:
         generator.bit_generator.state = value
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
         raise CheckpointError(f"{what}: the saved random state is damaged ({error})") from None
 
 

@@ -218,6 +218,13 @@ class DQNConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"DQN {name} must be an integer >= 1, got {value!r}")
+        if self.batch_size > self.buffer_size:
+            # Drawn with replacement from at most buffer_size transitions, a bigger batch
+            # repeats them and only costs time.
+            raise OptionError(
+                f"DQN batch_size ({self.batch_size}) must be at most buffer_size "
+                f"({self.buffer_size})"
+            )
         starts = self.learning_starts
         if isinstance(starts, bool) or not isinstance(starts, int) or starts < 0:
             raise OptionError(

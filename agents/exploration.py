@@ -41,19 +41,24 @@ class VisitCounts:
     ) -> None:
         rng = np.random.default_rng(seed)
         self.projection = rng.standard_normal((observation_size, bits)).astype(np.float32)
-        self._powers = (1 << np.arange(bits, dtype=np.int64)).astype(np.int64)
+        # Codes are summed in float32, which BLAS multiplies many times faster than numpy
+        # does integers, and which holds every integer below 2**24 exactly.
+        if bits > 24:
+            raise ValueError(f"SimHash codes of at most 24 bits, got {bits}")
+        self._powers = (1 << np.arange(bits)).astype(np.float32)
         self.counts = np.zeros((1 << bits, num_actions), dtype=np.int32)
         self.power = power
 
     def codes(self, obs: np.ndarray) -> np.ndarray:
         """The codes of a batch of observations ``(n, ...)`` -> ``(n,)`` int64."""
         flat = obs.reshape(len(obs), -1).astype(np.float32, copy=False)
-        return (flat @ self.projection > 0) @ self._powers
+        signs = (flat @ self.projection > 0).astype(np.float32)
+        return (signs @ self._powers).astype(np.int64)
 
     def code(self, obs: np.ndarray) -> int:
         """The code of one observation."""
         flat = obs.reshape(-1).astype(np.float32, copy=False)
-        return int((flat @ self.projection > 0) @ self._powers)
+        return int((flat @ self.projection > 0).astype(np.float32) @ self._powers)
 
     def add(self, obs: np.ndarray, action: int) -> None:
         """Count one try of ``action`` in ``obs``."""

@@ -242,3 +242,14 @@ def test_bad_safetensors(tmp_path: Path) -> None:
     save_file({"w": np.zeros(2, np.float32)}, str(tmp_path / "plain.safetensors"))
     with pytest.raises(CheckpointError, match="without qarcade metadata"):
         load_arrays(tmp_path / "plain.safetensors")
+
+
+def test_a_negative_saved_random_state_is_a_checkpoint_error() -> None:
+    """numpy says OverflowError for an integer out of uint64's range (found by the fuzzer)."""
+    from qarcade.agents.checkpoints import CheckpointError, set_numpy_state
+
+    generator = np.random.default_rng(0)
+    state = generator.bit_generator.state
+    state["state"]["state"] = -1
+    with pytest.raises(CheckpointError, match="replay: the saved random state is damaged"):
+        set_numpy_state(generator, state, "replay")

@@ -361,7 +361,9 @@ def test_polyak_and_hard_target_updates() -> None:
 
 
 def test_memory_report() -> None:
-    agent = DQNAgent((16,), np.float32, 4, small_config(hidden_sizes=(8,), buffer_size=10))
+    agent = DQNAgent(
+        (16,), np.float32, 4, small_config(hidden_sizes=(8,), buffer_size=10, batch_size=8)
+    )
     report = agent.memory_report()
     parameters = 16 * 8 + 8 + 8 * 4 + 4
     assert report["kind"] == "network"
@@ -601,3 +603,11 @@ def test_cuda_training_matches_the_cpu_path(tmp_path: Path) -> None:
     loaded = DQNAgent.load(agent.save(str(tmp_path / "gpu")))
     obs = np.eye(16, dtype=np.float32)
     np.testing.assert_allclose(loaded.q_values_batch(obs), agent.q_values_batch(obs), rtol=1e-6)
+
+
+def test_a_batch_bigger_than_the_buffer_is_refused() -> None:
+    """Drawn with replacement from at most ``buffer_size`` transitions, a bigger batch only
+    repeats them, at a cost (a crafted checkpoint asked for 3.2 million)."""
+    with pytest.raises(OptionError, match=r"batch_size \(65\) must be at most buffer_size \(64\)"):
+        small_config(batch_size=65, buffer_size=64)
+    assert small_config(batch_size=64, buffer_size=64).batch_size == 64
