@@ -57,8 +57,7 @@ class VisitCounts:
 
     def code(self, obs: np.ndarray) -> int:
         """The code of one observation."""
-        flat = obs.reshape(-1).astype(np.float32, copy=False)
-        return int((flat @ self.projection > 0).astype(np.float32) @ self._powers)
+        return int(self.codes(obs.reshape(1, -1))[0])
 
     def add(self, obs: np.ndarray, action: int) -> None:
         """Count one try of ``action`` in ``obs``."""

@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
+from qarcade.games.files import atomic_write
 from qarcade.games.gridworld.env import GridWorldEnv
 from qarcade.games.gridworld.maps import FLOOR, GOAL, PIT, START, WALL, format_map, goal_reachable
 
@@ -404,9 +405,8 @@ def main() -> None:
 
 def write_json(path: str, runs: list[Run]) -> None:
     """Every run so far, to ``path`` (replaced whole, never left half-written)."""
-    with open(path + ".part", "w") as f:
-        json.dump([asdict(r) for r in runs], f, indent=1)
-    os.replace(path + ".part", path)
+    text = json.dumps([asdict(r) for r in runs], indent=1).encode()
+    atomic_write(path, lambda f: f.write(text))
 
 
 def solved_of(runs: list[Run], keep: Callable[[Run], bool]) -> str:
