@@ -292,8 +292,11 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     long = GymnasiumEnv("CartPole-v1", max_episode_steps=100_000)
     assert DQNConfig.for_env(long).gamma == pytest.approx(0.999)
     # Games with settings of their own keep them whole.
+    # (the gridworld's table starts its entries at the goal's reward: learning.py)
     grid_table = games.spec("gridworld").settings_for("tabular", {})
-    assert TabularConfig.for_env(games.make("gridworld")) == TabularConfig(**grid_table)
+    assert TabularConfig.for_env(games.make("gridworld")) == TabularConfig(
+        **grid_table, initial_q=1.0
+    )
     tuned = games.spec("tictactoe").settings_for("dqn", {})
     assert DQNConfig.for_env(games.make("tictactoe")) == DQNConfig(**tuned)
     invaders = DQNConfig.for_env(games.make("invaders"))
@@ -315,6 +318,29 @@ HHHH.HH
 HH.HHHH
 .#..G..
 """
+
+
+@pytest.mark.parametrize("initial_q", [None, 0.0])
+def test_gridworld_table_defaults_explore_by_optimism_alone(initial_q: float | None) -> None:
+    """On a map without slips the table's entries start at the goal's reward, so the
+    greedy walk tries every action of every cell it reaches: with no random moves at all
+    it takes the shortest route on each of six random maps. Started at 0 (all else the
+    defaults), an untried action near the goal looks worse than the route already known
+    there, and the first route found is kept on some of them."""
+    from qarcade.games.gridworld import solver
+
+    all_legal = np.ones(4, bool)
+    optimal = []
+    for map_seed in range(6):
+        env = games.make("gridworld", map="random", size=8, map_seed=map_seed)
+        overrides = {} if initial_q is None else {"initial_q": initial_q}
+        config = TabularConfig.for_env(env, start_e=0.0, end_e=0.0, episodes=500, **overrides)
+        assert config.initial_q == (env.goal_reward if initial_q is None else initial_q)
+        agent = TabularQAgent.for_env(env, config, seed=0)
+        Trainer(env, agent, seed=0, episodes=config.episodes).run(episodes=config.episodes)
+        policy = solver.policy_of(env, lambda obs, agent=agent: agent.act(obs, all_legal))
+        optimal.append(solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env)))
+    assert all(optimal) if initial_q is None else not all(optimal), optimal
 
 
 @pytest.mark.slow
