@@ -380,12 +380,17 @@ def memory_estimate(
     observation_shape: tuple[int, ...],
     observation_dtype: np.dtype,
     num_actions: int,
+    *,
+    one_hot: bool = False,
 ) -> int:
     """About how many bytes an agent with ``config`` needs once its replay buffer is full:
     the replay buffer, four copies of the weights (online, target, Adam's two moments)
     plus a gradient, and the batch arrays. The network is counted as an MLP over the
-    flattened observation, which bounds a CNN's size from above."""
-    obs_bytes = math.prod(observation_shape) * np.dtype(observation_dtype).itemsize
+    flattened observation, which bounds a CNN's size from above. A ``one_hot`` buffer
+    keeps an index per observation (:mod:`agents.replay`)."""
+    obs_bytes = (
+        8 if one_hot else math.prod(observation_shape) * np.dtype(observation_dtype).itemsize
+    )
     widths = [math.prod(observation_shape), *config.hidden_sizes, num_actions + 1]
     parameters = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
     per_transition = 2 * obs_bytes + num_actions + 8 + 4 + 4
@@ -400,10 +405,14 @@ def check_memory(
     observation_shape: tuple[int, ...],
     observation_dtype: np.dtype,
     num_actions: int,
+    *,
+    one_hot: bool = False,
 ) -> None:
     """Raise :class:`~games.core.OptionError` if an agent with ``config`` would need more
     than :func:`memory_budget` (:func:`memory_estimate`)."""
-    need = memory_estimate(config, observation_shape, observation_dtype, num_actions)
+    need = memory_estimate(
+        config, observation_shape, observation_dtype, num_actions, one_hot=one_hot
+    )
     budget = memory_budget()
     if need > budget:
         raise OptionError(
@@ -434,6 +443,10 @@ class DQNAgent(Agent):
         config: hyperparameters (default: :class:`DQNConfig`).
         game: the game's name, recorded in checkpoints.
         game_options: the env's options, recorded in checkpoints.
+        one_hot_observation: every observation is one-hot
+            (:attr:`games.core.Env.one_hot_observation`): the replay buffer keeps the
+            index of the one and the network reads its weights by index, the same
+            numbers as the product with the vector at a fraction of the time and memory.
 
     Attributes:
         epsilon: probability of a random legal action when exploring; the trainer sets it
@@ -464,9 +477,17 @@ class DQNAgent(Agent):
         *,
         game: str = "",
         game_options: dict[str, Any] | None = None,
+        one_hot_observation: bool = False,
     ) -> None:
         self.config = config if config is not None else DQNConfig()
-        check_memory(self.config, observation_shape, observation_dtype, num_actions)
+        self.one_hot_observation = one_hot_observation and self.config.network != "map"
+        check_memory(
+            self.config,
+            observation_shape,
+            observation_dtype,
+            num_actions,
+            one_hot=self.one_hot_observation,
+        )
         self.observation_shape = tuple(observation_shape)
         self.observation_dtype = np.dtype(observation_dtype)
         self.num_actions = num_actions
@@ -512,9 +533,11 @@ class DQNAgent(Agent):
             np.random.default_rng(seed),
         )
         self.buffer: ReplayBuffer = (
-            PrioritizedReplayBuffer(*buffer_args, alpha=self.config.priority_alpha)
+            PrioritizedReplayBuffer(
+                *buffer_args, one_hot=self.one_hot_observation, alpha=self.config.priority_alpha
+            )
             if self.config.prioritized_replay
-            else ReplayBuffer(*buffer_args)
+            else ReplayBuffer(*buffer_args, one_hot=self.one_hot_observation)
         )
         online, target = self._network(generator), self._network(generator)
         target.load_state_dict(online.state_dict())
@@ -535,7 +558,7 @@ class DQNAgent(Agent):
         # next observations are the two halves of one array, so the fast path runs the
         # online network over both in one pass.
         B = self.config.batch_size
-        pair = np.zeros((2 * B, *self.observation_shape), self.observation_dtype)
+        pair = np.zeros((2 * B, *self.buffer.obs.shape[1:]), self.buffer.obs.dtype)
         self._host_batch = self.buffer.empty_batch(B)._replace(obs=pair[:B], next_obs=pair[B:])
         host = self._host_batch
         self._cpu_batch = TensorBatch(
@@ -592,6 +615,7 @@ class DQNAgent(Agent):
             config,
             game=env.name,
             game_options=env.options,
+            one_hot_observation=env.one_hot_observation,
         )
 
     # ----------------------------------------------------------------- live settings
@@ -826,8 +850,8 @@ class DQNAgent(Agent):
         weight = 1.0 if self._importance is None else float(self._importance[0])
         huber = 0.5 * error0**2 if abs(error0) < 1.0 else abs(error0) - 0.5
         return NetworkUpdate(
-            obs=batch.obs[0].cpu().numpy().copy(),
-            next_obs=batch.next_obs[0].cpu().numpy().copy(),
+            obs=self._observation(batch.obs[0]),
+            next_obs=self._observation(batch.next_obs[0]),
             action=int(batch.actions[0]),
             reward=float(batch.rewards[0]),
             gamma=self.config.gamma,
@@ -840,6 +864,15 @@ class DQNAgent(Agent):
             loss=weight * huber,
             batch_size=self.config.batch_size,
         )
+
+    def _observation(self, row: torch.Tensor) -> np.ndarray:
+        """An observation of a batch as the env gave it (a one-hot one made whole again
+        from its index)."""
+        if not self.one_hot_observation:
+            return row.cpu().numpy().copy()
+        obs = np.zeros(self.observation_shape, self.observation_dtype)
+        obs.flat[int(row)] = 1
+        return obs
 
     def _update_target(self) -> None:
         self.update_path.update_target(self.config.tau)
@@ -888,6 +921,7 @@ class DQNAgent(Agent):
             "observation_shape": list(self.observation_shape),
             "observation_dtype": self.observation_dtype.str,
             "num_actions": self.num_actions,
+            "one_hot_observation": self.one_hot_observation,
             "epsilon": self.epsilon,
             "reward_scale": self.reward_scale,
             "reward_peaks": list(self.reward_peaks),
@@ -915,7 +949,10 @@ class DQNAgent(Agent):
             raise CheckpointError(f"observation_dtype {dtype!r} is not a numeric dtype")
         # The config must fit this machine and the weights the network it describes:
         # both checked before anything of that size is allocated.
-        check_memory(config, tuple(shape), np.dtype(dtype), num_actions)
+        one_hot = meta.get("one_hot_observation", False)  # absent before it was kept
+        if not isinstance(one_hot, bool):
+            raise CheckpointError(f"one_hot_observation {one_hot!r} is not true or false")
+        check_memory(config, tuple(shape), np.dtype(dtype), num_actions, one_hot=one_hot)
         try:
             shapes = tensor_shapes(
                 shape,
@@ -936,6 +973,7 @@ class DQNAgent(Agent):
             config,
             game=meta["game"],
             game_options=meta["game_options"],
+            one_hot_observation=one_hot,
         )
         _load_weights(agent.online, arrays, "online.")
         _load_weights(agent.target, arrays, "target.")

@@ -28,6 +28,7 @@ import abc
 import math
 from typing import NamedTuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -309,6 +310,9 @@ class FlatAdam:
         self.steps = 0
         self.exp_avg = torch.zeros_like(param, requires_grad=False)
         self.exp_avg_sq = torch.zeros_like(param, requires_grad=False)
+        # Adam's denominator, written in place every step: a new vector each step cost
+        # more than the arithmetic (fresh pages from the system).
+        self._denom = torch.zeros_like(param, requires_grad=False)
 
     @torch.no_grad()
     def step(self, grad: torch.Tensor) -> None:
@@ -319,6 +323,14 @@ class FlatAdam:
         self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
         bias_correction1 = 1.0 - beta1**self.steps
         bias_correction2_sqrt = math.sqrt(1.0 - beta2**self.steps)
-        denom = (self.exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
+        denom = self._denom
+        if denom.device.type == "cpu":
+            # numpy's square root, correctly rounded as torch's is: torch's CPU kernel
+            # takes several times longer over the zeros a one-hot input leaves in the
+            # moments (the weights of states not yet met).
+            np.sqrt(self.exp_avg_sq.numpy(), out=denom.numpy())
+        else:
+            torch.sqrt(self.exp_avg_sq, out=denom)
+        denom.div_(bias_correction2_sqrt).add_(self.eps)
         lr = self.param_groups[0]["lr"]
         self.param.addcdiv_(self.exp_avg, denom, value=-lr / bias_correction1)

@@ -46,11 +46,18 @@ class VisitCounts:
         if bits > 24:
             raise ValueError(f"SimHash codes of at most 24 bits, got {bits}")
         self._powers = (1 << np.arange(bits)).astype(np.float32)
+        # The code of the one-hot observation with its one at i: the signs of row i.
+        self._one_hot_codes = ((self.projection > 0).astype(np.float32) @ self._powers).astype(
+            np.int64
+        )
         self.counts = np.zeros((1 << bits, num_actions), dtype=np.int32)
         self.power = power
 
     def codes(self, obs: np.ndarray) -> np.ndarray:
-        """The codes of a batch of observations ``(n, ...)`` -> ``(n,)`` int64."""
+        """The codes of a batch of observations ``(n, ...)``, or of one-hot ones given by
+        the index of their one ``(n,)`` integers (:mod:`agents.replay`), -> ``(n,)`` int64."""
+        if obs.ndim == 1 and obs.dtype.kind in "iu":
+            return self._one_hot_codes[obs]
         flat = obs.reshape(len(obs), -1).astype(np.float32, copy=False)
         signs = (flat @ self.projection > 0).astype(np.float32)
         return (signs @ self._powers).astype(np.int64)
@@ -64,7 +71,8 @@ class VisitCounts:
         self.counts[self.code(obs), action] += 1
 
     def optimism(self, obs: np.ndarray) -> np.ndarray:
-        """``1 / (n(s, a) + 1) ** power`` of every action, for a batch ``(n, ...)`` ->
+        """``1 / (n(s, a) + 1) ** power`` of every action, for a batch ``(n, ...)`` (or
+        one-hot indices, as :meth:`codes` takes them) ->
         ``(n, num_actions)`` float32: 1 for an untried pair, falling as it is tried."""
         n = self.counts[self.codes(obs)].astype(np.float32)
         return np.power(n + 1.0, -self.power, dtype=np.float32)

@@ -94,10 +94,16 @@ class MLP(QNetwork):
             nn.utils.skip_init(nn.Linear, n_in, n_out) for n_in, n_out in itertools.pairwise(sizes)
         )
         self.dueling = dueling
+        self.in_features = in_features
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """``obs`` (batch, *observation_shape), any real dtype -> Q (batch, num_actions)."""
-        x = obs.flatten(1).float()
+        """``obs`` (batch, *observation_shape), any real dtype, or (batch,) integer indices
+        of one-hot observations' ones (:func:`is_one_hot_index`) -> Q (batch,
+        num_actions)."""
+        if is_one_hot_index(obs):
+            x = F.one_hot(obs, self.in_features).float()
+        else:
+            x = obs.flatten(1).float()
         *hidden, last = self.layers
         for layer in hidden:
             x = F.relu(layer(x))
@@ -156,10 +162,11 @@ class FastMLP(QNetwork):
         return list(zip(self.names, self._weights, strict=True))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """``obs`` (batch, *observation_shape), any real dtype -> Q (batch, num_actions),
-        without autograd."""
+        """``obs`` (batch, *observation_shape), any real dtype, or (batch,) integer indices
+        of one-hot observations' ones (:func:`is_one_hot_index`) -> Q (batch,
+        num_actions), without autograd."""
         with torch.no_grad():
-            q = self._layers_forward(obs.flatten(1).float(), None)
+            q = self._layers_forward(_flat_input(obs), None)
         return dueling_q(q) if self.dueling else q
 
     def forward_keeping_inputs(self, obs: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -168,18 +175,23 @@ class FastMLP(QNetwork):
         observations together and back-propagates through the first half only."""
         inputs: list[torch.Tensor] = []
         with torch.no_grad():
-            q = self._layers_forward(obs.flatten(1).float(), inputs)
+            q = self._layers_forward(_flat_input(obs), inputs)
         return (dueling_q(q) if self.dueling else q), inputs
 
     def _layers_forward(self, x: torch.Tensor, inputs: list[torch.Tensor] | None) -> torch.Tensor:
-        """The layers on ``x``; appends each layer's input to ``inputs`` if given."""
+        """The layers on ``x``; appends each layer's input to ``inputs`` if given. One-hot
+        inputs given by index pick their column of the first layer's weights: the same
+        numbers as the product, without the multiplications by zero."""
         last = len(self._transposed) - 1
         for i, (weight_t, bias) in enumerate(
             zip(self._transposed, self._weights[1::2], strict=True)
         ):
             if inputs is not None:
                 inputs.append(x)
-            x = torch.addmm(bias, x, weight_t)
+            if i == 0 and is_one_hot_index(x):
+                x = weight_t.index_select(0, x).add_(bias)
+            else:
+                x = torch.addmm(bias, x, weight_t)
             if i < last:
                 x = x.relu_()
         return x
@@ -200,12 +212,29 @@ class FastMLP(QNetwork):
             g = grad_q
             for layer in reversed(range(len(inputs))):
                 h = inputs[layer][:rows]
-                torch.mm(g.t(), h, out=self._grads[2 * layer])
+                if layer == 0 and is_one_hot_index(h):
+                    # g^T h for one-hot rows h: each row of g adds to its one's column.
+                    self._grads[0].zero_().index_add_(1, h, g.t())
+                else:
+                    torch.mm(g.t(), h, out=self._grads[2 * layer])
                 torch.sum(g, 0, out=self._grads[2 * layer + 1])
                 if layer > 0:
                     # The layer's input is a ReLU output: zero exactly where the unit was off.
                     g = g.mm(self._weights[2 * layer]).masked_fill_(h == 0, 0.0)
         return self._grad
+
+
+def is_one_hot_index(obs: torch.Tensor) -> bool:
+    """Whether ``obs`` is a batch of one-hot observations given by the index of their one
+    (``(batch,)`` integers, as a one-hot replay buffer keeps them: :mod:`agents.replay`)
+    rather than a batch of observations."""
+    return obs.dim() == 1 and not obs.is_floating_point()
+
+
+def _flat_input(obs: torch.Tensor) -> torch.Tensor:
+    """An MLP's input: observations flattened to float rows, or one-hot indices as they
+    are."""
+    return obs if is_one_hot_index(obs) else obs.flatten(1).float()
 
 
 def dueling_q(out: torch.Tensor) -> torch.Tensor:

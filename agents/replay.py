@@ -3,7 +3,10 @@
 Everything lives in fixed numpy arrays allocated once, so storing a transition is a few
 slice assignments and sampling a batch is one fancy index per field; the batch reaches
 torch through ``torch.from_numpy`` without a copy. Observations keep the env's dtype
-(uint8 frames stay bytes; the network scales them).
+(uint8 frames stay bytes; the network scales them), and one-hot observations are kept as
+the index of their one (``one_hot``): a transition of a 24x24 gridworld takes 16 bytes
+of observations instead of 4,608, and the network reads them by index
+(:class:`agents.networks.FastMLP`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ class Batch(NamedTuple):
     """A sampled batch, numpy arrays with ``batch_size`` rows.
 
     Attributes:
-        obs: (B, *observation_shape) the observations the actions were taken from.
+        obs: (B, *observation_shape) the observations the actions were taken from; (B,)
+            int64 indices of their one for a buffer of one-hot observations.
         actions: (B,) int64.
         rewards: (B,) float32.
         next_obs: (B, *observation_shape).
@@ -50,6 +54,8 @@ class ReplayBuffer:
         observation_shape, observation_dtype: of every observation.
         num_actions: the length of each legal-action mask.
         rng: the generator batches are drawn with.
+        one_hot: every observation is one-hot (:attr:`games.core.Env.one_hot_observation`):
+            keep and sample the index of its one, int64, instead of the vector.
     """
 
     def __init__(
@@ -59,11 +65,16 @@ class ReplayBuffer:
         observation_dtype: np.dtype,
         num_actions: int,
         rng: np.random.Generator,
+        *,
+        one_hot: bool = False,
     ) -> None:
         if capacity < 1:
             raise ValueError(f"a replay buffer needs a capacity of at least 1, got {capacity}")
         self.capacity = capacity
         self.rng = rng
+        self.one_hot = one_hot
+        if one_hot:
+            observation_shape, observation_dtype = (), np.dtype(np.int64)
         self.obs = np.zeros((capacity, *observation_shape), dtype=observation_dtype)
         self.actions = np.zeros(capacity, dtype=np.int64)
         self.rewards = np.zeros(capacity, dtype=np.float32)
@@ -99,10 +110,12 @@ class ReplayBuffer:
         """Store one transition, overwriting the oldest once full. ``discount`` scales
         the bootstrap (an n-step transition's ``gamma ** (n - 1)``)."""
         i = self.pos
-        self.obs[i] = obs
+        if self.one_hot:
+            self.obs[i], self.next_obs[i] = one_hot_index(obs), one_hot_index(next_obs)
+        else:
+            self.obs[i], self.next_obs[i] = obs, next_obs
         self.actions[i] = action
         self.rewards[i] = reward
-        self.next_obs[i] = next_obs
         self.next_masks[i] = next_mask
         self.bootstrap[i] = 0.0 if terminated else (-discount if flip else discount)
         self.pos = i + 1 if i + 1 < self.capacity else 0
@@ -172,6 +185,15 @@ class ReplayBuffer:
         self.pos = keep % self.capacity
 
 
+def one_hot_index(obs: np.ndarray) -> int:
+    """The index of the one of a one-hot observation; ``ValueError`` if it is not one."""
+    flat = obs.reshape(-1)
+    index = int(flat.argmax())
+    if flat[index] != 1 or np.count_nonzero(flat) != 1:
+        raise ValueError("an observation declared one-hot is not")
+    return index
+
+
 class PrioritizedReplayBuffer(ReplayBuffer):
     """Proportional prioritized replay (Schaul et al. 2016).
 
@@ -198,10 +220,13 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         num_actions: int,
         rng: np.random.Generator,
         *,
+        one_hot: bool = False,
         alpha: float = 0.6,
         eps: float = 1e-6,
     ) -> None:
-        super().__init__(capacity, observation_shape, observation_dtype, num_actions, rng)
+        super().__init__(
+            capacity, observation_shape, observation_dtype, num_actions, rng, one_hot=one_hot
+        )
         self.alpha = alpha
         self.eps = eps
         self.depth = max(capacity - 1, 1).bit_length()

@@ -4,6 +4,8 @@ and Adam by hand) against the reference one (``nn.Linear`` layers, autograd,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -190,3 +192,104 @@ def test_shipped_agents_load_on_either_path(fast_path: bool) -> None:
     agent = DQNAgent.from_checkpoint(arrays, meta)
     obs = np.eye(64, dtype=np.float32)
     np.testing.assert_allclose(agent.q_values_batch(obs), saved.q_values_batch(obs), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- one-hot
+def test_one_hot_indices_give_the_vectors_q_values_and_gradients() -> None:
+    """A batch of one-hot observations given by index: the same Q-values as the vectors
+    on both networks, and by hand the same gradient as autograd's with the vectors,
+    states repeated in the batch included."""
+    generator = torch.Generator().manual_seed(0)
+    index = torch.tensor([3, 0, 3, 5, 1, 3, 2, 0])
+    vectors = torch.nn.functional.one_hot(index, 6).float()
+    for dueling in (False, True):
+        fast = build_network((6,), np.float32, 3, (7, 5), generator, dueling=dueling, fast=True)
+        reference = MLP(6, (7, 5), 3, dueling=dueling)
+        reference.load_state_dict({n: t for n, t in fast.named_tensors()})
+        assert torch.equal(fast(index), fast(vectors))
+        torch.testing.assert_close(reference(index), reference(vectors))
+        grad_q = torch.randn(5, 3, generator=generator)
+        q, inputs = fast.forward_keeping_inputs(index)
+        assert torch.equal(q, fast(vectors))
+        mine = fast.views(fast.backward_rows(inputs, grad_q).clone())
+        (reference(vectors[:5]) * grad_q).sum().backward()
+        for ours, parameter in zip(mine, reference.parameters(), strict=True):
+            torch.testing.assert_close(ours, parameter.grad)
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_one_hot_buffer_trains_as_the_vectors_do(fast_path: bool) -> None:
+    """On a gridworld, whose observations are one-hot, an agent that keeps and reads
+    them by index ends a run with the weights of one that keeps the vectors, in a
+    buffer a hundredth of the size; the count bonus and prioritized replay included."""
+    env = games.make("gridworld", map="lake8")
+    assert env.one_hot_observation
+    results, sizes = [], []
+    for one_hot in (True, False):
+        config = small_config(
+            fast_path=fast_path, total_timesteps=400, count_bonus=0.5, prioritized_replay=True
+        )
+        agent = DQNAgent(
+            env.observation_shape, env.observation_dtype, env.num_actions, config,
+            game=env.name, game_options=env.options, one_hot_observation=one_hot,
+        )  # fmt: skip
+        Trainer(env, agent, seed=0, steps=400).run_steps(400)
+        assert agent.train_steps > 200 and agent.buffer.one_hot == one_hot
+        results.append(weights(agent))
+        sizes.append(agent.buffer.obs.nbytes)
+    for mine, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-5)
+    assert sizes[0] * 20 < sizes[1]
+    assert DQNAgent.for_env(env).one_hot_observation
+    map_env = games.make("gridworld", map="lake8", obs_mode="map")
+    assert not map_env.one_hot_observation and not DQNAgent.for_env(map_env).buffer.one_hot
+
+
+def test_a_one_hot_buffer_refuses_other_observations() -> None:
+    """The declaration is checked where it is used: a vector that is not one-hot is
+    refused, not stored as a wrong index."""
+    from qarcade.agents.replay import ReplayBuffer
+
+    buffer = ReplayBuffer(4, (3,), np.dtype(np.float32), 2, np.random.default_rng(0), one_hot=True)
+    mask = np.ones(2, bool)
+    hot = np.array([0, 0, 1], np.float32)
+    buffer.add(hot, 0, 0.0, np.array([1, 0, 0], np.float32), mask, False, False)
+    assert (buffer.obs[0], buffer.next_obs[0]) == (2, 0)
+    for bad in ([0, 1, 1], [0, 0, 0], [0, 0, 0.5], [0, 0, 2]):
+        with pytest.raises(ValueError, match="not"):
+            buffer.add(np.array(bad, np.float32), 0, 0.0, hot, mask, False, False)
+
+
+def test_a_one_hot_checkpoint_round_trips(tmp_path: Path) -> None:
+    """A one-hot agent saved with its replay buffer loads as one, buffer and counts
+    whole, and plays as it did; a forged flag is a checkpoint error."""
+    from qarcade.agents.checkpoints import CheckpointError, save_agent
+
+    env = games.make("gridworld", map="lake8")
+    config = small_config(total_timesteps=300, save_replay_buffer=True, count_bonus=0.5)
+    agent = DQNAgent.for_env(env, config)
+    Trainer(env, agent, seed=0, steps=300).run_steps(300)
+    path = tmp_path / "hot.safetensors"
+    save_agent(path, agent)
+    loaded = load_agent(path)
+    assert isinstance(loaded, DQNAgent) and loaded.one_hot_observation
+    assert np.array_equal(
+        loaded.buffer.obs[: len(agent.buffer)], agent.buffer.obs[: len(agent.buffer)]
+    )
+    assert np.array_equal(loaded.visits.counts, agent.visits.counts)
+    obs, _ = env.reset(seed=1)
+    assert np.array_equal(loaded.q_values(obs), agent.q_values(obs))
+    arrays, meta = agent.to_checkpoint()
+    with pytest.raises(CheckpointError, match="one_hot_observation"):
+        DQNAgent.from_checkpoint(arrays, {**meta, "one_hot_observation": "yes"})
+    with pytest.raises(CheckpointError, match="replay buffer"):
+        DQNAgent.from_checkpoint(arrays, {**meta, "one_hot_observation": False})
+
+
+def test_visit_codes_of_indices_are_those_of_the_vectors() -> None:
+    from qarcade.agents.exploration import VisitCounts
+
+    counts = VisitCounts(40, 4, bits=12, power=2.0, seed=3)
+    index = np.array([0, 7, 39, 7])
+    vectors = np.eye(40, dtype=np.float32)[index]
+    assert np.array_equal(counts.codes(index), counts.codes(vectors))

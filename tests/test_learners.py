@@ -339,7 +339,9 @@ def test_gridworld_table_defaults_explore_by_optimism_alone(initial_q: float | N
         agent = TabularQAgent.for_env(env, config, seed=0)
         Trainer(env, agent, seed=0, episodes=config.episodes).run(episodes=config.episodes)
         policy = solver.policy_of(env, lambda obs, agent=agent: agent.act(obs, all_legal))
-        optimal.append(solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env)))
+        optimal.append(
+            solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env))
+        )
     assert all(optimal) if initial_q is None else not all(optimal), optimal
 
 

@@ -196,6 +196,7 @@ class GridWorldEnv(Env):
         #: The observation is planes over the map, the last the agent's (a map-reading
         #: learner reads it: agents.dqn.DQNConfig.for_env).
         self.map_observation = obs_mode == "map"
+        self.one_hot_observation = obs_mode == "onehot"
         self.resample_map = resample_map
         grid_map = _make_map(map, size, map_seed, layout)
         self.min_size = _check_min_size(min_size, resample_map, grid_map.grid.shape)
