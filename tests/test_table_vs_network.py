@@ -66,9 +66,11 @@ def test_smallest_gridworld_run_prints_consistent_numbers(
             sizes = [env.rows * env.cols, *hidden, env.num_actions]
             assert memory["parameters"] == mlp_parameters(sizes)
             assert memory["q_bytes"] == memory["parameters"] * 4  # float32 weights
-            # Two float32 observations per transition at least, for the whole capacity.
+            # One-hot observations are kept by index: two int64 per transition at least,
+            # for the whole capacity, and far less than the float32 vectors would take.
             capacity = DQNConfig.for_env(env).buffer_size
-            assert memory["replay_bytes"] >= capacity * 2 * env.rows * env.cols * 4
+            assert capacity * 2 * 8 <= memory["replay_bytes"]
+            assert memory["replay_bytes"] < capacity * 2 * env.rows * env.cols * 4
             assert memory["states"] == memory["entries"] == 0
     # The table on 4x4 maps is optimal within the budget (a broken one would not be).
     assert all(r["optimal_steps"] is not None for r in runs if r["learner"] == "table")
