@@ -64,7 +64,7 @@ from qarcade.agents.networks import (
     numpy_q,
     tensor_shapes,
 )
-from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
+from qarcade.agents.replay import ONE_HOT_INDEX, PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.games.core import Env, OptionError
 from qarcade.games.files import size_text
 
@@ -389,7 +389,9 @@ def memory_estimate(
     flattened observation, which bounds a CNN's size from above. A ``one_hot`` buffer
     keeps an index per observation (:mod:`agents.replay`)."""
     obs_bytes = (
-        8 if one_hot else math.prod(observation_shape) * np.dtype(observation_dtype).itemsize
+        ONE_HOT_INDEX.itemsize
+        if one_hot
+        else math.prod(observation_shape) * np.dtype(observation_dtype).itemsize
     )
     widths = [math.prod(observation_shape), *config.hidden_sizes, num_actions + 1]
     parameters = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
@@ -480,7 +482,7 @@ class DQNAgent(Agent):
         one_hot_observation: bool = False,
     ) -> None:
         self.config = config if config is not None else DQNConfig()
-        self.one_hot_observation = one_hot_observation and self.config.network != "map"
+        self.one_hot_observation = one_hot_observation
         check_memory(
             self.config,
             observation_shape,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 import numpy as np
 import torch
@@ -94,14 +95,13 @@ class MLP(QNetwork):
             nn.utils.skip_init(nn.Linear, n_in, n_out) for n_in, n_out in itertools.pairwise(sizes)
         )
         self.dueling = dueling
-        self.in_features = in_features
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """``obs`` (batch, *observation_shape), any real dtype, or (batch,) integer indices
         of one-hot observations' ones (:func:`is_one_hot_index`) -> Q (batch,
         num_actions)."""
         if is_one_hot_index(obs):
-            x = F.one_hot(obs, self.in_features).float()
+            x = F.one_hot(obs, cast(nn.Linear, self.layers[0]).in_features).float()
         else:
             x = obs.flatten(1).float()
         *hidden, last = self.layers

@@ -42,6 +42,8 @@ class Batch(NamedTuple):
     bootstrap: np.ndarray
 
 
+#: How a one-hot buffer keeps an observation: the index of its one.
+ONE_HOT_INDEX = np.dtype(np.int64)
 #: The arrays a buffer is made of, in :class:`Batch` order.
 FIELDS = Batch._fields
 
@@ -74,7 +76,7 @@ class ReplayBuffer:
         self.rng = rng
         self.one_hot = one_hot
         if one_hot:
-            observation_shape, observation_dtype = (), np.dtype(np.int64)
+            observation_shape, observation_dtype = (), ONE_HOT_INDEX
         self.obs = np.zeros((capacity, *observation_shape), dtype=observation_dtype)
         self.actions = np.zeros(capacity, dtype=np.int64)
         self.rewards = np.zeros(capacity, dtype=np.float32)

@@ -44,8 +44,8 @@ def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, A
 
 
 def optimistic_start(env: GridWorldEnv) -> float:
-    """Where the deterministic table's entries start: the best a single step can earn
-    (the goal's reward), so an action not yet tried looks at least as good as any route
+    """Where the deterministic table's entries start: the goal's reward (what the map's
+    rewards are for), so an action not yet tried looks at least as good as any route
     known, even a step from the goal, and the greedy walk tries every action of every
     cell it reaches before it settles (optimism in the face of uncertainty; with a step
     size of 1 one try puts an entry at its true value). Entries that start at 0 are
