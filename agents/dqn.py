@@ -483,6 +483,11 @@ class DQNAgent(Agent):
     ) -> None:
         self.config = config if config is not None else DQNConfig()
         self.one_hot_observation = one_hot_observation
+        if self.config.network == "map" and len(observation_shape) != 3:
+            raise OptionError(
+                "DQN network 'map' reads planes over a map (the gridworld's obs_mode='map'); "
+                f"these observations have shape {tuple(observation_shape)}"
+            )
         check_memory(
             self.config,
             observation_shape,

@@ -101,6 +101,17 @@ def test_a_tiny_map_is_learnt_by_the_map_reading_dqn(seed: int) -> None:
     assert _optimal(env, agent)
 
 
+def test_the_map_network_on_observations_that_are_not_a_map_is_an_option_error() -> None:
+    """``--set network=map`` on the gridworld's default one-hot observation, or on
+    CartPole's features, is said in one line, not an unpacking traceback."""
+    from qarcade.games.adapters.from_gymnasium import GymnasiumEnv
+
+    for env in (games.make("gridworld", map="lake8"), GymnasiumEnv("CartPole-v1")):
+        config = DQNConfig.for_env(env, network="map")
+        with pytest.raises(OptionError, match="network 'map' reads planes over a map"):
+            DQNAgent.for_env(env, config)
+
+
 def test_map_options_are_checked() -> None:
     with pytest.raises(OptionError):
         games.make("gridworld", map="random", size=8, min_size=4)  # needs resample_map
