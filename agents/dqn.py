@@ -136,6 +136,18 @@ class DQNConfig:
             that hold under function approximation). The optimism fades as a pair is
             tried, never with time; the greedy policy (playing, grading, the kept
             policy) never sees it. 0 (the default) turns it off.
+        exploit_head: with a ``count_bonus``, the network has a second head of
+            Q-values, learnt from the same transitions with targets that leave the
+            bonus out (double DQN on the rewards alone). The optimistic head, whose
+            targets add the bonus, chooses the moves while exploring; the exploit head
+            is the greedy policy (playing, grading, the values drawn on the board). The
+            optimism a target adds at every step sums along a route to many times the
+            goal's reward (``C / (1 - gamma)`` at most), so a single head's values say
+            where the least tried cells are long after the goal is found, and its
+            greedy walk wanders; the exploit head's are the rewards' from the first
+            goal on. The same split as Agent57's separate extrinsic and intrinsic
+            values (Badia et al. 2020). False keeps one head (checkpoints made before
+            it load so).
         count_power: ``M`` above: 0.5 is MBIE-EB's ``1 / sqrt(n + 1)`` (Strehl &
             Littman 2008), which lingers; OPIQ's 2 is gone after a few tries, so the
             values it leaves in the targets are soon the reward's.
@@ -181,6 +193,7 @@ class DQNConfig:
     reward_scale: float | str = "auto"
     count_bonus: float = 0.0
     count_power: float = 0.5
+    exploit_head: bool = True
     hidden_sizes: tuple[int, ...] = (64, 64)
     dueling: bool = False
     fast_path: bool = True
@@ -198,6 +211,7 @@ class DQNConfig:
             "anneal_lr",
             "prioritized_replay",
             "dueling",
+            "exploit_head",
             "fast_path",
             "save_replay_buffer",
         ):
@@ -366,6 +380,12 @@ def untuned_settings(env: Env) -> dict[str, Any]:
     return settings
 
 
+def heads(config: DQNConfig) -> int:
+    """How many heads of Q-values a network made for ``config`` has: 2 with a count
+    bonus and :attr:`DQNConfig.exploit_head` (the optimistic head first), else 1."""
+    return 2 if config.exploit_head and config.count_bonus > 0 else 1
+
+
 def memory_budget() -> int:
     """The most memory one agent may ask for: half of this machine's physical memory
     (8 GiB where the system does not say)."""
@@ -393,7 +413,7 @@ def memory_estimate(
         if one_hot
         else math.prod(observation_shape) * np.dtype(observation_dtype).itemsize
     )
-    widths = [math.prod(observation_shape), *config.hidden_sizes, num_actions + 1]
+    widths = [math.prod(observation_shape), *config.hidden_sizes, num_actions * heads(config) + 1]
     parameters = sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
     per_transition = 2 * obs_bytes + num_actions + 8 + 4 + 4
     if config.prioritized_replay:
@@ -552,6 +572,7 @@ class DQNAgent(Agent):
             self.config.learning_rate,
             self.config.gamma,
             self.config.max_grad_norm,
+            heads(self.config),
         )
         #: The networks, the optimizer and the gradient step (the seam).
         self.update_path: UpdatePath = (
@@ -595,7 +616,7 @@ class DQNAgent(Agent):
         network = build_network(
             self.observation_shape,
             self.observation_dtype,
-            self.num_actions,
+            self.num_actions * heads(self.config),
             self.config.hidden_sizes,
             generator,
             dueling=self.config.dueling,
@@ -646,7 +667,7 @@ class DQNAgent(Agent):
             if len(legal) == 0:
                 raise ValueError("act() needs at least one legal action in mask")
             return int(legal[int(self.rng.random() * len(legal))])
-        q = self._q(obs)
+        q = self._q(obs, optimistic=explore)
         if explore and self.visits is not None:
             q = q + self.config.count_bonus * self.visits.optimism(obs[None])[0]
         if not mask.all():
@@ -666,14 +687,20 @@ class DQNAgent(Agent):
         in the game's reward units."""
         with torch.no_grad():
             x = torch.tensor(np.asarray(obs), device=self.device)
-            return self.online(x).cpu().numpy() / np.float32(self.reward_scale)
+            q = self.online(x).cpu().numpy()
+            return q[:, -self.num_actions :] / np.float32(self.reward_scale)
 
-    def _q(self, obs: np.ndarray) -> np.ndarray:
+    def _q(self, obs: np.ndarray, *, optimistic: bool = False) -> np.ndarray:
+        """The Q-values of ``obs`` in learnt units: the greedy policy's (the exploit
+        head's, where there are two), or the optimistic head's if ``optimistic``."""
         if self._numpy_layers is not None:
-            return numpy_q(self._numpy_layers, self.config.dueling, obs)
-        with torch.no_grad():
-            x = torch.tensor(obs, device=self.device).unsqueeze(0)
-            return self.online(x)[0].cpu().numpy()
+            q = numpy_q(self._numpy_layers, self.config.dueling, obs)
+        else:
+            with torch.no_grad():
+                x = torch.tensor(obs, device=self.device).unsqueeze(0)
+                q = self.online(x)[0].cpu().numpy()
+        A = self.num_actions
+        return q[:A] if optimistic else q[-A:]
 
     # ----------------------------------------------------------------- learning
     def learn(self, transition: Transition) -> dict[str, float]:
@@ -829,12 +856,14 @@ class DQNAgent(Agent):
 
     def _first_target(self) -> tuple[int, float, float]:
         """The batch's first transition's next action ``a*``, ``Q_target(s', a*)`` and
-        count bonus, as the step's double-DQN target makes them (bonus included)."""
+        count bonus, as the step's double-DQN target makes them (bonus included) for the
+        head the step reports (the exploit head's, without a bonus, where there are two)."""
         batch = self._device_batch
+        A = self.num_actions
         with torch.no_grad():
-            next_online = self.online(batch.next_obs[:1])[0]
-            next_target = self.target(batch.next_obs[:1])[0]
-            bonus = self._bonus(self._host_batch.next_obs[:1])
+            next_online = self.online(batch.next_obs[:1])[0, -A:]
+            next_target = self.target(batch.next_obs[:1])[0, -A:]
+            bonus = self._bonus(self._host_batch.next_obs[:1]) if heads(self.config) == 1 else None
             if bonus is not None:
                 next_online, next_target = next_online + bonus[0], next_target + bonus[0]
         mask = batch.next_masks[0]
@@ -942,7 +971,11 @@ class DQNAgent(Agent):
 
     @classmethod
     def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> DQNAgent:
-        config = DQNConfig.from_dict(meta["config"])
+        values = meta["config"]
+        if isinstance(values, dict):
+            # A checkpoint made before the exploit head had one head.
+            values = {"exploit_head": False, **values}
+        config = DQNConfig.from_dict(values)
         if config.device == "cuda" and not torch.cuda.is_available():
             # Weights trained on a GPU load anywhere.
             config = dataclasses.replace(config, device="auto")
@@ -964,7 +997,7 @@ class DQNAgent(Agent):
             shapes = tensor_shapes(
                 shape,
                 np.dtype(dtype),
-                num_actions,
+                num_actions * heads(config),
                 config.hidden_sizes,
                 dueling=config.dueling,
                 network=config.network,

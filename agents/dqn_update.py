@@ -106,11 +106,50 @@ def double_dqn_targets(
     return torch.addcmul(batch.rewards, batch.bootstrap, value, value=gamma)
 
 
+def head_targets(
+    batch: TensorBatch,
+    gamma: float,
+    next_q_online: torch.Tensor,
+    next_q_target: torch.Tensor,
+    bonus: torch.Tensor | None,
+    heads: int,
+) -> torch.Tensor:
+    """The targets of each head of a network with ``heads`` heads of ``A`` Q-values
+    side by side, ``(B, heads * A)``: the first head's targets take the count ``bonus``
+    (:func:`double_dqn_targets`), a second head's do not (the exploit head,
+    :attr:`agents.dqn.DQNConfig.exploit_head`). -> ``(B, heads)``."""
+    width = next_q_online.shape[1] // heads
+    return torch.stack(
+        [
+            double_dqn_targets(
+                batch,
+                gamma,
+                next_q_online[:, head * width : (head + 1) * width],
+                next_q_target[:, head * width : (head + 1) * width],
+                bonus if head == 0 else None,
+            )
+            for head in range(heads)
+        ],
+        1,
+    )
+
+
 def huber_loss(q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
-    """The mean Huber loss, each row times its importance weight if ``weights``."""
+    """The Huber loss, averaged over the rows and summed over the heads (the columns
+    of ``(B, heads)`` arguments), each row times its importance weight if ``weights``."""
+    rows = F.smooth_l1_loss(q, target, reduction="none")
+    if rows.dim() == 2:
+        rows = rows.sum(1)
     if weights is None:
-        return F.smooth_l1_loss(q, target)
-    return (F.smooth_l1_loss(q, target, reduction="none") * weights).mean()
+        return rows.mean()
+    return (rows * weights).mean()
+
+
+def taken(q_all: torch.Tensor, actions: torch.Tensor, heads: int) -> torch.Tensor:
+    """``Q(s, a)`` of every head for the actions taken: ``(B, heads * A)`` -> ``(B, heads)``."""
+    rows = len(actions)
+    by_head = q_all.view(rows, heads, -1)
+    return by_head.gather(2, actions.view(rows, 1, 1).expand(rows, heads, 1)).view(rows, heads)
 
 
 class UpdatePath(abc.ABC):
@@ -122,6 +161,9 @@ class UpdatePath(abc.ABC):
         learning_rate: Adam's step size.
         gamma: the discount.
         max_grad_norm: gradients are scaled down to at most this global L2 norm.
+        heads: Q-value heads side by side in the networks' output: 1, or 2 for an
+            optimistic head and an exploit head (:func:`head_targets`). A step reports
+            the last head's Q-values and errors.
     """
 
     optimizer: torch.optim.Optimizer | FlatAdam
@@ -133,8 +175,10 @@ class UpdatePath(abc.ABC):
         learning_rate: float,
         gamma: float,
         max_grad_norm: float,
+        heads: int = 1,
     ) -> None:
         self.online = online
+        self.heads = heads
         self.target = target
         self.gamma = gamma
         self.max_grad_norm = max_grad_norm
@@ -208,17 +252,22 @@ class ReferenceUpdate(UpdatePath):
         self, batch: TensorBatch, bonus: torch.Tensor | None, weights: torch.Tensor | None
     ) -> Step:
         with torch.no_grad():
-            td_target = double_dqn_targets(
-                batch, self.gamma, self.online(batch.next_obs), self.target(batch.next_obs), bonus
+            td_target = head_targets(
+                batch,
+                self.gamma,
+                self.online(batch.next_obs),
+                self.target(batch.next_obs),
+                bonus,
+                self.heads,
             )
-        q = self.online(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1)
+        q = taken(self.online(batch.obs), batch.actions, self.heads)
         loss = huber_loss(q, td_target, weights)
         self.optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(self.online.parameters(), self.max_grad_norm)
         self.optimizer.step()
-        q = q.detach()
-        return Step(q, loss.detach(), q - td_target)
+        q = q.detach()[:, -1]
+        return Step(q, loss.detach(), q - td_target[:, -1])
 
     def adam_moments(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         states = [self.optimizer.state[p] for p in self.online.parameters()]
@@ -247,25 +296,26 @@ class FastUpdate(UpdatePath):
     def update(
         self, batch: TensorBatch, bonus: torch.Tensor | None, weights: torch.Tensor | None
     ) -> Step:
-        B = len(batch.actions)
-        actions = batch.actions.view(B, 1)
+        B, heads = len(batch.actions), self.heads
         q_both, inputs = self.online.forward_keeping_inputs(batch.obs_pair)
-        q = q_both[:B].gather(1, actions).view(B)
-        td_target = double_dqn_targets(
-            batch, self.gamma, q_both[B:], self.target(batch.next_obs), bonus
+        q = taken(q_both[:B], batch.actions, heads)
+        td_target = head_targets(
+            batch, self.gamma, q_both[B:], self.target(batch.next_obs), bonus, heads
         )
         error = q - td_target
-        # dLoss/dq of the mean Huber loss: the error clamped to [-1, 1], over B.
+        # dLoss/dq of the Huber loss (mean over rows, sum over heads): the error clamped
+        # to [-1, 1], over B.
         slope = error.clamp(-1.0, 1.0).div_(B)
         if weights is not None:
-            slope.mul_(weights)
-        grad_q = torch.zeros_like(q_both[:B]).scatter_(1, actions, slope.view(B, 1))
-        grad = self.online.backward_rows(inputs, grad_q)
+            slope.mul_(weights.view(B, 1))
+        grad_q = torch.zeros_like(q_both[:B]).view(B, heads, -1)
+        grad_q.scatter_(2, batch.actions.view(B, 1, 1).expand(B, heads, 1), slope.view(B, heads, 1))
+        grad = self.online.backward_rows(inputs, grad_q.view(B, -1))
         # clip_grad_norm_ for one tensor, without its per-call bookkeeping.
         norm = torch.linalg.vector_norm(grad)
         grad.mul_((self.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
         self.optimizer.step(grad)
-        return Step(q, huber_loss(q, td_target, weights), error)
+        return Step(q[:, -1], huber_loss(q, td_target, weights), error[:, -1])
 
     def adam_moments(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         views = self.online.views

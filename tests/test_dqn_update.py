@@ -43,7 +43,8 @@ VARIANTS = [
     {},
     {"dueling": True},
     {"prioritized_replay": True},
-    {"dueling": True, "prioritized_replay": True, "count_bonus": 0.5},
+    {"dueling": True, "prioritized_replay": True, "count_bonus": 0.5},  # two heads
+    {"count_bonus": 0.5, "exploit_head": False},
 ]
 
 

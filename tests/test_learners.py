@@ -16,7 +16,7 @@ from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import CheckpointError
 from qarcade.agents.dqn import PIXEL_SETTINGS, DQNAgent, DQNConfig, untuned_settings
-from qarcade.agents.dqn_update import double_dqn_targets
+from qarcade.agents.dqn_update import double_dqn_targets, head_targets
 from qarcade.agents.evaluation import BestPolicy
 from qarcade.agents.tabular import TabularConfig, TabularQAgent
 from qarcade.agents.training import Trainer
@@ -210,9 +210,10 @@ def test_count_optimism_raises_the_targets_of_rarely_tried_next_states() -> None
     with torch.no_grad():
         q_next = agent.online(batch.next_obs), agent.target(batch.next_obs)
 
-    def target() -> float:
+    def target() -> float:  # the optimistic head's: the first of two
         bonus = agent._bonus(agent._host_batch.next_obs)
-        return float(double_dqn_targets(batch, config.gamma, *q_next, bonus)[0])
+        optimistic = (q[:, :2] for q in q_next)
+        return float(double_dqn_targets(batch, config.gamma, *optimistic, bonus)[0])
 
     untried = target()
     for _ in range(99):
@@ -222,6 +223,79 @@ def test_count_optimism_raises_the_targets_of_rarely_tried_next_states() -> None
     # Optimism 1 / sqrt(0 + 1) before, 1 / sqrt(99 + 1) after (MBIE-EB's power, the
     # default), times gamma.
     assert untried - tried == pytest.approx(0.5 * (1.0 - 0.1), abs=1e-5)
+
+
+OPEN_ROOM = """\
+S.......
+........
+........
+.......G
+"""
+
+
+def test_the_exploit_head_values_the_rewards_and_is_the_greedy_policy(tmp_path: Path) -> None:
+    """With a count bonus, the optimistic head's values early on are far above anything
+    the map pays (the optimism summed along routes); the exploit head, learnt from the
+    same transitions without it, ends at the shortest route's value, and it is what
+    the greedy policy follows and the board shows."""
+    from qarcade.games.gridworld import solver
+
+    path = tmp_path / "room.txt"
+    path.write_text(OPEN_ROOM)
+    env = games.make("gridworld", map=str(path))
+    config = DQNConfig.for_env(env, total_timesteps=4_000, learning_starts=200)
+    agent = DQNAgent.for_env(env, config, seed=0)
+    gamma = config.gamma
+    # The shortest route's discounted value: 9 steps of step_reward, then the goal.
+    value = sum(env.step_reward * gamma**t for t in range(9)) + gamma**9 * env.goal_reward
+    start = env.reset(seed=0)[0]
+    trainer = Trainer(env, agent, seed=0, steps=4_000)
+    trainer.run_steps(1_000)
+    assert agent._q(start, optimistic=True).max() / agent.reward_scale > value + 1.0
+    trainer.run_steps(3_000)
+    assert agent.q_values(start).max() == pytest.approx(value, abs=0.05)
+    all_legal = np.ones(env.num_actions, bool)
+    policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))
+    assert solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env))
+
+
+def test_only_the_optimistic_heads_targets_and_moves_take_the_bonus() -> None:
+    """Two heads with the same weights: the optimistic head's target is the exploit
+    head's plus ``gamma`` times the bonus of the next state's best action; acting to
+    explore follows the optimistic head plus the bonus, acting greedily the exploit
+    head."""
+    config = small_config(
+        count_bonus=1.0, batch_size=1, gamma=0.5, reward_scale=1.0, learning_starts=0
+    )
+    agent = DQNAgent((2,), np.float32, 2, config)
+    obs, nxt = np.array([1, 0], np.float32), np.array([0, 1], np.float32)
+    mask = np.ones(2, bool)
+    for network in (agent.online, agent.target):
+        with torch.no_grad():
+            weight, bias = (t for _, t in network.named_tensors()[-2:])
+            weight[2:], bias[2:] = weight[:2], bias[:2]  # exploit head = optimistic head
+    agent.buffer.add(obs, 0, 0.25, nxt, mask, False, False)
+    agent.buffer.sample(1, out=agent._host_batch)
+    batch = agent._device_batch
+    with torch.no_grad():
+        both = head_targets(
+            batch,
+            config.gamma,
+            agent.online(batch.next_obs),
+            agent.target(batch.next_obs),
+            agent._bonus(agent._host_batch.next_obs),
+            heads=2,
+        )[0]
+    # Neither of the next state's actions tried: a bonus of 1 on each.
+    assert float(both[0] - both[1]) == pytest.approx(0.5 * 1.0, abs=1e-6)
+    with torch.no_grad():  # the heads apart: the exploit head prefers action 0
+        weight, bias = (t for _, t in agent.online.named_tensors()[-2:])
+        weight.zero_()
+        bias.copy_(torch.tensor([0.0, 0.5, 0.5, 0.0]))
+    agent.epsilon = 0.0
+    assert agent.act(obs, mask) == 0
+    assert agent.act(obs, mask, explore=True) == 1
+    np.testing.assert_allclose(agent.q_values(obs), [0.5, 0.0])
 
 
 def test_visit_counts_survive_a_checkpoint_and_reject_damage(tmp_path: Path) -> None:
