@@ -146,8 +146,8 @@ class DQNConfig:
             where the least tried cells are long after the goal is found, and its
             greedy walk wanders; the exploit head's are the rewards' from the first
             goal on. The same split as Agent57's separate extrinsic and intrinsic
-            values (Badia et al. 2020). False keeps one head (checkpoints made before
-            it load so).
+            values (Badia et al. 2020). With ``dueling`` the two heads share the state
+            value. False keeps one head (checkpoints made before it load so).
         count_power: ``M`` above: 0.5 is MBIE-EB's ``1 / sqrt(n + 1)`` (Strehl &
             Littman 2008), which lingers; OPIQ's 2 is gone after a few tries, so the
             values it leaves in the targets are soon the reward's.

@@ -115,23 +115,22 @@ def head_targets(
     heads: int,
 ) -> torch.Tensor:
     """The targets of each head of a network with ``heads`` heads of ``A`` Q-values
-    side by side, ``(B, heads * A)``: the first head's targets take the count ``bonus``
-    (:func:`double_dqn_targets`), a second head's do not (the exploit head,
+    side by side, ``(B, heads * A)``: :func:`double_dqn_targets` of each, the first
+    head's with the count ``bonus``, a second head's without (the exploit head,
     :attr:`agents.dqn.DQNConfig.exploit_head`). -> ``(B, heads)``."""
-    width = next_q_online.shape[1] // heads
-    return torch.stack(
-        [
-            double_dqn_targets(
-                batch,
-                gamma,
-                next_q_online[:, head * width : (head + 1) * width],
-                next_q_target[:, head * width : (head + 1) * width],
-                bonus if head == 0 else None,
-            )
-            for head in range(heads)
-        ],
-        1,
-    )
+    if heads == 1:
+        return double_dqn_targets(batch, gamma, next_q_online, next_q_target, bonus).view(-1, 1)
+    rows = len(batch.actions)
+    online = next_q_online.view(rows, heads, -1)
+    target = next_q_target.view(rows, heads, -1)
+    if bonus is not None:
+        # The bonus on the first head only, in one broadcast add over all of them.
+        optimism = F.pad(bonus.unsqueeze(1), (0, 0, 0, heads - 1))
+        online, target = online + optimism, target + optimism
+    legal = batch.next_masks.unsqueeze(1)
+    best = torch.where(legal, online, -torch.inf).argmax(2, keepdim=True)
+    value = target.gather(2, best).view(rows, heads)
+    return torch.addcmul(batch.rewards.view(-1, 1), batch.bootstrap.view(-1, 1), value, value=gamma)
 
 
 def huber_loss(q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:

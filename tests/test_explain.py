@@ -79,10 +79,11 @@ def test_the_dqn_update_explained_is_the_one_made(n_step: int) -> None:
     trainer.run_steps(1)
     update = agent.last_update
     assert update is not None and agent.train_steps > 0
+    greedy = slice(-env.num_actions, None)  # the exploit head's, the last of two
     with torch.no_grad():
-        q = online_before(torch.from_numpy(update.obs[None]))[0]
-        next_online = online_before(torch.from_numpy(update.next_obs[None]))[0]
-        next_target = agent.target(torch.from_numpy(update.next_obs[None]))[0]
+        q = online_before(torch.from_numpy(update.obs[None]))[0, greedy]
+        next_online = online_before(torch.from_numpy(update.next_obs[None]))[0, greedy]
+        next_target = agent.target(torch.from_numpy(update.next_obs[None]))[0, greedy]
     assert update.q == pytest.approx(float(q[update.action]), abs=1e-6)
     if update.bootstrap != 0 and update.bonus == 0:  # a final s' has no action to pick
         assert update.next_action == int(next_online.argmax())

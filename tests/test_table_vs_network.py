@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qarcade import games
-from qarcade.agents.dqn import DQNConfig
+from qarcade.agents.dqn import DQNConfig, heads
 from qarcade.agents.training import training_env_options
 from qarcade.games.gridworld.env import GridWorldEnv
 
@@ -63,7 +63,10 @@ def test_smallest_gridworld_run_prints_consistent_numbers(
             assert memory["q_bytes"] >= memory["entries"] * 8  # float64 values, keys beside
             assert memory["parameters"] == 0 and memory["replay_bytes"] == 0
         else:
-            sizes = [env.rows * env.cols, *hidden, env.num_actions]
+            # The optimistic head's Q-values and the exploit head's (DQNConfig.exploit_head).
+            outputs = env.num_actions * heads(DQNConfig.for_env(env))
+            assert outputs == 2 * env.num_actions
+            sizes = [env.rows * env.cols, *hidden, outputs]
             assert memory["parameters"] == mlp_parameters(sizes)
             assert memory["q_bytes"] == memory["parameters"] * 4  # float32 weights
             # One-hot observations are kept by index: two int64 per transition at least,
