@@ -136,19 +136,22 @@ def head_targets(
 def huber_loss(q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
     """The Huber loss, averaged over the rows and summed over the heads (the columns
     of ``(B, heads)`` arguments), each row times its importance weight if ``weights``."""
+    if weights is None:
+        return F.smooth_l1_loss(q, target, reduction="sum") / len(q)
     rows = F.smooth_l1_loss(q, target, reduction="none")
     if rows.dim() == 2:
         rows = rows.sum(1)
-    if weights is None:
-        return rows.mean()
     return (rows * weights).mean()
 
 
-def taken(q_all: torch.Tensor, actions: torch.Tensor, heads: int) -> torch.Tensor:
-    """``Q(s, a)`` of every head for the actions taken: ``(B, heads * A)`` -> ``(B, heads)``."""
-    rows = len(actions)
-    by_head = q_all.view(rows, heads, -1)
-    return by_head.gather(2, actions.view(rows, 1, 1).expand(rows, heads, 1)).view(rows, heads)
+def taken_columns(actions: torch.Tensor, heads: int, num_actions: int) -> torch.Tensor:
+    """The output columns of the actions taken in every head, ``(B, heads)``: head ``h``'s
+    Q-values are columns ``h * A`` to ``h * A + A - 1``."""
+    columns = actions.view(-1, 1)
+    if heads == 1:
+        return columns
+    offsets = torch.arange(0, heads * num_actions, num_actions, device=actions.device)
+    return columns + offsets
 
 
 class UpdatePath(abc.ABC):
@@ -259,7 +262,9 @@ class ReferenceUpdate(UpdatePath):
                 bonus,
                 self.heads,
             )
-        q = taken(self.online(batch.obs), batch.actions, self.heads)
+        q_all = self.online(batch.obs)
+        columns = taken_columns(batch.actions, self.heads, q_all.shape[1] // self.heads)
+        q = q_all.gather(1, columns)
         loss = huber_loss(q, td_target, weights)
         self.optimizer.zero_grad()
         loss.backward()
@@ -297,7 +302,8 @@ class FastUpdate(UpdatePath):
     ) -> Step:
         B, heads = len(batch.actions), self.heads
         q_both, inputs = self.online.forward_keeping_inputs(batch.obs_pair)
-        q = taken(q_both[:B], batch.actions, heads)
+        columns = taken_columns(batch.actions, heads, q_both.shape[1] // heads)
+        q = q_both[:B].gather(1, columns)
         td_target = head_targets(
             batch, self.gamma, q_both[B:], self.target(batch.next_obs), bonus, heads
         )
@@ -307,9 +313,8 @@ class FastUpdate(UpdatePath):
         slope = error.clamp(-1.0, 1.0).div_(B)
         if weights is not None:
             slope.mul_(weights.view(B, 1))
-        grad_q = torch.zeros_like(q_both[:B]).view(B, heads, -1)
-        grad_q.scatter_(2, batch.actions.view(B, 1, 1).expand(B, heads, 1), slope.view(B, heads, 1))
-        grad = self.online.backward_rows(inputs, grad_q.view(B, -1))
+        grad_q = torch.zeros_like(q_both[:B]).scatter_(1, columns, slope)
+        grad = self.online.backward_rows(inputs, grad_q)
         # clip_grad_norm_ for one tensor, without its per-call bookkeeping.
         norm = torch.linalg.vector_norm(grad)
         grad.mul_((self.max_grad_norm / (norm + 1e-6)).clamp_(max=1.0))
