@@ -863,7 +863,8 @@ class DQNAgent(Agent):
         with torch.no_grad():
             next_online = self.online(batch.next_obs[:1])[0, -A:]
             next_target = self.target(batch.next_obs[:1])[0, -A:]
-            bonus = self._bonus(self._host_batch.next_obs[:1]) if heads(self.config) == 1 else None
+            one_head = self.update_path.heads == 1
+            bonus = self._bonus(self._host_batch.next_obs[:1]) if one_head else None
             if bonus is not None:
                 next_online, next_target = next_online + bonus[0], next_target + bonus[0]
         mask = batch.next_masks[0]

@@ -138,20 +138,7 @@ def huber_loss(q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | No
     of ``(B, heads)`` arguments), each row times its importance weight if ``weights``."""
     if weights is None:
         return F.smooth_l1_loss(q, target, reduction="sum") / len(q)
-    rows = F.smooth_l1_loss(q, target, reduction="none")
-    if rows.dim() == 2:
-        rows = rows.sum(1)
-    return (rows * weights).mean()
-
-
-def taken_columns(actions: torch.Tensor, heads: int, num_actions: int) -> torch.Tensor:
-    """The output columns of the actions taken in every head, ``(B, heads)``: head ``h``'s
-    Q-values are columns ``h * A`` to ``h * A + A - 1``."""
-    columns = actions.view(-1, 1)
-    if heads == 1:
-        return columns
-    offsets = torch.arange(0, heads * num_actions, num_actions, device=actions.device)
-    return columns + offsets
+    return (F.smooth_l1_loss(q, target, reduction="none").sum(1) * weights).mean()
 
 
 class UpdatePath(abc.ABC):
@@ -180,16 +167,30 @@ class UpdatePath(abc.ABC):
         heads: int = 1,
     ) -> None:
         self.online = online
-        self.heads = heads
         self.target = target
         self.gamma = gamma
         self.max_grad_norm = max_grad_norm
+        self.heads = heads
+        # Where each head's Q-values start in the output, (1, heads): made at the first
+        # step, when the output's width is known.
+        self._head_offsets: torch.Tensor | None = None
         target.requires_grad_(False)
         self._make_optimizer(learning_rate)
 
     @abc.abstractmethod
     def _make_optimizer(self, learning_rate: float) -> None:
         """Make the Adam optimizer of :attr:`online`."""
+
+    def taken_columns(self, actions: torch.Tensor, width: int) -> torch.Tensor:
+        """The output columns of the actions taken in every head, ``(B, heads)``, of an
+        output ``width`` wide: head ``h``'s Q-values are its ``h``-th ``width / heads``."""
+        columns = actions.view(-1, 1)
+        if self.heads == 1:
+            return columns
+        if self._head_offsets is None:
+            step = width // self.heads
+            self._head_offsets = torch.arange(0, width, step, device=actions.device).view(1, -1)
+        return columns + self._head_offsets
 
     @abc.abstractmethod
     def update(
@@ -263,7 +264,7 @@ class ReferenceUpdate(UpdatePath):
                 self.heads,
             )
         q_all = self.online(batch.obs)
-        columns = taken_columns(batch.actions, self.heads, q_all.shape[1] // self.heads)
+        columns = self.taken_columns(batch.actions, q_all.shape[1])
         q = q_all.gather(1, columns)
         loss = huber_loss(q, td_target, weights)
         self.optimizer.zero_grad()
@@ -302,7 +303,7 @@ class FastUpdate(UpdatePath):
     ) -> Step:
         B, heads = len(batch.actions), self.heads
         q_both, inputs = self.online.forward_keeping_inputs(batch.obs_pair)
-        columns = taken_columns(batch.actions, heads, q_both.shape[1] // heads)
+        columns = self.taken_columns(batch.actions, q_both.shape[1])
         q = q_both[:B].gather(1, columns)
         td_target = head_targets(
             batch, self.gamma, q_both[B:], self.target(batch.next_obs), bonus, heads
