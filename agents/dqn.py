@@ -80,6 +80,10 @@ VALUE_BOUND = 2.0
 #: The longest horizon ``reward_scale="auto"`` assumes (``gamma = 1``: an unknown one).
 MAX_HORIZON = 1_000.0
 
+#: The largest batch a gradient step may take: far above what DQNs use (32 to a few
+#: thousand), far below what would hold the machine for minutes a step.
+MAX_BATCH = 65_536
+
 
 @dataclass
 class DQNConfig:
@@ -232,6 +236,12 @@ class DQNConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise OptionError(f"DQN {name} must be an integer >= 1, got {value!r}")
+        if self.batch_size > MAX_BATCH:
+            # A crafted checkpoint asked for 2.8 million: every step took minutes and
+            # its intermediate tensors more than this machine's memory.
+            raise OptionError(
+                f"DQN batch_size must be at most {MAX_BATCH:,}, got {self.batch_size:,}"
+            )
         if self.batch_size > self.buffer_size:
             # Drawn with replacement from at most buffer_size transitions, a bigger batch
             # repeats them and only costs time.
@@ -276,8 +286,18 @@ class DQNConfig:
                 or not math.isfinite(value)
             ):
                 raise OptionError(f"DQN {name} must be a number {least} 0, got {value!r}")
-        if not _finite_number(self.initial_q):
-            raise OptionError(f"DQN initial_q must be a finite number, got {self.initial_q!r}")
+        # The network's weights are float32: a start past 1e9 (times the reward scale)
+        # would not fit, and no reward scale makes one useful.
+        if not _finite_number(self.initial_q) or abs(self.initial_q) > 1e9:
+            raise OptionError(
+                f"DQN initial_q must be a finite number within -1e9..1e9, got {self.initial_q!r}"
+            )
+        scale = self.reward_scale
+        if not isinstance(scale, str) and abs(self.initial_q * scale) > 1e30:
+            raise OptionError(
+                "DQN initial_q times reward_scale must fit a float32 network, got "
+                f"{self.initial_q!r} x {scale!r}"
+            )
         if not self.hidden_sizes or any(
             isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden_sizes
         ):
@@ -418,7 +438,9 @@ def memory_estimate(
     per_transition = 2 * obs_bytes + num_actions + 8 + 4 + 4
     if config.prioritized_replay:
         per_transition += 2 * 8
-    batch = config.batch_size * (4 * obs_bytes + 4 * 4 * sum(widths))
+    # A batch's observations are floats whatever the buffer keeps (a one-hot index
+    # becomes a row of the width of the observation).
+    batch = config.batch_size * (4 * 4 * math.prod(observation_shape) + 4 * 4 * sum(widths))
     return config.buffer_size * per_transition + 5 * 4 * parameters + batch
 
 

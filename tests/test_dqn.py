@@ -588,6 +588,8 @@ def test_config_for_env_and_its_checks() -> None:
         dict(learning_rate=float("nan")),
         dict(reward_scale=0.0),
         dict(initial_q=float("inf")),
+        dict(initial_q=3.4e38),  # a float32 bias cannot hold it (found by the fuzz test)
+        dict(initial_q=1e9, reward_scale=1e25),
     ):
         with pytest.raises(OptionError):
             DQNConfig(**bad)  # type: ignore[arg-type]
@@ -611,3 +613,7 @@ def test_a_batch_bigger_than_the_buffer_is_refused() -> None:
     with pytest.raises(OptionError, match=r"batch_size \(65\) must be at most buffer_size \(64\)"):
         small_config(batch_size=65, buffer_size=64)
     assert small_config(batch_size=64, buffer_size=64).batch_size == 64
+    # A crafted checkpoint (found by the fuzz test) asked for 2.8 million of 14.5
+    # million: each step held the machine for minutes and took all its memory.
+    with pytest.raises(OptionError, match="batch_size must be at most 65,536"):
+        small_config(batch_size=2_831_689, buffer_size=14_571_475)
