@@ -194,9 +194,8 @@ def map_file(spec: MapSpec) -> str:
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"map{spec.index:03d}-{hash(spec.text) & 0xFFFFFFFF:08x}.txt")
     if not os.path.exists(path):
-        with open(path + ".part", "w") as f:
-            f.write(spec.text)
-        os.replace(path + ".part", path)
+        # Workers meet the same map at once: each writes its own temporary file.
+        atomic_write(path, lambda f: f.write(spec.text.encode()))
     return path
 
 
