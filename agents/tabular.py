@@ -27,7 +27,12 @@ from qarcade.agents.checkpoints import CheckpointError, meta_fraction, python_rn
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser, discretiser_class
 from qarcade.agents.explain import TableUpdate
 from qarcade.agents.kinds import check_settings, horizon_discount, learner_settings
+from qarcade.agents.model import EmpiricalModel
 from qarcade.games.core import Env, OptionError
+
+#: The most planning steps per update: more costs time a person watching would see,
+#: long after they stop helping.
+MAX_PLANNING_STEPS = 1000
 
 
 @dataclass
@@ -52,6 +57,13 @@ class TabularConfig:
             updated often (Even-Dar & Mansour 2003 use powers in (0.5, 1)), which a
             stochastic world needs (a slip makes one target one sample of an
             expectation). 0 keeps the step size at ``learning_rate``.
+        planning_steps: after each update, this many more, each of a (state, action)
+            met drawn at random and set to its expected target over what it has led to
+            so far, with one more outcome worth ``initial_q`` (Dyna-Q with expected
+            updates, :mod:`agents.model`): what a slip made one sample of is averaged
+            over all of them, the values of a route reach its start without walking it
+            again, and a move that was unlucky once is tried again. 0 learns from each
+            move only.
         episodes: default number of training episodes for ``python main.py train``.
     """
 
@@ -64,6 +76,7 @@ class TabularConfig:
     explore_least_tried: bool = False
     initial_q: float = 0.0
     step_size_power: float = 0.0
+    planning_steps: int = 0
     episodes: int = 10_000
 
     def __post_init__(self) -> None:
@@ -92,6 +105,15 @@ class TabularConfig:
                 raise OptionError(
                     f"tabular {name} must be true or false, got {getattr(self, name)!r}"
                 )
+        if (
+            isinstance(self.planning_steps, bool)
+            or not isinstance(self.planning_steps, int)
+            or not 0 <= self.planning_steps <= MAX_PLANNING_STEPS
+        ):
+            raise OptionError(
+                f"tabular planning_steps must be an integer in [0, {MAX_PLANNING_STEPS}], "
+                f"got {self.planning_steps!r}"
+            )
         if (
             isinstance(self.episodes, bool)
             or not isinstance(self.episodes, int)
@@ -206,6 +228,12 @@ class TabularQAgent(Agent):
         #: Updates of each (row, action), for ``step_size_power``.
         self._updates = np.zeros(self._table.shape, dtype=np.int64)
         self._episode: list[Transition] = []
+        #: What each (row, action) has led to, for ``planning_steps`` (else None).
+        self.model = (
+            EmpiricalModel(num_actions, prior=self.config.initial_q)
+            if self.config.planning_steps
+            else None
+        )
         # Legal-action lists by mask bytes: masks repeat, and turning one into a list with
         # numpy costs more than the rest of an update.
         self._legal_cache: dict[bytes, list[int]] = {}
@@ -317,9 +345,11 @@ class TabularQAgent(Agent):
         """One Q-learning update; returns the absolute TD error."""
         disc = self.discretiser
         row = disc.row(t.obs)
+        next_legal: list[int] = []
         if t.terminated:
             if row >= len(self._table):
                 self._grow()
+            next_row = -1
             target = t.reward
         else:
             next_row = disc.row(t.next_obs)
@@ -327,8 +357,8 @@ class TabularQAgent(Agent):
                 self._grow()
             q_next = self._table[next_row].tolist()
             # A time limit leaves no legal actions in the mask; the state still has value.
-            legal = self._legal(t.next_mask) or range(self.num_actions)
-            best = max([q_next[a] for a in legal])
+            next_legal = self._legal(t.next_mask)
+            best = max([q_next[a] for a in next_legal or range(self.num_actions)])
             gamma = self.config.gamma
             target = t.reward - gamma * best if t.flip else t.reward + gamma * best
         table = self._table
@@ -353,7 +383,21 @@ class TabularQAgent(Agent):
                 learning_rate=step,
                 new_q=float(table[row, t.action]),
             )
+        if self.model is not None:
+            self.model.add(row, t.action, next_row, t.reward, t.flip, next_legal)
+            self._plan()
         return abs(error)
+
+    def _plan(self) -> None:
+        """``planning_steps`` expected updates of (row, action) pairs met, drawn at
+        random (Dyna-Q; :mod:`agents.model`)."""
+        model = self.model
+        assert model is not None
+        table, gamma, rng = self._table, self.config.gamma, self.rng
+        draw, expected = model.draw, model.expected_target
+        for _ in range(self.config.planning_steps):
+            row, action = draw(rng)
+            table[row, action] = expected(table, row, action, gamma)
 
     def _grow(self) -> None:
         rows = max(2 * len(self._table), self.discretiser.num_rows)
@@ -379,6 +423,8 @@ class TabularQAgent(Agent):
         size += sum(a.nbytes for a in self.discretiser.to_arrays().values())
         counters = (self.config.explore_least_tried, self.config.step_size_power > 0)
         size += sum(counters) * rows * self.num_actions * self._counts.itemsize
+        if self.model is not None:
+            size += self.model.nbytes
         return {"kind": "table", "states": rows, "entries": rows * self.num_actions, "bytes": size}
 
     def config_dict(self) -> dict[str, Any]:
@@ -393,6 +439,8 @@ class TabularQAgent(Agent):
             "updates": self._updates[:rows].copy(),
         }
         arrays.update({f"discretiser.{k}": v for k, v in self.discretiser.to_arrays().items()})
+        if self.model is not None:
+            arrays.update({f"model.{k}": v for k, v in self.model.to_arrays().items()})
         version, state, gauss = self.rng.getstate()
         meta: dict[str, Any] = {
             "game": self.game,
@@ -450,6 +498,13 @@ class TabularQAgent(Agent):
                     f"{key} array of shape {counts.shape} does not match the table"
                 )
             counter[: len(q)] = counts
+        if agent.model is not None and any(k.startswith("model.") for k in arrays):
+            agent.model = EmpiricalModel.from_arrays(
+                {k[len("model.") :]: v for k, v in arrays.items() if k.startswith("model.")},
+                len(q),
+                num_actions,
+                prior=agent.config.initial_q,
+            )
         if epsilon is not None:
             agent.epsilon = float(epsilon)
         if "rng_state" in meta:

@@ -29,26 +29,27 @@ def settings_choice(kind: str, options: dict[str, Any]) -> str | None:
 def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` fitted to ``env``'s map: a training budget that grows with it (the
     table's :data:`EPISODES_PER_CELL` or the DQN's :data:`STEPS_PER_CELL` times its
-    cells, where that is more than the learner's own), and, on a map without slips,
-    table entries that start at the goal's reward (:func:`optimistic_start`)."""
+    cells, where that is more than the learner's own), and table entries that start
+    at the goal's reward (:func:`optimistic_start`)."""
     assert isinstance(env, GridWorldEnv), f"gridworld settings for {env.name}"
     cells = env.rows * env.cols
     if "episodes" in settings:
         table = settings_choice(kind, env.options) or kind
         settings["episodes"] = max(settings["episodes"], EPISODES_PER_CELL[table] * cells)
-        if table == "tabular":
-            settings.setdefault("initial_q", optimistic_start(env))
+        settings.setdefault("initial_q", optimistic_start(env))
     if "total_timesteps" in settings:
         settings["total_timesteps"] = max(settings["total_timesteps"], STEPS_PER_CELL * cells)
     return settings
 
 
 def optimistic_start(env: GridWorldEnv) -> float:
-    """Where the deterministic table's entries start: the goal's reward (what the map's
+    """Where the table's entries start: the goal's reward (what the map's
     rewards are for), so an action not yet tried looks at least as good as any route
     known, even a step from the goal, and the greedy walk tries every action of every
     cell it reaches before it settles (optimism in the face of uncertainty; with a step
     size of 1 one try puts an entry at its true value). Entries that start at 0 are
     below the values of the cells near the goal, so a shorter route that leaves a known
-    one there is only found by chance."""
+    one there is only found by chance. On a slippery map the start is also the prior
+    of the table's planning (:mod:`agents.model`): one imagined outcome worth it, so a
+    move that slipped into a pit once is tried again."""
     return max(env.goal_reward, 0.0)
