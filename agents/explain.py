@@ -40,6 +40,8 @@ class TableUpdate:
         target: ``r + gamma max Q(s', .)`` (or ``r``, or the negamax form).
         learning_rate: ``alpha``.
         new_q: ``Q(s, a)`` after.
+        planned: entries set to their expected targets after it (the table's
+            ``planning_steps``; :mod:`agents.model`), 0 without planning.
     """
 
     obs: np.ndarray
@@ -53,6 +55,7 @@ class TableUpdate:
     target: float
     learning_rate: float
     new_q: float
+    planned: int = 0
 
     def lines(self, action_name: str) -> list[str]:
         """The update as a person reads it, a few short lines."""
@@ -64,12 +67,17 @@ class TableUpdate:
                 f"target = r {sign} γ max Q(s',·) = {self.reward:+.4f} {sign} "
                 f"{self.gamma:g} × {self.next_best:+.4f} = {self.target:+.4f}"
             )
-        return [
+        lines = [
             f"Q(s, {action_name}) := Q + α (target − Q)",
             target,
             f"Q = {self.old_q:+.4f} + {self.learning_rate:g} × ({self.target:+.4f} − "
             f"{self.old_q:+.4f}) = {self.new_q:+.4f}",
         ]
+        if self.planned:
+            lines.append(
+                f"then {self.planned} entries met := their mean target over what they led to"
+            )
+        return lines
 
 
 @dataclass(frozen=True)

@@ -382,6 +382,7 @@ class TabularQAgent(Agent):
                 target=target,
                 learning_rate=step,
                 new_q=float(table[row, t.action]),
+                planned=self.config.planning_steps,
             )
         if self.model is not None:
             self.model.add(row, t.action, next_row, t.reward, t.flip, next_legal)

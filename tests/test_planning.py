@@ -176,3 +176,17 @@ def test_draws_are_uniform_over_the_moves_met() -> None:
     rng = random.Random(0)
     drawn = [model.draw(rng)[0] for _ in range(4000)]
     assert all(abs(drawn.count(row) - 1000) < 120 for row in range(4))
+
+
+def test_the_explained_step_says_what_planning_did() -> None:
+    """The window's single step shows the sampled update, then the planning after it."""
+    env = GridWorldEnv(map="lake4", slippery=0.2)
+    agent = TabularQAgent.for_env(env, seed=0)
+    agent.explain = True
+    Trainer(env, agent, seed=0, episodes=1).run()
+    assert agent.last_update is not None and agent.last_update.planned == 20
+    assert agent.last_update.lines("right")[-1].startswith("then 20 entries met")
+    plain = TabularQAgent.for_env(env, TabularConfig.for_env(env, planning_steps=0), seed=0)
+    plain.explain = True
+    Trainer(env, plain, seed=0, episodes=1).run()
+    assert plain.last_update is not None and len(plain.last_update.lines("right")) == 3
