@@ -85,11 +85,11 @@ def test_planning_steps_is_checked() -> None:
 
 
 def trained_on_slippery(
-    seed: int = 0, episodes: int = 1_500, **overrides: object
+    seed: int = 0, episodes: int = 3_000, **overrides: object
 ) -> tuple[GridWorldEnv, TabularQAgent]:
-    """The table with the slippery gridworld's defaults (but a short budget) on a
-    random 6x6 map of pits at slip 0.2."""
-    env = GridWorldEnv(map="random", size=6, map_seed=6, slippery=0.2)
+    """The table with the slippery gridworld's defaults (but under a third of their
+    budget) on a random 6x6 map of pits at slip 0.2."""
+    env = GridWorldEnv(map="random", size=6, map_seed=7, slippery=0.2)
     config = TabularConfig.for_env(env, episodes=episodes, **overrides)
     agent = TabularQAgent.for_env(env, config, seed=seed)
     Trainer(env, agent, seed=seed, episodes=episodes).run()
@@ -105,7 +105,7 @@ def shortfall(env: GridWorldEnv, agent: TabularQAgent) -> float:
 
 
 def test_planning_learns_a_slippery_map_that_sampled_updates_do_not() -> None:
-    """The slippery gridworld's defaults plan 20 expected updates a move: in 1,500
+    """The slippery gridworld's defaults plan 20 expected updates a move: in 3,000
     episodes the greedy policy is the best one (within 0.005 of its value, on two
     seeds). Without planning, all else the same, it is more than 0.05 short: a
     constant step's values follow the last few slips."""
