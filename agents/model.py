@@ -39,10 +39,6 @@ from qarcade.agents.checkpoints import CheckpointError
 #: Distinct outcomes kept per (row, action), at most.
 MAX_OUTCOMES = 16
 
-#: An outcome: the next row (-1 where the game ended), the reward, whether the next
-#: state is the opponent's, and the legal actions there (an index into ``legal``).
-Outcome = tuple[int, float, bool, int]
-
 
 class EmpiricalModel:
     """The outcomes seen of each (row, action) of a table, counted.

@@ -459,14 +459,10 @@ class TabularQAgent(Agent):
 
     @classmethod
     def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TabularQAgent:
-        prefix = "discretiser."
         settings = meta.get("discretiser")
         if not isinstance(settings, dict):
             raise CheckpointError("discretiser settings are missing or not a JSON object")
-        discretiser = Discretiser.from_checkpoint(
-            settings,
-            {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)},
-        )
+        discretiser = Discretiser.from_checkpoint(settings, _arrays_under(arrays, "discretiser."))
         q = arrays.get("q")
         num_actions = meta.get("num_actions")
         if isinstance(num_actions, bool) or not isinstance(num_actions, int) or num_actions < 1:
@@ -499,15 +495,18 @@ class TabularQAgent(Agent):
                     f"{key} array of shape {counts.shape} does not match the table"
                 )
             counter[: len(q)] = counts
-        if agent.model is not None and any(k.startswith("model.") for k in arrays):
+        model_arrays = _arrays_under(arrays, "model.")
+        if agent.model is not None and model_arrays:
             agent.model = EmpiricalModel.from_arrays(
-                {k[len("model.") :]: v for k, v in arrays.items() if k.startswith("model.")},
-                len(q),
-                num_actions,
-                prior=agent.config.initial_q,
+                model_arrays, len(q), num_actions, prior=agent.config.initial_q
             )
         if epsilon is not None:
             agent.epsilon = float(epsilon)
         if "rng_state" in meta:
             agent.rng.setstate(python_rng_state(meta["rng_state"]))
         return agent
+
+
+def _arrays_under(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The checkpoint arrays whose names start with ``prefix``, without it."""
+    return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
