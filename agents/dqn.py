@@ -152,6 +152,17 @@ class DQNConfig:
             goal on. The same split as Agent57's separate extrinsic and intrinsic
             values (Badia et al. 2020). With ``dueling`` the two heads share the state
             value. False keeps one head (checkpoints made before it load so).
+        optimism_cap: with a ``count_bonus``, the optimistic head's targets are at
+            most the largest return the rewards seen so far allow: the largest
+            positive reward that ended an episode plus the largest positive one that did
+            not times the horizon ``1 / (1 - gamma)`` (R-MAX's ``V_max``, Brafman &
+            Tennenholtz 2002; :meth:`DQNAgent.optimism_bound`). Uncapped, the optimism
+            every target adds sums along a route to up to ``C / (1 - gamma)``, 100
+            times a gridworld goal's reward: the explorer then prefers wandering toward
+            the rarely tried to the goal, which ends the episode and its optimism, and
+            on big maps met the goal a handful of times in the whole budget
+            (docs/learners.md). Capped, no route looks better than the best the world
+            has paid. False leaves it uncapped (checkpoints made before it load so).
         count_power: ``M`` above: 0.5 is MBIE-EB's ``1 / sqrt(n + 1)`` (Strehl &
             Littman 2008), which lingers; OPIQ's 2 is gone after a few tries, so the
             values it leaves in the targets are soon the reward's.
@@ -198,6 +209,7 @@ class DQNConfig:
     count_bonus: float = 0.0
     count_power: float = 0.5
     exploit_head: bool = True
+    optimism_cap: bool = True
     hidden_sizes: tuple[int, ...] = (64, 64)
     dueling: bool = False
     fast_path: bool = True
@@ -216,6 +228,7 @@ class DQNConfig:
             "prioritized_replay",
             "dueling",
             "exploit_head",
+            "optimism_cap",
             "fast_path",
             "save_replay_buffer",
         ):
@@ -552,6 +565,9 @@ class DQNAgent(Agent):
         #: The largest absolute reward seen on a move the episode went on after, and on
         #: one that ended it (``reward_scale="auto"`` only).
         self.reward_peaks = [0.0, 0.0]
+        #: The largest positive reward seen on a move the episode went on after, and on
+        #: one that ended it (what :meth:`optimism_bound` is made of).
+        self.reward_highs = [0.0, 0.0]
         self.visits = (
             VisitCounts(
                 math.prod(self.observation_shape),
@@ -603,6 +619,7 @@ class DQNAgent(Agent):
             else ReferenceUpdate(online, target, *path_args)
         )
         self.online, self.target = online, target
+        self._set_optimism_cap()
         # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
         # copied into fixed device tensors): no allocation per step. The observations and
         # next observations are the two halves of one array, so the fast path runs the
@@ -732,6 +749,9 @@ class DQNAgent(Agent):
         reward = t.reward * self.reward_scale
         if self.visits is not None:
             self.visits.add(t.obs, t.action)
+            if t.reward > self.reward_highs[t.terminated]:
+                self.reward_highs[t.terminated] = t.reward
+                self._set_optimism_cap()
         if self.config.n_step == 1:
             self.buffer.add(t.obs, t.action, reward, t.next_obs, t.next_mask, t.terminated, t.flip)
         else:
@@ -761,12 +781,31 @@ class DQNAgent(Agent):
         if size <= peaks[seat]:
             return
         peaks[seat] = size
-        gamma = self.config.gamma
-        horizon = min(1.0 / (1.0 - gamma), MAX_HORIZON) if gamma < 1.0 else MAX_HORIZON
-        scale = min(1.0, VALUE_BOUND / (peaks[1] + peaks[0] * horizon))
+        scale = min(1.0, VALUE_BOUND / (peaks[1] + peaks[0] * self._horizon()))
         if scale < self.reward_scale:
             self._rescale(scale / self.reward_scale)
             self.reward_scale = scale
+            self._set_optimism_cap()
+
+    def _horizon(self) -> float:
+        """``1 / (1 - gamma)``, at most :data:`MAX_HORIZON`: how many rewards a return
+        can add up to."""
+        gamma = self.config.gamma
+        return min(1.0 / (1.0 - gamma), MAX_HORIZON) if gamma < 1.0 else MAX_HORIZON
+
+    def optimism_bound(self) -> float:
+        """The largest return the rewards seen so far allow, in reward units: the
+        largest positive reward that ended an episode plus the largest positive one that
+        did not times the horizon (R-MAX's ``V_max``). 0 until a positive reward is
+        seen: then no return seen could be above 0."""
+        step, end = self.reward_highs
+        return end + step * self._horizon()
+
+    def _set_optimism_cap(self) -> None:
+        """Give the gradient step the cap of the optimistic head's targets
+        (:attr:`DQNConfig.optimism_cap`) in learnt units."""
+        if self.visits is not None and self.config.optimism_cap:
+            self.update_path.optimism_cap = self.optimism_bound() * self.reward_scale
 
     def _rescale(self, ratio: float) -> None:
         """Multiply every learnt value by ``ratio`` without changing what the agent
@@ -984,6 +1023,7 @@ class DQNAgent(Agent):
             "epsilon": self.epsilon,
             "reward_scale": self.reward_scale,
             "reward_peaks": list(self.reward_peaks),
+            "reward_highs": list(self.reward_highs),
             "dqn_steps": self.steps,
             "train_steps": self.train_steps,
             "adam_step": self.update_path.adam_steps,
@@ -996,8 +1036,9 @@ class DQNAgent(Agent):
     def from_checkpoint(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> DQNAgent:
         values = meta["config"]
         if isinstance(values, dict):
-            # A checkpoint made before the exploit head had one head.
-            values = {"exploit_head": False, **values}
+            # A checkpoint made before the exploit head had one head, and one made
+            # before the optimism cap had none.
+            values = {"exploit_head": False, "optimism_cap": False, **values}
         config = DQNConfig.from_dict(values)
         if config.device == "cuda" and not torch.cuda.is_available():
             # Weights trained on a GPU load anywhere.
@@ -1074,6 +1115,15 @@ class DQNAgent(Agent):
                     "and two finite peaks >= 0"
                 )
             agent.reward_scale, agent.reward_peaks = scale, [float(p) for p in peaks]
+        highs = meta.get("reward_highs", [0.0, 0.0])
+        if (
+            not isinstance(highs, list)
+            or len(highs) != 2
+            or not all(_finite_number(h) and 0 <= h <= 1e30 for h in highs)
+        ):
+            raise CheckpointError(f"reward highs {highs!r} are not two finite numbers >= 0")
+        agent.reward_highs = [float(h) for h in highs]
+        agent._set_optimism_cap()
         agent.steps = meta_count(meta, "dqn_steps")
         agent.train_steps = meta_count(meta, "train_steps")
         if "rng_state" in meta:
@@ -1116,6 +1166,8 @@ def map_reader_for(env: Env, source: DQNAgent) -> DQNAgent:
             ):
                 mine.copy_(learnt)
     agent.reward_scale, agent.reward_peaks = source.reward_scale, list(source.reward_peaks)
+    agent.reward_highs = list(source.reward_highs)
+    agent._set_optimism_cap()
     agent.epsilon = agent.config.end_e
     return agent
 

@@ -113,13 +113,20 @@ def head_targets(
     next_q_target: torch.Tensor,
     bonus: torch.Tensor | None,
     heads: int,
+    cap: float = math.inf,
 ) -> torch.Tensor:
     """The targets of each head of a network with ``heads`` heads of ``A`` Q-values
     side by side, ``(B, heads * A)``: :func:`double_dqn_targets` of each, the first
     head's with the count ``bonus``, a second head's without (the exploit head,
-    :attr:`agents.dqn.DQNConfig.exploit_head`). -> ``(B, heads)``."""
+    :attr:`agents.dqn.DQNConfig.exploit_head`). -> ``(B, heads)``.
+
+    With a ``bonus``, the first head's targets are at most ``cap``
+    (:attr:`agents.dqn.DQNConfig.optimism_cap`)."""
     if heads == 1:
-        return double_dqn_targets(batch, gamma, next_q_online, next_q_target, bonus).view(-1, 1)
+        targets = double_dqn_targets(batch, gamma, next_q_online, next_q_target, bonus)
+        if bonus is not None and cap < math.inf:
+            targets.clamp_(max=cap)
+        return targets.view(-1, 1)
     rows = len(batch.actions)
     online = next_q_online.view(rows, heads, -1)
     target = next_q_target.view(rows, heads, -1)
@@ -130,7 +137,12 @@ def head_targets(
     legal = batch.next_masks.unsqueeze(1)
     best = torch.where(legal, online, -torch.inf).argmax(2, keepdim=True)
     value = target.gather(2, best).view(rows, heads)
-    return torch.addcmul(batch.rewards.view(-1, 1), batch.bootstrap.view(-1, 1), value, value=gamma)
+    targets = torch.addcmul(
+        batch.rewards.view(-1, 1), batch.bootstrap.view(-1, 1), value, value=gamma
+    )
+    if bonus is not None and cap < math.inf:
+        targets[:, 0].clamp_(max=cap)
+    return targets
 
 
 def huber_loss(q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
@@ -153,6 +165,10 @@ class UpdatePath(abc.ABC):
         heads: Q-value heads side by side in the networks' output: 1, or 2 for an
             optimistic head and an exploit head (:func:`head_targets`). A step reports
             the last head's Q-values and errors.
+
+    Attributes:
+        optimism_cap: the most the optimistic head's targets may be, in learnt units
+            (:func:`head_targets`); the agent keeps it up to date, ``inf`` is no cap.
     """
 
     optimizer: torch.optim.Optimizer | FlatAdam
@@ -171,6 +187,7 @@ class UpdatePath(abc.ABC):
         self.gamma = gamma
         self.max_grad_norm = max_grad_norm
         self.heads = heads
+        self.optimism_cap = math.inf
         # Where each head's Q-values start in the output, (1, heads): made at the first
         # step, when the output's width is known.
         self._head_offsets: torch.Tensor | None = None
@@ -262,6 +279,7 @@ class ReferenceUpdate(UpdatePath):
                 self.target(batch.next_obs),
                 bonus,
                 self.heads,
+                self.optimism_cap,
             )
         q_all = self.online(batch.obs)
         columns = self.taken_columns(batch.actions, q_all.shape[1])
@@ -306,7 +324,8 @@ class FastUpdate(UpdatePath):
         columns = self.taken_columns(batch.actions, q_both.shape[1])
         q = q_both[:B].gather(1, columns)
         td_target = head_targets(
-            batch, self.gamma, q_both[B:], self.target(batch.next_obs), bonus, heads
+            batch, self.gamma, q_both[B:], self.target(batch.next_obs), bonus, heads,
+            self.optimism_cap,
         )
         error = q - td_target
         # dLoss/dq of the Huber loss (mean over rows, sum over heads): the error clamped

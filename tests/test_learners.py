@@ -233,17 +233,24 @@ S.......
 """
 
 
-def test_the_exploit_head_values_the_rewards_and_is_the_greedy_policy(tmp_path: Path) -> None:
-    """With a count bonus, the optimistic head's values early on are far above anything
-    the map pays (the optimism summed along routes); the exploit head, learnt from the
-    same transitions without it, ends at the shortest route's value, and it is what
-    the greedy policy follows and the board shows."""
+@pytest.mark.parametrize("cap", [True, False])
+def test_the_exploit_head_values_the_rewards_and_is_the_greedy_policy(
+    tmp_path: Path, cap: bool
+) -> None:
+    """With a count bonus, the optimistic head's values early on are above what the
+    shortest route is worth: uncapped, far above anything the map pays (the optimism
+    summed along routes); capped (``optimism_cap``, the default), at most the goal's
+    reward. The exploit head, learnt from the same transitions without the optimism,
+    ends at the shortest route's value either way, and it is what the greedy policy
+    follows and the board shows."""
     from qarcade.games.gridworld import solver
 
     path = tmp_path / "room.txt"
     path.write_text(OPEN_ROOM)
     env = games.make("gridworld", map=str(path))
-    config = DQNConfig.for_env(env, total_timesteps=4_000, learning_starts=200)
+    config = DQNConfig.for_env(
+        env, total_timesteps=4_000, learning_starts=200, optimism_cap=cap
+    )
     agent = DQNAgent.for_env(env, config, seed=0)
     gamma = config.gamma
     # The shortest route's discounted value: 9 steps of step_reward, then the goal.
@@ -251,7 +258,11 @@ def test_the_exploit_head_values_the_rewards_and_is_the_greedy_policy(tmp_path: 
     start = env.reset(seed=0)[0]
     trainer = Trainer(env, agent, seed=0, steps=4_000)
     trainer.run_steps(1_000)
-    assert agent._q(start, optimistic=True).max() / agent.reward_scale > value + 1.0
+    optimistic = agent._q(start, optimistic=True).max() / agent.reward_scale
+    if cap:
+        assert value + 0.05 < optimistic < env.goal_reward + 0.05
+    else:
+        assert optimistic > value + 1.0
     trainer.run_steps(3_000)
     assert agent.q_values(start).max() == pytest.approx(value, abs=0.05)
     all_legal = np.ones(env.num_actions, bool)
@@ -296,6 +307,47 @@ def test_only_the_optimistic_heads_targets_and_moves_take_the_bonus() -> None:
     assert agent.act(obs, mask) == 0
     assert agent.act(obs, mask, explore=True) == 1
     np.testing.assert_allclose(agent.q_values(obs), [0.5, 0.0])
+
+
+def test_optimism_cap_is_the_largest_return_the_rewards_seen_allow(tmp_path: Path) -> None:
+    """R-MAX's ``V_max`` from the rewards seen: 0 before any positive reward, then the
+    largest positive end reward plus the largest positive step reward times the horizon,
+    in learnt units; it clamps the optimistic head's targets and never the exploit
+    head's, and a checkpoint keeps it. Off, or without a bonus, nothing is capped."""
+    config = small_config(count_bonus=1.0, gamma=0.5, reward_scale=0.1, batch_size=1)
+    agent = DQNAgent((2,), np.float32, 2, config)
+    obs, nxt = np.array([1, 0], np.float32), np.array([0, 1], np.float32)
+    mask = np.ones(2, bool)
+    assert agent.update_path.optimism_cap == 0.0
+    agent.learn(Transition(obs, 0, -0.01, nxt, mask, False))
+    agent.learn(Transition(nxt, 1, -1.0, obs, mask, True))
+    assert agent.optimism_bound() == 0.0
+    agent.learn(Transition(nxt, 0, 1.0, obs, mask, True))
+    assert agent.optimism_bound() == 1.0
+    agent.learn(Transition(obs, 1, 0.5, nxt, mask, False))
+    assert agent.optimism_bound() == pytest.approx(1.0 + 0.5 / (1 - 0.5))
+    assert agent.update_path.optimism_cap == pytest.approx(0.1 * 2.0)
+    loaded = DQNAgent.load(agent.save(str(tmp_path / "a.safetensors")))
+    assert loaded.update_path.optimism_cap == pytest.approx(0.2)
+
+    # Targets far above the cap: only the optimistic head's are clamped.
+    agent.buffer.add(obs, 0, 5.0, nxt, mask, False, False)
+    agent.buffer.sample(1, out=agent._host_batch)
+    batch = agent._device_batch
+    q_next = torch.zeros(1, 4)
+    bonus = agent._bonus(agent._host_batch.next_obs)
+    capped = head_targets(batch, 0.5, q_next, q_next, bonus, heads=2, cap=0.2)[0]
+    assert capped.tolist() == pytest.approx([0.2, 5.0])
+    uncapped = head_targets(batch, 0.5, q_next, q_next, bonus, heads=2)[0]
+    assert uncapped[0] > 5.0
+    assert head_targets(batch, 0.5, q_next, q_next, None, heads=2, cap=0.2)[0, 0] == 5.0
+
+    off = DQNAgent((2,), np.float32, 2, small_config(count_bonus=1.0, optimism_cap=False))
+    off.learn(Transition(nxt, 0, 1.0, obs, mask, True))
+    assert off.update_path.optimism_cap == float("inf")
+    bad = {**loaded.to_checkpoint()[1], "reward_highs": [1.0, float("nan")]}
+    with pytest.raises(CheckpointError, match="reward highs"):
+        DQNAgent.from_checkpoint(loaded.to_checkpoint()[0], bad)
 
 
 def test_visit_counts_survive_a_checkpoint_and_reject_damage(tmp_path: Path) -> None:
