@@ -334,6 +334,11 @@ def main() -> None:
         help="slip probability of the slippery variants (0: none)",
     )
     parser.add_argument(
+        "--slippery-only",
+        action="store_true",
+        help="only the slippery variants (the deterministic maps take a run of their own)",
+    )
+    parser.add_argument(
         "--slip-tolerance",
         type=float,
         default=0.02,
@@ -360,7 +365,9 @@ def main() -> None:
     if "sb3" in learners and not sb3_available():
         print("stable-baselines3 is not installed: no SB3 runs")
         learners.remove("sb3")
-    variants = [0.0] + ([args.slippery] if args.slippery else [])
+    if args.slippery_only and not args.slippery:
+        parser.error("--slippery-only needs a --slippery above 0")
+    variants = ([] if args.slippery_only else [0.0]) + ([args.slippery] if args.slippery else [])
     tasks = []
     for index, spec in enumerate(pool):
         for slip in variants:
