@@ -29,8 +29,10 @@ def settings_choice(kind: str, options: dict[str, Any]) -> str | None:
 def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, Any]:
     """``settings`` fitted to ``env``'s map: a training budget that grows with it (the
     table's :data:`EPISODES_PER_CELL` or the DQN's :data:`STEPS_PER_CELL` times its
-    cells, where that is more than the learner's own), and table entries that start
-    at the goal's reward (:func:`optimistic_start`)."""
+    cells, where that is more than the learner's own), table entries that start at the
+    goal's reward (:func:`optimistic_start`), and on a slippery map a DQN learning rate
+    that falls to 0 over the budget (``anneal_lr``): a slip makes every target a sample,
+    and a constant step keeps following the last few of them (docs/learners.md)."""
     assert isinstance(env, GridWorldEnv), f"gridworld settings for {env.name}"
     cells = env.rows * env.cols
     if "episodes" in settings:
@@ -39,6 +41,8 @@ def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, A
         settings.setdefault("initial_q", optimistic_start(env))
     if "total_timesteps" in settings:
         settings["total_timesteps"] = max(settings["total_timesteps"], STEPS_PER_CELL * cells)
+        if env.slippery:
+            settings.setdefault("anneal_lr", True)
     return settings
 
 
