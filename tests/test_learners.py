@@ -423,6 +423,11 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     assert TabularConfig.for_env(games.make("gridworld")) == TabularConfig(
         **grid_table, initial_q=1.0
     )
+    # The gridworld DQN's by the map's dynamics: on a slippery floor every target is a
+    # sample, and the learning rate falls to 0 to average them (learning.py).
+    for slip, anneal in ((0.0, False), (0.2, True)):
+        grid_dqn = DQNConfig.for_env(games.make("gridworld", map="lake8", slippery=slip))
+        assert grid_dqn.anneal_lr is anneal and grid_dqn.optimism_cap
     tuned = games.spec("tictactoe").settings_for("dqn", {})
     assert DQNConfig.for_env(games.make("tictactoe")) == DQNConfig(**tuned)
     invaders = DQNConfig.for_env(games.make("invaders"))
