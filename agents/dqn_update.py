@@ -324,7 +324,12 @@ class FastUpdate(UpdatePath):
         columns = self.taken_columns(batch.actions, q_both.shape[1])
         q = q_both[:B].gather(1, columns)
         td_target = head_targets(
-            batch, self.gamma, q_both[B:], self.target(batch.next_obs), bonus, heads,
+            batch,
+            self.gamma,
+            q_both[B:],
+            self.target(batch.next_obs),
+            bonus,
+            heads,
             self.optimism_cap,
         )
         error = q - td_target

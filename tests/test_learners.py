@@ -248,9 +248,7 @@ def test_the_exploit_head_values_the_rewards_and_is_the_greedy_policy(
     path = tmp_path / "room.txt"
     path.write_text(OPEN_ROOM)
     env = games.make("gridworld", map=str(path))
-    config = DQNConfig.for_env(
-        env, total_timesteps=4_000, learning_starts=200, optimism_cap=cap
-    )
+    config = DQNConfig.for_env(env, total_timesteps=4_000, learning_starts=200, optimism_cap=cap)
     agent = DQNAgent.for_env(env, config, seed=0)
     gamma = config.gamma
     # The shortest route's discounted value: 9 steps of step_reward, then the goal.
