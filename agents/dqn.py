@@ -1103,26 +1103,11 @@ class DQNAgent(Agent):
         agent.epsilon = meta_fraction(meta, "epsilon", agent.epsilon)
         if config.reward_scale == AUTO:
             scale = meta_fraction(meta, "reward_scale", 1.0)
-            peaks = meta.get("reward_peaks", [0.0, 0.0])
-            if (
-                scale == 0
-                or not isinstance(peaks, list)
-                or len(peaks) != 2
-                or not all(_finite_number(p) and p >= 0 for p in peaks)
-            ):
-                raise CheckpointError(
-                    f"reward scale {scale!r} / peaks {peaks!r} are not a scale in (0, 1] "
-                    "and two finite peaks >= 0"
-                )
-            agent.reward_scale, agent.reward_peaks = scale, [float(p) for p in peaks]
-        highs = meta.get("reward_highs", [0.0, 0.0])
-        if (
-            not isinstance(highs, list)
-            or len(highs) != 2
-            or not all(_finite_number(h) and 0 <= h <= 1e30 for h in highs)
-        ):
-            raise CheckpointError(f"reward highs {highs!r} are not two finite numbers >= 0")
-        agent.reward_highs = [float(h) for h in highs]
+            if scale == 0:
+                raise CheckpointError("reward scale 0 is not a scale in (0, 1]")
+            agent.reward_scale = scale
+            agent.reward_peaks = _reward_pair(meta, "reward_peaks")
+        agent.reward_highs = _reward_pair(meta, "reward_highs")
         agent._set_optimism_cap()
         agent.steps = meta_count(meta, "dqn_steps")
         agent.train_steps = meta_count(meta, "train_steps")
@@ -1170,6 +1155,22 @@ def map_reader_for(env: Env, source: DQNAgent) -> DQNAgent:
     agent._set_optimism_cap()
     agent.epsilon = agent.config.end_e
     return agent
+
+
+def _reward_pair(meta: dict[str, Any], key: str) -> list[float]:
+    """A checkpoint's ``[step, end]`` pair of reward sizes (``reward_peaks``,
+    ``reward_highs``), [0, 0] where it has none. Raises :class:`CheckpointError` unless
+    both are finite numbers within 0..1e30."""
+    pair = meta.get(key, [0.0, 0.0])
+    if (
+        not isinstance(pair, list)
+        or len(pair) != 2
+        or not all(_finite_number(p) and 0 <= p <= 1e30 for p in pair)
+    ):
+        raise CheckpointError(
+            f"{key.replace('_', ' ')} {pair!r} are not two finite numbers within 0..1e30"
+        )
+    return [float(p) for p in pair]
 
 
 def _finite_number(value: Any) -> bool:
