@@ -5,9 +5,10 @@ Each maps a batch of observations to one Q-value per action, ``(batch, num_actio
 :class:`MLP` and :class:`CNN` are plain ``nn.Module`` s trained by autograd, as in
 CleanRL. :class:`FastMLP` is the same MLP laid out for speed: its parameters are views
 into **one flat vector**, :attr:`FastMLP.weights`, and its backward pass is written out
-by hand (:meth:`FastMLP.backward_rows`). For networks this small, Python overhead per
-tensor and per autograd node costs more than the arithmetic, so one vector makes the
-gradient, its norm, the Adam step and the target update one call each
+by hand in numpy (:meth:`FastMLP.backward_rows`). For networks this small, Python
+overhead per tensor, per call and per autograd node costs more than the arithmetic, so
+one vector makes the gradient, its norm, the Adam step and the target update one call
+each
 (:mod:`agents.dqn_update` trains either kind; ``tests/test_dqn_update.py`` proves them
 equal).
 
@@ -123,7 +124,8 @@ class FastMLP(QNetwork):
     made once, when the network is built or moved: slicing a dozen views per call would
     cost more than the small network's arithmetic. The forward pass does not record an
     autograd graph; :meth:`forward_keeping_inputs` and :meth:`backward_rows` are the
-    training step's forward and backward.
+    training step's forward and backward, in numpy on the same memory (CPU only: a numpy
+    call costs about a microsecond where a torch call costs several).
     """
 
     def __init__(self, shapes: Mapping[str, tuple[int, ...]], *, dueling: bool = False) -> None:
@@ -149,8 +151,15 @@ class FastMLP(QNetwork):
             weights = self.weights.detach()
             self._weights = self.views(weights)
             self._transposed = [w.t() for w in self._weights[::2]]
-            self._grad = torch.empty_like(weights)
-            self._grads = self.views(self._grad)
+            # The training step's numpy views of the weights and of a gradient buffer
+            # (:meth:`forward_keeping_inputs`, :meth:`backward_rows`): on the CPU only.
+            self._arrays: list[np.ndarray] | None = None
+            if weights.device.type == "cpu":
+                self._arrays = [w.numpy() for w in self._weights]
+                grad = torch.zeros_like(weights)
+                self._grad = grad.numpy()
+                self._grads = [g.numpy() for g in self.views(grad)]
+                self._first_grad = self.views(grad)[0]
 
     def _apply(self, fn: Callable[[torch.Tensor], torch.Tensor], recurse: bool = True) -> FastMLP:
         # .to(device), .double() ... give the weights new memory: view it anew.
@@ -166,28 +175,17 @@ class FastMLP(QNetwork):
         of one-hot observations' ones (:func:`is_one_hot_index`) -> Q (batch,
         num_actions), without autograd."""
         with torch.no_grad():
-            q = self._layers_forward(_flat_input(obs), None)
+            q = self._layers_forward(_flat_input(obs))
         return dueling_q(q) if self.dueling else q
 
-    def forward_keeping_inputs(self, obs: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Q-values of ``obs`` and each layer's input, for :meth:`backward_rows`: the fast
-        training step runs the online network once over the batch's observations and next
-        observations together and back-propagates through the first half only."""
-        inputs: list[torch.Tensor] = []
-        with torch.no_grad():
-            q = self._layers_forward(_flat_input(obs), inputs)
-        return (dueling_q(q) if self.dueling else q), inputs
-
-    def _layers_forward(self, x: torch.Tensor, inputs: list[torch.Tensor] | None) -> torch.Tensor:
-        """The layers on ``x``; appends each layer's input to ``inputs`` if given. One-hot
-        inputs given by index pick their column of the first layer's weights: the same
-        numbers as the product, without the multiplications by zero."""
+    def _layers_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The layers on ``x``. One-hot inputs given by index pick their column of the
+        first layer's weights: the same numbers as the product, without the
+        multiplications by zero."""
         last = len(self._transposed) - 1
         for i, (weight_t, bias) in enumerate(
             zip(self._transposed, self._weights[1::2], strict=True)
         ):
-            if inputs is not None:
-                inputs.append(x)
             if i == 0 and is_one_hot_index(x):
                 x = weight_t.index_select(0, x).add_(bias)
             else:
@@ -196,32 +194,77 @@ class FastMLP(QNetwork):
                 x = x.relu_()
         return x
 
-    def backward_rows(self, inputs: list[torch.Tensor], grad_q: torch.Tensor) -> torch.Tensor:
+    def forward_keeping_inputs(self, obs: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Q-values of ``obs`` (a numpy batch, or one-hot indices) and each layer's input,
+        for :meth:`backward_rows`, in numpy on the weights' memory (CPU only): the fast
+        training step runs the online network once over the batch's observations and
+        next observations together and back-propagates through the first half only."""
+        inputs: list[np.ndarray] = []
+        q = self._numpy_forward(obs, inputs)
+        return q, inputs
+
+    def numpy_forward(self, obs: np.ndarray) -> np.ndarray:
+        """Q-values of a numpy batch ``obs`` (or one-hot indices), in numpy (CPU only)."""
+        return self._numpy_forward(obs, None)
+
+    def _numpy_forward(self, obs: np.ndarray, inputs: list[np.ndarray] | None) -> np.ndarray:
+        """The layers on ``obs``; appends each layer's input to ``inputs`` if given. One-hot
+        inputs given by index pick their column of the first layer's weights: the same
+        numbers as the product, without the multiplications by zero."""
+        arrays = self._arrays
+        if arrays is None:
+            raise RuntimeError("the numpy kernels need the weights on the CPU")
+        one_hot = _is_index_array(obs)
+        x = obs if one_hot else obs.reshape(len(obs), -1).astype(arrays[0].dtype, copy=False)
+        last = len(arrays) // 2 - 1
+        for i in range(last + 1):
+            weight, bias = arrays[2 * i], arrays[2 * i + 1]
+            if inputs is not None:
+                inputs.append(x)
+            x = weight.T[x] if i == 0 and one_hot else x @ weight.T
+            x += bias
+            if i < last:
+                np.maximum(x, 0.0, out=x)
+        if self.dueling:
+            advantages = x[:, 1:]
+            return x[:, :1] + advantages - advantages.mean(1, keepdims=True)
+        return x
+
+    def backward_rows(self, inputs: list[np.ndarray], grad_q: np.ndarray) -> np.ndarray:
         """dL/dweights, flat, given ``grad_q`` = dL/dQ for the first ``len(grad_q)`` rows of
         a :meth:`forward_keeping_inputs` pass. The layers run in reverse, writing
         ``dL/dW = g^T h`` and ``dL/db = sum g`` into views of one flat gradient and passing
         ``g W`` (zeroed where the ReLU was off) down. The result is a buffer the next call
         reuses."""
-        with torch.no_grad():
-            if self.dueling:
-                # Q = V + A - mean(A): dL/dV sums over the actions, dL/dA is centred.
-                grad_q = torch.cat(
-                    (grad_q.sum(1, keepdim=True), grad_q - grad_q.mean(1, keepdim=True)), 1
-                )
-            rows = grad_q.shape[0]
-            g = grad_q
-            for layer in reversed(range(len(inputs))):
-                h = inputs[layer][:rows]
-                if layer == 0 and is_one_hot_index(h):
-                    # g^T h for one-hot rows h: each row of g adds to its one's column.
-                    self._grads[0].zero_().index_add_(1, h, g.t())
-                else:
-                    torch.mm(g.t(), h, out=self._grads[2 * layer])
-                torch.sum(g, 0, out=self._grads[2 * layer + 1])
-                if layer > 0:
-                    # The layer's input is a ReLU output: zero exactly where the unit was off.
-                    g = g.mm(self._weights[2 * layer]).masked_fill_(h == 0, 0.0)
+        arrays, grads = self._arrays, self._grads
+        if arrays is None:
+            raise RuntimeError("the numpy kernels need the weights on the CPU")
+        if self.dueling:
+            # Q = V + A - mean(A): dL/dV sums over the actions, dL/dA is centred.
+            grad_q = np.concatenate(
+                (grad_q.sum(1, keepdims=True), grad_q - grad_q.mean(1, keepdims=True)), 1
+            )
+        rows = grad_q.shape[0]
+        g = grad_q
+        for layer in reversed(range(len(inputs))):
+            h = inputs[layer][:rows]
+            if layer == 0 and _is_index_array(h):
+                # g^T h for one-hot rows h: each row of g adds to its one's column (torch's
+                # index_add_: numpy's add.at is ten times slower).
+                self._first_grad.zero_().index_add_(1, torch.from_numpy(h), torch.from_numpy(g).t())
+            else:
+                np.matmul(g.T, h, out=grads[2 * layer])
+            np.sum(g, 0, out=grads[2 * layer + 1])
+            if layer > 0:
+                # The layer's input is a ReLU output: zero exactly where the unit was off.
+                g = g @ arrays[2 * layer]
+                np.copyto(g, 0.0, where=h == 0)
         return self._grad
+
+
+def _is_index_array(obs: np.ndarray) -> bool:
+    """:func:`is_one_hot_index` for a numpy batch."""
+    return obs.ndim == 1 and obs.dtype.kind in "iu"
 
 
 def is_one_hot_index(obs: torch.Tensor) -> bool:

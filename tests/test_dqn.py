@@ -19,7 +19,7 @@ from qarcade import games
 from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import CheckpointError, load_agent
 from qarcade.agents.dqn import DQNAgent, DQNConfig
-from qarcade.agents.dqn_update import TensorBatch, double_dqn_targets
+from qarcade.agents.dqn_update import TensorBatch, double_dqn_targets, numpy_head_targets
 from qarcade.agents.networks import CNN, MLP, FastMLP, build_network, tensor_shapes
 from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.agents.training import Trainer
@@ -398,15 +398,25 @@ def test_learns_the_4x4_lake_optimally() -> None:
     assert greedy_is_optimal_everywhere(agent, env)
 
 
-def test_a_broken_target_fails_the_learning_test(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_broken_target_fails_the_learning_test(
+    monkeypatch: pytest.MonkeyPatch, fast_path: bool
+) -> None:
     """The learning test can fail: with the bootstrap sign flipped (the self-play target
-    applied to a one-player game) the greedy policy is not optimal."""
+    applied to a one-player game) the greedy policy is not optimal, on either path."""
+    if fast_path:
 
-    def wrong_sign(batch: TensorBatch, *args: Any) -> torch.Tensor:
-        return double_dqn_targets(batch._replace(bootstrap=-batch.bootstrap), *args)
+        def wrong_sign_numpy(rewards: np.ndarray, bootstrap: np.ndarray, *args: Any) -> Any:
+            return numpy_head_targets(rewards, -bootstrap, *args)
 
-    monkeypatch.setattr(dqn_update, "double_dqn_targets", wrong_sign)
-    agent, env = train_lake4(small_config())
+        monkeypatch.setattr(dqn_update, "numpy_head_targets", wrong_sign_numpy)
+    else:
+
+        def wrong_sign(batch: TensorBatch, *args: Any) -> torch.Tensor:
+            return double_dqn_targets(batch._replace(bootstrap=-batch.bootstrap), *args)
+
+        monkeypatch.setattr(dqn_update, "double_dqn_targets", wrong_sign)
+    agent, env = train_lake4(small_config(fast_path=fast_path))
     assert not greedy_is_optimal_everywhere(agent, env)
 
 

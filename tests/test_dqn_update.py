@@ -4,6 +4,7 @@ and Adam by hand) against the reference one (``nn.Linear`` layers, autograd,
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,14 @@ import torch
 from qarcade import games
 from qarcade.agents.checkpoints import load_agent
 from qarcade.agents.dqn import DQNAgent
-from qarcade.agents.dqn_update import FastUpdate, FlatAdam, ReferenceUpdate
+from qarcade.agents.dqn_update import (
+    FastUpdate,
+    FlatAdam,
+    ReferenceUpdate,
+    TensorBatch,
+    head_targets,
+    numpy_head_targets,
+)
 from qarcade.agents.networks import MLP, FastMLP, build_network
 from qarcade.agents.training import Trainer
 from qarcade.assets import asset_dir
@@ -103,14 +111,13 @@ def test_a_broken_fast_backward_fails_the_equality(monkeypatch: pytest.MonkeyPat
     """The comparison can fail: a fast path whose backward forgets the ReLU's gate
     leaves the reference path's weights behind."""
 
-    def no_gate(self: FastMLP, inputs: list[torch.Tensor], grad_q: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            g = grad_q
-            for layer in reversed(range(len(inputs))):
-                h = inputs[layer][: grad_q.shape[0]]
-                torch.mm(g.t(), h, out=self._grads[2 * layer])
-                torch.sum(g, 0, out=self._grads[2 * layer + 1])
-                g = g.mm(self._weights[2 * layer])
+    def no_gate(self: FastMLP, inputs: list[np.ndarray], grad_q: np.ndarray) -> np.ndarray:
+        g = grad_q
+        for layer in reversed(range(len(inputs))):
+            h = inputs[layer][: grad_q.shape[0]]
+            np.matmul(g.T, h, out=self._grads[2 * layer])
+            np.sum(g, 0, out=self._grads[2 * layer + 1])
+            g = g @ self._arrays[2 * layer]
         return self._grad
 
     monkeypatch.setattr(FastMLP, "backward_rows", no_gate)
@@ -137,24 +144,80 @@ def test_fast_backward_is_autograd_through_the_reference_mlp() -> None:
         reference.load_state_dict({n: t for n, t in fast.named_tensors()})
         x = torch.randn(10, 6, generator=generator)
         grad_q = torch.randn(4, 3, generator=generator)
-        q, inputs = fast.forward_keeping_inputs(x)
-        torch.testing.assert_close(q, reference(x).detach())
-        mine = fast.views(fast.backward_rows(inputs, grad_q).clone())
+        q, inputs = fast.forward_keeping_inputs(x.numpy())
+        torch.testing.assert_close(torch.from_numpy(q), reference(x).detach())
+        mine = fast.views(torch.from_numpy(fast.backward_rows(inputs, grad_q.numpy()).copy()))
         (reference(x[:4]) * grad_q).sum().backward()
         for ours, parameter in zip(mine, reference.parameters(), strict=True):
             torch.testing.assert_close(ours, parameter.grad)
+
+
+@pytest.mark.parametrize("heads", [1, 2])
+@pytest.mark.parametrize("cap", [math.inf, 0.3])
+def test_the_fast_paths_targets_are_the_reference_paths(heads: int, cap: float) -> None:
+    """numpy's targets equal torch's: double DQN over the legal next actions (a row with
+    none included), terminal and flipped bootstraps, the count bonus on the first head
+    only and the cap on its targets."""
+    rng = np.random.default_rng(1)
+    rows, actions = 9, 3
+    masks = rng.random((rows, actions)) < 0.6
+    masks[0] = False
+    batch = TensorBatch(
+        torch.zeros(2 * rows, 2),
+        torch.zeros(rows, dtype=torch.int64),
+        torch.from_numpy(rng.normal(size=rows).astype(np.float32)),
+        torch.from_numpy(masks),
+        torch.from_numpy(rng.choice([0.0, -0.99, 0.99], size=rows).astype(np.float32)),
+    )
+    online, target = (rng.normal(size=(rows, heads * actions)).astype(np.float32) for _ in range(2))
+    bonus = rng.random((rows, actions)).astype(np.float32)
+    for extra in (None, bonus):
+        theirs = head_targets(
+            batch,
+            0.99,
+            torch.from_numpy(online),
+            torch.from_numpy(target),
+            None if extra is None else torch.from_numpy(extra),
+            heads,
+            cap,
+        )
+        mine = numpy_head_targets(
+            batch.rewards.numpy(),
+            batch.bootstrap.numpy(),
+            masks,
+            0.99,
+            online.copy(),
+            target.copy(),
+            extra,
+            heads,
+            cap,
+        )
+        torch.testing.assert_close(torch.from_numpy(mine), theirs)
+        if extra is not None and cap < math.inf:
+            assert mine[:, 0].max() == pytest.approx(cap)
+
+
+def test_the_fast_path_is_the_cpus() -> None:
+    """The fast step is numpy's: a network whose weights are elsewhere is refused (the
+    agent gives it the reference path instead)."""
+    generator = torch.Generator().manual_seed(0)
+    online, target = (
+        build_network((4,), np.float32, 2, (5,), generator, fast=True).to("meta") for _ in range(2)
+    )
+    with pytest.raises(ValueError, match="CPU"):
+        FastUpdate(online, target, 1e-3, 0.99, 10.0)
 
 
 def test_flat_adam_matches_torch_adam() -> None:
     generator = torch.Generator().manual_seed(0)
     ours = torch.randn(50, generator=generator)
     theirs = torch.nn.Parameter(ours.clone())
-    flat_adam = FlatAdam(ours, lr=0.01)
+    flat_adam = FlatAdam(ours.numpy(), lr=0.01)
     torch_adam = torch.optim.Adam([theirs], lr=0.01)
     for _ in range(20):
         grad = torch.randn(50, generator=generator)
         theirs.grad = grad.clone()
-        flat_adam.step(grad)
+        flat_adam.step(grad.numpy())
         torch_adam.step()
     torch.testing.assert_close(ours, theirs.detach(), rtol=1e-5, atol=1e-7)
 
@@ -210,9 +273,9 @@ def test_one_hot_indices_give_the_vectors_q_values_and_gradients() -> None:
         assert torch.equal(fast(index), fast(vectors))
         torch.testing.assert_close(reference(index), reference(vectors))
         grad_q = torch.randn(5, 3, generator=generator)
-        q, inputs = fast.forward_keeping_inputs(index)
-        assert torch.equal(q, fast(vectors))
-        mine = fast.views(fast.backward_rows(inputs, grad_q).clone())
+        q, inputs = fast.forward_keeping_inputs(index.numpy())
+        torch.testing.assert_close(torch.from_numpy(q), fast(vectors))
+        mine = fast.views(torch.from_numpy(fast.backward_rows(inputs, grad_q.numpy()).copy()))
         (reference(vectors[:5]) * grad_q).sum().backward()
         for ours, parameter in zip(mine, reference.parameters(), strict=True):
             torch.testing.assert_close(ours, parameter.grad)
