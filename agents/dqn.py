@@ -172,11 +172,12 @@ class DQNConfig:
             are worth about the same, the differences are learnt apart from the value.
         fast_path: train an MLP on the CPU by :class:`~agents.dqn_update.FastUpdate`
             (one flat weight vector, the backward by hand in numpy, about 2.5 times as
-            fast for small networks); False, or a GPU, trains it by :class:`~agents.dqn_update.ReferenceUpdate`,
-            which reads like CleanRL (``nn.Linear`` layers, autograd,
-            ``torch.optim.Adam``). The two make the same steps to float precision. The
-            CNN always takes the reference path (its arithmetic dominates; a flat layout
-            gains nothing there). Checkpoints load into either.
+            fast for small networks); False, or a GPU, trains it by
+            :class:`~agents.dqn_update.ReferenceUpdate`, which reads like CleanRL
+            (``nn.Linear`` layers, autograd, ``torch.optim.Adam``). The two make the
+            same steps to float precision. The CNN always takes the reference path (its
+            arithmetic dominates; a flat layout gains nothing there). Checkpoints load
+            into either.
         network: ``"auto"`` (the CNN for frames, an MLP otherwise) or ``"map"``, the
             value-iteration :class:`~agents.networks.MapNetwork` for planes over a grid
             (:data:`~agents.networks.NETWORKS`; :data:`MAP_SETTINGS` choose it).
