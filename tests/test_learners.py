@@ -426,6 +426,13 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     for slip, anneal in ((0.0, False), (0.2, True)):
         grid_dqn = DQNConfig.for_env(games.make("gridworld", map="lake8", slippery=slip))
         assert grid_dqn.anneal_lr is anneal and grid_dqn.optimism_cap
+    # ... and a budget that grows with the map, twice as fast where it is slippery.
+    big = {"map": "random", "size": 16, "map_seed": 1}
+    budgets = [
+        DQNConfig.for_env(games.make("gridworld", **big, slippery=slip)).total_timesteps
+        for slip in (0.0, 0.2)
+    ]
+    assert budgets == [500 * 16 * 16, 1000 * 16 * 16]
     tuned = games.spec("tictactoe").settings_for("dqn", {})
     assert DQNConfig.for_env(games.make("tictactoe")) == DQNConfig(**tuned)
     invaders = DQNConfig.for_env(games.make("invaders"))

@@ -14,8 +14,10 @@ from qarcade.games.gridworld.env import GridWorldEnv
 #: and on a map with more cells the goal is further and rarer.
 EPISODES_PER_CELL = {"tabular": 40, "tabular_slippery": 100}
 #: The DQN's env steps per cell of the map, at least: its optimism walks the frontier
-#: cell by cell, and the way back to it grows with the map.
-STEPS_PER_CELL = 500
+#: cell by cell, and the way back to it grows with the map. A slippery map gets twice
+#: as many: every target there is a sample, and the learning rate falling to 0 over
+#: the budget needs the longer budget to average them (docs/learners.md).
+STEPS_PER_CELL = {"dqn": 500, "dqn_slippery": 1000}
 
 
 def settings_choice(kind: str, options: dict[str, Any]) -> str | None:
@@ -40,7 +42,8 @@ def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, A
         settings["episodes"] = max(settings["episodes"], EPISODES_PER_CELL[table] * cells)
         settings.setdefault("initial_q", optimistic_start(env))
     if "total_timesteps" in settings:
-        settings["total_timesteps"] = max(settings["total_timesteps"], STEPS_PER_CELL * cells)
+        per_cell = STEPS_PER_CELL["dqn_slippery" if env.slippery else "dqn"]
+        settings["total_timesteps"] = max(settings["total_timesteps"], per_cell * cells)
         if env.slippery:
             settings.setdefault("anneal_lr", True)
     return settings
