@@ -42,6 +42,7 @@ from typing import Any
 from qarcade import games
 from qarcade.agents import kinds
 from qarcade.agents.base import Agent
+from qarcade.agents.threads import OneThread
 from qarcade.agents.training import Trainer, training_env_options
 from qarcade.games.core import OptionError
 
@@ -415,13 +416,12 @@ def _train(args: argparse.Namespace, run: _Run) -> int:
 
 
 def one_thread_on_cpu(agent: Agent) -> None:
-    """Give torch one thread when ``agent`` is a network on the CPU: a DQN this small
+    """Give torch and numpy's BLAS one thread for the rest of the process when ``agent``
+    is a network on the CPU (:class:`~agents.threads.OneThread`): a DQN this small
     trains fastest on one thread; two spin-wait on each other (25x slower on a busy
     2-core machine)."""
     if getattr(getattr(agent, "device", None), "type", None) == "cpu":
-        import torch
-
-        torch.set_num_threads(1)
+        OneThread()
 
 
 class EpisodeRecorder:

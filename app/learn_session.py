@@ -23,6 +23,7 @@ from typing import Any
 from qarcade import games
 from qarcade.agents import kinds
 from qarcade.agents.base import Agent
+from qarcade.agents.threads import OneThread
 from qarcade.agents.training import EpisodeStats, Trainer, training_env_options
 from qarcade.app.learn_runs import MILESTONES, LearnRun, find_run, learner_folder, new_run
 from qarcade.app.series import Series
@@ -89,23 +90,6 @@ def new_learner(kind: str, env: Env, seed: int) -> Agent:
     return kinds.make_learner(kind, env, seed=seed)
 
 
-class OneTorchThread:
-    """While a DQN learns in the window, torch computes on one thread: the window trains
-    and draws on one core, and a second thread for networks this small only fights the
-    drawing (and, on a busy machine, itself) for it. :meth:`restore` puts the count back."""
-
-    def __init__(self) -> None:
-        import torch
-
-        self._previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def restore(self) -> None:
-        import torch
-
-        torch.set_num_threads(self._previous)
-
-
 class LearnSession:
     """The training side of Learn mode (it draws nothing): env, learner, trainer, curves,
     files.
@@ -157,7 +141,7 @@ class LearnSession:
         self.curves: list[Series] = []
         self.memory = Series("bytes", (200, 140, 255), window=1)
         self.notes: list[str] = []
-        self._threads = OneTorchThread() if kinds.kind(self.kind).network else None
+        self._threads = OneThread() if kinds.kind(self.kind).network else None
         self._make_yardsticks()
         if config.resume:
             self._resume()
@@ -165,7 +149,8 @@ class LearnSession:
             self.reset()
 
     def close(self) -> None:
-        """Give back what the session changed in the process (torch's thread count)."""
+        """Give back what the session changed in the process (the thread counts of torch
+        and of numpy's BLAS: :class:`~agents.threads.OneThread`)."""
         if self._threads is not None:
             self._threads.restore()
             self._threads = None

@@ -461,14 +461,21 @@ def test_log_slider_maps_positions_to_values_and_back() -> None:
     assert slider.handle_event(event) and value[0] == pytest.approx(1e-1)
 
 
-def test_dqn_learn_trains_on_one_torch_thread_and_gives_the_count_back(app: App) -> None:
+def test_dqn_learn_trains_on_one_thread_and_gives_the_counts_back(app: App) -> None:
+    """torch's threads and those of the BLAS numpy calls (the fast update path's)."""
     import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
 
-    before = torch.get_num_threads()
-    learn(app, LearnConfig("gridworld", "dqn", options={"map": "lake4"}, speed="1"))
-    assert torch.get_num_threads() == 1
-    post_key(app, pygame.K_ESCAPE)
-    assert torch.get_num_threads() == before
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    with threadpool_limits(2, user_api="blas"):  # as on this 2-core machine, or more
+        before, blas_before = torch.get_num_threads(), blas_threads()
+        assert blas_before and max(blas_before) > 1
+        learn(app, LearnConfig("gridworld", "dqn", options={"map": "lake4"}, speed="1"))
+        assert torch.get_num_threads() == 1 and set(blas_threads()) == {1}
+        post_key(app, pygame.K_ESCAPE)
+        assert torch.get_num_threads() == before and blas_threads() == blas_before
 
 
 @pytest.mark.parametrize("game", ["invaders", "tictactoe"])
