@@ -1,6 +1,7 @@
 """The DQN's training speed with numpy's BLAS on its default threads and on one
 (``agents/threads.py``), on a quiet machine and with other processes keeping the cores
-busy, in one run.
+busy, in one run (the
+anchor is the same agent with numpy's default threads).
 
 torch runs on one thread throughout; only the BLAS thread count differs. Each
 measurement trains a fresh agent (the gridworld DQN's defaults, one seed) past its
@@ -13,6 +14,7 @@ one per core by default: what a second training run, or a window drawing, does.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import time
@@ -68,6 +70,16 @@ def main() -> None:
             f"{load} busy processes: BLAS default threads {rates['default']:,.0f} steps/s, "
             f"one thread {rates['one']:,.0f} steps/s ({rates['one'] / rates['default']:.2f}x)"
         )
+        row = {
+            "what": f"DQN training, BLAS on one thread, {load} busy processes",
+            "ours": round(rates["one"], 1),
+            "unit": "steps/s",
+            "anchor": round(rates["default"], 1),
+            "anchor_name": f"numpy's default BLAS threads ({default})",
+            "target": 1.0,
+            "note": f"{env.rows}x{env.cols} random map, slip {args.slippery}, DQN defaults",
+        }
+        print("RESULT " + json.dumps(row))
 
 
 if __name__ == "__main__":
