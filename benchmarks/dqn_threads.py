@@ -1,7 +1,6 @@
 """The DQN's training speed with numpy's BLAS on its default threads and on one
 (``agents/threads.py``), on a quiet machine and with other processes keeping the cores
-busy, in one run (the
-anchor is the same agent with numpy's default threads).
+busy, in one run. The anchor is the same agent on numpy's default threads.
 
 torch runs on one thread throughout; only the BLAS thread count differs. Each
 measurement trains a fresh agent (the gridworld DQN's defaults, one seed) past its
