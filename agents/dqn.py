@@ -108,6 +108,10 @@ class DQNConfig:
             late steps average the noise of the targets (a slippery floor, an unlucky
             batch) instead of following it; the greedy policy at the end is then the
             average's. It stays at 0 past ``total_timesteps``.
+        anneal_power: with ``anneal_lr``, the learning rate at step t is ``learning_rate
+            * (1 - t / total_timesteps) ** anneal_power``: 1 is the linear fall; 2 falls
+            faster early and spends longer at small rates, where noisy targets are
+            averaged (polynomial decay).
         n_step: learn from n-step returns (Sutton & Barto 7.1; Rainbow's multi-step):
             each stored transition sums the next ``n_step`` rewards and bootstraps from
             the state after them with ``gamma ** n_step``, so a penalty reaches the
@@ -201,6 +205,7 @@ class DQNConfig:
     total_timesteps: int = 100_000
     max_grad_norm: float = 10.0
     anneal_lr: bool = False
+    anneal_power: float = 1.0
     n_step: int = 1
     prioritized_replay: bool = False
     priority_alpha: float = 0.6
@@ -280,7 +285,7 @@ class DQNConfig:
             _check_range(name, getattr(self, name), low, high)
         if not self.tau > 0.0:
             raise OptionError("DQN tau must be > 0 (0 would freeze the target network)")
-        scales = ("learning_rate", "max_grad_norm")
+        scales = ("learning_rate", "max_grad_norm", "anneal_power")
         for name in (*scales, *(("reward_scale",) if self.reward_scale != AUTO else ())):
             value = getattr(self, name)
             if (
@@ -766,7 +771,7 @@ class DQNAgent(Agent):
         if self.steps % config.train_frequency == 0:
             if config.anneal_lr:
                 left = max(0.0, 1.0 - self.steps / config.total_timesteps)
-                self.update_path.learning_rate = config.learning_rate * left
+                self.update_path.learning_rate = config.learning_rate * left**config.anneal_power
             metrics = self._train_step()
         if self.steps % config.target_network_frequency == 0:
             self._update_target()

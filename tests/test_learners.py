@@ -5,6 +5,7 @@ chosen from what an env is (``DQNConfig.for_env``, ``TabularConfig.for_env``).""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,14 +101,19 @@ def test_reward_scale_setting_is_checked() -> None:
     for bad in ("sometimes", 0.0, -1.0, True):
         with pytest.raises(games.OptionError, match="reward_scale"):
             DQNConfig(reward_scale=bad)  # type: ignore[arg-type]
+    for bad in ("fast", 0.0, -2.0, math.inf, True):
+        with pytest.raises(games.OptionError, match="anneal_power"):
+            DQNConfig(anneal_power=bad)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- averaging
-def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean() -> None:
-    """With ``anneal_lr`` the step size falls linearly to 0 over the budget (the setting
-    itself unchanged), so the last updates average the noisy targets of
-    :class:`SurviveEnv` (its episodes end at random) and Q stops moving near the true
-    value; at a constant learning rate it keeps following the latest batches."""
+@pytest.mark.parametrize("power", [1.0, 2.0])
+def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean(power: float) -> None:
+    """With ``anneal_lr`` the step size falls to 0 over the budget, as ``(1 - t/T) **
+    anneal_power`` (the setting itself unchanged), so the last updates average the noisy
+    targets of :class:`SurviveEnv` (its episodes end at random) and Q stops moving near
+    the true value; at a constant learning rate it keeps following the latest batches.
+    The quadratic fall (the slippery gridworld's) is at a quarter of the rate halfway."""
     true_q = 1.0 / (1.0 - 0.9 * 0.8)
     one = np.ones(1, np.float32)
 
@@ -115,6 +121,7 @@ def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean() -> None:
         env = SurviveEnv(end_probability=0.2)
         config = small_config(
             anneal_lr=anneal,
+            anneal_power=power,
             learning_rate=1e-2,
             gamma=0.9,
             total_timesteps=2_000,
@@ -124,7 +131,7 @@ def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean() -> None:
         agent = DQNAgent.for_env(env, config)
         trainer = Trainer(env, agent, seed=0, steps=2_000)
         trainer.run_steps(1_000)
-        halfway = 1e-2 * (1 - 1_000 / 2_000) if anneal else 1e-2
+        halfway = 1e-2 * (1 - 1_000 / 2_000) ** power if anneal else 1e-2
         assert agent.update_path.learning_rate == pytest.approx(halfway)
         qs = []
         for _ in range(10):
@@ -423,9 +430,10 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     )
     # The gridworld DQN's by the map's dynamics: on a slippery floor every target is a
     # sample, and the learning rate falls to 0 to average them (learning.py).
-    for slip, anneal in ((0.0, False), (0.2, True)):
+    for slip, anneal, power in ((0.0, False, 1.0), (0.2, True, 2.0)):
         grid_dqn = DQNConfig.for_env(games.make("gridworld", map="lake8", slippery=slip))
         assert grid_dqn.anneal_lr is anneal and grid_dqn.optimism_cap
+        assert grid_dqn.anneal_power == power
     # ... and a budget that grows with the map, twice as fast where it is slippery.
     big = {"map": "random", "size": 16, "map_seed": 1}
     budgets = [
