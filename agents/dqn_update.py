@@ -148,12 +148,15 @@ def head_targets(
     return targets
 
 
-def huber_loss(q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None) -> torch.Tensor:
-    """The Huber loss, averaged over the rows and summed over the heads (the columns
-    of ``(B, heads)`` arguments), each row times its importance weight if ``weights``."""
+def huber_loss(
+    q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None, delta: float = 1.0
+) -> torch.Tensor:
+    """The Huber loss (quadratic for errors up to ``delta``, linear beyond), averaged over
+    the rows and summed over the heads (the columns of ``(B, heads)`` arguments), each
+    row times its importance weight if ``weights``."""
     if weights is None:
-        return F.smooth_l1_loss(q, target, reduction="sum") / len(q)
-    return (F.smooth_l1_loss(q, target, reduction="none").sum(1) * weights).mean()
+        return F.huber_loss(q, target, reduction="sum", delta=delta) / len(q)
+    return (F.huber_loss(q, target, reduction="none", delta=delta).sum(1) * weights).mean()
 
 
 class UpdatePath(abc.ABC):
@@ -168,6 +171,7 @@ class UpdatePath(abc.ABC):
         heads: Q-value heads side by side in the networks' output: 1, or 2 for an
             optimistic head and an exploit head (:func:`head_targets`). A step reports
             the last head's Q-values and errors.
+        huber_delta: where the Huber loss turns from quadratic to linear.
 
     Attributes:
         optimism_cap: the most the optimistic head's targets may be, in learnt units
@@ -184,12 +188,14 @@ class UpdatePath(abc.ABC):
         gamma: float,
         max_grad_norm: float,
         heads: int = 1,
+        huber_delta: float = 1.0,
     ) -> None:
         self.online = online
         self.target = target
         self.gamma = gamma
         self.max_grad_norm = max_grad_norm
         self.heads = heads
+        self.huber_delta = huber_delta
         self.optimism_cap = math.inf
         # Where each head's Q-values start in the output, (1, heads): made at the first
         # step, when the output's width is known.
@@ -287,7 +293,7 @@ class ReferenceUpdate(UpdatePath):
         q_all = self.online(batch.obs)
         columns = self.taken_columns(batch.actions, q_all.shape[1])
         q = q_all.gather(1, columns)
-        loss = huber_loss(q, td_target, weights)
+        loss = huber_loss(q, td_target, weights, self.huber_delta)
         self.optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(self.online.parameters(), self.max_grad_norm)
@@ -350,9 +356,11 @@ class FastUpdate(UpdatePath):
             self.optimism_cap,
         )
         error = q - td_target
-        # The Huber loss's derivative: the error clamped to [-1, 1]. With c = |clamped|,
-        # the loss is c * (|error| - c / 2): 0.5 * error^2 inside, |error| - 0.5 outside.
-        clamped = np.clip(error, -1.0, 1.0)
+        # The Huber loss's derivative: the error clamped to [-delta, delta]. With
+        # c = |clamped|, the loss is c * (|error| - c / 2): 0.5 * error^2 inside,
+        # delta * (|error| - delta / 2) outside.
+        delta = self.huber_delta
+        clamped = np.clip(error, -delta, delta)
         huber = error - 0.5 * clamped
         huber *= clamped
         # dLoss/dq (mean over rows, sum over heads): the clamped error over B.

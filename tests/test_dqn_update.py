@@ -53,6 +53,7 @@ VARIANTS = [
     {"prioritized_replay": True},
     {"dueling": True, "prioritized_replay": True, "count_bonus": 0.5},  # two heads
     {"count_bonus": 0.5, "exploit_head": False},
+    {"huber_delta": 2.5},  # errors on both sides of a wider kink
 ]
 
 

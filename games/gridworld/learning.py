@@ -14,15 +14,16 @@ from qarcade.games.gridworld.env import GridWorldEnv
 #: and on a map with more cells the goal is further and rarer.
 EPISODES_PER_CELL = {"tabular": 40, "tabular_slippery": 100}
 #: The DQN's env steps per cell of the map, at least: its optimism walks the frontier
-#: cell by cell, and the way back to it grows with the map. A slippery map gets twice
-#: as many: every target there is a sample, and the learning rate falling to 0 over
-#: the budget needs the longer budget to average them (docs/learners.md).
-STEPS_PER_CELL = {"dqn": 500, "dqn_slippery": 1000}
-#: How the DQN's learning rate falls on a slippery map: as ``(1 - t/T) ** 2``. A run is
-#: solved once the rate is low enough to average the slips, which happens sooner than on
-#: the linear fall (a third less time on the pool's biggest maps), and the low rates last
-#: longer, for the maps that need them (docs/learners.md).
-ANNEAL_POWER_SLIPPERY = 2.0
+#: cell by cell, and the way back to it grows with the map. A slippery map gets as
+#: many: twice as many solved more of the pool's slippery maps, but took the pool's
+#: benchmark far past its 90 minutes (docs/learners.md).
+STEPS_PER_CELL = 500
+#: The DQN's Huber loss on a slippery map is quadratic for TD errors up to this: twice
+#: the bound of the values it learns (``agents.dqn.VALUE_BOUND``), so every error is. A
+#: slip beside the goal ends at +1 or in a pit at -1; with the default 1 the loss's
+#: linear part pulls Q toward the median outcome and the greedy policy takes risks the
+#: mean would not (docs/learners.md).
+HUBER_DELTA_SLIPPERY = 4.0
 
 
 def settings_choice(kind: str, options: dict[str, Any]) -> str | None:
@@ -38,9 +39,10 @@ def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, A
     table's :data:`EPISODES_PER_CELL` or the DQN's :data:`STEPS_PER_CELL` times its
     cells, where that is more than the learner's own), table entries that start at the
     goal's reward (:func:`optimistic_start`), and on a slippery map a DQN learning rate
-    that falls to 0 over the budget (``anneal_lr``, quadratically): a slip makes every
-    target a sample, and a constant step keeps following the last few of them
-    (docs/learners.md)."""
+    that falls to 0 over the budget (``anneal_lr``) and a Huber loss quadratic for all
+    its errors (``huber_delta``): a slip makes every target a sample, a constant step
+    keeps following the last few of them, and the Huber loss's linear part pulls toward
+    their median (docs/learners.md)."""
     assert isinstance(env, GridWorldEnv), f"gridworld settings for {env.name}"
     cells = env.rows * env.cols
     if "episodes" in settings:
@@ -48,11 +50,10 @@ def scale_settings(kind: str, env: Env, settings: dict[str, Any]) -> dict[str, A
         settings["episodes"] = max(settings["episodes"], EPISODES_PER_CELL[table] * cells)
         settings.setdefault("initial_q", optimistic_start(env))
     if "total_timesteps" in settings:
-        per_cell = STEPS_PER_CELL["dqn_slippery" if env.slippery else "dqn"]
-        settings["total_timesteps"] = max(settings["total_timesteps"], per_cell * cells)
+        settings["total_timesteps"] = max(settings["total_timesteps"], STEPS_PER_CELL * cells)
         if env.slippery:
             settings.setdefault("anneal_lr", True)
-            settings.setdefault("anneal_power", ANNEAL_POWER_SLIPPERY)
+            settings.setdefault("huber_delta", HUBER_DELTA_SLIPPERY)
     return settings
 
 
