@@ -149,7 +149,7 @@ def head_targets(
 
 
 def huber_loss(
-    q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None, delta: float = 1.0
+    q: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None, delta: float
 ) -> torch.Tensor:
     """The Huber loss (quadratic for errors up to ``delta``, linear beyond), averaged over
     the rows and summed over the heads (the columns of ``(B, heads)`` arguments), each
