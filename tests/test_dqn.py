@@ -235,7 +235,7 @@ def test_prioritized_replay_survives_a_checkpoint_and_rejects_damage() -> None:
 
 
 def test_learns_the_4x4_lake_with_prioritized_replay() -> None:
-    agent, env = train_lake4(small_config(prioritized_replay=True))
+    agent, env = train_lake4(small_config(prioritized_replay=True, total_timesteps=LAKE_STEPS))
     assert greedy_is_optimal_everywhere(agent, env)
 
 
@@ -373,6 +373,12 @@ def test_memory_report() -> None:
 
 
 # --------------------------------------------------------------------------- learning
+#: Steps for the 4x4 lake's learning tests: with 5,000, seeds 0 to 7 all learn the
+#: greedy policy everywhere, plain and prioritized, under two ways of rounding; with
+#: 3,000, one to three of the eight did not, and which ones moved with the rounding.
+LAKE_STEPS = 5_000
+
+
 def train_lake4(config: DQNConfig) -> tuple[DQNAgent, games.Env]:
     env = games.make("gridworld", map="lake4")
     agent = DQNAgent.for_env(env, config)
@@ -393,8 +399,8 @@ def greedy_is_optimal_everywhere(agent: DQNAgent, env: games.Env) -> bool:
 
 
 def test_learns_the_4x4_lake_optimally() -> None:
-    agent, env = train_lake4(small_config())
-    assert agent.train_steps == 3_000 - 100
+    agent, env = train_lake4(small_config(total_timesteps=LAKE_STEPS))
+    assert agent.train_steps == LAKE_STEPS - 100
     assert greedy_is_optimal_everywhere(agent, env)
 
 
@@ -416,7 +422,7 @@ def test_a_broken_target_fails_the_learning_test(
             return double_dqn_targets(batch._replace(bootstrap=-batch.bootstrap), *args)
 
         monkeypatch.setattr(dqn_update, "double_dqn_targets", wrong_sign)
-    agent, env = train_lake4(small_config(fast_path=fast_path))
+    agent, env = train_lake4(small_config(fast_path=fast_path, total_timesteps=LAKE_STEPS))
     assert not greedy_is_optimal_everywhere(agent, env)
 
 
@@ -609,7 +615,7 @@ def test_config_for_env_and_its_checks() -> None:
 def test_cuda_training_matches_the_cpu_path(tmp_path: Path) -> None:
     """On a GPU: the batch copies, the hand-written backward and checkpoints work, and a
     short run learns the same 4x4 lake as on the CPU."""
-    agent, env = train_lake4(small_config(device="cuda"))
+    agent, env = train_lake4(small_config(device="cuda", total_timesteps=LAKE_STEPS))
     assert agent.device.type == "cuda" and agent.online.weights.is_cuda
     assert greedy_is_optimal_everywhere(agent, env)
     loaded = DQNAgent.load(agent.save(str(tmp_path / "gpu")))

@@ -285,20 +285,22 @@ def test_the_exploit_head_values_the_rewards_and_is_the_greedy_policy(
     path = tmp_path / "room.txt"
     path.write_text(OPEN_ROOM)
     env = games.make("gridworld", map=str(path))
-    config = DQNConfig.for_env(env, total_timesteps=4_000, learning_starts=200, optimism_cap=cap)
+    config = DQNConfig.for_env(env, total_timesteps=6_000, learning_starts=200, optimism_cap=cap)
     agent = DQNAgent.for_env(env, config, seed=0)
     gamma = config.gamma
     # The shortest route's discounted value: 9 steps of step_reward, then the goal.
     value = sum(env.step_reward * gamma**t for t in range(9)) + gamma**9 * env.goal_reward
     start = env.reset(seed=0)[0]
-    trainer = Trainer(env, agent, seed=0, steps=4_000)
+    trainer = Trainer(env, agent, seed=0, steps=6_000)
     trainer.run_steps(1_000)
     optimistic = agent._q(start, optimistic=True).max() / agent.reward_scale
     if cap:
         assert value + 0.05 < optimistic < env.goal_reward + 0.05
     else:
         assert optimistic > value + 1.0
-    trainer.run_steps(3_000)
+    # By 6,000 steps the exploit head is within 0.003 of the value on seeds 0 to 5
+    # (capped or not); at 4,000 an uncapped run could still be 0.07 above it.
+    trainer.run_steps(5_000)
     assert agent.q_values(start).max() == pytest.approx(value, abs=0.05)
     all_legal = np.ones(env.num_actions, bool)
     policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))
@@ -521,28 +523,31 @@ def test_gridworld_table_defaults_explore_by_optimism_alone(initial_q: float | N
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("count_bonus", [None, 0.0])
-def test_gridworld_dqn_defaults_find_the_gaps_in_rows_of_pits(
-    tmp_path: Path, count_bonus: float | None
-) -> None:
+def test_gridworld_dqn_defaults_find_the_gaps_in_rows_of_pits(tmp_path: Path) -> None:
     """The gridworld DQN's defaults explore by count optimism: the greedy policy walks to
-    the actions not yet tried, so it finds each row's gap and takes the shortest route,
-    on every seed. Without the optimism (``count_bonus`` 0, all else the defaults) a
-    random step near a row of pits ends the game and the goal is never met."""
+    the actions not yet tried, so it finds each row's gap and takes the shortest route
+    within 6,000 steps, on every seed (at most 4,000 on seeds 0 to 3). Without the
+    optimism (``count_bonus`` 0, all else the defaults) a random step near a row of pits
+    ends the game: in as many steps the goal is rarely met (none of seeds 0 to 5 by
+    6,000 steps; two of them by 20,000), so at most one of three seeds may solve it."""
     from qarcade.games.gridworld import solver
 
     path = tmp_path / "gaps.txt"
     path.write_text(GAPS)
     env = games.make("gridworld", map=str(path))
-    overrides = {} if count_bonus is None else {"count_bonus": count_bonus}
-    config = DQNConfig.for_env(env, total_timesteps=20_000, **overrides)
     all_legal = np.ones(env.num_actions, bool)
-    for seed in (0, 1) if count_bonus is None else (0,):
+
+    def solved_within(steps: int, seed: int, **overrides: float) -> bool:
+        config = DQNConfig.for_env(env, total_timesteps=20_000, **overrides)
         agent = DQNAgent.for_env(env, config, seed=seed)
         trainer = Trainer(env, agent, seed=seed, steps=config.total_timesteps)
-        solved = False
-        while not solved and trainer.steps < config.total_timesteps:
+        while trainer.steps < steps:
             trainer.run_steps(2_000)
-            policy = solver.policy_of(env, lambda obs, agent=agent: agent.act(obs, all_legal))
-            solved = solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env))
-        assert solved == (count_bonus is None), (seed, trainer.steps)
+            policy = solver.policy_of(env, lambda obs: agent.act(obs, all_legal))
+            if solver.policy_return(env, policy) == pytest.approx(solver.optimal_return(env)):
+                return True
+        return False
+
+    assert all(solved_within(6_000, seed) for seed in (0, 1))
+    without = [solved_within(6_000, seed, count_bonus=0.0) for seed in (0, 1, 2)]
+    assert sum(without) <= 1, without
