@@ -201,6 +201,9 @@ class UpdatePath(abc.ABC):
         # step, when the output's width is known.
         self._head_offsets: torch.Tensor | None = None
         target.requires_grad_(False)
+        # Each target parameter beside its online one, listed once: walking the modules'
+        # parameters every step cost more than the update of a flat network's one vector.
+        self._target_pairs = list(zip(target.parameters(), online.parameters(), strict=True))
         self._make_optimizer(learning_rate)
 
     @abc.abstractmethod
@@ -253,9 +256,7 @@ class UpdatePath(abc.ABC):
     def update_target(self, tau: float) -> None:
         """``target <- tau * online + (1 - tau) * target`` (a copy when ``tau == 1``)."""
         with torch.no_grad():
-            for target, online in zip(
-                self.target.parameters(), self.online.parameters(), strict=True
-            ):
+            for target, online in self._target_pairs:
                 if tau == 1.0:
                     target.copy_(online)
                 else:
@@ -380,14 +381,6 @@ class FastUpdate(UpdatePath):
             grad *= self.max_grad_norm / (norm + 1e-6)
         self.optimizer.step(grad)
         return Step(q[:, -1], loss, error[:, -1])
-
-    def update_target(self, tau: float) -> None:
-        # One flat vector each: one call, without walking the modules' parameters.
-        online, target = self.online.weights.detach(), self.target.weights.detach()
-        if tau == 1.0:
-            target.copy_(online)
-        else:
-            target.lerp_(online, tau)
 
     def adam_moments(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
         views = self.online.views
