@@ -64,7 +64,12 @@ from qarcade.agents.networks import (
     numpy_q,
     tensor_shapes,
 )
-from qarcade.agents.replay import ONE_HOT_INDEX, PrioritizedReplayBuffer, ReplayBuffer
+from qarcade.agents.replay import (
+    ONE_HOT_INDEX,
+    PrioritizedReplayBuffer,
+    ReplayBuffer,
+    one_hot_index,
+)
 from qarcade.games.core import Env, OptionError
 from qarcade.games.files import size_text
 
@@ -717,9 +722,11 @@ class DQNAgent(Agent):
             if len(legal) == 0:
                 raise ValueError("act() needs at least one legal action in mask")
             return int(legal[int(self.rng.random() * len(legal))])
-        q = self._q(obs, optimistic=explore)
+        x = self._network_input(obs)
+        q = self._q(x, optimistic=explore)
         if explore and self.visits is not None:
-            q = q + self.config.count_bonus * self.visits.optimism(obs[None])[0]
+            batch = np.array([x]) if isinstance(x, int) else x[None]
+            q = q + self.config.count_bonus * self.visits.optimism(batch)[0]
         if not mask.all():
             if not mask.any():
                 raise ValueError("act() needs at least one legal action in mask")
@@ -740,9 +747,18 @@ class DQNAgent(Agent):
             q = self.online(x).cpu().numpy()
             return q[:, -self.num_actions :] / np.float32(self.reward_scale)
 
-    def _q(self, obs: np.ndarray, *, optimistic: bool = False) -> np.ndarray:
-        """The Q-values of ``obs`` in learnt units: the greedy policy's (the exploit
-        head's, where there are two), or the optimistic head's if ``optimistic``."""
+    def _network_input(self, obs: np.ndarray) -> np.ndarray | int:
+        """One observation as :meth:`_q` and the visit counts take it fastest: a one-hot
+        one as the index of its one where the network acts in numpy
+        (:func:`~agents.networks.numpy_q`), else as it is."""
+        if self.one_hot_observation and self._numpy_layers is not None:
+            return one_hot_index(obs)
+        return obs
+
+    def _q(self, obs: np.ndarray | int, *, optimistic: bool = False) -> np.ndarray:
+        """The Q-values of ``obs`` (or :meth:`_network_input`'s index) in learnt units:
+        the greedy policy's (the exploit head's, where there are two), or the optimistic
+        head's if ``optimistic``."""
         if self._numpy_layers is not None:
             q = numpy_q(self._numpy_layers, self.config.dueling, obs)
         else:
@@ -759,7 +775,7 @@ class DQNAgent(Agent):
             self._observe_reward(t.reward, t.terminated)
         reward = t.reward * self.reward_scale
         if self.visits is not None:
-            self.visits.add(t.obs, t.action)
+            self.visits.add(self._network_input(t.obs), t.action)
             if t.reward > self.reward_highs[t.terminated]:
                 self.reward_highs[t.terminated] = t.reward
                 self._set_optimism_cap()

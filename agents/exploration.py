@@ -62,12 +62,16 @@ class VisitCounts:
         signs = (flat @ self.projection > 0).astype(np.float32)
         return (signs @ self._powers).astype(np.int64)
 
-    def code(self, obs: np.ndarray) -> int:
-        """The code of one observation."""
+    def code(self, obs: np.ndarray | int) -> int:
+        """The code of one observation, or of a one-hot one given by the index of its one
+        (an ``int``)."""
+        if isinstance(obs, int):
+            return int(self._one_hot_codes[obs])
         return int(self.codes(obs.reshape(1, -1))[0])
 
-    def add(self, obs: np.ndarray, action: int) -> None:
-        """Count one try of ``action`` in ``obs``."""
+    def add(self, obs: np.ndarray | int, action: int) -> None:
+        """Count one try of ``action`` in ``obs`` (or the one-hot one with its one at
+        ``obs``, an ``int``)."""
         self.counts[self.code(obs), action] += 1
 
     def optimism(self, obs: np.ndarray) -> np.ndarray:
