@@ -21,6 +21,8 @@ both ran (target: ours no slower).
     python benchmarks/generalization.py            # the whole pool, both cores
     python benchmarks/generalization.py --quick    # a few small maps, a few minutes
     python benchmarks/generalization.py --jobs 1 --maps 10 --seeds 1
+    python benchmarks/generalization.py --first-seed 1 --seeds 2 --json B.json
+    python benchmarks/generalization.py --report A.json B.json  # the two runs as one
 
 SB3 is optional (``pip install -e ".[bench]"``); without it the SB3 column is empty.
 """
@@ -326,6 +328,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--maps", type=int, default=54, help="maps in the pool (default 54)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per learner and map")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="the first seed (a long run split over several: --first-seed 1 --seeds 2)",
+    )
     parser.add_argument("--sb3-maps", type=int, default=20, help="maps SB3 runs on (one seed)")
     parser.add_argument(
         "--steps",
@@ -355,7 +363,18 @@ def main() -> None:
     )
     parser.add_argument("--learners", default="table,dqn,sb3")
     parser.add_argument("--json", help="also write every run to this JSON file")
+    parser.add_argument(
+        "--report",
+        nargs="+",
+        metavar="JSON",
+        help="run nothing: report the runs saved by --json in these files together (a "
+        "benchmark split by seeds or learners over several runs)",
+    )
     args = parser.parse_args()
+    if args.report:
+        saved = [run for path in args.report for run in read_json(path)]
+        report(saved, sorted({r.learner for r in saved}), quick=False)
+        return
 
     pool = map_pool(args.maps)
     seeds, sb3_maps = args.seeds, args.sb3_maps
@@ -380,7 +399,7 @@ def main() -> None:
                 if learner in learners:
                     tasks += [
                         (learner, spec, slip, seed, steps, args.slip_tolerance)
-                        for seed in range(seeds)
+                        for seed in range(args.first_seed, args.first_seed + seeds)
                     ]
         # SB3 on the first maps of the pool, one seed, deterministic variant.
         if "sb3" in learners and index < sb3_maps:
@@ -442,6 +461,17 @@ def write_json(path: str, runs: list[Run]) -> None:
     atomic_write(path, lambda f: f.write(text))
 
 
+def read_json(path: str) -> list[Run]:
+    """The runs :func:`write_json` saved to ``path``; exits with a one-line message if
+    the file is missing or is not such a list."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            rows = json.load(f)
+        return [Run(**row) for row in rows]
+    except (OSError, ValueError, TypeError) as error:
+        raise SystemExit(f"cannot read runs from {path}: {error}") from None
+
+
 def solved_of(runs: list[Run], keep: Callable[[Run], bool]) -> str:
     """``"solved/total"`` of the runs ``keep`` accepts."""
     kept = [r for r in runs if keep(r)]
@@ -461,8 +491,9 @@ def report(runs: list[Run], learners: list[str], quick: bool) -> None:
         by_kind = {k: solved_of(mine, lambda r, k=k: r.kind == k) for k in ("random", "pit rows")}
         slips = sorted({r.slippery for r in mine})
         by_slip = {s: solved_of(mine, lambda r, s=s: r.slippery == s) for s in slips}
+        seeds = sorted({r.seed for r in mine})
         print(
-            f"{learner}: solved {share:.1f}% of {len(mine)} runs; "
+            f"{learner}: solved {share:.1f}% of {len(mine)} runs (seeds {seeds}); "
             f"by kind {by_kind}; by slip {by_slip}; not counted, where jumping into "
             f"the first pit is within the tolerance: {solved_of(apart, bool)} solved"
         )

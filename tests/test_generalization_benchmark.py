@@ -4,6 +4,8 @@ within it too, the map tests nothing and is set apart."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,9 @@ from benchmarks.generalization import (
     censored_median,
     make_env,
     map_pool,
+    read_json,
     report,
+    write_json,
 )
 from qarcade.games.gridworld import solver
 
@@ -59,3 +63,22 @@ def test_median_time_counts_a_run_not_solved_as_slower_than_any_solved() -> None
 
     assert censored_median([run(3.0), run(None), run(1.0)]) == 3.0
     assert censored_median([run(1.0), run(None), run(None)]) is None
+
+
+def test_runs_saved_by_two_runs_are_reported_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run(seed: int, solved: bool) -> Run:
+        return Run("dqn", 3, "random", "6x6", 0.2, seed, solved, 500 if solved else None,
+                   1.0 if solved else None, 0.5, 0.5, 2.0)  # fmt: skip
+
+    first, second = tmp_path / "seed0.json", tmp_path / "seeds12.json"
+    write_json(str(first), [run(0, True)])
+    write_json(str(second), [run(1, True), run(2, False)])
+    runs = read_json(str(first)) + read_json(str(second))
+    assert runs == [run(0, True), run(1, True), run(2, False)]
+    report(runs, ["dqn"], quick=False)
+    assert '"ours": 66.7' in capsys.readouterr().out
+    (tmp_path / "other.json").write_text('[{"steps": 3}]')
+    with pytest.raises(SystemExit, match=r"cannot read runs from .*other\.json"):
+        read_json(str(tmp_path / "other.json"))
