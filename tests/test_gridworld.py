@@ -456,6 +456,36 @@ def test_policy_value_is_the_discounted_value_value_iteration_maximises(slippery
         policy_value(env, solution.policy, gamma=1.0)
 
 
+@pytest.mark.parametrize("slippery", [0.0, 0.2])
+def test_value_lost_by_cell_sums_to_what_a_policy_falls_short_of_the_optimum(
+    slippery: float,
+) -> None:
+    """The performance difference lemma, cell by cell: the losses sum to V*(start) -
+    V^pi(start) for any policy; the optimal policy loses nothing anywhere; and one
+    wrong choice on a cell the best route crosses shows up on that cell."""
+    from qarcade.games.gridworld.solver import policy_value, value_lost
+
+    env = GridWorldEnv(map="lake8", slippery=slippery)
+    model = env.transition_model()
+    solution = value_iteration(env, gamma=0.95)
+    optimum = solution.v.ravel()[model.start]
+    assert np.abs(value_lost(env, solution.policy, gamma=0.95)).max() < 1e-9
+    for policy in np.random.default_rng(2).integers(0, 4, size=(4, model.absorbing.size)):
+        lost = value_lost(env, policy, gamma=0.95)
+        assert lost.min() >= -1e-9
+        shortfall = optimum - policy_value(env, policy, gamma=0.95)
+        assert lost.sum() == pytest.approx(shortfall, abs=1e-8)
+    # Turn the best policy back toward the start on its second cell of the route.
+    row, col = env.start
+    dr, dc = ((0, -1), (1, 0), (0, 1), (-1, 0))[solution.policy[row, col]]
+    second = (row + dr, col + dc)
+    wrong = solution.policy.copy()
+    wrong[second] = (solution.policy[row, col] + 2) % 4
+    lost = value_lost(env, wrong, gamma=0.95)
+    assert np.unravel_index(lost.argmax(), lost.shape) == second
+    assert lost.sum() == pytest.approx(optimum - policy_value(env, wrong, gamma=0.95), abs=1e-8)
+
+
 def test_slippery_lake4_optimum_matches_frozenlake() -> None:
     env = GridWorldEnv(map="lake4", slippery=True)
     policy = value_iteration(env, gamma=0.99).policy

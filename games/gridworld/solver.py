@@ -97,6 +97,47 @@ def policy_value(
     return float(v[model.start])
 
 
+def value_lost(
+    env: GridWorldEnv,
+    policy: np.ndarray,
+    *,
+    gamma: float = 0.99,
+    tol: float = 1e-10,
+    max_iterations: int = 100_000,
+) -> np.ndarray:
+    """Where ``policy`` loses value: ``(rows, cols)``, each cell's
+    ``d(s) * (V*(s) - Q*(s, policy(s)))``, with ``d`` the policy's discounted visits of
+    the cell from the start and ``V*``, ``Q*`` :func:`value_iteration`'s. By the
+    performance difference lemma (Kakade & Langford 2002) the cells' losses sum to
+    ``V*(start) - V^policy(start)``, what the policy falls short of the optimum by, so
+    the largest says which cell's choice costs the most and how much of the shortfall
+    it makes. 0 on goal and pit cells, and on cells the policy never reaches."""
+    _check_gamma(gamma)
+    model = env.transition_model()
+    actions = _check_policy(env, policy, model)
+    optimal = value_iteration(env, gamma=gamma, tol=tol, max_iterations=max_iterations)
+    cells = np.arange(model.absorbing.size)
+    # d = e_start + gamma * P^T d by sweeps, over the outcomes of the policy's moves that
+    # go on (each cell has at most three).
+    weight = np.where(model.terminated, 0.0, model.prob)[cells, actions]
+    weight[model.absorbing] = 0.0
+    to = model.next_cell[cells, actions]
+    start = np.zeros(cells.size)
+    start[model.start] = 1.0
+    visits = start
+    for _ in range(max_iterations):
+        carried = np.bincount(to.ravel(), (weight * visits[:, None]).ravel(), minlength=cells.size)
+        new_visits = start + gamma * carried
+        done = float(np.abs(new_visits - visits).max()) < tol
+        visits = new_visits
+        if done:
+            break
+    q = optimal.q.reshape(cells.size, -1)
+    gap = optimal.v.reshape(-1) - q[cells, actions]
+    gap[model.absorbing] = 0.0
+    return (visits * gap).reshape(env.rows, env.cols)
+
+
 def optimal_return(env: GridWorldEnv, *, horizon: int | None = None) -> float:
     """The best expected undiscounted return from the start within ``horizon`` steps
     (default: the env's ``max_steps``), over all policies, time-dependent ones included."""
