@@ -137,6 +137,8 @@ class Run:
     #: Whether never reaching the goal is within the tolerance of the optimum here
     #: (:attr:`Grader.degenerate`).
     degenerate: bool = False
+    #: A run not solved: where its best policy loses the most (:meth:`Grader.most_lost`).
+    most_lost: str = ""
 
 
 class Grader:
@@ -170,6 +172,8 @@ class Grader:
             self.no_goal = -np.inf
         self.tolerance = tolerance
         self.best = -np.inf
+        #: The best greedy policy graded so far (None before the first grading).
+        self.best_policy: np.ndarray | None = None
 
     def _optimal_value(self, env: GridWorldEnv) -> float:
         start = env.transition_model().start
@@ -186,8 +190,27 @@ class Grader:
             value = self.solver.policy_value(self.env, policy, gamma=GRADE_GAMMA)
         else:
             value = self.solver.policy_return(self.env, policy)
-        self.best = max(self.best, value)
+        if value > self.best:
+            self.best, self.best_policy = value, policy
         return value >= self.optimum - self.tolerance
+
+    def most_lost(self) -> str:
+        """Where the best policy graded loses the most discounted value
+        (:func:`solver.value_lost`, with :data:`GRADE_GAMMA`): the cell, the action
+        taken and the best one there, and that cell's share of the shortfall; "" before
+        any grading or where nothing is lost."""
+        if self.best_policy is None:
+            return ""
+        lost = self.solver.value_lost(self.env, self.best_policy, gamma=GRADE_GAMMA)
+        row, col = (int(i) for i in np.unravel_index(lost.argmax(), lost.shape))
+        if lost[row, col] <= 0:
+            return ""
+        best = self.solver.value_iteration(self.env, gamma=GRADE_GAMMA).policy[row, col]
+        names = ("left", "down", "right", "up")
+        return (
+            f"cell ({row}, {col}): {names[self.best_policy[row, col]]} where {names[best]} "
+            f"is best, {lost[row, col]:.3f} of {lost.sum():.3f} lost"
+        )
 
 
 def make_env(spec: MapSpec, slippery: float) -> GridWorldEnv:
@@ -238,6 +261,7 @@ def run_one(task: Task) -> Run:
         round(grader.optimum, 6),
         round(time.perf_counter() - started, 2),
         grader.degenerate,
+        "" if solved_at is not None else grader.most_lost(),
     )
 
 
@@ -423,7 +447,10 @@ def main() -> None:
             status = (
                 f"solved at {run.steps:,} steps, {run.seconds:.1f} s"
                 if run.solved
-                else (f"NOT solved (best {run.best_return:.3f}, optimum {run.optimum:.3f})")
+                else (
+                    f"NOT solved (best {run.best_return:.3f}, optimum {run.optimum:.3f}; "
+                    f"most lost at {run.most_lost or 'no cell'})"
+                )
             )
             print(
                 f"{run.learner:5} map {run.map_index:2} {run.kind:8} {run.size:5} "

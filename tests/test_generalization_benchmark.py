@@ -82,3 +82,19 @@ def test_runs_saved_by_two_runs_are_reported_together(
     (tmp_path / "other.json").write_text('[{"steps": 3}]')
     with pytest.raises(SystemExit, match=r"cannot read runs from .*other\.json"):
         read_json(str(tmp_path / "other.json"))
+
+
+def test_a_run_not_solved_says_where_its_best_policy_loses_most() -> None:
+    spec = MapSpec(1, "random", 2, 4, "S..G\n....\n")
+    env = make_env(spec, 0.0)
+    cell_of = {env.obs_for_cell(r, c).tobytes(): (r, c) for r in range(2) for c in range(4)}
+    grader = Grader(make_env(spec, 0.0), tolerance=1e-9)
+    assert grader.most_lost() == ""  # nothing graded yet
+
+    def back_at_second_cell(obs: np.ndarray) -> int:
+        return LEFT if cell_of[obs.tobytes()] == (0, 1) else RIGHT
+
+    assert not grader.solved(back_at_second_cell)
+    assert grader.most_lost().startswith("cell (0, 1): left where right is best")
+    assert grader.solved(lambda obs: RIGHT)
+    assert grader.most_lost() == ""  # the best graded now loses nothing
