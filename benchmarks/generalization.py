@@ -507,13 +507,17 @@ def solved_of(runs: list[Run], keep: Callable[[Run], bool]) -> str:
 
 def report(runs: list[Run], learners: list[str], quick: bool) -> None:
     """Print the summary and the RESULT rows."""
-    maps = len({r.map_index for r in runs})
-    note = "quick subset" if quick else f"{maps} maps of the pool"
+
+    def note_of(kept: list[Run]) -> str:
+        """Which part of the pool ``kept`` ran on (a merged report's learners may differ)."""
+        return "quick subset" if quick else f"{len({r.map_index for r in kept})} maps of the pool"
+
     for learner, target in (("table", 100.0), ("dqn", 98.0)):
         apart = [r for r in runs if r.learner == learner and r.degenerate]
         mine = [r for r in runs if r.learner == learner and not r.degenerate]
         if not mine:
             continue
+        note = note_of(mine + apart)
         share = 100.0 * sum(r.solved for r in mine) / len(mine)
         by_kind = {k: solved_of(mine, lambda r, k=k: r.kind == k) for k in ("random", "pit rows")}
         slips = sorted({r.slippery for r in mine})
@@ -538,6 +542,7 @@ def report(runs: list[Run], learners: list[str], quick: bool) -> None:
         ours = [r for r in runs if r.learner == "dqn" and r.slippery == 0.0 and r.map_index in sb3]
         if not ours:
             return
+        note = note_of(ours)
         mine, theirs = censored_median(ours), censored_median(list(sb3.values()))
         solved = f"DQN {solved_of(ours, bool)}, SB3 {solved_of(list(sb3.values()), bool)} solved"
         print(f"on the {len(sb3)} maps SB3 ran: {solved}; median seconds {mine} and {theirs}")
