@@ -20,7 +20,7 @@ from qarcade.agents.base import Transition
 from qarcade.agents.checkpoints import CheckpointError, load_agent
 from qarcade.agents.dqn import DQNAgent, DQNConfig
 from qarcade.agents.dqn_update import TensorBatch, double_dqn_targets, numpy_head_targets
-from qarcade.agents.networks import CNN, MLP, FastMLP, build_network, tensor_shapes
+from qarcade.agents.networks import CNN, MLP, FastMLP, build_network, numpy_q, tensor_shapes
 from qarcade.agents.replay import PrioritizedReplayBuffer, ReplayBuffer
 from qarcade.agents.training import Trainer
 from qarcade.games.core import OptionError
@@ -633,3 +633,26 @@ def test_a_batch_bigger_than_the_buffer_is_refused() -> None:
     # million: each step held the machine for minutes and took all its memory.
     with pytest.raises(OptionError, match="batch_size must be at most 65,536"):
         small_config(batch_size=2_831_689, buffer_size=14_571_475)
+
+
+@pytest.mark.parametrize("dueling", [False, True])
+def test_acting_on_a_one_hot_cell_by_its_index_gives_the_same_numbers(dueling: bool) -> None:
+    """The agent acts on a one-hot observation through the first layer's column at its
+    one and the count table's code for it: exactly what the product with the whole
+    vector, and the projection of it, come to."""
+    env = games.make("gridworld", map="maze", slippery=0.2)
+    config = DQNConfig.for_env(env, dueling=dueling)
+    agent = DQNAgent.for_env(env, config, seed=3)
+    Trainer(env, agent, seed=3, steps=800).run_steps(800)  # weights off their start
+    assert agent.one_hot_observation and agent._numpy_layers is not None
+    for index in range(0, env.rows * env.cols, 7):
+        obs = np.zeros(env.observation_shape, env.observation_dtype)
+        obs.reshape(-1)[index] = 1
+        assert agent._network_input(obs) == index
+        for optimistic in (False, True):
+            by_index = agent._q(index, optimistic=optimistic)
+            dense = numpy_q(agent._numpy_layers, dueling, obs)
+            heads = dense[: env.num_actions] if optimistic else dense[-env.num_actions :]
+            assert np.array_equal(by_index, heads)
+        assert agent.visits is not None
+        assert agent.visits.code(index) == agent.visits.code(obs)
