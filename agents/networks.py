@@ -306,19 +306,13 @@ def numpy_q(layers: Sequence[np.ndarray], dueling: bool, obs: np.ndarray | int) 
     in numpy where a torch call costs tens. Arrays that share the weights' memory always
     give the current weights' Q-values.
     """
-    last = len(layers) - 2
-    first = 0
     if isinstance(obs, int):
         x = layers[0][:, obs] + layers[1]
-        if last > 0:
-            np.maximum(x, 0.0, out=x)
-        first = 2
     else:
-        x = obs.reshape(-1).astype(np.float32, copy=False)
-    for i in range(first, len(layers), 2):
+        x = layers[0] @ obs.reshape(-1).astype(np.float32, copy=False) + layers[1]
+    for i in range(2, len(layers), 2):
+        np.maximum(x, 0.0, out=x)  # the ReLU of the layer before
         x = layers[i] @ x + layers[i + 1]
-        if i < last:
-            np.maximum(x, 0.0, out=x)
     if dueling:
         return x[0] + x[1:] - x[1:].mean()
     return x

@@ -201,11 +201,14 @@ class Grader:
         any grading or where nothing is lost."""
         if self.best_policy is None:
             return ""
-        lost = self.solver.value_lost(self.env, self.best_policy, gamma=GRADE_GAMMA)
+        optimal = self.solver.value_iteration(self.env, gamma=GRADE_GAMMA)
+        lost = self.solver.value_lost(
+            self.env, self.best_policy, gamma=GRADE_GAMMA, optimal=optimal
+        )
         row, col = (int(i) for i in np.unravel_index(lost.argmax(), lost.shape))
         if lost[row, col] <= 0:
             return ""
-        best = self.solver.value_iteration(self.env, gamma=GRADE_GAMMA).policy[row, col]
+        best = optimal.policy[row, col]
         names = ("left", "down", "right", "up")
         return (
             f"cell ({row}, {col}): {names[self.best_policy[row, col]]} where {names[best]} "

@@ -484,6 +484,10 @@ def test_value_lost_by_cell_sums_to_what_a_policy_falls_short_of_the_optimum(
     lost = value_lost(env, wrong, gamma=0.95)
     assert np.unravel_index(lost.argmax(), lost.shape) == second
     assert lost.sum() == pytest.approx(optimum - policy_value(env, wrong, gamma=0.95), abs=1e-8)
+    # A caller that has the optimum already passes it: the same numbers, one solve fewer.
+    assert np.array_equal(value_lost(env, wrong, gamma=0.95, optimal=solution), lost)
+    with pytest.raises(OptionError, match=r"gamma 0\.95, not 0\.99"):
+        value_lost(env, wrong, gamma=0.99, optimal=solution)
 
 
 def test_slippery_lake4_optimum_matches_frozenlake() -> None:

@@ -104,6 +104,7 @@ def value_lost(
     gamma: float = 0.99,
     tol: float = 1e-10,
     max_iterations: int = 100_000,
+    optimal: Solution | None = None,
 ) -> np.ndarray:
     """Where ``policy`` loses value: ``(rows, cols)``, each cell's
     ``d(s) * (V*(s) - Q*(s, policy(s)))``, with ``d`` the policy's discounted visits of
@@ -111,11 +112,16 @@ def value_lost(
     performance difference lemma (Kakade & Langford 2002) the cells' losses sum to
     ``V*(start) - V^policy(start)``, what the policy falls short of the optimum by, so
     the largest says which cell's choice costs the most and how much of the shortfall
-    it makes. 0 on goal and pit cells, and on cells the policy never reaches."""
+    it makes. 0 on goal and pit cells, and on cells the policy never reaches.
+    ``optimal``: :func:`value_iteration`'s solution with this ``gamma``, if the caller
+    has it already."""
     _check_gamma(gamma)
     model = env.transition_model()
     actions = _check_policy(env, policy, model)
-    optimal = value_iteration(env, gamma=gamma, tol=tol, max_iterations=max_iterations)
+    if optimal is None:
+        optimal = value_iteration(env, gamma=gamma, tol=tol, max_iterations=max_iterations)
+    elif optimal.gamma != gamma:
+        raise OptionError(f"the optimal solution is for gamma {optimal.gamma}, not {gamma}")
     cells = np.arange(model.absorbing.size)
     # d = e_start + gamma * P^T d by sweeps, over the outcomes of the policy's moves that
     # go on (each cell has at most three).
