@@ -120,6 +120,15 @@ class DQNConfig:
             late steps average the noise of the targets (a slippery floor, an unlucky
             batch) instead of following it; the greedy policy at the end is then the
             average's. It stays at 0 past ``total_timesteps``.
+        policy_average: the greedy policy (playing, grading, the kept policy, the values
+            drawn on the board) acts on an exponential moving average of the online
+            network's weights over about this fraction of ``total_timesteps``
+            (Polyak-Ruppert averaging; for networks, stochastic weight averaging,
+            Izmailov et al. 2018), while the moves made to explore and the learning stay
+            the online network's. Where two actions differ by less than the noise of
+            the last updates, the last weights pick between them by that noise; their
+            average picks by the values (docs/learners.md). 0 (the default) acts on the
+            online weights.
         n_step: learn from n-step returns (Sutton & Barto 7.1; Rainbow's multi-step):
             each stored transition sums the next ``n_step`` rewards and bootstraps from
             the state after them with ``gamma ** n_step``, so a penalty reaches the
@@ -214,6 +223,7 @@ class DQNConfig:
     max_grad_norm: float = 10.0
     huber_delta: float = 1.0
     anneal_lr: bool = False
+    policy_average: float = 0.0
     n_step: int = 1
     prioritized_replay: bool = False
     priority_alpha: float = 0.6
@@ -287,6 +297,7 @@ class DQNConfig:
             ("start_e", 0.0, 1.0),
             ("end_e", 0.0, 1.0),
             ("exploration_fraction", 0.0, 1.0),
+            ("policy_average", 0.0, 1.0),
             ("priority_alpha", 0.0, 1.0),
             ("priority_beta", 0.0, 1.0),
         ):
@@ -404,9 +415,16 @@ MAP_SETTINGS: dict[str, Any] = tomllib.loads(
 #: What every env without settings of its own gets over the class defaults
 #: (:func:`untuned_settings`): a Polyak-averaged target network updated every step
 #: (``tau`` as in SB3's and CleanRL's continuous-control agents), which moves the targets
-#: smoothly instead of jumping every few hundred steps, and a learning rate annealed to 0
-#: so the last steps average the targets' noise.
-UNTUNED_SETTINGS: dict[str, Any] = {"tau": 0.005, "target_network_frequency": 1, "anneal_lr": True}
+#: smoothly instead of jumping every few hundred steps, a learning rate annealed to 0
+#: so the last steps average the targets' noise, and a greedy policy that acts on the
+#: average of the weights over the last twentieth of the budget (``policy_average``), so
+#: it does not hang on the last updates' noise either.
+UNTUNED_SETTINGS: dict[str, Any] = {
+    "tau": 0.005,
+    "target_network_frequency": 1,
+    "anneal_lr": True,
+    "policy_average": 0.05,
+}
 #: Epsilon's decay, as a fraction of the budget, on feature observations (the RL Zoo's
 #: CartPole and Acrobot settings decay over about a tenth): a network that generalises
 #: between nearby states learns from its own greedy play sooner than from a long random
@@ -634,6 +652,12 @@ class DQNAgent(Agent):
             else ReferenceUpdate(online, target, *path_args)
         )
         self.online, self.target = online, target
+        #: The network the greedy policy acts on: an exponential moving average of the
+        #: online weights (``policy_average``), else the online network itself.
+        self.greedy_network = online
+        if self.config.policy_average > 0:
+            self.greedy_network = self._network(torch.Generator())
+            self.greedy_network.load_state_dict(online.state_dict())
         self._set_optimism_cap()
         # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
         # copied into fixed device tensors): no allocation per step. The observations and
@@ -660,10 +684,12 @@ class DQNAgent(Agent):
         )
         # Acting one observation at a time in numpy is several times faster than a torch
         # call for an MLP on the CPU; the arrays share the weights' memory.
+        numpy_acting = isinstance(online, (MLP, FastMLP)) and self.device.type == "cpu"
         self._numpy_layers = (
-            [t.numpy() for _, t in online.named_tensors()]
-            if isinstance(online, (MLP, FastMLP)) and self.device.type == "cpu"
-            else None
+            [t.numpy() for _, t in online.named_tensors()] if numpy_acting else None
+        )
+        self._greedy_layers = (
+            [t.numpy() for _, t in self.greedy_network.named_tensors()] if numpy_acting else None
         )
 
     def _network(self, generator: torch.Generator) -> QNetwork:
@@ -744,7 +770,7 @@ class DQNAgent(Agent):
         in the game's reward units."""
         with torch.no_grad():
             x = torch.tensor(np.asarray(obs), device=self.device)
-            q = self.online(x).cpu().numpy()
+            q = self.greedy_network(x).cpu().numpy()
             return q[:, -self.num_actions :] / np.float32(self.reward_scale)
 
     def _network_input(self, obs: np.ndarray) -> np.ndarray | int:
@@ -757,14 +783,17 @@ class DQNAgent(Agent):
 
     def _q(self, obs: np.ndarray | int, *, optimistic: bool = False) -> np.ndarray:
         """The Q-values of ``obs`` (or :meth:`_network_input`'s index) in learnt units:
-        the greedy policy's (the exploit head's, where there are two), or the optimistic
-        head's if ``optimistic``."""
-        if self._numpy_layers is not None:
-            q = numpy_q(self._numpy_layers, self.config.dueling, obs)
+        the greedy policy's (the exploit head's, where there are two, of
+        :attr:`greedy_network`), or the online network's optimistic head's (its only
+        head, where there is one) if ``optimistic``: the moves made to explore."""
+        layers = self._numpy_layers if optimistic else self._greedy_layers
+        if layers is not None:
+            q = numpy_q(layers, self.config.dueling, obs)
         else:
+            network = self.online if optimistic else self.greedy_network
             with torch.no_grad():
                 x = torch.tensor(obs, device=self.device).unsqueeze(0)
-                q = self.online(x)[0].cpu().numpy()
+                q = network(x)[0].cpu().numpy()
         A = self.num_actions
         return q[:A] if optimistic else q[-A:]
 
@@ -793,6 +822,8 @@ class DQNAgent(Agent):
                 left = max(0.0, 1.0 - self.steps / config.total_timesteps)
                 self.update_path.learning_rate = config.learning_rate * left
             metrics = self._train_step()
+            if self.greedy_network is not self.online:
+                self._update_average()
         if self.steps % config.target_network_frequency == 0:
             self._update_target()
         return metrics
@@ -842,7 +873,7 @@ class DQNAgent(Agent):
         been (``ratio`` for the output layer, ``ratio**2`` below it, where the gradient
         passes through the output weights)."""
         with torch.no_grad():
-            for network in (self.online, self.target):
+            for network in dict.fromkeys((self.online, self.target, self.greedy_network)):
                 for _, tensor in network.named_tensors()[-2:]:
                     tensor.mul_(ratio)
             moments = self.update_path.adam_moments()
@@ -1005,15 +1036,44 @@ class DQNAgent(Agent):
     def _update_target(self) -> None:
         self.update_path.update_target(self.config.tau)
 
+    def _update_average(self) -> None:
+        """Move :attr:`greedy_network` toward the online weights after a gradient step:
+        an exponential moving average over about ``policy_average * total_timesteps``
+        env steps (``train_frequency`` of them a gradient step)."""
+        config = self.config
+        horizon = max(1.0, config.policy_average * config.total_timesteps)
+        weight = 1.0 - (1.0 - 1.0 / horizon) ** config.train_frequency
+        with torch.no_grad():
+            for (_, mean), (_, now) in zip(
+                self.greedy_network.named_tensors(), self.online.named_tensors(), strict=True
+            ):
+                mean.lerp_(now, weight)
+
     # ----------------------------------------------------------------- best policy
     def policy_state(self) -> list[torch.Tensor]:
-        return [t.clone() for _, t in self.online.named_tensors()]
+        """The online weights, then the averaged ones where the greedy policy acts on
+        them (``policy_average``)."""
+        return [
+            t.clone() for network in self._policy_networks() for _, t in network.named_tensors()
+        ]
 
     def load_policy_state(self, state: list[torch.Tensor]) -> None:
+        online = self.online.named_tensors()
+        saved_online = state[: len(online)]
         with torch.no_grad():
             for network in (self.online, self.target):
-                for (_, tensor), saved in zip(network.named_tensors(), state, strict=True):
+                for (_, tensor), saved in zip(network.named_tensors(), saved_online, strict=True):
                     tensor.copy_(saved)
+            if self.greedy_network is not self.online:
+                averaged = self.greedy_network.named_tensors()
+                for (_, tensor), saved in zip(averaged, state[len(online) :], strict=True):
+                    tensor.copy_(saved)
+
+    def _policy_networks(self) -> tuple[QNetwork, ...]:
+        """The online network, and the averaged one where there is one."""
+        if self.greedy_network is self.online:
+            return (self.online,)
+        return (self.online, self.greedy_network)
 
     # ----------------------------------------------------------------- reporting
     def memory_report(self) -> dict[str, Any]:
@@ -1034,6 +1094,10 @@ class DQNAgent(Agent):
     def to_checkpoint(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {f"online.{k}": _numpy(v) for k, v in self.online.named_tensors()}
         arrays.update({f"target.{k}": _numpy(v) for k, v in self.target.named_tensors()})
+        if self.greedy_network is not self.online:
+            arrays.update(
+                {f"average.{k}": _numpy(v) for k, v in self.greedy_network.named_tensors()}
+            )
         # Adam's moments flat, in the order of the tensors: either path reads them.
         moments = self.update_path.adam_moments()
         arrays["adam.exp_avg"] = _numpy(torch.cat([m.flatten() for m, _ in moments]))
@@ -1098,7 +1162,8 @@ class DQNAgent(Agent):
             )
         except ValueError as error:
             raise CheckpointError(str(error)) from None
-        for prefix in ("online.", "target."):
+        averaged = config.policy_average > 0 and any(key.startswith("average.") for key in arrays)
+        for prefix in ("online.", "target.", *(("average.",) if averaged else ())):
             _check_weight_shapes(shapes, arrays, prefix)
         agent = cls(
             tuple(shape),
@@ -1111,6 +1176,9 @@ class DQNAgent(Agent):
         )
         _load_weights(agent.online, arrays, "online.")
         _load_weights(agent.target, arrays, "target.")
+        if agent.greedy_network is not agent.online:
+            # A checkpoint saved without the average starts it at the online weights.
+            _load_weights(agent.greedy_network, arrays, "average." if averaged else "online.")
         size = agent.online.num_parameters
         moments = agent.update_path.adam_moments()
         for index, key in enumerate(("exp_avg", "exp_avg_sq")):
@@ -1175,9 +1243,9 @@ def map_reader_for(env: Env, source: DQNAgent) -> DQNAgent:
         game_options=env.options,
     )
     with torch.no_grad():
-        for network in (agent.online, agent.target):
+        for network in dict.fromkeys((agent.online, agent.target, agent.greedy_network)):
             for (_, mine), (_, learnt) in zip(
-                network.named_tensors(), source.online.named_tensors(), strict=True
+                network.named_tensors(), source.greedy_network.named_tensors(), strict=True
             ):
                 mine.copy_(learnt)
     agent.reward_scale, agent.reward_peaks = source.reward_scale, list(source.reward_peaks)

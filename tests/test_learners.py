@@ -176,6 +176,91 @@ def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean() -> None:
     assert moved[0] < 0.4 * moved[1]
 
 
+def test_averaged_policy_settles_where_the_online_weights_follow_the_noise() -> None:
+    """``policy_average``: at a constant learning rate the online network's Q keeps
+    following the latest batches of :class:`SurviveEnv`'s random ends; the greedy
+    policy's Q, from the average of the weights, moves a fraction as much and stays
+    near the true value. The online network learns as it would without the average
+    (the same weights to the bit): only what the greedy policy acts on changes."""
+    true_q = 1.0 / (1.0 - 0.9 * 0.8)
+    one = np.ones(1, np.float32)
+
+    def run(average: float) -> tuple[DQNAgent, np.ndarray, np.ndarray]:
+        env = SurviveEnv(end_probability=0.2)
+        config = small_config(
+            policy_average=average,
+            learning_rate=1e-2,
+            gamma=0.9,
+            total_timesteps=2_000,
+            hidden_sizes=(16,),
+            reward_scale=0.1,
+        )
+        agent = DQNAgent.for_env(env, config)
+        trainer = Trainer(env, agent, seed=0, steps=2_000)
+        trainer.run_steps(1_000)
+        greedy, online = [], []
+        for _ in range(10):
+            trainer.run_steps(100)
+            greedy.append(agent.q_values(one).mean())
+            online.append(agent.online(torch.from_numpy(one)[None])[0].mean() / 0.1)
+        return agent, np.array(greedy[-4:]), np.array(online[-4:])
+
+    averaged, greedy, online = run(0.2)
+    plain, plain_greedy, _ = run(0.0)
+    assert averaged.greedy_network is not averaged.online and plain.greedy_network is plain.online
+    np.testing.assert_array_equal(
+        averaged.online.weights.detach().numpy(), plain.online.weights.detach().numpy()
+    )
+    np.testing.assert_allclose(plain_greedy, online, rtol=1e-5)
+    assert np.abs(greedy - true_q).max() < 0.15 * true_q
+    moved = [np.abs(np.diff(q)).sum() for q in (greedy, online)]
+    assert moved[0] < 0.4 * moved[1]
+
+
+def test_averaged_weights_survive_a_checkpoint_a_rescale_and_the_kept_policy(
+    tmp_path: Path,
+) -> None:
+    env = CoinEnv()
+    agent = DQNAgent.for_env(env, small_config(policy_average=0.2, total_timesteps=500))
+    Trainer(env, agent, seed=0, steps=500).run_steps(400)
+    obs = np.eye(env.observation_shape[0], dtype=np.float32)
+    greedy = np.array([agent.q_values(o) for o in obs])
+    online = agent.online(torch.from_numpy(obs)).numpy()[:, -env.num_actions :]
+    assert not np.allclose(greedy * agent.reward_scale, online)
+
+    # A checkpoint keeps the average; one without it starts it at the online weights.
+    path = agent.save(str(tmp_path / "a.safetensors"))
+    loaded = DQNAgent.load(path)
+    np.testing.assert_allclose([loaded.q_values(o) for o in obs], greedy, rtol=1e-6)
+    arrays, meta = agent.to_checkpoint()
+    older = {k: v for k, v in arrays.items() if not k.startswith("average.")}
+    restarted = DQNAgent.from_checkpoint(older, meta)
+    np.testing.assert_allclose(
+        [restarted.q_values(o) * restarted.reward_scale for o in obs], online, rtol=1e-6
+    )
+    damaged = {**arrays, "average.layers.0.weight": arrays["online.layers.0.bias"]}
+    with pytest.raises(CheckpointError, match="average"):
+        DQNAgent.from_checkpoint(damaged, meta)
+
+    # A new reward scale rescales the average with the networks it averages.
+    agent._rescale(0.5)
+    agent.reward_scale *= 0.5
+    np.testing.assert_allclose([agent.q_values(o) for o in obs], greedy, rtol=1e-5)
+
+    # The kept policy is the greedy policy: the average with the online weights.
+    state = agent.policy_state()
+    Trainer(env, agent, seed=1, steps=100).run_steps(100)
+    assert not np.allclose([agent.q_values(o) for o in obs], greedy)
+    agent.load_policy_state(state)
+    np.testing.assert_allclose([agent.q_values(o) for o in obs], greedy, rtol=1e-5)
+
+
+def test_policy_average_setting_is_checked() -> None:
+    for bad in (-0.1, 1.5, math.nan, "often", True):
+        with pytest.raises(games.OptionError, match="policy_average"):
+            DQNConfig(policy_average=bad)  # type: ignore[arg-type]
+
+
 def test_table_step_size_averages_each_entrys_own_targets(tmp_path: Path) -> None:
     """``step_size_power`` 1/2: the first update of an entry is taken whole, the n-th
     is ``learning_rate / sqrt(n)`` of the error, counted per entry; so a noisy payoff
@@ -440,6 +525,7 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     cartpole = DQNConfig.for_env(cartpole_env)
     assert cartpole == DQNConfig(**untuned_settings(cartpole_env))
     assert cartpole.reward_scale == "auto" and cartpole.anneal_lr and cartpole.tau < 1
+    assert cartpole.policy_average > 0
     assert cartpole.gamma == pytest.approx(1 - 1 / 500)
     assert cartpole.exploration_fraction < DQNConfig.exploration_fraction
     lake_env = GymnasiumEnv("FrozenLake8x8-v1")  # one-hot, cut at 200 moves
