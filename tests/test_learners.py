@@ -6,7 +6,7 @@ chosen from what an env is (``DQNConfig.for_env``, ``TabularConfig.for_env``).""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +140,36 @@ def test_reward_scale_setting_is_checked() -> None:
 
 
 # --------------------------------------------------------------------------- averaging
+def halfway_on_random_ends(**overrides: object) -> tuple[DQNAgent, Trainer]:
+    """A DQN on :class:`SurviveEnv` (its episodes end at random, so every target is a
+    sample) at a step size large enough to follow that noise, 1,000 of its 2,000 steps
+    done."""
+    env = SurviveEnv(end_probability=0.2)
+    config = small_config(
+        learning_rate=1e-2,
+        gamma=0.9,
+        total_timesteps=2_000,
+        hidden_sizes=(16,),
+        reward_scale=0.1,
+        **overrides,
+    )
+    agent = DQNAgent.for_env(env, config)
+    trainer = Trainer(env, agent, seed=0, steps=2_000)
+    trainer.run_steps(1_000)
+    return agent, trainer
+
+
+def last_values(trainer: Trainer, *reads: Callable[[], float]) -> list[np.ndarray]:
+    """Each of ``reads`` after every 100 of the next 1,000 steps; the last 4 readings
+    (the last 300 steps)."""
+    readings: list[list[float]] = [[] for _ in reads]
+    for _ in range(10):
+        trainer.run_steps(100)
+        for read, values in zip(reads, readings, strict=True):
+            values.append(float(read()))
+    return [np.array(values[-4:]) for values in readings]
+
+
 def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean() -> None:
     """With ``anneal_lr`` the step size falls linearly to 0 over the budget (the setting
     itself unchanged), so the last updates average the noisy targets of
@@ -149,26 +179,12 @@ def test_annealed_learning_rate_falls_to_zero_and_settles_on_the_mean() -> None:
     one = np.ones(1, np.float32)
 
     def late_q(anneal: bool) -> np.ndarray:
-        env = SurviveEnv(end_probability=0.2)
-        config = small_config(
-            anneal_lr=anneal,
-            learning_rate=1e-2,
-            gamma=0.9,
-            total_timesteps=2_000,
-            hidden_sizes=(16,),
-            reward_scale=0.1,
-        )
-        agent = DQNAgent.for_env(env, config)
-        trainer = Trainer(env, agent, seed=0, steps=2_000)
-        trainer.run_steps(1_000)
+        agent, trainer = halfway_on_random_ends(anneal_lr=anneal)
         halfway = 1e-2 * (1 - 1_000 / 2_000) if anneal else 1e-2
         assert agent.update_path.learning_rate == pytest.approx(halfway)
-        qs = []
-        for _ in range(10):
-            trainer.run_steps(100)
-            qs.append(agent.q_values(one).mean())
+        (qs,) = last_values(trainer, lambda: agent.q_values(one).mean())
         assert agent.config.learning_rate == 1e-2
-        return np.array(qs[-4:])  # the last 300 steps
+        return qs
 
     annealed, constant = late_q(True), late_q(False)
     assert np.abs(annealed - true_q).max() < 0.15 * true_q
@@ -186,24 +202,13 @@ def test_averaged_policy_settles_where_the_online_weights_follow_the_noise() -> 
     one = np.ones(1, np.float32)
 
     def run(average: float) -> tuple[DQNAgent, np.ndarray, np.ndarray]:
-        env = SurviveEnv(end_probability=0.2)
-        config = small_config(
-            policy_average=average,
-            learning_rate=1e-2,
-            gamma=0.9,
-            total_timesteps=2_000,
-            hidden_sizes=(16,),
-            reward_scale=0.1,
+        agent, trainer = halfway_on_random_ends(policy_average=average)
+        greedy, online = last_values(
+            trainer,
+            lambda: agent.q_values(one).mean(),
+            lambda: agent.online(torch.from_numpy(one)[None])[0].mean() / 0.1,
         )
-        agent = DQNAgent.for_env(env, config)
-        trainer = Trainer(env, agent, seed=0, steps=2_000)
-        trainer.run_steps(1_000)
-        greedy, online = [], []
-        for _ in range(10):
-            trainer.run_steps(100)
-            greedy.append(agent.q_values(one).mean())
-            online.append(agent.online(torch.from_numpy(one)[None])[0].mean() / 0.1)
-        return agent, np.array(greedy[-4:]), np.array(online[-4:])
+        return agent, greedy, online
 
     averaged, greedy, online = run(0.2)
     plain, plain_greedy, _ = run(0.0)
