@@ -655,9 +655,23 @@ class DQNAgent(Agent):
         #: The network the greedy policy acts on: an exponential moving average of the
         #: online weights (``policy_average``), else the online network itself.
         self.greedy_network = online
+        #: (average, online) tensor pairs :meth:`_update_average` moves: the flat
+        #: weight vectors of two :class:`FastMLP` (one call a step), else each tensor.
+        self._average_pairs: list[tuple[torch.Tensor, torch.Tensor]] = []
         if self.config.policy_average > 0:
-            self.greedy_network = self._network(torch.Generator())
-            self.greedy_network.load_state_dict(online.state_dict())
+            average = self._network(torch.Generator())
+            average.load_state_dict(online.state_dict())
+            self.greedy_network = average
+            self._average_pairs = (
+                [(average.weights.detach(), online.weights.detach())]
+                if isinstance(average, FastMLP) and isinstance(online, FastMLP)
+                else [
+                    (mean, now)
+                    for (_, mean), (_, now) in zip(
+                        average.named_tensors(), online.named_tensors(), strict=True
+                    )
+                ]
+            )
         self._set_optimism_cap()
         # Batches are sampled into fixed arrays that tensors made once look at (on a GPU,
         # copied into fixed device tensors): no allocation per step. The observations and
@@ -822,7 +836,7 @@ class DQNAgent(Agent):
                 left = max(0.0, 1.0 - self.steps / config.total_timesteps)
                 self.update_path.learning_rate = config.learning_rate * left
             metrics = self._train_step()
-            if self.greedy_network is not self.online:
+            if self._average_pairs:
                 self._update_average()
         if self.steps % config.target_network_frequency == 0:
             self._update_target()
@@ -1044,18 +1058,15 @@ class DQNAgent(Agent):
         horizon = max(1.0, config.policy_average * config.total_timesteps)
         weight = 1.0 - (1.0 - 1.0 / horizon) ** config.train_frequency
         with torch.no_grad():
-            for (_, mean), (_, now) in zip(
-                self.greedy_network.named_tensors(), self.online.named_tensors(), strict=True
-            ):
+            for mean, now in self._average_pairs:
                 mean.lerp_(now, weight)
 
     # ----------------------------------------------------------------- best policy
     def policy_state(self) -> list[torch.Tensor]:
         """The online weights, then the averaged ones where the greedy policy acts on
         them (``policy_average``)."""
-        return [
-            t.clone() for network in self._policy_networks() for _, t in network.named_tensors()
-        ]
+        networks = dict.fromkeys((self.online, self.greedy_network))
+        return [t.clone() for network in networks for _, t in network.named_tensors()]
 
     def load_policy_state(self, state: list[torch.Tensor]) -> None:
         online = self.online.named_tensors()
@@ -1068,12 +1079,6 @@ class DQNAgent(Agent):
                 averaged = self.greedy_network.named_tensors()
                 for (_, tensor), saved in zip(averaged, state[len(online) :], strict=True):
                     tensor.copy_(saved)
-
-    def _policy_networks(self) -> tuple[QNetwork, ...]:
-        """The online network, and the averaged one where there is one."""
-        if self.greedy_network is self.online:
-            return (self.online,)
-        return (self.online, self.greedy_network)
 
     # ----------------------------------------------------------------- reporting
     def memory_report(self) -> dict[str, Any]:
