@@ -553,11 +553,13 @@ def test_for_env_chooses_by_what_the_env_is() -> None:
     )
     # The gridworld DQN's by the map's dynamics: on a slippery floor every target is a
     # sample, and the learning rate falls to 0 to average them (learning.py).
-    # The Huber loss quadratic for every error of values within VALUE_BOUND there.
+    # The Huber loss quadratic for every error of values within VALUE_BOUND there, and
+    # the greedy policy on an average of the weights (the last ones follow the slips).
     for slip, anneal in ((0.0, False), (0.2, True)):
         grid_dqn = DQNConfig.for_env(games.make("gridworld", map="lake8", slippery=slip))
         assert grid_dqn.anneal_lr is anneal and grid_dqn.optimism_cap
         assert grid_dqn.huber_delta == (2 * VALUE_BOUND if slip else 1.0)
+        assert grid_dqn.policy_average == (0.05 if slip else 0.0)
     # ... and a budget that grows with the map, slippery or not.
     big = {"map": "random", "size": 16, "map_seed": 1}
     budgets = [
