@@ -639,19 +639,23 @@ def test_a_batch_bigger_than_the_buffer_is_refused() -> None:
 def test_acting_on_a_one_hot_cell_by_its_index_gives_the_same_numbers(dueling: bool) -> None:
     """The agent acts on a one-hot observation through the first layer's column at its
     one and the count table's code for it: exactly what the product with the whole
-    vector, and the projection of it, come to."""
+    vector, and the projection of it, come to. The greedy values are the averaged
+    weights' on a slippery map (``policy_average``), the optimistic ones the online
+    weights'."""
     env = games.make("gridworld", map="maze", slippery=0.2)
     config = DQNConfig.for_env(env, dueling=dueling)
     agent = DQNAgent.for_env(env, config, seed=3)
     Trainer(env, agent, seed=3, steps=800).run_steps(800)  # weights off their start
     assert agent.one_hot_observation and agent._numpy_layers is not None
+    assert agent._greedy_layers is not None and config.policy_average > 0
     for index in range(0, env.rows * env.cols, 7):
         obs = np.zeros(env.observation_shape, env.observation_dtype)
         obs.reshape(-1)[index] = 1
         assert agent._network_input(obs) == index
         for optimistic in (False, True):
             by_index = agent._q(index, optimistic=optimistic)
-            dense = numpy_q(agent._numpy_layers, dueling, obs)
+            layers = agent._numpy_layers if optimistic else agent._greedy_layers
+            dense = numpy_q(layers, dueling, obs)
             heads = dense[: env.num_actions] if optimistic else dense[-env.num_actions :]
             assert np.array_equal(by_index, heads)
         assert agent.visits is not None
