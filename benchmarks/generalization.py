@@ -53,6 +53,13 @@ PIT_ROWS_EVERY = 3
 #: Slippery maps are graded by discounted values with this discount, whatever the
 #: learner's (the gridworld's rewards are set so a pit is worth wandering forever at it).
 GRADE_GAMMA = 0.99
+#: A run is graded at every fiftieth of its budget (at least every 500 steps for the
+#: DQN and SB3), and at this many points evenly between: what a coarser grading misses
+#: is a greedy policy that is optimal for a while between two gradings, and the steps
+#: since the first one (grading is exact and costs a few milliseconds,
+#: :func:`solver.policy_value`). Every point of the fiftieths is kept, so a run
+#: graded more finely is solved wherever it was before, and no later.
+FINER = 8
 #: The goal's reward in the model :class:`Grader` values "never reach the goal" by: low
 #: enough that no policy that can avoid the goal reaches it.
 NO_GOAL_REWARD = -1e6
@@ -232,6 +239,15 @@ def map_file(spec: MapSpec) -> str:
     return path
 
 
+def grading_points(total: int, minimum: int) -> list[int]:
+    """The steps (or episodes) of a budget of ``total`` after which a run is graded: every
+    fiftieth of it (at least ``minimum`` apart), each split :data:`FINER` ways."""
+    coarse = max(minimum, total // 50)
+    parts = total // coarse
+    points = np.linspace(0, coarse * parts, parts * FINER + 1).round().astype(int)
+    return sorted(set(points[1:].tolist()) - {0})  # a short budget has fewer
+
+
 def run_one(task: Task) -> Run:
     """Train one learner on one map variant with one seed, grading as it goes."""
     import torch
@@ -283,7 +299,7 @@ def run_qarcade(
     if learner == "table":
         agent = TabularQAgent.for_env(env, seed=seed)
         trainer = Trainer(env, agent, seed=seed, episodes=agent.config.episodes)
-        chunks = [max(1, agent.config.episodes // 50)] * 50
+        points = grading_points(agent.config.episodes, 1)
 
         def advance(n: int) -> None:
             trainer.run(episodes=n)
@@ -291,12 +307,11 @@ def run_qarcade(
     else:
         agent = DQNAgent.for_env(env, seed=seed)
         trainer = Trainer(env, agent, seed=seed, steps=dqn_steps)
-        every = max(500, dqn_steps // 50)
-        chunks = [every] * (dqn_steps // every)
+        points = grading_points(dqn_steps, 500)
         advance = trainer.run_steps
 
     clock = 0.0
-    for n in chunks:
+    for n in np.diff(points, prepend=0).tolist():
         tic = time.perf_counter()
         advance(n)
         clock += time.perf_counter() - tic
@@ -314,7 +329,7 @@ def run_sb3(env: GridWorldEnv, grader: Grader, seed: int, steps: int) -> tuple[i
     from qarcade.games.adapters.gymnasium import QarcadeEnv
 
     model = DQN("MlpPolicy", QarcadeEnv("gridworld", **env.options), seed=seed, device="cpu")
-    every = max(500, steps // 50)
+    points = set(grading_points(steps, 500))
 
     def act(obs: np.ndarray) -> int:
         with torch.no_grad():
@@ -328,7 +343,7 @@ def run_sb3(env: GridWorldEnv, grader: Grader, seed: int, steps: int) -> tuple[i
             self.clock = 0.0
 
         def _on_step(self) -> bool:
-            if self.num_timesteps % every:
+            if self.num_timesteps not in points:
                 return True
             tic = time.perf_counter()
             self.clock = tic - self.start - self.paused

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from benchmarks.generalization import (
+    FINER,
     Grader,
     MapSpec,
     Run,
     censored_median,
+    grading_points,
     make_env,
     map_pool,
     read_json,
@@ -53,6 +55,22 @@ def test_a_map_whose_goal_is_worth_going_for_is_graded_by_the_tolerance_alone() 
     random_maps = [g for g, spec in zip(graders, pool, strict=True) if spec.kind == "random"]
     assert random_maps and not any(g.degenerate for g in random_maps)
     assert all(g.no_goal == pytest.approx(-1.0) for g in random_maps)
+
+
+@pytest.mark.parametrize(
+    ("total", "minimum"), [(241_500, 500), (100_000, 500), (48_300, 1), (37, 1)]
+)
+def test_a_run_is_graded_finely_and_still_at_every_fiftieth_of_its_budget(
+    total: int, minimum: int
+) -> None:
+    """Grading more often than at the fiftieths keeps each of them, so a run solved at one
+    is solved there or sooner: a superset of what coarser grading found."""
+    points = grading_points(total, minimum)
+    coarse = max(minimum, total // 50)
+    fiftieths = {coarse * k for k in range(1, total // coarse + 1)}
+    assert fiftieths <= set(points)
+    assert points == sorted(set(points)) and points[0] > 0 and points[-1] <= total
+    assert len(points) == min(total, FINER * len(fiftieths))
 
 
 def test_median_time_counts_a_run_not_solved_as_slower_than_any_solved() -> None:

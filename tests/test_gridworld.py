@@ -457,6 +457,26 @@ def test_policy_value_is_the_discounted_value_value_iteration_maximises(slippery
 
 
 @pytest.mark.parametrize("slippery", [0.0, 0.2])
+def test_policy_value_sweeps_where_too_many_cells_are_reachable_to_solve(
+    slippery: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past DENSE_CELLS reachable cells (a matrix too big to hold) policy_value sweeps to
+    its tolerance instead of solving: the same values, on policies that reach few cells
+    (into a pit at once), many, and loop forever without reaching the goal."""
+    from qarcade.games.gridworld import solver
+
+    env = GridWorldEnv(map="lake8", slippery=slippery)
+    cells = env.rows * env.cols
+    policies = [value_iteration(env, gamma=0.95).policy.ravel(), np.full(cells, LEFT)]
+    policies += list(np.random.default_rng(2).integers(0, 4, size=(4, cells)))
+    solved = [solver.policy_value(env, p, gamma=0.95) for p in policies]
+    monkeypatch.setattr(solver, "DENSE_CELLS", 0)
+    swept = [solver.policy_value(env, p, gamma=0.95) for p in policies]
+    assert swept == pytest.approx(solved, abs=1e-8)
+    assert max(solved) == solved[0] > min(solved)  # the optimal policy, and worse ones
+
+
+@pytest.mark.parametrize("slippery", [0.0, 0.2])
 def test_value_lost_by_cell_sums_to_what_a_policy_falls_short_of_the_optimum(
     slippery: float,
 ) -> None:

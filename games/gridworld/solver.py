@@ -90,11 +90,57 @@ def policy_value(
     """The discounted value of the start when following ``policy`` (one action per cell)
     forever: what a Q-learner with discount ``gamma`` maximises, to set beside
     :func:`value_iteration`'s ``v`` at the start. Time limits play no part, as in
-    :func:`value_iteration`."""
+    :func:`value_iteration`.
+
+    Exact up to floating point: one linear solve of ``V = R + gamma P V`` over the cells
+    the policy can reach from the start (a few milliseconds on the largest maps a
+    benchmark grades hundreds of times a run, where sweeps to ``tol`` take a few hundred).
+    Where more than :data:`DENSE_CELLS` cells are reachable it sweeps to ``tol`` instead,
+    so memory stays bounded whatever the map."""
     _check_gamma(gamma)
     model = env.transition_model()
-    v, _ = _sweep(model, _check_policy(env, policy, model), gamma, tol, max_iterations)
-    return float(v[model.start])
+    actions = _check_policy(env, policy, model)
+    cells = np.arange(model.absorbing.size)
+    # Each cell's outcomes under the policy: where they land, the probability that the
+    # episode goes on there, and the expected reward; nothing goes on from goal or pit.
+    to = model.next_cell[cells, actions]
+    live = np.where(model.terminated[cells, actions], 0.0, model.prob[cells, actions])
+    live[model.absorbing] = 0.0
+    reward = (model.prob * model.reward)[cells, actions].sum(1)
+    reward[model.absorbing] = 0.0
+    reach = _reachable(model.start, to, live > 0)
+    if len(reach) > DENSE_CELLS:
+        v, _ = _sweep(model, actions, gamma, tol, max_iterations)
+        return float(v[model.start])
+    # The reachable cells renumbered 0..n-1 (the start first): (I - gamma P) V = R.
+    number = np.full(cells.size, -1)
+    number[reach] = np.arange(len(reach))
+    sub_to, sub_live = to[reach], live[reach]
+    goes_on = sub_live > 0
+    rows = np.broadcast_to(np.arange(len(reach))[:, None], sub_to.shape)
+    transitions = np.zeros((len(reach), len(reach)))
+    np.add.at(transitions, (rows[goes_on], number[sub_to[goes_on]]), sub_live[goes_on])
+    v = np.linalg.solve(np.eye(len(reach)) - gamma * transitions, reward[reach])
+    return float(v[0])
+
+
+#: :func:`policy_value` solves exactly over at most this many reachable cells (a dense
+#: matrix of 32 MB) and sweeps beyond.
+DENSE_CELLS = 2048
+
+
+def _reachable(start: int, to: np.ndarray, goes_on: np.ndarray) -> np.ndarray:
+    """The cells reachable from ``start`` through the outcomes ``to`` (``(cells,
+    outcomes)``) where ``goes_on``, the start first."""
+    seen = np.zeros(len(to), bool)
+    seen[start] = True
+    order, frontier = [np.array([start])], np.array([start])
+    while frontier.size:
+        reached = np.unique(to[frontier][goes_on[frontier]])
+        frontier = reached[~seen[reached]]
+        seen[frontier] = True
+        order.append(frontier)
+    return np.concatenate(order)
 
 
 def value_lost(
