@@ -57,6 +57,8 @@ class EmpiricalModel:
         self.pairs: dict[tuple[int, int], list[int]] = {}
         #: The pairs in the order met, to draw from.
         self.order: list[tuple[int, int]] = []
+        #: Each pair's outcome indices, in the same order (what :meth:`plan` draws).
+        self._order_outcomes: list[list[int]] = []
         self._index: dict[tuple[int, int, int, float, bool, int], int] = {}
         # One entry per outcome (parallel lists: a backup reads a few scalars each).
         self.pair_of: list[tuple[int, int]] = []
@@ -91,6 +93,7 @@ class EmpiricalModel:
         if outcomes is None:
             outcomes = self.pairs[pair] = []
             self.order.append(pair)
+            self._order_outcomes.append(outcomes)
         if len(outcomes) < MAX_OUTCOMES:
             index = len(self.count)
             outcomes.append(index)
@@ -142,6 +145,34 @@ class EmpiricalModel:
         if self.prior is None:
             return value / total
         return (value + self.prior) / (total + 1)
+
+    def plan(self, table: np.ndarray, gamma: float, rng: random.Random, updates: int) -> None:
+        """``updates`` times: draw a pair met (:meth:`draw`) and set its entry of ``table``
+        to its :meth:`expected_target`. The same numbers from the same draws, in one call
+        with the lookups hoisted: the table's planning is most of its time on a slippery
+        map (``tests/test_planning.py`` holds the two equal)."""
+        order, outcomes_of = self.order, self._order_outcomes
+        count, reward, next_rows, flip = self.count, self.reward, self.next_row, self.flip
+        legal_id, prior = self.legal_id, self.prior
+        # A list of every action: the max over the whole row, the same number sooner.
+        width = table.shape[1]
+        legal_lists = [None if len(legal) == width else legal for legal in self.legal]
+        draw, pairs = rng.random, len(order)
+        for _ in range(updates):
+            i = int(draw() * pairs)
+            total = 0
+            value = 0.0
+            for index in outcomes_of[i]:
+                target = reward[index]
+                next_row = next_rows[index]
+                if next_row >= 0:
+                    q = table[next_row].tolist()
+                    legal = legal_lists[legal_id[index]]
+                    best = max(q) if legal is None else max([q[a] for a in legal] or q)
+                    target = target - gamma * best if flip[index] else target + gamma * best
+                value += count[index] * target
+                total += count[index]
+            table[order[i]] = value / total if prior is None else (value + prior) / (total + 1)
 
     @property
     def nbytes(self) -> int:

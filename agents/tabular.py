@@ -394,11 +394,7 @@ class TabularQAgent(Agent):
         random (Dyna-Q; :mod:`agents.model`)."""
         model = self.model
         assert model is not None
-        table, gamma, rng = self._table, self.config.gamma, self.rng
-        draw, expected = model.draw, model.expected_target
-        for _ in range(self.config.planning_steps):
-            row, action = draw(rng)
-            table[row, action] = expected(table, row, action, gamma)
+        model.plan(self._table, self.config.gamma, self.rng, self.config.planning_steps)
 
     def _grow(self) -> None:
         rows = max(2 * len(self._table), self.discretiser.num_rows)

@@ -32,6 +32,31 @@ def test_expected_target_is_the_mean_over_the_outcomes_seen() -> None:
     assert len(model) == 3 and model.order == [(0, 1)]
 
 
+@pytest.mark.parametrize("prior", [None, 0.5])
+def test_planning_in_one_call_is_expected_targets_of_the_pairs_drawn(prior: float | None) -> None:
+    """plan() is draw() and expected_target() in a loop, to the bit: outcomes that end the
+    game, go on, flip to the opponent, with every action legal, some, or none listed."""
+    rng = np.random.default_rng(3)
+    model = EmpiricalModel(3, prior)
+    for _ in range(200):
+        row, action, next_row = (int(v) for v in rng.integers(0, 6, 3))
+        legal = [[], [0, 1, 2], [2], [0, 2]][int(rng.integers(4))]
+        ended = next_row == 5
+        reward = float(rng.integers(-2, 3)) / 2
+        model.add(
+            row, action % 3, -1 if ended else next_row, reward, bool(rng.random() < 0.3), legal
+        )
+    start = rng.normal(size=(6, 3))
+    planned, expected = start.copy(), start.copy()
+    model.plan(planned, 0.9, random.Random(7), 500)
+    draws = random.Random(7)
+    for _ in range(500):
+        row, action = model.draw(draws)
+        expected[row, action] = model.expected_target(expected, row, action, 0.9)
+    assert np.array_equal(planned, expected)
+    assert not np.array_equal(planned, start)
+
+
 def test_a_full_move_forgets_the_outcome_seen_least() -> None:
     model = EmpiricalModel(2)
     for next_row in range(MAX_OUTCOMES):
