@@ -5,14 +5,14 @@ them with rows of pits along the route, the kind of map issue 18 found the DQN f
 on), each also in a slippery variant. On every map and variant the table and the DQN
 train with their default settings (``TabularQAgent.for_env``, ``DQNAgent.for_env``), on
 several seeds, and Stable-Baselines3's DQN with its defaults (one seed) on a subset, with
-the DQN's step budget. Each run is graded exactly (:mod:`games.gridworld.solver`) every
-so often: it is *solved* once the greedy policy's expected return is the optimum's
-(deterministic maps: the undiscounted return within 1e-9; slippery: the discounted
-value of the start within ``--slip-tolerance``, :class:`Grader` says why; a variant
-where jumping into the first pit is within that of the optimum is reported apart, not
-counted); a solved run
-stops there (the best greedy policy is kept, :class:`agents.evaluation.BestPolicy`, so
-what it ends with is at least as good). The clock stops while grading.
+the DQN's step budget. Each run is graded exactly (:mod:`games.gridworld.solver`) 400
+times over its budget (:func:`grading_points`): it is *solved* once the greedy
+policy's expected return is the optimum's (deterministic maps: the undiscounted return
+within 1e-9; slippery: the discounted value of the start within ``--slip-tolerance``,
+:class:`Grader` says why; a variant where jumping into the first pit is within that of
+the optimum is reported apart, not counted); a solved run stops there (the best greedy
+policy is kept, :class:`agents.evaluation.BestPolicy`, so what it ends with is at least
+as good). The clock stops while grading.
 
 Rows: the share of (map, variant, seed) runs solved by the table and by the DQN
 (targets 100% and 98%), and the DQN's median seconds to solve against SB3's on the maps
