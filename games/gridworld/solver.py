@@ -118,9 +118,11 @@ def policy_value(
     sub_to, sub_live = to[reach], live[reach]
     goes_on = sub_live > 0
     rows = np.broadcast_to(np.arange(len(reach))[:, None], sub_to.shape)
-    transitions = np.zeros((len(reach), len(reach)))
-    np.add.at(transitions, (rows[goes_on], number[sub_to[goes_on]]), sub_live[goes_on])
-    v = np.linalg.solve(np.eye(len(reach)) - gamma * transitions, reward[reach])
+    matrix = np.zeros((len(reach), len(reach)))
+    np.add.at(matrix, (rows[goes_on], number[sub_to[goes_on]]), sub_live[goes_on])
+    matrix *= -gamma  # I - gamma P in place: one matrix of the size, not three
+    matrix[np.diag_indices(len(reach))] += 1.0
+    v = np.linalg.solve(matrix, reward[reach])
     return float(v[0])
 
 
