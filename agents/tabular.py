@@ -220,6 +220,10 @@ class TabularQAgent(Agent):
         # Python's generator: a draw costs a fraction of a numpy Generator call, and the
         # agent draws once or twice per step. Its state is plain ints, so it checkpoints.
         self.rng = random.Random(seed)
+        #: Greedy moves outside training (playing, grading, test games) break ties with
+        #: a generator of their own: a table graded between training steps trains the
+        #: same as one never graded, however often.
+        self.greedy_rng = random.Random(None if seed is None else f"greedy {seed}")
         self._table = np.full(
             (max(self.discretiser.num_rows, 64), num_actions), self.config.initial_q
         )
@@ -277,10 +281,11 @@ class TabularQAgent(Agent):
             return self._act_counting(obs, legal)
         if explore and rand() < self.epsilon:
             return legal[int(rand() * len(legal))]
+        rng = self.rng if explore else self.greedy_rng
         row = self.discretiser.find(obs)
         if row < 0:
-            return legal[int(rand() * len(legal))]
-        return self._argmax(self._table[row].tolist(), legal)
+            return legal[int(rng.random() * len(legal))]
+        return self._argmax(self._table[row].tolist(), legal, rng)
 
     def _act_counting(self, obs: np.ndarray, legal: list[int]) -> int:
         """Epsilon-greedy where the exploring move is the least-tried legal action."""
@@ -293,15 +298,16 @@ class TabularQAgent(Agent):
             ties = [a for a in legal if counts[a] == least]
             action = ties[0] if len(ties) == 1 else ties[int(self.rng.random() * len(ties))]
         else:
-            action = self._argmax(self._table[row].tolist(), legal)
+            action = self._argmax(self._table[row].tolist(), legal, self.rng)
         self._counts[row, action] += 1
         return action
 
-    def _argmax(self, q: list[float], legal: list[int]) -> int:
-        """The legal action with the highest value, ties broken at random."""
+    @staticmethod
+    def _argmax(q: list[float], legal: list[int], rng: random.Random) -> int:
+        """The legal action with the highest value, ties broken at random by ``rng``."""
         best = max([q[a] for a in legal])
         ties = [a for a in legal if q[a] == best]
-        return ties[0] if len(ties) == 1 else ties[int(self.rng.random() * len(ties))]
+        return ties[0] if len(ties) == 1 else ties[int(rng.random() * len(ties))]
 
     def _legal(self, mask: np.ndarray) -> list[int]:
         """The legal actions of ``mask`` as a list (cached by the mask's bytes)."""

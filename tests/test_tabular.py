@@ -238,3 +238,25 @@ def test_invaders_table_learns_something() -> None:
     assert agent.memory_report()["entries"] == 420 * 6
     assert np.count_nonzero(agent.table) > 100
     assert mean_score(env, agent, games=2)[0] > 0
+
+
+def test_grading_a_table_between_training_steps_leaves_its_training_the_same() -> None:
+    """Greedy moves outside training (grading, playing, test games) break ties with a
+    generator of their own: a table asked for its greedy move in every cell after every
+    episode learns the same table as one never asked. An untrained table ties everywhere,
+    so a grading that drew from the training generator would change what it explores."""
+    env = games.make("gridworld", map="lake4", slippery=0.2)
+
+    def trained(graded: bool) -> np.ndarray:
+        agent = TabularQAgent.for_env(env, seed=5)
+        trainer = Trainer(env, agent, seed=5)
+        for _ in range(60):
+            trainer.run(episodes=1)
+            if graded:
+                solver.policy_of(env, lambda obs: agent.act(obs, np.ones(4, bool)))
+        return agent.table.copy()
+
+    assert np.array_equal(trained(graded=True), trained(graded=False))
+    agent = TabularQAgent.for_env(env, seed=5)
+    moves = {agent.act(env.obs_for_cell(0, 0), np.ones(4, bool)) for _ in range(40)}
+    assert len(moves) > 1  # an untrained table's greedy move is still drawn among ties
