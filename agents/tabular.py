@@ -506,6 +506,8 @@ class TabularQAgent(Agent):
             agent.epsilon = float(epsilon)
         if "rng_state" in meta:
             agent.rng.setstate(python_rng_state(meta["rng_state"]))
+            # A loaded table plays the same greedy moves every time it is loaded.
+            agent.greedy_rng.setstate(agent.rng.getstate())
         return agent
 
 

@@ -260,3 +260,19 @@ def test_grading_a_table_between_training_steps_leaves_its_training_the_same() -
     agent = TabularQAgent.for_env(env, seed=5)
     moves = {agent.act(env.obs_for_cell(0, 0), np.ones(4, bool)) for _ in range(40)}
     assert len(moves) > 1  # an untrained table's greedy move is still drawn among ties
+
+
+def test_a_loaded_table_plays_the_same_greedy_moves_each_time(tmp_path: Path) -> None:
+    """Its greedy tie-breaks start from the saved generator's state, not from nothing."""
+    from qarcade.agents.checkpoints import load_agent, save_agent
+
+    env = games.make("gridworld", map="lake4")
+    path = save_agent(tmp_path / "table", TabularQAgent.for_env(env, seed=3))  # all ties
+    cells = [env.obs_for_cell(row, col) for row in range(4) for col in range(4)] * 3
+
+    def moves() -> list[int]:
+        agent = load_agent(path)
+        return [agent.act(obs, np.ones(4, bool)) for obs in cells]
+
+    first = moves()
+    assert moves() == first and len(set(first)) > 1
