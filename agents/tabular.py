@@ -445,6 +445,7 @@ class TabularQAgent(Agent):
         if self.model is not None:
             arrays.update({f"model.{k}": v for k, v in self.model.to_arrays().items()})
         version, state, gauss = self.rng.getstate()
+        greedy_version, greedy_state, greedy_gauss = self.greedy_rng.getstate()
         meta: dict[str, Any] = {
             "game": self.game,
             "game_options": self.game_options,
@@ -453,6 +454,7 @@ class TabularQAgent(Agent):
             "discretiser": self.discretiser.describe(),
             "epsilon": self.epsilon,
             "rng_state": [version, list(state), gauss],
+            "greedy_rng_state": [greedy_version, list(greedy_state), greedy_gauss],
         }
         shape = getattr(self.discretiser, "obs_shape", None)
         if shape is not None:
@@ -506,8 +508,11 @@ class TabularQAgent(Agent):
             agent.epsilon = float(epsilon)
         if "rng_state" in meta:
             agent.rng.setstate(python_rng_state(meta["rng_state"]))
-            # A loaded table plays the same greedy moves every time it is loaded.
+            # A loaded table plays the same greedy moves every time it is loaded (a
+            # checkpoint from before the greedy generator: from the training one's state).
             agent.greedy_rng.setstate(agent.rng.getstate())
+        if "greedy_rng_state" in meta:
+            agent.greedy_rng.setstate(python_rng_state(meta["greedy_rng_state"]))
         return agent
 
 
