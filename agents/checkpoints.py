@@ -105,6 +105,12 @@ def meta_fraction(meta: dict[str, Any], key: str, default: float) -> float:
     return float(value)
 
 
+def python_rng_json(rng: random.Random) -> list[Any]:
+    """``rng``'s state in the JSON form :func:`python_rng_state` reads back."""
+    version, state, gauss = rng.getstate()
+    return [version, list(state), gauss]
+
+
 def python_rng_state(value: Any) -> tuple[Any, ...]:
     """A ``random.Random`` state from its JSON form ``[version, [625 ints], gauss]``; a
     :class:`CheckpointError` for anything else."""

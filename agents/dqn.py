@@ -41,6 +41,7 @@ from qarcade.agents.checkpoints import (
     CheckpointError,
     meta_count,
     meta_fraction,
+    python_rng_json,
     python_rng_state,
     set_numpy_state,
 )
@@ -1126,7 +1127,7 @@ class DQNAgent(Agent):
             "dqn_steps": self.steps,
             "train_steps": self.train_steps,
             "adam_step": self.update_path.adam_steps,
-            "rng_state": _python_rng_state(self.rng),
+            "rng_state": python_rng_json(self.rng),
             "replay_rng_state": self.buffer.rng.bit_generator.state,
         }
         return arrays, meta
@@ -1325,8 +1326,3 @@ def _load_weights(network: QNetwork, arrays: dict[str, np.ndarray], prefix: str)
             if not np.isfinite(array).all():
                 raise CheckpointError(f"weight {prefix}{name} holds NaN or infinite values")
             tensor.copy_(torch.from_numpy(array))
-
-
-def _python_rng_state(rng: random.Random) -> list[Any]:
-    version, state, gauss = rng.getstate()
-    return [version, list(state), gauss]

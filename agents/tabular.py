@@ -23,7 +23,12 @@ import numpy as np
 
 import qarcade.games as games
 from qarcade.agents.base import Agent, Transition
-from qarcade.agents.checkpoints import CheckpointError, meta_fraction, python_rng_state
+from qarcade.agents.checkpoints import (
+    CheckpointError,
+    meta_fraction,
+    python_rng_json,
+    python_rng_state,
+)
 from qarcade.agents.discretise import Discretiser, ExactDiscretiser, discretiser_class
 from qarcade.agents.explain import TableUpdate
 from qarcade.agents.kinds import check_settings, horizon_discount, learner_settings
@@ -444,8 +449,6 @@ class TabularQAgent(Agent):
         arrays.update({f"discretiser.{k}": v for k, v in self.discretiser.to_arrays().items()})
         if self.model is not None:
             arrays.update({f"model.{k}": v for k, v in self.model.to_arrays().items()})
-        version, state, gauss = self.rng.getstate()
-        greedy_version, greedy_state, greedy_gauss = self.greedy_rng.getstate()
         meta: dict[str, Any] = {
             "game": self.game,
             "game_options": self.game_options,
@@ -453,8 +456,8 @@ class TabularQAgent(Agent):
             "num_actions": self.num_actions,
             "discretiser": self.discretiser.describe(),
             "epsilon": self.epsilon,
-            "rng_state": [version, list(state), gauss],
-            "greedy_rng_state": [greedy_version, list(greedy_state), greedy_gauss],
+            "rng_state": python_rng_json(self.rng),
+            "greedy_rng_state": python_rng_json(self.greedy_rng),
         }
         shape = getattr(self.discretiser, "obs_shape", None)
         if shape is not None:
@@ -508,11 +511,12 @@ class TabularQAgent(Agent):
             agent.epsilon = float(epsilon)
         if "rng_state" in meta:
             agent.rng.setstate(python_rng_state(meta["rng_state"]))
-            # A loaded table plays the same greedy moves every time it is loaded (a
-            # checkpoint from before the greedy generator: from the training one's state).
-            agent.greedy_rng.setstate(agent.rng.getstate())
+        # A loaded table plays the same greedy moves every time it is loaded (a checkpoint
+        # from before the greedy generator: from the training one's state).
         if "greedy_rng_state" in meta:
             agent.greedy_rng.setstate(python_rng_state(meta["greedy_rng_state"]))
+        elif "rng_state" in meta:
+            agent.greedy_rng.setstate(agent.rng.getstate())
         return agent
 
 

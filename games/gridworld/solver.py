@@ -101,11 +101,8 @@ def policy_value(
     model = env.transition_model()
     actions = _check_policy(env, policy, model)
     cells = np.arange(model.absorbing.size)
-    # Each cell's outcomes under the policy: where they land, the probability that the
-    # episode goes on there, and the expected reward; nothing goes on from goal or pit.
-    to = model.next_cell[cells, actions]
-    live = np.where(model.terminated[cells, actions], 0.0, model.prob[cells, actions])
-    live[model.absorbing] = 0.0
+    to, live = _policy_outcomes(model, actions)
+    # The expected reward of each cell's move; nothing goes on from goal or pit.
     reward = (model.prob * model.reward)[cells, actions].sum(1)
     reward[model.absorbing] = 0.0
     reach = _reachable(model.start, to, live > 0)
@@ -120,7 +117,7 @@ def policy_value(
     rows = np.broadcast_to(np.arange(len(reach))[:, None], sub_to.shape)
     matrix = np.zeros((len(reach), len(reach)))
     np.add.at(matrix, (rows[goes_on], number[sub_to[goes_on]]), sub_live[goes_on])
-    matrix *= -gamma  # I - gamma P in place: one matrix of the size, not three
+    matrix *= -gamma  # I - gamma P in place: one matrix of the size, not four
     matrix[np.diag_indices(len(reach))] += 1.0
     v = np.linalg.solve(matrix, reward[reach])
     return float(v[0])
@@ -129,6 +126,15 @@ def policy_value(
 #: :func:`policy_value` solves exactly over at most this many reachable cells (a dense
 #: matrix of 32 MB) and sweeps beyond.
 DENSE_CELLS = 2048
+
+
+def _policy_outcomes(model: TransitionModel, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's outcomes under ``actions``: ``(cells, 3)`` where they land, and the
+    probability that the episode goes on there (0 from goal and pit cells)."""
+    cells = np.arange(model.absorbing.size)
+    live = np.where(model.terminated[cells, actions], 0.0, model.prob[cells, actions])
+    live[model.absorbing] = 0.0
+    return model.next_cell[cells, actions], live
 
 
 def _reachable(start: int, to: np.ndarray, goes_on: np.ndarray) -> np.ndarray:
@@ -173,9 +179,7 @@ def value_lost(
     cells = np.arange(model.absorbing.size)
     # d = e_start + gamma * P^T d by sweeps, over the outcomes of the policy's moves that
     # go on (each cell has at most three).
-    weight = np.where(model.terminated, 0.0, model.prob)[cells, actions]
-    weight[model.absorbing] = 0.0
-    to = model.next_cell[cells, actions]
+    to, weight = _policy_outcomes(model, actions)
     start = np.zeros(cells.size)
     start[model.start] = 1.0
     visits = start
