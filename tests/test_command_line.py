@@ -189,6 +189,23 @@ def test_a_run_extended_mid_decay_goes_on_from_its_epsilon(tmp_path: Path) -> No
     assert resumed.agent.epsilon == pytest.approx(before + slope)  # type: ignore[attr-defined]
 
 
+def test_a_rising_schedule_is_said_to_rise() -> None:
+    """The slippery gridworld's DQN raises epsilon over its budget: a run extended past
+    it is told epsilon goes up, and past the end that it rose."""
+    from types import SimpleNamespace
+
+    from qarcade.agents.commands import schedule_note
+    from qarcade.agents.schedules import EpsilonSchedule
+
+    rising = EpsilonSchedule(start_e=0.05, end_e=0.1, exploration_fraction=1.0)
+    run = SimpleNamespace(
+        schedule=rising, schedule_budget=1000, total_episodes=None, total_steps=3000, steps=400
+    )
+    assert "from 0.07 up to 0.1 at 1,000 steps" in (schedule_note(run) or "")
+    run.steps = 2000
+    assert "ε rose from 0.05 to 0.1 over the first 1,000 steps" in (schedule_note(run) or "")
+
+
 # ----------------------------------------------------------------- progress bar
 def screen_lines(stream: str) -> list[str]:
     """What a terminal shows of ``stream``, line by line: ``\\r`` returns to the start of
