@@ -668,14 +668,13 @@ def schedule_note(trainer: Any) -> str | None:
     done = trainer.episodes if by_episodes else trainer.steps
     decayed_by = math.ceil(schedule.exploration_fraction * budget)
     extending = f"the run goes on to {total:,} {unit}; exploration keeps its schedule"
-    # A schedule may rise (the slippery gridworld's DQN: more random moves late).
-    moved = "fell" if schedule.end_e < schedule.start_e else "rose"
+    # A schedule may rise: a person may set end_e above start_e.
+    moved, way = ("fell", "down") if schedule.end_e < schedule.start_e else ("rose", "up")
     if done >= decayed_by:
         return (
             f"{extending} (ε {moved} from {schedule.start_e:g} to {schedule.end_e:g} over "
             f"the first {decayed_by:,} {unit}), so ε stays at {schedule.end_e:g}"
         )
-    way = "down" if schedule.end_e < schedule.start_e else "up"
     return (
         f"{extending}: ε goes on from {schedule(done / budget):.2f} {way} to "
         f"{schedule.end_e:g} at {decayed_by:,} {unit}, then stays there"

@@ -190,8 +190,8 @@ def test_a_run_extended_mid_decay_goes_on_from_its_epsilon(tmp_path: Path) -> No
 
 
 def test_a_rising_schedule_is_said_to_rise() -> None:
-    """The slippery gridworld's DQN raises epsilon over its budget: a run extended past
-    it is told epsilon goes up, and past the end that it rose."""
+    """A schedule set to raise epsilon (``end_e`` above ``start_e``): a run extended past
+    its budget is told epsilon goes up, and past the end that it rose."""
     from types import SimpleNamespace
 
     from qarcade.agents.commands import schedule_note
